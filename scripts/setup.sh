@@ -1,0 +1,57 @@
+#!/usr/bin/env bash
+# Installs what Doorstep needs on a Debian machine, idempotently.
+#   scripts/setup.sh run    — what `make run` needs (PostGIS, the virtualenv)
+#   scripts/setup.sh test   — plus Xvfb, Mesa, Chromium and GDAL for the test suite
+set -euo pipefail
+cd "$(dirname "$0")/.."
+mode="${1:-run}"
+
+debs=(postgresql-15-postgis-3)
+if [ "$mode" = "test" ]; then
+  debs+=(xvfb libgl1-mesa-dri gdal-bin chromium chromium-driver fonts-dejavu-core)
+fi
+missing=()
+for p in "${debs[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ -z "${DATABASE_URL:-}" ] || [ "$mode" = "test" ]; then :; else
+  # With DATABASE_URL pointing at another PostGIS, the local server packages are optional.
+  missing=("${missing[@]/postgresql-15-postgis-3}")
+fi
+missing=(${missing[@]+"${missing[@]}"})
+if [ ${#missing[@]} -gt 0 ]; then
+  if [ "$(id -u)" -eq 0 ]; then
+    echo "==> installing Debian packages: ${missing[*]}"
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
+  else
+    echo "Doorstep needs these Debian packages. Run this, then try again:" >&2
+    echo "  sudo apt-get update && sudo apt-get install -y ${missing[*]}" >&2
+    exit 1
+  fi
+fi
+
+# Python packages in a project virtualenv; reinstalled only when pyproject.toml changes.
+py="${PYTHON:-python3}"
+if [ ! -x .venv/bin/python ]; then
+  echo "==> creating .venv"
+  "$py" -m venv .venv
+fi
+stamp=.venv/.doorstep-installed
+want="$(sha256sum pyproject.toml | cut -d' ' -f1)"
+if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
+  echo "==> installing Python packages into .venv"
+  .venv/bin/pip install -q --upgrade pip >/dev/null
+  .venv/bin/pip install -q -e '.[server,mobile,dev]'
+  echo "$want" > "$stamp"
+fi
+
+# Web assets for the coordinators' and partners' pages come from the npm registry at set-up
+# time, never from a CDN at run time.
+if [ -f server/web/package.json ]; then
+  if [ ! -d server/web/node_modules ] || [ server/web/package.json -nt server/web/node_modules ]; then
+    echo "==> installing web assets (npm)"
+    (cd server/web && npm install --no-audit --no-fund --silent)
+    touch server/web/node_modules
+  fi
+fi
