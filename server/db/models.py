@@ -1,0 +1,320 @@
+"""The data model. Tables are created only by Alembic migrations (server/migrations).
+
+Geometry is stored in EPSG:4326; distances and lengths are computed in EPSG:27700
+(British National Grid) with ST_Transform.
+
+Rows that tablets pull (visits, follow-up events, team events) carry two change columns:
+`change_txid` (the writing transaction's id, xid8) and `change_seq` (from one sequence).
+A pull returns rows whose transaction has finished (txid below the snapshot's xmin), in
+(txid, seq) order, so a row committed late by a slow transaction is never skipped.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from typing import Any
+
+from geoalchemy2 import Geometry
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Date,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    UniqueConstraint,
+    func,
+    text,
+)
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB, UUID
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+
+
+def _now() -> Any:
+    return mapped_column(DateTime(timezone=True), server_default=func.now(), nullable=False)
+
+
+# ---------------------------------------------------------------- people and agencies
+class Agency(Base):
+    __tablename__ = "agency"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(40), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    kind: Mapped[str] = mapped_column(String(40))  # police, council, fire, housing, environmental_health…
+    email: Mapped[str | None] = mapped_column(String(320))  # where follow-up notifications go
+    webhook_url: Mapped[str | None] = mapped_column(Text)
+    webhook_secret: Mapped[str | None] = mapped_column(Text)
+    open311_key_hash: Mapped[str | None] = mapped_column(Text)  # sha256 of the agency's Open311 API key
+    created_at: Mapped[dt.datetime] = _now()
+
+
+class User(Base):
+    __tablename__ = "app_user"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(80), unique=True)
+    display_name: Mapped[str] = mapped_column(String(200))
+    password_hash: Mapped[str] = mapped_column(Text)  # argon2id
+    agency_id: Mapped[int] = mapped_column(ForeignKey("agency.id"))
+    roles: Mapped[list[str]] = mapped_column(ARRAY(String(20)))
+    active: Mapped[bool] = mapped_column(Boolean, server_default=text("true"))
+    created_at: Mapped[dt.datetime] = _now()
+
+    agency: Mapped[Agency] = relationship(lazy="joined")
+
+
+# ---------------------------------------------------------------- questionnaires and operations
+class QuestionnaireVersion(Base):
+    """One published version of a questionnaire; immutable once published (a trigger refuses updates)."""
+
+    __tablename__ = "questionnaire_version"
+    id: Mapped[str] = mapped_column(String(120), primary_key=True)  # e.g. streetsafe-community-v1
+    version: Mapped[int] = mapped_column(Integer)
+    title: Mapped[str] = mapped_column(String(200))
+    definition: Mapped[dict] = mapped_column(JSONB)
+    published_at: Mapped[dt.datetime] = _now()
+
+
+class Operation(Base):
+    __tablename__ = "operation"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+    area = mapped_column(Geometry("MULTIPOLYGON", srid=4326, spatial_index=True), nullable=True)
+    starts_on: Mapped[dt.date | None] = mapped_column(Date)
+    ends_on: Mapped[dt.date | None] = mapped_column(Date)
+    status: Mapped[str] = mapped_column(String(20), server_default="planned")  # planned, active, closed
+    questionnaire_id: Mapped[str] = mapped_column(ForeignKey("questionnaire_version.id"))
+    routing: Mapped[dict] = mapped_column(JSONB, server_default=text("'{}'::jsonb"))  # follow-up category → agency code
+    created_at: Mapped[dt.datetime] = _now()
+
+
+class OperationCoordinator(Base):
+    """Coordinators who run an operation (admins see every operation)."""
+
+    __tablename__ = "operation_coordinator"
+    operation_id: Mapped[int] = mapped_column(ForeignKey("operation.id", ondelete="CASCADE"), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("app_user.id"), primary_key=True)
+
+
+class Street(Base):
+    __tablename__ = "street"
+    __table_args__ = (UniqueConstraint("operation_id", "ref", name="uq_street_operation_ref"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    operation_id: Mapped[int] = mapped_column(ForeignKey("operation.id", ondelete="CASCADE"), index=True)
+    ref: Mapped[str] = mapped_column(String(80))  # stable reference (USRN-like)
+    name: Mapped[str] = mapped_column(String(200))
+    locality: Mapped[str | None] = mapped_column(String(200))
+    geom = mapped_column(Geometry("MULTILINESTRING", srid=4326, spatial_index=True), nullable=False)
+
+
+class Household(Base):
+    __tablename__ = "household"
+    __table_args__ = (UniqueConstraint("operation_id", "ref", name="uq_household_operation_ref"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    operation_id: Mapped[int] = mapped_column(ForeignKey("operation.id", ondelete="CASCADE"), index=True)
+    ref: Mapped[str] = mapped_column(String(80))  # stable reference (UPRN-like)
+    address: Mapped[str] = mapped_column(String(300))
+    house_number: Mapped[str | None] = mapped_column(String(40))
+    postcode: Mapped[str | None] = mapped_column(String(12))
+    street_id: Mapped[int | None] = mapped_column(ForeignKey("street.id", ondelete="SET NULL"), index=True)
+    side: Mapped[str] = mapped_column(String(5), server_default="none")  # odd, even, none
+    door_order: Mapped[int] = mapped_column(Integer, server_default="0")
+    source: Mapped[str] = mapped_column(String(20), server_default="building")  # building, address_point, generated
+    geom = mapped_column(Geometry("POINT", srid=4326, spatial_index=True), nullable=False)
+
+
+class Team(Base):
+    """A visit pair (or three): members from at least two agencies, assigned streets."""
+
+    __tablename__ = "team"
+    __table_args__ = (UniqueConstraint("operation_id", "name", name="uq_team_operation_name"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    operation_id: Mapped[int] = mapped_column(ForeignKey("operation.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(120))
+    created_at: Mapped[dt.datetime] = _now()
+
+
+class TeamMember(Base):
+    __tablename__ = "team_member"
+    team_id: Mapped[int] = mapped_column(ForeignKey("team.id", ondelete="CASCADE"), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("app_user.id"), primary_key=True, index=True)
+
+
+class TeamStreet(Base):
+    __tablename__ = "team_street"
+    team_id: Mapped[int] = mapped_column(ForeignKey("team.id", ondelete="CASCADE"), primary_key=True)
+    street_id: Mapped[int] = mapped_column(ForeignKey("street.id", ondelete="CASCADE"), primary_key=True, index=True)
+
+
+class TeamEvent(Base):
+    """One row each time a team, its members or its streets change; tablets pull these."""
+
+    __tablename__ = "team_event"
+    __table_args__ = (Index("ix_team_event_pull", "operation_id", "change_txid", "change_seq"),)
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    operation_id: Mapped[int] = mapped_column(ForeignKey("operation.id", ondelete="CASCADE"))
+    team_id: Mapped[int] = mapped_column(BigInteger)  # no FK: the event outlives a deleted team
+    removed: Mapped[bool] = mapped_column(Boolean, server_default=text("false"))
+    at: Mapped[dt.datetime] = _now()
+    change_txid: Mapped[int] = mapped_column(BigInteger, server_default=text("pg_current_xact_id()::text::bigint"))
+    change_seq: Mapped[int] = mapped_column(BigInteger, server_default=text("nextval('change_seq')"))
+
+
+# ---------------------------------------------------------------- records from tablets
+class Visit(Base):
+    __tablename__ = "visit"
+    __table_args__ = (
+        Index("ix_visit_pull", "operation_id", "change_txid", "change_seq"),
+        Index("ix_visit_household", "household_id", "visited_at"),
+        Index("ix_visit_operation_household", "operation_id", "household_id"),
+    )
+    id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True)  # made on the tablet
+    operation_id: Mapped[int] = mapped_column(ForeignKey("operation.id", ondelete="CASCADE"))
+    household_id: Mapped[int] = mapped_column(ForeignKey("household.id"))
+    team_id: Mapped[int] = mapped_column(ForeignKey("team.id"))
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))  # who pushed it
+    device_id: Mapped[str] = mapped_column(String(120))
+    visited_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    outcome: Mapped[str] = mapped_column(String(30))
+    questionnaire_id: Mapped[str | None] = mapped_column(String(120))
+    answers: Mapped[dict] = mapped_column(JSONB, server_default=text("'{}'::jsonb"))
+    concerns: Mapped[list[str]] = mapped_column(ARRAY(Text), server_default=text("'{}'"))  # from the shared engine
+    lon: Mapped[float | None] = mapped_column(Float)
+    lat: Mapped[float | None] = mapped_column(Float)
+    accuracy_m: Mapped[float | None] = mapped_column(Float)
+    notes: Mapped[str] = mapped_column(Text, server_default="")
+    content_hash: Mapped[str] = mapped_column(Text)  # sha256 of the canonical record: same id + other content = rejected
+    received_at: Mapped[dt.datetime] = _now()
+    change_txid: Mapped[int] = mapped_column(BigInteger, server_default=text("pg_current_xact_id()::text::bigint"))
+    change_seq: Mapped[int] = mapped_column(BigInteger, server_default=text("nextval('change_seq')"))
+
+
+class Fix(Base):
+    __tablename__ = "fix"
+    __table_args__ = (Index("ix_fix_operation_street", "operation_id", "street_id"),)
+    id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True)
+    operation_id: Mapped[int] = mapped_column(ForeignKey("operation.id", ondelete="CASCADE"))
+    team_id: Mapped[int | None] = mapped_column(ForeignKey("team.id"))
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
+    device_id: Mapped[str] = mapped_column(String(120))
+    category: Mapped[str] = mapped_column(String(40))
+    done_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    visit_id: Mapped[uuid.UUID | None] = mapped_column(UUID(as_uuid=True))
+    household_id: Mapped[int | None] = mapped_column(ForeignKey("household.id"))
+    street_id: Mapped[int | None] = mapped_column(ForeignKey("street.id"))  # resolved at ingest, for street results
+    notes: Mapped[str] = mapped_column(Text, server_default="")
+    content_hash: Mapped[str] = mapped_column(Text)
+    received_at: Mapped[dt.datetime] = _now()
+
+
+class Followup(Base):
+    __tablename__ = "followup"
+    __table_args__ = (
+        Index("ix_followup_agency_status", "agency_id", "status"),
+        Index("ix_followup_operation_street", "operation_id", "street_id"),
+    )
+    id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True)
+    operation_id: Mapped[int] = mapped_column(ForeignKey("operation.id", ondelete="CASCADE"))
+    team_id: Mapped[int | None] = mapped_column(ForeignKey("team.id"))
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
+    device_id: Mapped[str] = mapped_column(String(120))
+    category: Mapped[str] = mapped_column(String(40))
+    priority: Mapped[str] = mapped_column(String(10))
+    description: Mapped[str] = mapped_column(Text)
+    resident_consent: Mapped[bool] = mapped_column(Boolean, server_default=text("false"))
+    raised_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    visit_id: Mapped[uuid.UUID | None] = mapped_column(UUID(as_uuid=True))
+    household_id: Mapped[int | None] = mapped_column(ForeignKey("household.id"))
+    street_id: Mapped[int | None] = mapped_column(ForeignKey("street.id"))  # resolved at ingest
+    # Routing and workflow (server side)
+    agency_id: Mapped[int | None] = mapped_column(ForeignKey("agency.id"))
+    status: Mapped[str] = mapped_column(String(20), server_default="open")
+    version: Mapped[int] = mapped_column(Integer, server_default="1")
+    due_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    updated_at: Mapped[dt.datetime] = _now()
+    content_hash: Mapped[str] = mapped_column(Text)
+    received_at: Mapped[dt.datetime] = _now()
+
+
+class FollowupResident(Base):
+    """Residents' contact details: kept apart, only with consent, every view audited."""
+
+    __tablename__ = "followup_resident"
+    followup_id: Mapped[uuid.UUID] = mapped_column(
+        UUID(as_uuid=True), ForeignKey("followup.id", ondelete="CASCADE"), primary_key=True
+    )
+    name: Mapped[str | None] = mapped_column(Text)
+    phone: Mapped[str | None] = mapped_column(Text)
+    email: Mapped[str | None] = mapped_column(Text)
+
+
+class FollowupEvent(Base):
+    __tablename__ = "followup_event"
+    __table_args__ = (
+        Index("ix_followup_event_pull", "operation_id", "change_txid", "change_seq"),
+        Index("ix_followup_event_followup", "followup_id", "id"),
+    )
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    followup_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), ForeignKey("followup.id", ondelete="CASCADE"))
+    operation_id: Mapped[int] = mapped_column(ForeignKey("operation.id", ondelete="CASCADE"))
+    actor_user_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
+    from_status: Mapped[str | None] = mapped_column(String(20))
+    to_status: Mapped[str] = mapped_column(String(20))
+    agency_id: Mapped[int | None] = mapped_column(ForeignKey("agency.id"))
+    version: Mapped[int] = mapped_column(Integer)
+    note: Mapped[str] = mapped_column(Text, server_default="")
+    at: Mapped[dt.datetime] = _now()
+    change_txid: Mapped[int] = mapped_column(BigInteger, server_default=text("pg_current_xact_id()::text::bigint"))
+    change_seq: Mapped[int] = mapped_column(BigInteger, server_default=text("nextval('change_seq')"))
+
+
+# ---------------------------------------------------------------- notifications and audit
+class Notification(Base):
+    """Durable outbox of notifications (e-mail, webhook); a worker sends and retries them."""
+
+    __tablename__ = "notification"
+    __table_args__ = (Index("ix_notification_due", "status", "next_attempt_at"),)
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    channel: Mapped[str] = mapped_column(String(10))  # email, webhook
+    agency_id: Mapped[int] = mapped_column(ForeignKey("agency.id"))
+    followup_id: Mapped[uuid.UUID | None] = mapped_column(UUID(as_uuid=True), ForeignKey("followup.id", ondelete="CASCADE"))
+    target: Mapped[str] = mapped_column(Text)  # address or URL
+    subject: Mapped[str] = mapped_column(Text, server_default="")
+    body: Mapped[str] = mapped_column(Text, server_default="")
+    status: Mapped[str] = mapped_column(String(10), server_default="pending")  # pending, sent, failed
+    attempts: Mapped[int] = mapped_column(Integer, server_default="0")
+    next_attempt_at: Mapped[dt.datetime] = _now()
+    last_error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[dt.datetime] = _now()
+    sent_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class AuditLog(Base):
+    """Who saw or changed what: every view of residents' details lands here."""
+
+    __tablename__ = "audit_log"
+    __table_args__ = (Index("ix_audit_log_entity", "entity_type", "entity_id"),)
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    at: Mapped[dt.datetime] = _now()
+    actor_user_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
+    actor_agency_id: Mapped[int | None] = mapped_column(ForeignKey("agency.id"))
+    action: Mapped[str] = mapped_column(String(60))  # e.g. resident.view, followup.status, user.add
+    entity_type: Mapped[str] = mapped_column(String(40))
+    entity_id: Mapped[str] = mapped_column(Text)
+    detail: Mapped[dict] = mapped_column(JSONB, server_default=text("'{}'::jsonb"))

@@ -1,0 +1,75 @@
+"""Settings read once from the environment into a typed object (cached).
+
+Tests set the environment before they import the app.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+from dataclasses import dataclass, field
+
+DEFAULT_SECRET = "change-me"
+
+
+class SettingsError(RuntimeError):
+    """A setting is missing or unsafe; the message says which and how to fix it."""
+
+
+def _bool(name: str, default: bool = False) -> bool:
+    return os.environ.get(name, "1" if default else "0").strip().lower() in {"1", "true", "yes", "on"}
+
+
+@dataclass(frozen=True)
+class Settings:
+    database_url: str
+    secret_key: str
+    demo: bool
+    token_ttl_seconds: int = 12 * 3600
+    login_attempts_per_minute: int = 10
+    # Follow-up notifications (issue 5): SMTP for e-mail, optional signed webhooks.
+    smtp_host: str = "127.0.0.1"
+    smtp_port: int = 25
+    smtp_from: str = "doorstep@localhost"
+    notify_interval_seconds: float = 5.0
+    # Map base tiles for deployments that have their own tile server; empty = no base layer.
+    tile_url: str = ""
+    public_url: str = "http://127.0.0.1:8000"
+    extra: dict = field(default_factory=dict)
+
+    def check_production_safe(self) -> None:
+        if not self.demo and (not self.secret_key or self.secret_key == DEFAULT_SECRET):
+            raise SettingsError(
+                "DOORSTEP_SECRET_KEY is missing or still the default: set it to a long random "
+                "string (e.g. `python -c 'import secrets; print(secrets.token_urlsafe(48))'`), "
+                "or start with DOORSTEP_DEMO=1 for the demo."
+            )
+
+
+def from_env() -> Settings:
+    url = os.environ.get("DATABASE_URL", "")
+    if not url:
+        raise SettingsError(
+            "DATABASE_URL is not set: point it at a PostGIS database, e.g. "
+            "postgresql+asyncpg://user:password@host:5432/doorstep (make run sets it for you)."
+        )
+    if url.startswith("postgresql://") or url.startswith("postgres://"):
+        url = "postgresql+asyncpg://" + url.split("://", 1)[1]
+    return Settings(
+        database_url=url,
+        secret_key=os.environ.get("DOORSTEP_SECRET_KEY", DEFAULT_SECRET),
+        demo=_bool("DOORSTEP_DEMO"),
+        token_ttl_seconds=int(os.environ.get("DOORSTEP_TOKEN_TTL_SECONDS", 12 * 3600)),
+        login_attempts_per_minute=int(os.environ.get("DOORSTEP_LOGIN_ATTEMPTS_PER_MINUTE", 10)),
+        smtp_host=os.environ.get("DOORSTEP_SMTP_HOST", "127.0.0.1"),
+        smtp_port=int(os.environ.get("DOORSTEP_SMTP_PORT", 25)),
+        smtp_from=os.environ.get("DOORSTEP_SMTP_FROM", "doorstep@localhost"),
+        notify_interval_seconds=float(os.environ.get("DOORSTEP_NOTIFY_INTERVAL_SECONDS", 5.0)),
+        tile_url=os.environ.get("DOORSTEP_TILE_URL", ""),
+        public_url=os.environ.get("DOORSTEP_PUBLIC_URL", "http://127.0.0.1:8000"),
+    )
+
+
+@functools.cache
+def get_settings() -> Settings:
+    return from_env()
