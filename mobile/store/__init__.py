@@ -1,0 +1,59 @@
+"""Offline store for the tablet app: SQLite (WAL, synchronous=FULL), forward-only migrations.
+
+Public API (names are stable; the UI builds on them):
+
+    store = Store.open(path)
+    store.save_pack(pack, etag)            store.current_pack(op_id)
+    store.downloaded_operations()          store.forget_operation(op_id)
+    store.streets_for_team(op_id, team_id) -> [StreetSummary]
+    store.households_on_street(op_id, street_id, order="door"|"side") -> [HouseholdRow]
+    store.record_visit(visit, fixes=[], followups=[])   # one transaction, with outbox rows
+    store.record_fix(fix)                  store.record_followup(followup)
+    store.outbox_waiting()                 store.outbox_rejected()
+    store.retry_rejected(record_id, corrected=None)
+    store.sync_state() -> SyncState
+    store.apply_changes(op_id, pull_response)
+    store.remember_sign_in(...)            store.sign_in_offline(username, password)
+    store.current_session()                store.forget_token()      store.sign_out()
+
+Errors (each with `.message` telling the person what to do): StoreError, StorageFullError,
+RecordInvalidError, UnknownRecordError, NotSignedInError.
+
+No Kivy here: the UI reads these plain values and schedules its own updates.
+"""
+
+from mobile.store.errors import (
+    NotSignedInError,
+    RecordInvalidError,
+    StorageFullError,
+    StoreError,
+    UnknownRecordError,
+)
+from mobile.store.store import Store
+from mobile.store.types import (
+    HouseholdRow,
+    HouseholdStatus,
+    OperationSummary,
+    OutboxEntry,
+    OutboxState,
+    Session,
+    StreetSummary,
+    SyncState,
+)
+
+__all__ = [
+    "HouseholdRow",
+    "HouseholdStatus",
+    "NotSignedInError",
+    "OperationSummary",
+    "OutboxEntry",
+    "OutboxState",
+    "RecordInvalidError",
+    "Session",
+    "StorageFullError",
+    "Store",
+    "StoreError",
+    "StreetSummary",
+    "SyncState",
+    "UnknownRecordError",
+]

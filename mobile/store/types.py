@@ -1,0 +1,105 @@
+"""Plain read-only values the store hands to the UI and the sync engine.
+
+They are frozen dataclasses, so a view-model can keep them without holding a
+database connection, and they can cross threads safely.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+
+class HouseholdStatus(StrEnum):
+    """Where a household stands, from every visit the tablet knows of (ours and pulled ones)."""
+
+    NOT_KNOCKED = "not_knocked"
+    TO_REVISIT = "to_revisit"  # no_answer, card_left, come_back_later, inaccessible: knock again
+    DONE = "done"  # answered, refused or vacant: closed
+    DO_NOT_VISIT = "do_not_visit"  # closed, and never knock again
+
+
+class OutboxState(StrEnum):
+    WAITING = "waiting"
+    REJECTED = "rejected"
+
+
+@dataclass(frozen=True, slots=True)
+class OperationSummary:
+    """An operation whose pack is on the tablet."""
+
+    id: str
+    name: str
+    downloaded_at: str  # UTC ISO 8601
+    households: int
+    streets: int
+    etag: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class StreetSummary:
+    """One street assigned to a team, with its progress."""
+
+    id: str
+    name: str
+    locality: str | None
+    households: int
+    knocked: int  # households with at least one visit
+    closed: int  # households that need no more knocks (done or do not visit)
+
+
+@dataclass(frozen=True, slots=True)
+class HouseholdRow:
+    """One door on a street, in walking order, with what has happened there."""
+
+    id: str
+    ref: str
+    address: str
+    house_number: str | None
+    postcode: str | None
+    side: str | None
+    door_order: int | None
+    lon: float | None
+    lat: float | None
+    status: HouseholdStatus
+    visits: int  # every visit recorded here, by any team
+    no_answers: int  # visits that left it to revisit (no answer, card left, come back later, inaccessible)
+    last_outcome: str | None
+    last_visited_at: str | None
+    other_team_visits: int  # visits pulled from the server, made by other pairs
+
+
+@dataclass(frozen=True, slots=True)
+class OutboxEntry:
+    """A record waiting to be sent, or set aside because the server rejected it."""
+
+    seq: int  # position in the queue: lower is older and is sent first
+    record_id: str
+    record_type: str  # "visit", "fix" or "followup"
+    created_at: str
+    attempts: int
+    state: OutboxState
+    reason: str | None  # the server's reason, when rejected
+    payload: bytes  # the record exactly as it will be sent (JSON)
+
+
+@dataclass(frozen=True, slots=True)
+class SyncState:
+    """What the sync status bar shows."""
+
+    waiting: int
+    rejected: int
+    last_sync_at: str | None  # UTC ISO 8601 of the last complete, successful sync
+    online: bool | None  # None until the first attempt
+    last_error: str | None  # a message a person can act on, or None
+
+
+@dataclass(frozen=True, slots=True)
+class Session:
+    """Who is signed in on this tablet, and the token the server last gave them."""
+
+    username: str
+    user: dict  # the "user" object of the token answer (id, name, agency, roles…)
+    token: str | None
+    token_expires_at: str | None
+    offline: bool  # True when this sign-in was checked against the stored verifier only

@@ -1,0 +1,98 @@
+"""What the sync engine needs from the network, and the errors it can raise.
+
+The engine only sees this protocol, so tests inject a fake or faulty network and the
+app injects HttpTransport.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Protocol
+
+if TYPE_CHECKING:
+    from shared_schemas.pack import Pack
+    from shared_schemas.sync import PullResponse, PushRequest, PushResponse
+
+
+class TransportError(Exception):
+    """Base of transport errors. `message` tells the person what to do."""
+
+    retryable = False
+
+    def __init__(self, message: str, *, status: int | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.status = status
+
+
+class NetworkError(TransportError):
+    """No answer: no signal, server unreachable, timeout, connection dropped. Retried."""
+
+    retryable = True
+
+
+class ServerError(TransportError):
+    """The server answered 5xx. Retried."""
+
+    retryable = True
+
+
+class AuthExpired(TransportError):
+    """401: the token is missing, wrong or expired. The person must sign in again."""
+
+
+class WrongPassword(TransportError):
+    """The token route refused the username or password."""
+
+
+class Forbidden(TransportError):
+    """403: e.g. the user was taken off this operation."""
+
+
+class RequestRejected(TransportError):
+    """Another 4xx: the request itself is wrong; retrying it unchanged will not help."""
+
+
+@dataclass(frozen=True, slots=True)
+class TokenGrant:
+    """The token route's answer."""
+
+    access_token: str
+    expires_in: int | None
+    user: dict
+
+
+@dataclass(frozen=True, slots=True)
+class PackDownload:
+    """A pack answer: `pack` is None when the server said 304 Not Modified."""
+
+    pack: Pack | None
+    etag: str | None
+
+
+class Transport(Protocol):
+    """The server's HTTP API as the tablet uses it. Raises TransportError subclasses."""
+
+    def sign_in(self, username: str, password: str) -> TokenGrant:
+        """POST /api/v1/auth/token. Also makes the transport use the new token."""
+        ...
+
+    def set_token(self, token: str | None) -> None:
+        """Use this bearer token from now on."""
+        ...
+
+    def list_operations(self) -> list[dict]:
+        """GET /api/v1/operations: the operations this user may see (all pages)."""
+        ...
+
+    def fetch_pack(self, operation_id: str, etag: str | None = None) -> PackDownload:
+        """GET /api/v1/operations/{id}/pack with If-None-Match."""
+        ...
+
+    def push(self, request: PushRequest) -> PushResponse:
+        """POST /api/v1/sync/push."""
+        ...
+
+    def pull(self, operation_id: str, since: str | None) -> PullResponse:
+        """GET /api/v1/sync/pull?operation_id=&since=."""
+        ...
