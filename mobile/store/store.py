@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
+from uuid import UUID
 
 from mobile.store.types import (
     HouseholdRow,
@@ -64,11 +65,11 @@ class Store:
         """
         raise NotImplementedError
 
-    def current_pack(self, operation_id: str) -> Pack | None:
+    def current_pack(self, operation_id: int) -> Pack | None:
         """The stored pack for the operation, or None if it was never downloaded."""
         raise NotImplementedError
 
-    def pack_etag(self, operation_id: str) -> str | None:
+    def pack_etag(self, operation_id: int) -> str | None:
         """The ETag the stored pack came with, to ask the server "has it changed?"."""
         raise NotImplementedError
 
@@ -76,7 +77,7 @@ class Store:
         """Every operation whose pack is on the tablet, newest download first."""
         raise NotImplementedError
 
-    def forget_operation(self, operation_id: str) -> None:
+    def forget_operation(self, operation_id: int) -> None:
         """Remove an operation's pack (e.g. the user was taken off it: 403).
 
         Records still waiting in the outbox are kept: nothing recorded is lost.
@@ -85,12 +86,12 @@ class Store:
 
     # ---- what the visit screens read -----------------------------------------------
 
-    def streets_for_team(self, operation_id: str, team_id: str) -> list[StreetSummary]:
+    def streets_for_team(self, operation_id: int, team_id: int) -> list[StreetSummary]:
         """The team's assigned streets, by name, with households / knocked / closed counts."""
         raise NotImplementedError
 
     def households_on_street(
-        self, operation_id: str, street_id: str, *, order: str = "door"
+        self, operation_id: int, street_id: int, *, order: str = "door"
     ) -> list[HouseholdRow]:
         """The street's households with their status.
 
@@ -99,12 +100,12 @@ class Store:
         """
         raise NotImplementedError
 
-    def household(self, operation_id: str, household_id: str) -> HouseholdRow | None:
+    def household(self, operation_id: int, household_id: int) -> HouseholdRow | None:
         """One household with its status, or None."""
         raise NotImplementedError
 
-    def visits_for_household(self, household_id: str) -> list[dict]:
-        """Every visit known for the household (ours and pulled), oldest first, as plain dicts."""
+    def visits_for_household(self, operation_id: int, household_id: int) -> list[Visit]:
+        """Every visit known for the household (ours and pulled from other pairs), oldest first."""
         raise NotImplementedError
 
     # ---- writing records (each with its outbox row, in one transaction) ------------
@@ -142,7 +143,7 @@ class Store:
         raise NotImplementedError
 
     def retry_rejected(
-        self, record_id: str, corrected: Visit | Fix | Followup | None = None
+        self, record_id: str | UUID, corrected: Visit | Fix | Followup | None = None
     ) -> None:
         """Put a rejected record back in the queue, replaced by `corrected` if given (same id)."""
         raise NotImplementedError
@@ -162,18 +163,18 @@ class Store:
 
     # ---- pull ----------------------------------------------------------------------
 
-    def pull_cursor(self, operation_id: str) -> str | None:
+    def pull_cursor(self, operation_id: int) -> str | None:
         """The cursor to pull from next (from the pack, then from the last applied pull)."""
         raise NotImplementedError
 
-    def apply_changes(self, operation_id: str, pull: PullResponse) -> int:
+    def apply_changes(self, operation_id: int, pull: PullResponse) -> int:
         """Apply a pull page and advance the cursor, in one transaction. Returns changes applied.
 
         Idempotent: applying the same page twice changes nothing more.
         """
         raise NotImplementedError
 
-    def followup_status(self, followup_id: str) -> str | None:
+    def followup_status(self, followup_id: str | UUID) -> str | None:
         """The last status the server reported for a follow-up raised here, or None."""
         raise NotImplementedError
 

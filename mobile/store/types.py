@@ -28,7 +28,7 @@ class OutboxState(StrEnum):
 class OperationSummary:
     """An operation whose pack is on the tablet."""
 
-    id: str
+    id: int
     name: str
     downloaded_at: str  # UTC ISO 8601
     households: int
@@ -40,7 +40,7 @@ class OperationSummary:
 class StreetSummary:
     """One street assigned to a team, with its progress."""
 
-    id: str
+    id: int
     name: str
     locality: str | None
     households: int
@@ -52,7 +52,7 @@ class StreetSummary:
 class HouseholdRow:
     """One door on a street, in walking order, with what has happened there."""
 
-    id: str
+    id: int
     ref: str
     address: str
     house_number: str | None
@@ -74,7 +74,7 @@ class OutboxEntry:
     """A record waiting to be sent, or set aside because the server rejected it."""
 
     seq: int  # position in the queue: lower is older and is sent first
-    record_id: str
+    record_id: str  # the record's UUID, as text
     record_type: str  # "visit", "fix" or "followup"
     created_at: str
     attempts: int

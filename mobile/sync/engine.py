@@ -89,7 +89,7 @@ class SyncEngine:
         """Retry `sync_once` with backoff while the error is retryable, up to `max_attempts`."""
         raise NotImplementedError
 
-    def download_pack(self, operation_id: str) -> SyncOutcome:
+    def download_pack(self, operation_id: int) -> SyncOutcome:
         """Fetch an operation's pack (If-None-Match) and store it; 403 removes it from the tablet's list."""
         raise NotImplementedError
 

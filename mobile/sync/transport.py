@@ -85,7 +85,7 @@ class Transport(Protocol):
         """GET /api/v1/operations: the operations this user may see (all pages)."""
         ...
 
-    def fetch_pack(self, operation_id: str, etag: str | None = None) -> PackDownload:
+    def fetch_pack(self, operation_id: int, etag: str | None = None) -> PackDownload:
         """GET /api/v1/operations/{id}/pack with If-None-Match."""
         ...
 
@@ -93,6 +93,6 @@ class Transport(Protocol):
         """POST /api/v1/sync/push."""
         ...
 
-    def pull(self, operation_id: str, since: str | None) -> PullResponse:
+    def pull(self, operation_id: int, since: str | None) -> PullResponse:
         """GET /api/v1/sync/pull?operation_id=&since=."""
         ...
