@@ -1,0 +1,231 @@
+"""Records made on a tablet and pushed to the server: visit, fix, follow-up.
+
+A tagged union on ``"type"`` with explicit string tags, so renaming a class
+never changes the wire. Schemas only grow: a new field gets a default, and
+unknown fields are ignored so a newer tablet still talks to an older server.
+
+Two layers of checks:
+
+* ``decode_record`` checks shapes and types (msgspec, with the field path);
+* ``check_record`` checks rules across fields that types cannot say.
+
+Questionnaire answers are checked separately with
+``questionnaire.validate_answers``, because that needs the questionnaire.
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+from datetime import datetime
+from typing import Annotated, Any
+
+import msgspec
+from msgspec import Meta
+
+from .codes import FixCategory, FollowupCategory, Outcome, Priority
+
+#: Database ids are positive.
+Id = Annotated[int, Meta(ge=1)]
+#: A datetime with a time zone; naive datetimes are ambiguous and refused.
+AwareDatetime = Annotated[
+    datetime,
+    Meta(tz=True, description="ISO 8601 with a time zone, e.g. 2026-05-14T18:03:00Z"),
+]
+Notes = Annotated[str, Meta(max_length=4000)]
+
+RECORD_TAG_FIELD = "type"
+
+
+class Location(msgspec.Struct, forbid_unknown_fields=False, kw_only=True):
+    """Where the tablet was, in WGS84 degrees."""
+
+    lon: Annotated[float, Meta(ge=-180, le=180)]
+    lat: Annotated[float, Meta(ge=-90, le=90)]
+    accuracy_m: Annotated[float, Meta(ge=0)] | None = None
+
+
+class ResidentContact(msgspec.Struct, forbid_unknown_fields=False, kw_only=True):
+    """A resident's contact details; only ever sent with their consent."""
+
+    name: Annotated[str, Meta(max_length=200)] = ""
+    phone: Annotated[str, Meta(max_length=50)] | None = None
+    email: Annotated[str, Meta(max_length=320)] | None = None
+
+
+class Record(msgspec.Struct, tag_field=RECORD_TAG_FIELD, forbid_unknown_fields=False, kw_only=True):
+    """Base of every pushed record. The tablet makes the UUID; it decides identity."""
+
+    id: uuid.UUID
+    operation_id: Id
+
+
+class Visit(Record, tag="visit", kw_only=True):
+    household_id: Id
+    team_id: Id
+    visited_at: AwareDatetime
+    outcome: Outcome
+    #: The questionnaire id, e.g. "streetsafe-community-v1"; None when nothing was asked.
+    questionnaire: str | None = None
+    #: Question id -> answer; validated against the questionnaire on both sides.
+    answers: dict[str, Any] = {}
+    location: Location | None = None
+    notes: Notes = ""
+
+
+class Fix(Record, tag="fix", kw_only=True):
+    team_id: Id | None = None
+    category: FixCategory
+    done_at: AwareDatetime
+    # Exactly one of these says where the fix was made.
+    visit_id: uuid.UUID | None = None
+    household_id: Id | None = None
+    street_id: Id | None = None
+    notes: Notes = ""
+
+
+class Followup(Record, tag="followup", kw_only=True):
+    team_id: Id | None = None
+    category: FollowupCategory
+    priority: Priority = Priority.NORMAL
+    description: Annotated[str, Meta(max_length=4000)]
+    resident_consent: bool = False
+    #: Allowed only when resident_consent is true.
+    resident: ResidentContact | None = None
+    raised_at: AwareDatetime
+    # Exactly one of these says what the follow-up is about.
+    visit_id: uuid.UUID | None = None
+    household_id: Id | None = None
+    street_id: Id | None = None
+
+
+AnyRecord = Visit | Fix | Followup
+RECORD_TYPES: dict[str, type[Record]] = {
+    "visit": Visit,
+    "fix": Fix,
+    "followup": Followup,
+}
+
+
+class RecordError(ValueError):
+    """A record that cannot be decoded; ``path`` is a JSON path like ``$.visited_at``."""
+
+    def __init__(self, message: str, path: str = "$") -> None:
+        super().__init__(message if path == "$" else f"{message} (at {path})")
+        self.message = message
+        self.path = path
+
+
+_json_decoder = msgspec.json.Decoder(AnyRecord)
+_json_encoder = msgspec.json.Encoder()
+
+_AT_PATH = re.compile(r"^(?P<message>.*?) - at `(?P<path>\$[^`]*)`$", re.DOTALL)
+_MISSING_FIELD = re.compile(r"^Object missing required field `(?P<field>[^`]+)`$")
+_DATETIME_HINT = "a date and time with a time zone, e.g. 2026-05-14T18:03:00Z"
+
+
+def decode_record(raw: bytes | bytearray | memoryview | msgspec.Raw | dict[str, Any]) -> AnyRecord:
+    """Decode one record from JSON bytes (or an already parsed dict).
+
+    Raises RecordError with a message a person can act on and the field path.
+    """
+    try:
+        if isinstance(raw, dict):
+            return msgspec.convert(raw, AnyRecord)
+        return _json_decoder.decode(raw)
+    except msgspec.ValidationError as exc:
+        raise _record_error(str(exc), raw) from None
+    except msgspec.DecodeError as exc:
+        raise RecordError(f"not valid JSON: {exc}") from None
+
+
+def encode_record(record: Record) -> bytes:
+    return _json_encoder.encode(record)
+
+
+def _record_error(text: str, raw: Any) -> RecordError:
+    match = _AT_PATH.match(text)
+    message, path = (match["message"], match["path"]) if match else (text, "$")
+    missing = _MISSING_FIELD.match(message)
+    if missing:
+        field = missing["field"]
+        child = f"{path}.{field}"
+        if child == f"$.{RECORD_TAG_FIELD}":
+            return RecordError(f'missing "{RECORD_TAG_FIELD}"; expected one of {_known_types()}', child)
+        return RecordError(f"missing required field `{field}`", child)
+    if path == f"$.{RECORD_TAG_FIELD}":
+        return RecordError(
+            f"unknown record type {_type_of(raw)!r}; expected one of {_known_types()}", path
+        )
+    if "with a timezone component" in message:
+        return RecordError(
+            f"time zone missing: expected {_DATETIME_HINT}; the server stores UTC", path
+        )
+    if message.startswith("Invalid RFC3339 encoded datetime"):
+        return RecordError(f"not a valid date and time: expected {_DATETIME_HINT}", path)
+    return RecordError(message, path)
+
+
+def _known_types() -> str:
+    return ", ".join(repr(tag) for tag in RECORD_TYPES)
+
+
+def _type_of(raw: Any) -> Any:
+    if isinstance(raw, dict):
+        return raw.get(RECORD_TAG_FIELD)
+    try:
+        return msgspec.json.decode(raw).get(RECORD_TAG_FIELD)
+    except (msgspec.DecodeError, AttributeError):
+        return None
+
+
+def check_record(record: Record) -> list[str]:
+    """Rules across fields that types cannot say. Returns every problem found.
+
+    Also re-checks what decoding already guarantees (time zones) because a
+    tablet builds records in Python without decoding them.
+    """
+    problems: list[str] = []
+    match record:
+        case Visit():
+            problems += _aware("visited_at", record.visited_at)
+            if record.answers and record.outcome != Outcome.ANSWERED:
+                problems.append(
+                    f"answers were given but the outcome is {record.outcome.value!r}; "
+                    "answers are kept only when the outcome is 'answered'"
+                )
+            if record.answers and not record.questionnaire:
+                problems.append("answers were given without the questionnaire id they answer")
+        case Fix():
+            problems += _aware("done_at", record.done_at)
+            problems += _one_target(record.visit_id, record.household_id, record.street_id)
+        case Followup():
+            problems += _aware("raised_at", record.raised_at)
+            problems += _one_target(record.visit_id, record.household_id, record.street_id)
+            if not record.description.strip():
+                problems.append("description is empty: say what the partner agency should do")
+            if record.resident is not None and not record.resident_consent:
+                problems.append(
+                    "resident contact details were given without the resident's consent; "
+                    "ask for consent or remove the details"
+                )
+    return problems
+
+
+def _aware(field: str, value: datetime) -> list[str]:
+    if value.tzinfo is None or value.utcoffset() is None:
+        return [f"{field} has no time zone: give {_DATETIME_HINT}"]
+    return []
+
+
+def _one_target(visit_id: Any, household_id: Any, street_id: Any) -> list[str]:
+    given = [
+        name
+        for name, value in (("visit_id", visit_id), ("household_id", household_id), ("street_id", street_id))
+        if value is not None
+    ]
+    if len(given) == 1:
+        return []
+    if not given:
+        return ["say where this belongs: give one of visit_id, household_id or street_id"]
+    return [f"give exactly one of visit_id, household_id or street_id, not {' and '.join(given)}"]

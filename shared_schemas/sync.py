@@ -1,0 +1,94 @@
+"""Sync messages: push records up, pull changes down.
+
+Push (``POST /api/v1/sync/push``): records stay ``msgspec.Raw`` in the request
+so the server decodes each one on its own (``records.decode_record``) and one
+bad record is rejected with its reason without blocking the batch.
+
+Pull (``GET /api/v1/sync/pull?operation_id=&since=``): changes since a
+server-issued cursor, as a tagged union on ``"kind"``. Visits from other teams
+carry the outcome only: never answers or notes.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Annotated, Literal
+
+import msgspec
+from msgspec import Meta
+
+from .codes import FollowupStatus, Outcome
+from .pack import PackMember
+
+#: Most records one push may carry; the tablet sends a longer outbox in batches.
+MAX_PUSH_RECORDS = 1000
+
+PushStatus = Literal["stored", "duplicate", "rejected"]
+
+
+class PushRequest(msgspec.Struct, forbid_unknown_fields=False, kw_only=True):
+    device_id: Annotated[str, Meta(min_length=1, max_length=200)]
+    records: Annotated[list[msgspec.Raw], Meta(max_length=MAX_PUSH_RECORDS)]
+
+
+class PushResult(msgspec.Struct, forbid_unknown_fields=False, kw_only=True):
+    #: The record's id as sent (a string, so even a record with a broken id gets an answer).
+    id: str
+    status: PushStatus
+    #: Why a record was rejected, for a person to act on.
+    reason: str | None = None
+    #: The field the reason is about, e.g. "$.visited_at".
+    path: str | None = None
+
+
+class PushResponse(msgspec.Struct, forbid_unknown_fields=False, kw_only=True):
+    results: list[PushResult]
+
+
+class ChangeBase(msgspec.Struct, tag_field="kind", forbid_unknown_fields=False, kw_only=True):
+    """Base of every pulled change."""
+
+
+class VisitChange(ChangeBase, tag="visit", kw_only=True):
+    """Another team's visit: enough to colour the door on the map, nothing personal."""
+
+    id: uuid.UUID
+    household_id: int
+    team_id: int
+    outcome: Outcome
+    visited_at: datetime
+
+
+class FollowupStatusChange(ChangeBase, tag="followup_status", kw_only=True):
+    followup_id: uuid.UUID
+    status: FollowupStatus
+    version: int
+    note: str = ""
+    changed_at: datetime
+    #: Code of the agency that made the change.
+    agency: str | None = None
+
+
+class TeamChange(ChangeBase, tag="team", kw_only=True):
+    team_id: int
+    name: str = ""
+    members: list[PackMember] = []
+    street_ids: list[int] = []
+    #: The team was dissolved; drop it and its assignments.
+    removed: bool = False
+
+
+Change = VisitChange | FollowupStatusChange | TeamChange
+
+
+class PullResponse(msgspec.Struct, forbid_unknown_fields=False, kw_only=True):
+    changes: list[Change]
+    #: Opaque; pass it back as ``since`` for the next pull.
+    cursor: str
+    #: More changes are waiting: pull again at once with the new cursor.
+    more: bool = False
+
+
+push_request_decoder = msgspec.json.Decoder(PushRequest)
+pull_response_decoder = msgspec.json.Decoder(PullResponse)

@@ -1,0 +1,121 @@
+"""Sync messages and the offline pack: shapes, tags, limits, unknown fields."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime, timezone
+
+import msgspec
+import pytest
+
+from shared_schemas import (
+    MAX_PUSH_RECORDS,
+    FixCategory,
+    FollowupCategory,
+    FollowupStatusChange,
+    Outcome,
+    Pack,
+    PackHousehold,
+    PackMember,
+    PackOperation,
+    PackStreet,
+    PackTeam,
+    PullResponse,
+    PushRequest,
+    PushResponse,
+    PushResult,
+    RecordError,
+    TeamChange,
+    VisitChange,
+    decode_record,
+    default_categories,
+)
+
+NOW = datetime(2026, 5, 14, 18, 3, tzinfo=timezone.utc)
+
+
+def test_push_keeps_records_raw_so_each_is_decoded_on_its_own():
+    good = {
+        "type": "fix", "id": str(uuid.uuid4()), "operation_id": 1, "category": "litter_picked",
+        "done_at": "2026-05-14T18:03:00Z", "street_id": 4,
+    }
+    bad = {"type": "fix", "id": "not-a-uuid"}
+    body = msgspec.json.encode({"device_id": "tablet-1", "records": [good, bad], "app_version": "9.9"})
+    request = msgspec.json.decode(body, type=PushRequest)
+    assert request.device_id == "tablet-1"
+    assert all(isinstance(raw, msgspec.Raw) for raw in request.records)
+    assert decode_record(request.records[0]).category is FixCategory.LITTER_PICKED
+    with pytest.raises(RecordError):
+        decode_record(request.records[1])
+
+
+def test_push_is_limited_to_max_push_records():
+    body = msgspec.json.encode({"device_id": "t", "records": [{}] * (MAX_PUSH_RECORDS + 1)})
+    with pytest.raises(msgspec.ValidationError, match=r"\$\.records"):
+        msgspec.json.decode(body, type=PushRequest)
+    body = msgspec.json.encode({"device_id": "t", "records": [{}] * MAX_PUSH_RECORDS})
+    assert len(msgspec.json.decode(body, type=PushRequest).records) == MAX_PUSH_RECORDS
+
+
+def test_push_response_shape():
+    response = PushResponse(results=[
+        PushResult(id="a", status="stored"),
+        PushResult(id="b", status="rejected", reason="time zone missing", path="$.visited_at"),
+    ])
+    wire = msgspec.json.decode(msgspec.json.encode(response))
+    assert wire["results"][0] == {"id": "a", "status": "stored", "reason": None, "path": None}
+    with pytest.raises(msgspec.ValidationError):
+        msgspec.json.decode(b'{"results": [{"id": "a", "status": "lost"}]}', type=PushResponse)
+
+
+def test_pull_changes_are_tagged_on_kind_and_visits_carry_no_answers():
+    response = PullResponse(
+        changes=[
+            VisitChange(id=uuid.uuid4(), household_id=3, team_id=2, outcome=Outcome.CARD_LEFT, visited_at=NOW),
+            FollowupStatusChange(followup_id=uuid.uuid4(), status="resolved", version=3,
+                                 note="Cleared", changed_at=NOW, agency="council"),
+            TeamChange(team_id=2, name="Pair B",
+                       members=[PackMember(user_id=5, username="pcso")], street_ids=[1, 2]),
+        ],
+        cursor="1234",
+        more=True,
+    )
+    wire = msgspec.json.decode(msgspec.json.encode(response))
+    assert [change["kind"] for change in wire["changes"]] == ["visit", "followup_status", "team"]
+    assert "answers" not in wire["changes"][0] and "notes" not in wire["changes"][0]
+    assert msgspec.json.decode(msgspec.json.encode(response), type=PullResponse) == response
+
+
+def test_pull_ignores_unknown_fields_from_a_newer_server():
+    body = (
+        b'{"changes": [{"kind": "team", "team_id": 1, "removed": true, "colour": "red"}],'
+        b' "cursor": "9", "more": false, "server_time": "now"}'
+    )
+    response = msgspec.json.decode(body, type=PullResponse)
+    assert response.changes == [TeamChange(team_id=1, removed=True)]
+
+
+def test_pack_round_trips_and_carries_every_category():
+    pack = Pack(
+        operation=PackOperation(id=1, name="StreetSafe BS5", status="active",
+                                questionnaire_id="streetsafe-community-v1"),
+        streets=[PackStreet(id=1, ref="USRN-1", name="Chelsea Road",
+                            geometry={"type": "MultiLineString", "coordinates": [[[-2.56, 51.46], [-2.55, 51.46]]]})],
+        households=[PackHousehold(id=10, ref="UPRN-10", address="1 Chelsea Road", house_number="1",
+                                  street_id=1, lon=-2.56, lat=51.46, side="odd", door_order=1)],
+        teams=[PackTeam(id=1, name="Pair A", members=[PackMember(user_id=1, username="officer",
+               agency_code="police", agency_name="Avon and Somerset Police")], street_ids=[1])],
+        routing={"graffiti": "council"},
+        cursor="77",
+    )
+    decoded = msgspec.json.decode(msgspec.json.encode(pack), type=Pack)
+    assert decoded == pack
+    categories = default_categories()
+    assert [c.code for c in categories.fix] == [c.value for c in FixCategory]
+    assert [c.code for c in categories.followup] == [c.value for c in FollowupCategory]
+    assert [c.code for c in categories.outcomes] == [c.value for c in Outcome]
+    assert all(c.label for c in categories.fix + categories.followup + categories.outcomes + categories.priorities)
+    with pytest.raises(msgspec.ValidationError, match=r"\$\.households\[0\]\.side"):
+        msgspec.json.decode(
+            msgspec.json.encode(pack).replace(b'"side":"odd"', b'"side":"left"'), type=Pack
+        )
