@@ -5,6 +5,9 @@ Public API (names are stable; the UI builds on them):
     store = Store.open(path)
     store.save_pack(pack, etag)            store.current_pack(op_id)
     store.downloaded_operations()          store.forget_operation(op_id)
+    store.teams(op_id)                     store.team_for_user(op_id, username) -> TeamInfo
+    store.household(op_id, household_id)   store.visits_for_household(op_id, household_id)
+    store.questionnaire(op_id)
     store.streets_for_team(op_id, team_id) -> [StreetSummary]
     store.households_on_street(op_id, street_id, order="door"|"side") -> [HouseholdRow]
     store.record_visit(visit, fixes=[], followups=[])   # one transaction, with outbox rows
@@ -39,6 +42,8 @@ from mobile.store.types import (
     Session,
     StreetSummary,
     SyncState,
+    TeamInfo,
+    TeamMember,
 )
 
 __all__ = [
@@ -55,5 +60,7 @@ __all__ = [
     "StoreError",
     "StreetSummary",
     "SyncState",
+    "TeamInfo",
+    "TeamMember",
     "UnknownRecordError",
 ]

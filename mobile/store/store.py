@@ -6,28 +6,48 @@ takes an internal lock, so calls are short and never wait on the network.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import sqlite3
+import threading
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING
 from uuid import UUID
 
+import msgspec
+from shared_schemas.pack import Pack
+from shared_schemas.questionnaire import Questionnaire
+from shared_schemas.records import Fix, Followup, Visit
+from shared_schemas.sync import PullResponse, PushResult
+
+from mobile.store import credentials, outbox, packs, records, views
+from mobile.store import pull as pull_module
+from mobile.store.db import connect, translate, utc_now, write_transaction
+from mobile.store.errors import RecordInvalidError, UnknownRecordError
+from mobile.store.schema import migrate
 from mobile.store.types import (
     HouseholdRow,
     OperationSummary,
     OutboxEntry,
+    OutboxState,
     Session,
     StreetSummary,
     SyncState,
+    TeamInfo,
 )
 
-if TYPE_CHECKING:
-    from shared_schemas.pack import Pack
-    from shared_schemas.records import Fix, Followup, Visit
-    from shared_schemas.sync import PullResponse, PushResult
+_pack_encoder = msgspec.json.Encoder()
 
 
 class Store:
     """Offline store. Open with `Store.open(path)`; close with `close()` or use as a context manager."""
+
+    def __init__(self, conn: sqlite3.Connection, path: Path) -> None:
+        """Use Store.open(path)."""
+        self._conn = conn
+        self.path = path
+        self._lock = threading.RLock()
+        self._questionnaires: dict[int, Questionnaire | None] = {}
+        self._device_id: str = conn.execute("SELECT value FROM meta WHERE key = 'device_id'").fetchone()[0]
 
     # ---- opening -------------------------------------------------------------------
 
@@ -38,11 +58,24 @@ class Store:
         Sets WAL with synchronous=FULL and runs the forward-only migrations not yet applied.
         Raises StorageFullError if the disk is full while creating it.
         """
-        raise NotImplementedError
+        path = Path(path)
+        conn = connect(path)
+        try:
+            migrate(conn)
+            return cls(conn, path)
+        except sqlite3.Error as exc:
+            conn.close()
+            raise translate(exc) from exc
+        except BaseException:
+            conn.close()
+            raise
 
     def close(self) -> None:
         """Close the database. Safe to call twice."""
-        raise NotImplementedError
+        with self._lock:
+            if self._conn is not None:
+                self._conn.close()
+                self._conn = None  # type: ignore[assignment]
 
     def __enter__(self) -> Store:
         return self
@@ -53,42 +86,85 @@ class Store:
     @property
     def device_id(self) -> str:
         """A UUID made once when the store was created; sent with every push."""
-        raise NotImplementedError
+        return self._device_id
+
+    @contextmanager
+    def _write(self) -> Iterator[sqlite3.Connection]:
+        with self._lock, write_transaction(self._conn) as conn:
+            yield conn
+
+    @contextmanager
+    def _read(self) -> Iterator[sqlite3.Connection]:
+        with self._lock:
+            try:
+                yield self._conn
+            except sqlite3.Error as exc:
+                raise translate(exc) from exc
 
     # ---- packs ---------------------------------------------------------------------
 
-    def save_pack(self, pack: Pack, etag: str | None = None) -> None:
+    def save_pack(self, pack: Pack, etag: str | None = None, raw: bytes | None = None) -> None:
         """Store (or replace) an operation's offline pack, in one transaction.
 
+        `raw` is the pack's JSON as downloaded, if at hand (saves re-encoding it).
         Replacing a pack keeps every record and the outbox; the pull cursor is kept
-        if it is newer than the pack's.
+        if one was already stored (it is at least as new as the pack's).
         """
-        raise NotImplementedError
+        payload = raw if raw is not None else _pack_encoder.encode(pack)
+        with self._write() as conn:
+            packs.save_pack(conn, pack, payload, etag)
+            self._questionnaires.pop(pack.operation.id, None)
 
     def current_pack(self, operation_id: int) -> Pack | None:
         """The stored pack for the operation, or None if it was never downloaded."""
-        raise NotImplementedError
+        with self._read() as conn:
+            return packs.load_pack(conn, operation_id)
+
+    def questionnaire(self, operation_id: int) -> Questionnaire | None:
+        """The operation's questionnaire from its pack (cached), or None."""
+        with self._read() as conn:
+            if operation_id not in self._questionnaires:
+                self._questionnaires[operation_id] = packs.load_questionnaire(conn, operation_id)
+            return self._questionnaires[operation_id]
 
     def pack_etag(self, operation_id: int) -> str | None:
         """The ETag the stored pack came with, to ask the server "has it changed?"."""
-        raise NotImplementedError
+        with self._read() as conn:
+            row = conn.execute("SELECT etag FROM operations WHERE id = ?", (operation_id,)).fetchone()
+            return row[0] if row else None
 
     def downloaded_operations(self) -> list[OperationSummary]:
         """Every operation whose pack is on the tablet, newest download first."""
-        raise NotImplementedError
+        with self._read() as conn:
+            return packs.downloaded_operations(conn)
 
     def forget_operation(self, operation_id: int) -> None:
         """Remove an operation's pack (e.g. the user was taken off it: 403).
 
-        Records still waiting in the outbox are kept: nothing recorded is lost.
+        Records, and the outbox rows still waiting, are kept: nothing recorded is lost.
         """
-        raise NotImplementedError
+        with self._write() as conn:
+            conn.execute("DELETE FROM operations WHERE id = ?", (operation_id,))
+            self._questionnaires.pop(operation_id, None)
+
+    def teams(self, operation_id: int) -> list[TeamInfo]:
+        """The operation's visit pairs with members and assigned streets."""
+        with self._read() as conn:
+            return packs.teams(conn, operation_id)
+
+    def team_for_user(self, operation_id: int, username: str) -> TeamInfo | None:
+        """The pair this user belongs to in the operation, or None."""
+        for team in self.teams(operation_id):
+            if any(member.username == username for member in team.members):
+                return team
+        return None
 
     # ---- what the visit screens read -----------------------------------------------
 
     def streets_for_team(self, operation_id: int, team_id: int) -> list[StreetSummary]:
         """The team's assigned streets, by name, with households / knocked / closed counts."""
-        raise NotImplementedError
+        with self._read() as conn:
+            return views.streets_for_team(conn, operation_id, team_id)
 
     def households_on_street(
         self, operation_id: int, street_id: int, *, order: str = "door"
@@ -96,17 +172,23 @@ class Store:
         """The street's households with their status.
 
         order="door": the pack's door_order (the walk, sides interleaved as the pack gives them);
-        order="side": one side of the street, then the other, each in door order.
+        order="side": the odd side, then the even side, each in door order.
         """
-        raise NotImplementedError
+        with self._read() as conn:
+            return views.households_on_street(conn, operation_id, street_id, order)
 
     def household(self, operation_id: int, household_id: int) -> HouseholdRow | None:
         """One household with its status, or None."""
-        raise NotImplementedError
+        with self._read() as conn:
+            return views.household(conn, operation_id, household_id)
 
     def visits_for_household(self, operation_id: int, household_id: int) -> list[Visit]:
-        """Every visit known for the household (ours and pulled from other pairs), oldest first."""
-        raise NotImplementedError
+        """Every visit known for the household (ours and pulled from other pairs), oldest first.
+
+        Pulled visits carry the outcome only (no answers or notes).
+        """
+        with self._read() as conn:
+            return records.visits_for_household(conn, operation_id, household_id)
 
     # ---- writing records (each with its outbox row, in one transaction) ------------
 
@@ -118,75 +200,137 @@ class Store:
     ) -> None:
         """Save a visit with its fixes and follow-ups, and queue all of them for sending.
 
-        All or nothing: one transaction writes the records and their outbox rows.
-        Raises RecordInvalidError (contract check failed) or StorageFullError (nothing saved).
+        Give each fix and follow-up `visit_id=visit.id`. All or nothing: one transaction
+        writes the records and their outbox rows. Raises RecordInvalidError (contract
+        check failed; nothing saved) or StorageFullError (nothing saved).
         Saving the same record id twice is a no-op, never a duplicate.
         """
-        raise NotImplementedError
+        batch = [visit, *fixes, *followups]
+        for record in batch:
+            if record.operation_id != visit.operation_id:
+                raise RecordInvalidError(
+                    "This record cannot be saved: its fixes and follow-ups belong to another operation."
+                )
+        self._save(batch)
 
     def record_fix(self, fix: Fix) -> None:
         """Save a fix not tied to a visit (e.g. street-level) and queue it."""
-        raise NotImplementedError
+        self._save([fix])
 
     def record_followup(self, followup: Followup) -> None:
         """Save a follow-up not tied to a visit (e.g. street-level) and queue it."""
-        raise NotImplementedError
+        self._save([followup])
+
+    def _save(self, batch: Sequence[Visit | Fix | Followup]) -> None:
+        for record in batch:
+            records.check(record, self.questionnaire(record.operation_id))
+        with self._write() as conn:
+            for record in batch:
+                records.insert_local(conn, record)
 
     # ---- outbox --------------------------------------------------------------------
 
     def outbox_waiting(self, limit: int | None = None) -> list[OutboxEntry]:
         """Records waiting to be sent, oldest first."""
-        raise NotImplementedError
+        with self._read() as conn:
+            return outbox.entries(conn, OutboxState.WAITING, limit)
 
     def outbox_rejected(self) -> list[OutboxEntry]:
         """Records the server rejected, with its reason, oldest first. They stay until corrected."""
-        raise NotImplementedError
+        with self._read() as conn:
+            return outbox.entries(conn, OutboxState.REJECTED)
 
     def retry_rejected(
         self, record_id: str | UUID, corrected: Visit | Fix | Followup | None = None
     ) -> None:
-        """Put a rejected record back in the queue, replaced by `corrected` if given (same id)."""
-        raise NotImplementedError
+        """Put a rejected record back in the queue (at the back), replaced by `corrected` if given.
+
+        The correction must keep the record's id. Raises UnknownRecordError if no
+        rejected record has that id, RecordInvalidError if the correction fails the checks.
+        """
+        record_id = str(record_id)
+        if corrected is not None:
+            if str(corrected.id) != record_id:
+                raise RecordInvalidError("A correction must keep the record's id.")
+            records.check(corrected, self.questionnaire(corrected.operation_id))
+        with self._write() as conn:
+            payload = records.replace_local(conn, corrected) if corrected is not None else None
+            if not outbox.requeue(conn, record_id, payload):
+                raise UnknownRecordError(f"No rejected record {record_id} on this tablet.")
 
     def mark_pushed(self, results: Sequence[PushResult]) -> tuple[int, int, int]:
         """Apply the server's push answer, in one transaction.
 
-        stored/duplicate: the outbox row is deleted and the local record marked synced
-        (resident contact details are then removed from it); rejected: set aside with its
-        reason. Ids the answer does not name are left waiting. Returns (stored, duplicate, rejected).
+        stored/duplicate: the outbox row is deleted and the local record marked
+        acknowledged (resident contact details are then removed from it); rejected: set
+        aside with its reason. Ids the answer does not name are left waiting.
+        Returns (stored, duplicate, rejected).
         """
-        raise NotImplementedError
+        with self._write() as conn:
+            return outbox.apply_push_results(conn, results)
 
     def note_push_attempt(self, record_ids: Sequence[str], error: str) -> None:
         """Count a failed send of these records (kept waiting), for the UI and diagnosis."""
-        raise NotImplementedError
+        with self._write() as conn:
+            outbox.note_attempt(conn, record_ids, error)
+
+    def record_body(self, record_id: str | UUID) -> bytes | None:
+        """The stored JSON of a record (after acknowledgement, without contact details)."""
+        with self._read() as conn:
+            row = conn.execute("SELECT body FROM records WHERE id = ?", (str(record_id),)).fetchone()
+            return bytes(row[0]) if row else None
 
     # ---- pull ----------------------------------------------------------------------
 
     def pull_cursor(self, operation_id: int) -> str | None:
         """The cursor to pull from next (from the pack, then from the last applied pull)."""
-        raise NotImplementedError
+        with self._read() as conn:
+            row = conn.execute("SELECT pull_cursor FROM operations WHERE id = ?", (operation_id,)).fetchone()
+            return row[0] if row else None
 
     def apply_changes(self, operation_id: int, pull: PullResponse) -> int:
         """Apply a pull page and advance the cursor, in one transaction. Returns changes applied.
 
         Idempotent: applying the same page twice changes nothing more.
         """
-        raise NotImplementedError
+        with self._write() as conn:
+            return pull_module.apply_page(conn, operation_id, pull)
 
     def followup_status(self, followup_id: str | UUID) -> str | None:
         """The last status the server reported for a follow-up raised here, or None."""
-        raise NotImplementedError
+        with self._read() as conn:
+            row = conn.execute(
+                "SELECT status FROM followup_status WHERE followup_id = ?", (str(followup_id),)
+            ).fetchone()
+            return row[0] if row else None
 
     # ---- sync status ---------------------------------------------------------------
 
     def sync_state(self) -> SyncState:
         """Waiting and rejected counts, last successful sync, online flag and last error."""
-        raise NotImplementedError
+        with self._read() as conn:
+            meta = dict(
+                conn.execute(
+                    "SELECT key, value FROM meta WHERE key IN ('last_sync_at', 'online', 'last_error')"
+                ).fetchall()
+            )
+            return SyncState(
+                waiting=outbox.count(conn, OutboxState.WAITING),
+                rejected=outbox.count(conn, OutboxState.REJECTED),
+                last_sync_at=meta.get("last_sync_at"),
+                online=None if meta.get("online") is None else meta["online"] == "1",
+                last_error=meta.get("last_error"),
+            )
 
     def note_sync(self, *, ok: bool, online: bool | None, error: str | None) -> None:
         """Record the end of a sync attempt (the engine calls this)."""
-        raise NotImplementedError
+        values = [("last_error", error)]
+        if online is not None:
+            values.append(("online", "1" if online else "0"))
+        if ok:
+            values.append(("last_sync_at", utc_now()))
+        with self._write() as conn:
+            conn.executemany("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", values)
 
     # ---- sign-in -------------------------------------------------------------------
 
@@ -200,20 +344,27 @@ class Store:
     ) -> Session:
         """After an online sign-in: store a scrypt verifier of the password (never the password)
         and the token, and make this user the current session."""
-        raise NotImplementedError
+        with self._write() as conn:
+            credentials.remember(conn, username, password, token, expires_in, user)
+            return credentials.current(conn)  # type: ignore[return-value]
 
     def sign_in_offline(self, username: str, password: str) -> Session:
         """Check the password against the stored verifier; raises NotSignedInError if it fails."""
-        raise NotImplementedError
+        with self._write() as conn:
+            credentials.check_offline(conn, username, password)
+            return credentials.current(conn)  # type: ignore[return-value]
 
     def current_session(self) -> Session | None:
         """The signed-in user, or None."""
-        raise NotImplementedError
+        with self._read() as conn:
+            return credentials.current(conn)
 
     def forget_token(self) -> None:
         """The server said the token is no longer valid (401): drop it, keep the verifier and all data."""
-        raise NotImplementedError
+        with self._write() as conn:
+            credentials.forget_token(conn)
 
     def sign_out(self) -> None:
         """End the current session (the verifier stays, so the user can sign in offline later)."""
-        raise NotImplementedError
+        with self._write() as conn:
+            credentials.sign_out(conn)

@@ -103,3 +103,22 @@ class Session:
     token: str | None
     token_expires_at: str | None
     offline: bool  # True when this sign-in was checked against the stored verifier only
+
+
+@dataclass(frozen=True, slots=True)
+class TeamMember:
+    user_id: int
+    username: str
+    display_name: str
+    agency_code: str
+    agency_name: str
+
+
+@dataclass(frozen=True, slots=True)
+class TeamInfo:
+    """A visit pair and the streets it is assigned (pack, updated by pulled team changes)."""
+
+    id: int
+    name: str
+    members: tuple[TeamMember, ...]
+    street_ids: tuple[int, ...]

@@ -1,0 +1,93 @@
+"""The outbox: records waiting to be sent, oldest first, and those set aside after a rejection."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Sequence
+
+from shared_schemas.sync import PushResult
+
+from mobile.store.db import utc_now
+from mobile.store.records import without_contact_details
+from mobile.store.types import OutboxEntry, OutboxState
+
+_COLUMNS = "seq, record_id, record_type, created_at, attempts, state, reason, payload"
+
+
+def entries(conn: sqlite3.Connection, state: OutboxState, limit: int | None = None) -> list[OutboxEntry]:
+    sql = f"SELECT {_COLUMNS} FROM outbox WHERE state = ? ORDER BY seq"
+    params: tuple = (str(state),)
+    if limit is not None:
+        sql += " LIMIT ?"
+        params += (limit,)
+    return [
+        OutboxEntry(
+            seq=r[0], record_id=r[1], record_type=r[2], created_at=r[3], attempts=r[4],
+            state=OutboxState(r[5]), reason=r[6], payload=bytes(r[7]),
+        )
+        for r in conn.execute(sql, params)
+    ]
+
+
+def count(conn: sqlite3.Connection, state: OutboxState) -> int:
+    return conn.execute("SELECT count(*) FROM outbox WHERE state = ?", (str(state),)).fetchone()[0]
+
+
+def apply_push_results(conn: sqlite3.Connection, results: Sequence[PushResult]) -> tuple[int, int, int]:
+    """Act on each result that names a waiting record; call inside a write transaction.
+
+    Only an answer naming the id removes a row (an ack), so a lost or partial answer
+    leaves the rest waiting to be sent again. Results for ids not waiting are ignored.
+    """
+    stored = duplicate = rejected = 0
+    now = utc_now()
+    for result in results:
+        row = conn.execute(
+            "SELECT seq FROM outbox WHERE record_id = ? AND state = 'waiting'", (result.id,)
+        ).fetchone()
+        if row is None:
+            continue
+        if result.status in ("stored", "duplicate"):
+            conn.execute("DELETE FROM outbox WHERE seq = ?", (row[0],))
+            body = conn.execute("SELECT body FROM records WHERE id = ?", (result.id,)).fetchone()[0]
+            conn.execute(
+                "UPDATE records SET body = ?, acknowledged_at = ? WHERE id = ?",
+                (without_contact_details(bytes(body)), now, result.id),
+            )
+            if result.status == "stored":
+                stored += 1
+            else:
+                duplicate += 1
+        elif result.status == "rejected":
+            reason = result.reason or "The server refused this record without saying why."
+            if result.path:
+                reason = f"{reason} (field {result.path})"
+            conn.execute(
+                "UPDATE outbox SET state = 'rejected', reason = ?, attempts = attempts + 1 WHERE seq = ?",
+                (reason, row[0]),
+            )
+            rejected += 1
+    return stored, duplicate, rejected
+
+
+def note_attempt(conn: sqlite3.Connection, record_ids: Sequence[str], error: str) -> None:
+    conn.executemany(
+        "UPDATE outbox SET attempts = attempts + 1, last_error = ? WHERE record_id = ? AND state = 'waiting'",
+        [(error, record_id) for record_id in record_ids],
+    )
+
+
+def requeue(conn: sqlite3.Connection, record_id: str, payload: bytes | None) -> bool:
+    """Move a rejected record to the back of the queue (it is the newest attempt now)."""
+    row = conn.execute(
+        "SELECT seq, record_type, payload FROM outbox WHERE record_id = ? AND state = 'rejected'",
+        (record_id,),
+    ).fetchone()
+    if row is None:
+        return False
+    conn.execute("DELETE FROM outbox WHERE seq = ?", (row[0],))
+    conn.execute(
+        "INSERT INTO outbox (record_id, record_type, payload, created_at) VALUES (?, ?, ?, ?)",
+        (record_id, row[1], payload if payload is not None else row[2], utc_now()),
+    )
+    return True

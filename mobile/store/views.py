@@ -1,0 +1,111 @@
+"""What the visit screens read: a team's streets with progress, a street's doors with status."""
+
+from __future__ import annotations
+
+import sqlite3
+
+from shared_schemas.codes import CLOSING_OUTCOMES, Outcome
+
+from mobile.store.types import HouseholdRow, HouseholdStatus, StreetSummary
+
+_CLOSING = tuple(str(o) for o in CLOSING_OUTCOMES)
+_CLOSING_SQL = ", ".join(f"'{o}'" for o in _CLOSING)
+
+_ORDERS = {
+    # The walk as the pack gives it: door_order runs along the street, sides interleaved.
+    "door": "h.door_order, h.side, h.id",
+    # One side, then the other.
+    "side": "CASE h.side WHEN 'odd' THEN 0 WHEN 'even' THEN 1 ELSE 2 END, h.door_order, h.id",
+}
+
+
+def streets_for_team(conn: sqlite3.Connection, operation_id: int, team_id: int) -> list[StreetSummary]:
+    rows = conn.execute(
+        f"""
+        SELECT s.id, s.name, s.locality,
+               (SELECT count(*) FROM households h
+                 WHERE h.operation_id = s.operation_id AND h.street_id = s.id),
+               (SELECT count(DISTINCT v.household_id) FROM households h
+                  JOIN records v ON v.type = 'visit' AND v.operation_id = h.operation_id
+                                AND v.household_id = h.id
+                 WHERE h.operation_id = s.operation_id AND h.street_id = s.id),
+               (SELECT count(DISTINCT v.household_id) FROM households h
+                  JOIN records v ON v.type = 'visit' AND v.operation_id = h.operation_id
+                                AND v.household_id = h.id AND v.outcome IN ({_CLOSING_SQL})
+                 WHERE h.operation_id = s.operation_id AND h.street_id = s.id)
+        FROM team_streets ts
+        JOIN streets s ON s.operation_id = ts.operation_id AND s.id = ts.street_id
+        WHERE ts.operation_id = ? AND ts.team_id = ?
+        ORDER BY s.name, s.id
+        """,
+        (operation_id, team_id),
+    ).fetchall()
+    return [
+        StreetSummary(id=r[0], name=r[1], locality=r[2], households=r[3], knocked=r[4], closed=r[5])
+        for r in rows
+    ]
+
+
+def households_on_street(
+    conn: sqlite3.Connection, operation_id: int, street_id: int, order: str
+) -> list[HouseholdRow]:
+    if order not in _ORDERS:
+        raise ValueError(f"order must be one of {sorted(_ORDERS)}, not {order!r}")
+    return _households(conn, "h.operation_id = ? AND h.street_id = ?", (operation_id, street_id), _ORDERS[order])
+
+
+def household(conn: sqlite3.Connection, operation_id: int, household_id: int) -> HouseholdRow | None:
+    rows = _households(conn, "h.operation_id = ? AND h.id = ?", (operation_id, household_id), "h.id")
+    return rows[0] if rows else None
+
+
+def _households(conn: sqlite3.Connection, where: str, params: tuple, order_by: str) -> list[HouseholdRow]:
+    # One pass over the households and their visits (indexed by household), folded in Python:
+    # simpler than a window query and fast for the few hundred doors of a street.
+    rows = conn.execute(
+        f"""
+        SELECT h.id, h.ref, h.address, h.house_number, h.postcode, h.side, h.door_order, h.lon, h.lat,
+               v.outcome, v.happened_at, v.origin
+        FROM households h
+        LEFT JOIN records v ON v.type = 'visit' AND v.operation_id = h.operation_id AND v.household_id = h.id
+        WHERE {where}
+        ORDER BY {order_by}, v.happened_at, v.id
+        """,
+        params,
+    ).fetchall()
+    result: list[HouseholdRow] = []
+    current: list | None = None
+    for r in rows:
+        if current is None or current[0][0] != r[0]:
+            if current is not None:
+                result.append(_fold(current))
+            current = []
+        current.append(r)
+    if current is not None:
+        result.append(_fold(current))
+    return result
+
+
+def _fold(rows: list[tuple]) -> HouseholdRow:
+    first = rows[0]
+    visits = [(r[9], r[10], r[11]) for r in rows if r[9] is not None]  # outcome, at, origin
+    outcomes = {outcome for outcome, _, _ in visits}
+    if Outcome.DO_NOT_VISIT in outcomes:
+        status = HouseholdStatus.DO_NOT_VISIT
+    elif outcomes & set(_CLOSING):
+        status = HouseholdStatus.DONE
+    elif visits:
+        status = HouseholdStatus.TO_REVISIT
+    else:
+        status = HouseholdStatus.NOT_KNOCKED
+    last = visits[-1] if visits else (None, None, None)
+    return HouseholdRow(
+        id=first[0], ref=first[1], address=first[2], house_number=first[3], postcode=first[4],
+        side=first[5], door_order=first[6], lon=first[7], lat=first[8],
+        status=status,
+        visits=len(visits),
+        no_answers=sum(1 for outcome, _, _ in visits if outcome not in _CLOSING),
+        last_outcome=last[0],
+        last_visited_at=last[1],
+        other_team_visits=sum(1 for _, _, origin in visits if origin == "remote"),
+    )
