@@ -1,0 +1,82 @@
+"""The app factory: one place that assembles routes, auth, database and error handling.
+
+Each domain slice under server/domain/<slice>/ that has a `routes.py` module contributes
+its `ROUTES` list (handlers or controllers), and optionally `LIFESPAN` (async context
+managers for background workers, e.g. the notification sender). Slices are found by name,
+so adding one needs no edit here.
+"""
+
+from __future__ import annotations
+
+import importlib
+import logging
+import pkgutil
+from pathlib import Path
+from typing import Any
+
+from advanced_alchemy.extensions.litestar import AsyncSessionConfig, SQLAlchemyAsyncConfig, SQLAlchemyPlugin
+from litestar import Litestar
+from litestar.config.compression import CompressionConfig
+from litestar.openapi import OpenAPIConfig
+from litestar.static_files import create_static_files_router
+
+import server.domain
+from server.domain.auth.services import LoginThrottle
+from server.lib.auth import make_jwt_auth
+from server.lib.exceptions import EXCEPTION_HANDLERS
+from server.settings import Settings, get_settings
+
+WEB_DIR = Path(__file__).parent / "web"
+
+
+def _slices() -> list[Any]:
+    modules = []
+    for info in sorted(pkgutil.iter_modules(server.domain.__path__), key=lambda i: i.name):
+        if not info.ispkg:
+            continue
+        try:
+            modules.append(importlib.import_module(f"server.domain.{info.name}.routes"))
+        except ModuleNotFoundError as exc:
+            if exc.name != f"server.domain.{info.name}.routes":
+                raise
+    return modules
+
+
+def create_app(settings: Settings | None = None) -> Litestar:
+    settings = settings or get_settings()
+    settings.check_production_safe()
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+
+    db_config = SQLAlchemyAsyncConfig(
+        connection_string=settings.database_url,
+        before_send_handler="autocommit",  # commit after a 2xx, roll back otherwise
+        session_config=AsyncSessionConfig(expire_on_commit=False),
+        create_all=False,  # tables come from Alembic migrations only
+    )
+    jwt_auth = make_jwt_auth(settings)
+
+    route_handlers: list[Any] = []
+    lifespan: list[Any] = []
+    for module in _slices():
+        route_handlers.extend(getattr(module, "ROUTES", []))
+        lifespan.extend(getattr(module, "LIFESPAN", []))
+    static_dirs = [d for d in (WEB_DIR / "static", WEB_DIR / "node_modules") if d.is_dir()]
+    if static_dirs:
+        route_handlers.append(create_static_files_router(path="/static", directories=static_dirs,
+                                                         include_in_schema=False))
+
+    app = Litestar(
+        route_handlers=route_handlers,
+        plugins=[SQLAlchemyPlugin(config=db_config)],
+        on_app_init=[jwt_auth.on_app_init],
+        exception_handlers=EXCEPTION_HANDLERS,
+        compression_config=CompressionConfig(backend="gzip", minimum_size=1024),
+        openapi_config=OpenAPIConfig(title="Doorstep API", version="1.0.0", path="/schema"),
+        lifespan=lifespan,
+        request_max_body_size=32 * 1024 * 1024,
+        debug=False,
+    )
+    app.state.settings = settings
+    app.state.jwt_auth = jwt_auth
+    app.state.login_throttle = LoginThrottle(settings.login_attempts_per_minute)
+    return app

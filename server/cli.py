@@ -1,0 +1,161 @@
+"""The `doorstep` command: serve, migrate, load the demo, import an area, add users.
+
+Errors print one line saying what to fix and exit non-zero; nothing is half-done (each
+command runs in one transaction).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import getpass
+import sys
+from pathlib import Path
+
+import click
+
+from server.settings import SettingsError
+
+ALEMBIC_INI = Path(__file__).with_name("alembic.ini")
+
+
+def _fail(message: str) -> None:
+    click.echo(f"error: {message}", err=True)
+    sys.exit(1)
+
+
+def one_line_errors(fn):
+    """Domain and settings errors become a one-line message and exit status 1."""
+
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        from server.domain.areas.features import AreaFileError
+        from server.lib.exceptions import DoorstepError
+
+        try:
+            return fn(*args, **kwargs)
+        except (DoorstepError,) as exc:
+            _fail(exc.detail)
+        except (SettingsError, AreaFileError, FileNotFoundError) as exc:
+            _fail(str(exc))
+
+    return wrapper
+
+
+async def _in_transaction(work):
+    from server.db.engine import make_engine, transaction
+
+    engine = make_engine()
+    try:
+        async with transaction(engine) as session:
+            return await work(session)
+    finally:
+        await engine.dispose()
+
+
+@click.group()
+def main() -> None:
+    """Doorstep: door-to-door community safety operations."""
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8000, show_default=True, type=int)
+@click.option("--workers", default=1, show_default=True, type=int)
+@one_line_errors
+def serve(host: str, port: int, workers: int) -> None:
+    """Serve the API and web pages."""
+    import uvicorn
+
+    from server.settings import get_settings
+
+    get_settings().check_production_safe()
+    uvicorn.run("server.app:create_app", factory=True, host=host, port=port, workers=workers,
+                log_level="info", access_log=False)
+
+
+@main.command()
+@one_line_errors
+def migrate() -> None:
+    """Bring the database schema up to date (Alembic)."""
+    from alembic import command
+    from alembic.config import Config
+
+    from server.settings import get_settings
+
+    get_settings()  # fail early with a clear message when DATABASE_URL is missing
+    command.upgrade(Config(str(ALEMBIC_INI)), "head")
+    click.echo("database schema is up to date")
+
+
+@main.group()
+def demo() -> None:
+    """Demo data (never in a production start)."""
+
+
+@demo.command("load")
+@one_line_errors
+def demo_load() -> None:
+    """Load the demo agencies, users, questionnaire and the Woodhouse operation."""
+    from server.domain.demo.loader import load_demo
+
+    summary = asyncio.run(_in_transaction(load_demo))
+    click.echo(f"demo loaded: operation {summary.operation_id} with {summary.streets} streets, "
+               f"{summary.households} households, {summary.teams} pairs")
+
+
+@main.command("import-osm")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--operation", "operation_name", required=True, help="Name of an existing operation.")
+@one_line_errors
+def import_osm(file: Path, operation_name: str) -> None:
+    """Import streets and households from an OpenStreetMap .osm or .osm.pbf FILE."""
+    from rich.progress import Progress
+
+    from server.domain.areas.importer import import_area
+    from server.domain.areas.osm_reader import read_area
+
+    if not file.exists():
+        _fail(f"no such file: {file}")
+    area = read_area(file)
+
+    async def work(session):
+        with Progress(transient=True) as progress:
+            return await import_area(session, area, operation_name, progress=progress)
+
+    summary = asyncio.run(_in_transaction(work))
+    click.echo(f"imported {file.name} into {operation_name!r}: {summary.streets} streets, "
+               f"{summary.households} households, {summary.unmatched} unmatched")
+
+
+@main.group()
+def user() -> None:
+    """Users and their roles."""
+
+
+@user.command("add")
+@click.argument("username")
+@click.option("--agency", required=True, help="Agency code, e.g. police.")
+@click.option("--role", "roles", multiple=True, required=True,
+              help="visitor, coordinator, partner or admin; repeat for several.")
+@click.option("--display-name", default=None)
+@click.option("--password", default=None, help="Prompted for when not given.")
+@one_line_errors
+def user_add(username: str, agency: str, roles: tuple[str, ...], display_name: str | None,
+             password: str | None) -> None:
+    """Add a user (an admin's job: it needs access to the database)."""
+    from server.domain.auth.services import add_user
+
+    if password is None:
+        password = getpass.getpass(f"Password for {username}: ")
+
+    async def work(session):
+        return await add_user(session, username=username, password=password,
+                              display_name=display_name or username, agency_code=agency, roles=list(roles))
+
+    created = asyncio.run(_in_transaction(work))
+    click.echo(f"added user {created.username} ({', '.join(roles)}) in {agency}")
+
+
+if __name__ == "__main__":
+    main()

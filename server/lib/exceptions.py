@@ -1,0 +1,109 @@
+"""One exception tree for the domain and one place that maps it onto HTTP.
+
+Every error answer is JSON: {"status_code": N, "detail": "<what to fix>"} plus "field" (a
+JSON path such as "$.records[0].visited_at") for validation errors and "extra" where a
+caller can use more (e.g. the allowed transitions on a 409).
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from typing import Any
+
+from litestar import Request, Response
+from litestar.exceptions import HTTPException, ValidationException
+from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
+
+log = logging.getLogger("doorstep")
+
+
+class DoorstepError(Exception):
+    status_code = 400
+
+    def __init__(self, detail: str, *, field: str | None = None, extra: dict[str, Any] | None = None):
+        super().__init__(detail)
+        self.detail = detail
+        self.field = field
+        self.extra = extra
+
+
+class BadRequest(DoorstepError):
+    status_code = 400
+
+
+class NotAuthenticated(DoorstepError):
+    status_code = 401
+
+
+class Forbidden(DoorstepError):
+    status_code = 403
+
+
+class NotFound(DoorstepError):
+    status_code = 404
+
+
+class Conflict(DoorstepError):
+    status_code = 409
+
+
+class PayloadTooLarge(DoorstepError):
+    status_code = 413
+
+
+class Invalid(DoorstepError):
+    status_code = 422
+
+
+class TooManyRequests(DoorstepError):
+    status_code = 429
+
+
+def _body(status: int, detail: str, field: str | None = None, extra: Any = None) -> dict[str, Any]:
+    body: dict[str, Any] = {"status_code": status, "detail": detail}
+    if field:
+        body["field"] = field
+    if extra:
+        body["extra"] = extra
+    return body
+
+
+def domain_error_handler(_: Request, exc: DoorstepError) -> Response:
+    return Response(_body(exc.status_code, exc.detail, exc.field, exc.extra), status_code=exc.status_code)
+
+
+_PATH = re.compile(r"at `(\$[^`]*)`")
+
+
+def validation_error_handler(request: Request, exc: ValidationException) -> Response:
+    """Body decoding errors: 400 for malformed JSON, 422 naming the field path for wrong types."""
+    messages = [e.get("message", "") for e in (exc.extra or []) if isinstance(e, dict)]
+    message = "; ".join(m for m in messages if m) or exc.detail
+    if "malformed" in message.lower() or "json is malformed" in message.lower() or "invalid json" in message.lower():
+        return Response(_body(400, f"The request body is not valid JSON: {message}"), status_code=400)
+    match = _PATH.search(message)
+    field = match.group(1) if match else None
+    keys = [e.get("key") for e in (exc.extra or []) if isinstance(e, dict) and e.get("key")]
+    if not field and keys:
+        field = str(keys[0])
+    return Response(_body(422, message, field), status_code=422)
+
+
+def http_error_handler(_: Request, exc: HTTPException) -> Response:
+    return Response(_body(exc.status_code, exc.detail, extra=exc.extra or None), status_code=exc.status_code,
+                    headers=exc.headers)
+
+
+def internal_error_handler(request: Request, exc: Exception) -> Response:
+    # Log the type and route only: a record's content may hold residents' details.
+    log.error("internal error on %s %s: %s", request.method, request.url.path, type(exc).__name__, exc_info=False)
+    return Response(_body(500, "Something went wrong on the server; the request changed nothing. Try again."),
+                    status_code=HTTP_500_INTERNAL_SERVER_ERROR)
+
+
+EXCEPTION_HANDLERS = {
+    DoorstepError: domain_error_handler,
+    ValidationException: validation_error_handler,
+    HTTPException: http_error_handler,
+}

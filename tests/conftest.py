@@ -1,0 +1,97 @@
+"""Shared fixtures: the real PostGIS test database (migrated, demo loaded once), the app, a client.
+
+`make test` creates a fresh test database and sets DATABASE_URL. Tests that push records make
+their own uniquely identified data, so they can run against the shared demo without undoing
+each other's work (and the concurrency tests can commit for real).
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+os.environ.setdefault("DOORSTEP_DEMO", "1")
+os.environ.setdefault("DOORSTEP_SECRET_KEY", "test-secret-not-for-production-0123456789")
+os.environ.setdefault("KIVY_NO_ARGS", "1")
+DEMO_PASSWORD = "doorstep-demo"
+
+
+def _database_url() -> str:
+    url = os.environ.get("DATABASE_URL")
+    if not url:
+        pytest.fail("DATABASE_URL is not set: run `make test`, or set DATABASE_URL to a migrated test database.")
+    return url
+
+
+@pytest.fixture(scope="session")
+def database_url() -> str:
+    url = _database_url()
+    subprocess.run([sys.executable, "-m", "server.cli", "migrate"], check=True, cwd=ROOT,
+                   stdout=subprocess.DEVNULL)
+    return url
+
+
+@pytest.fixture(scope="session")
+async def db_engine(database_url):
+    from server.db.engine import make_engine
+
+    engine = make_engine(database_url, pool_size=10)
+    yield engine
+    await engine.dispose()
+
+
+@pytest.fixture(scope="session")
+async def demo(db_engine):
+    """The demo operation, loaded once per session (the loader is idempotent)."""
+    from server.db.engine import transaction
+    from server.domain.demo.loader import load_demo
+
+    async with transaction(db_engine) as session:
+        return await load_demo(session)
+
+
+@pytest.fixture(scope="session")
+async def app(database_url):
+    from server.app import create_app
+    from server.settings import get_settings
+
+    get_settings.cache_clear()
+    return create_app()
+
+
+@pytest.fixture(scope="session")
+async def client(app, demo):
+    from litestar.testing import AsyncTestClient
+
+    async with AsyncTestClient(app=app) as c:
+        yield c
+
+
+@pytest.fixture(scope="session")
+async def tokens(client):
+    """tokens(username) -> a bearer token for a demo user (cached per session)."""
+    cache: dict[str, str] = {}
+
+    async def get(username: str, password: str = DEMO_PASSWORD) -> str:
+        if username not in cache:
+            r = await client.post("/api/v1/auth/token", json={"username": username, "password": password})
+            assert r.status_code == 200, r.text
+            cache[username] = r.json()["access_token"]
+        return cache[username]
+
+    return get
+
+
+@pytest.fixture(scope="session")
+async def headers(tokens):
+    """headers(username) -> {"Authorization": "Bearer …"} for a demo user."""
+
+    async def get(username: str) -> dict[str, str]:
+        return {"Authorization": f"Bearer {await tokens(username)}"}
+
+    return get
