@@ -1,0 +1,68 @@
+"""`doorstep import-osm FILE --operation NAME`: read, import in one transaction, summarise."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+import click
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn
+from rich.table import Table
+
+from server.db.engine import make_engine, transaction
+from server.domain.areas.features import AreaFileError, UnknownOperationError
+from server.domain.areas.importer import MATCH_RADIUS_M, ImportSummary, import_area
+from server.domain.areas.osm_reader import read_area
+
+
+async def run_import(
+    database_url: str | None, path: str | Path, operation_name: str, console: Console | None = None
+) -> ImportSummary:
+    """Read the file completely first, then write everything in one transaction and commit once."""
+    console = console or Console(stderr=True)
+    with Progress(
+        SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+        console=console, transient=True,
+    ) as bar:
+        reading = bar.add_task(f"reading {Path(path).name}", total=None)
+        area = await asyncio.to_thread(read_area, path)
+        bar.update(reading, total=1, completed=1)
+        tasks: dict[str, int] = {}
+
+        def progress(step: str, done: int, total: int) -> None:
+            if step not in tasks:
+                tasks[step] = bar.add_task(step, total=max(total, 1))
+            bar.update(tasks[step], completed=done, total=max(total, 1))
+
+        engine = make_engine(database_url)
+        try:
+            async with transaction(engine) as session:
+                summary = await import_area(session, area, operation_name, progress)
+        finally:
+            await engine.dispose()
+    console.print(summary_table(summary))
+    return summary
+
+
+def summary_table(s: ImportSummary) -> Table:
+    table = Table(title=f"Imported into {s.operation!r}", show_header=False)
+    table.add_row("streets", str(s.streets))
+    sources = ", ".join(f"{n} {k.replace('_', ' ')}" for k, n in sorted(s.by_source.items()))
+    table.add_row("households", f"{s.households} ({sources})" if sources else str(s.households))
+    table.add_row("unmatched", f"{s.unmatched} (no street within {MATCH_RADIUS_M:.0f} m)")
+    table.add_row("rows created / updated", f"{s.created} / {s.updated}")
+    for reason, n in sorted(s.skipped.items()):
+        table.add_row("skipped", f"{n} {reason}")
+    return table
+
+
+@click.command("import-osm")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--operation", "operation_name", required=True, help="Name of an existing operation.")
+def import_osm(file: Path, operation_name: str) -> None:
+    """Import streets and households from an OpenStreetMap .osm or .osm.pbf FILE."""
+    try:
+        asyncio.run(run_import(None, file, operation_name))
+    except (AreaFileError, UnknownOperationError) as exc:
+        raise click.ClickException(str(exc)) from None
