@@ -1,0 +1,145 @@
+"""The map widget: streets and doors drawn on a Kivy canvas from the pack's geometry.
+
+No tiles, no network. One finger pans, two fingers pinch-zoom, the mouse wheel
+zooms on a desktop, a tap on a door dispatches ``on_door``. The arithmetic is in
+``mobile.viewmodels.map.MapViewModel``; this widget only draws and forwards touches.
+"""
+
+from __future__ import annotations
+
+import math
+
+from kivy.clock import Clock
+from kivy.graphics import Color, Ellipse, Line, Point, Rectangle
+from kivy.metrics import dp
+from kivy.properties import ObjectProperty
+from kivy.uix.stencilview import StencilView
+
+from mobile.ui import theme
+from mobile.viewmodels.map import MapViewModel
+
+TAP_SLOP_DP = 10
+
+
+class StreetMap(StencilView):
+    model = ObjectProperty(None, allownone=True)
+
+    __events__ = ("on_door",)
+
+    def __init__(self, **kwargs):
+        self._touches: dict[int, tuple[float, float]] = {}
+        self._moved = False
+        self._unsubscribe = None
+        self._trigger = Clock.create_trigger(self._redraw, -1)
+        super().__init__(**kwargs)
+        self.bind(pos=self._on_geometry, size=self._on_geometry)
+
+    # -- model binding ------------------------------------------------------------
+    def on_model(self, _widget, model: MapViewModel | None) -> None:
+        if self._unsubscribe:
+            self._unsubscribe()
+            self._unsubscribe = None
+        if model is not None:
+            self._unsubscribe = model.subscribe(lambda *_: self._trigger())
+            model.resize(self.width, self.height)
+        self._trigger()
+
+    def _on_geometry(self, *_):
+        if self.model is not None:
+            self.model.resize(self.width, self.height)
+        self._trigger()
+
+    def on_door(self, door):
+        pass
+
+    # -- drawing --------------------------------------------------------------------
+    def _redraw(self, *_):
+        self.canvas.clear()
+        m = self.model
+        ox, oy = self.x, self.y
+        with self.canvas:
+            Color(*theme.c.SURFACE)
+            Rectangle(pos=self.pos, size=self.size)
+            if m is None:
+                return
+            Color(*theme.hex_rgba("#7C8694"))
+            width = max(1.2, min(dp(4), dp(1.5) * math.sqrt(m.zoom_level)))
+            for street_id, flat in m.screen_lines():
+                if len(flat) < 4:
+                    continue
+                pts = [v + (ox if i % 2 == 0 else oy) for i, v in enumerate(flat)]
+                if street_id == m.selected_street_id:
+                    Color(*theme.c.PRIMARY)
+                    Line(points=pts, width=width * 2, cap="round", joint="round")
+                    Color(*theme.hex_rgba("#7C8694"))
+                else:
+                    Line(points=pts, width=width, cap="round", joint="round")
+            size = max(dp(3), min(dp(9), dp(3) * math.sqrt(m.zoom_level)))
+            for status, flat in m.screen_doors().items():
+                colour = theme.STATUS_COLOURS.get(status, theme.STATUS_COLOURS["not_knocked"])
+                Color(*theme.hex_rgba(colour))
+                pts = [v + (ox if i % 2 == 0 else oy) for i, v in enumerate(flat)]
+                # Point caps its vertex count per instruction; draw in chunks
+                for start in range(0, len(pts), 2000):
+                    Point(points=pts[start:start + 2000], pointsize=size)
+            pos = m.screen_position()
+            if pos is not None:
+                px, py = pos[0] + ox, pos[1] + oy
+                acc = m.position.accuracy_m
+                if acc:
+                    r = max(dp(8), acc * m.scale)
+                    Color(*theme.hex_rgba(theme.PRIMARY, 0.18))
+                    Ellipse(pos=(px - r, py - r), size=(2 * r, 2 * r))
+                Color(*theme.c.SURFACE)
+                Ellipse(pos=(px - dp(11), py - dp(11)), size=(dp(22), dp(22)))
+                Color(*theme.c.PRIMARY)
+                Ellipse(pos=(px - dp(8), py - dp(8)), size=(dp(16), dp(16)))
+
+    # -- touches ----------------------------------------------------------------------
+    def on_touch_down(self, touch):
+        if not self.collide_point(*touch.pos):
+            return False
+        if self.model is None:
+            return True
+        if getattr(touch, "is_mouse_scrolling", False):
+            factor = 1.2 if touch.button in ("scrolldown", "scrollleft") else 1 / 1.2
+            self.model.zoom(factor, touch.x - self.x, touch.y - self.y)
+            return True
+        touch.grab(self)
+        self._touches[touch.uid] = (touch.x, touch.y)
+        self._moved = len(self._touches) > 1
+        return True
+
+    def on_touch_move(self, touch):
+        if touch.grab_current is not self or touch.uid not in self._touches or self.model is None:
+            return False
+        px, py = self._touches[touch.uid]
+        if len(self._touches) == 1:
+            if abs(touch.x - px) + abs(touch.y - py) > dp(TAP_SLOP_DP) or self._moved:
+                self._moved = True
+                self.model.pan(touch.x - px, touch.y - py)
+                self._touches[touch.uid] = (touch.x, touch.y)
+        else:
+            other_uid = next(u for u in self._touches if u != touch.uid)
+            ox, oy = self._touches[other_uid]
+            before = math.hypot(px - ox, py - oy)
+            after = math.hypot(touch.x - ox, touch.y - oy)
+            if before > 0 and after > 0:
+                self.model.zoom(after / before, (ox + touch.x) / 2 - self.x, (oy + touch.y) / 2 - self.y)
+            self._touches[touch.uid] = (touch.x, touch.y)
+            self._moved = True
+        return True
+
+    def on_touch_up(self, touch):
+        if touch.grab_current is not self:
+            return False
+        touch.ungrab(self)
+        was_tap = not self._moved and len(self._touches) == 1
+        self._touches.pop(touch.uid, None)
+        if not self._touches:
+            self._moved = False
+        if was_tap and self.model is not None:
+            door = self.model.door_at(touch.x - self.x, touch.y - self.y, dp(24))
+            if door is not None:
+                self.dispatch("on_door", door)
+        return True

@@ -1,0 +1,52 @@
+"""Turn any failure into a sentence that says what to do. Nothing recorded is ever lost."""
+
+from __future__ import annotations
+
+from shared_schemas.codes import label
+
+SAFE = "Nothing you recorded is lost."
+
+MESSAGES = {
+    "network": "No connection to the server. Check the signal or the server address; "
+               "your records stay on the tablet and are sent when the connection is back.",
+    "server": "The server has a problem right now. Your records stay on the tablet; "
+              "the app will try again by itself.",
+    "auth": "Your sign-in has expired. Sign in again to send your records. " + SAFE,
+    "forbidden": "You are no longer on this operation, so its pack was removed from the tablet. "
+                 "Ask your coordinator to add you back. " + SAFE,
+    "storage": "The tablet's storage is full. Free some space, then try again. " + SAFE,
+    "request": "The server refused the request. Tell your coordinator; " + SAFE.lower(),
+}
+
+
+def message_for(exc: BaseException) -> str:
+    """A message a person can act on, for an exception from the store, sync or transport."""
+    text = getattr(exc, "message", None)
+    if isinstance(text, str) and text:
+        return text
+    return f"Something went wrong ({type(exc).__name__}: {exc}). {SAFE} Try again."
+
+
+def outcome_error(outcome) -> str | None:
+    """The message for a failed SyncOutcome (None when it went through)."""
+    if outcome is None or getattr(outcome, "ok", True):
+        return None
+    return getattr(outcome, "error", None) or MESSAGES.get(getattr(outcome, "error_kind", None) or "", SAFE)
+
+
+def rejected_advice(reason: str | None) -> str:
+    """What the person can do about a record the server rejected."""
+    r = (reason or "").lower()
+    if "operation" in r and ("closed" in r or "not" in r):
+        return "The operation may be closed or you were taken off it: ask your coordinator, then tap Retry."
+    if "household" in r or "street" in r:
+        return "The address may have changed on the server: check it with your coordinator, then tap Retry."
+    if "answer" in r or "question" in r:
+        return "An answer does not fit the questionnaire: tell your coordinator; tap Retry after the fix."
+    if "consent" in r or "contact" in r:
+        return "Contact details need the resident's consent: tell your coordinator, then tap Retry."
+    return "Tell your coordinator what it says, then tap Retry to send it again. It stays on the tablet until then."
+
+
+def outcome_label(code: str | None) -> str:
+    return label(code) if code else ""

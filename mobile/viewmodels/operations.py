@@ -1,0 +1,150 @@
+"""Operations: the user's operations, pack download with progress, and who the pair is."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Callable
+
+from .base import Observable
+from .context import AppContext
+from .messages import MESSAGES, message_for, outcome_error
+
+
+@dataclass(frozen=True)
+class OperationRow:
+    id: int
+    name: str
+    status: str
+    downloaded: bool
+    detail: str  # "Pack on tablet: 120 households, 8 streets" / "Not downloaded"
+    pair: str  # "A (Police)  +  B (City Council)", or "" until downloaded
+
+
+class OperationsViewModel(Observable):
+    def __init__(self, ctx: AppContext) -> None:
+        super().__init__()
+        self.ctx = ctx
+        self.rows: list[OperationRow] = []
+        self.busy = False
+        self.downloading_id: int | None = None
+        self.progress = 0.0
+        self.error = ""
+        self.info = ""
+        self.needs_sign_in = False
+        self.on_opened: Callable[[int], None] | None = None
+        self.on_needs_sign_in: Callable[[str], None] | None = None
+        self._server_ops: list[dict] | None = None
+
+    # -- list -------------------------------------------------------------------------
+    def refresh(self) -> None:
+        """Ask the server for the user's operations; offline, list the packs on the tablet."""
+        if self.busy:
+            return
+        self.set(busy=True, error="", info="")
+        transport = self.ctx.transport
+        if transport is None:
+            self._failed_list(RuntimeError("not connected"))
+            return
+        self.ctx.runner.run(transport.list_operations, self._listed, self._failed_list)
+
+    def _listed(self, ops: list[dict]) -> None:
+        self._server_ops = list(ops)
+        self.set(busy=False)
+        self._rebuild()
+
+    def _failed_list(self, exc: BaseException) -> None:
+        from mobile.sync import AuthExpired, NetworkError, ServerError
+
+        self._server_ops = None
+        if isinstance(exc, AuthExpired):
+            self._expired()
+        elif isinstance(exc, (NetworkError, ServerError)):
+            self.set(info="Offline: showing the packs already on this tablet. " + MESSAGES["network"])
+        else:
+            self.set(error=message_for(exc))
+        self.set(busy=False)
+        self._rebuild()
+
+    def _expired(self) -> None:
+        try:
+            self.ctx.store.forget_token()
+        except Exception:
+            pass
+        self.set(needs_sign_in=True, error=MESSAGES["auth"])
+        if self.on_needs_sign_in:
+            self.on_needs_sign_in(MESSAGES["auth"])
+
+    def _rebuild(self) -> None:
+        local = {o.id: o for o in self.ctx.store.downloaded_operations()}
+        rows: list[OperationRow] = []
+        seen: set[int] = set()
+        for op in self._server_ops or []:
+            op_id = int(op["id"])
+            seen.add(op_id)
+            rows.append(self._row(op_id, str(op.get("name", f"Operation {op_id}")),
+                                  str(op.get("status", "")), local.get(op_id)))
+        for op_id, summary in local.items():
+            if op_id not in seen:
+                rows.append(self._row(op_id, summary.name, "", summary))
+        self.set(rows=rows)
+
+    def _row(self, op_id: int, name: str, status: str, summary: Any) -> OperationRow:
+        if summary is None:
+            return OperationRow(op_id, name, status, False, "Not on this tablet yet: download its pack.", "")
+        detail = (f"Pack on tablet: {summary.streets} streets, {summary.households} households "
+                  f"(downloaded {summary.downloaded_at[:16].replace('T', ' ')} UTC)")
+        pair = ""
+        found = self.ctx.find_pair(op_id)
+        if found is not None:
+            pair = "Your pair: " + found.summary
+        return OperationRow(op_id, name, status, True, detail, pair)
+
+    # -- download ---------------------------------------------------------------------
+    def download(self, operation_id: int) -> None:
+        if self.downloading_id is not None:
+            return
+        self.set(downloading_id=operation_id, progress=0.05, error="", info="")
+        runner = self.ctx.runner
+
+        def progress(fraction: float) -> None:
+            runner.call_soon(lambda: self.set(progress=max(self.progress, min(1.0, fraction))))
+
+        def work():
+            return self.ctx.download_pack(operation_id, progress=progress)
+
+        runner.run(work, lambda outcome: self._downloaded(operation_id, outcome), self._failed_download)
+
+    def _downloaded(self, operation_id: int, outcome: Any) -> None:
+        error = outcome_error(outcome)
+        self.set(downloading_id=None, progress=1.0 if error is None else 0.0)
+        if error is not None:
+            kind = getattr(outcome, "error_kind", None)
+            if kind == "auth":
+                self._expired()
+            elif kind == "forbidden":
+                self.set(error=MESSAGES["forbidden"])
+                if self.ctx.operation_id == operation_id:
+                    self.ctx.close_operation()
+            else:
+                self.set(error=error)
+            self._rebuild()
+            return
+        self.set(info="Pack downloaded: it works without signal from now on.")
+        self._rebuild()
+
+    def _failed_download(self, exc: BaseException) -> None:
+        self.set(downloading_id=None, progress=0.0, error=message_for(exc))
+
+    # -- open -------------------------------------------------------------------------
+    def open(self, operation_id: int) -> None:
+        if not self.ctx.open_operation(operation_id):
+            self.set(error="Download this operation's pack first.")
+            return
+        if self.ctx.pair is None:
+            self.set(info="You are not in a pair on this operation: the walk list is empty. "
+                          "Ask your coordinator to add you to a pair.")
+        if self.on_opened:
+            self.on_opened(operation_id)
+
+    def pair_text(self) -> str:
+        return ("Your pair: " + self.ctx.pair.summary) if self.ctx.pair else ""

@@ -1,0 +1,82 @@
+"""Sign in: server address, username, password. Online when the server answers, else offline."""
+
+from __future__ import annotations
+
+from typing import Callable
+
+from .base import Observable
+from .context import AppContext
+from .messages import message_for
+
+
+class SignInViewModel(Observable):
+    def __init__(self, ctx: AppContext, server_url: str = "http://127.0.0.1:8000") -> None:
+        super().__init__()
+        self.ctx = ctx
+        self.server_url = server_url
+        self.username = ""
+        self.password = ""
+        self.busy = False
+        self.error = ""
+        self.info = ""  # e.g. "Signed in offline"
+        self.on_signed_in: Callable[[], None] | None = None
+        session = self._current_session()
+        if session is not None:
+            self.username = session.username
+
+    def _current_session(self):
+        try:
+            return self.ctx.store.current_session()
+        except Exception:
+            return None
+
+    def show_message(self, message: str) -> None:
+        """Shown when the app sends the person back here (e.g. an expired token)."""
+        self.set(error=message, password="")
+
+    def submit(self, server_url: str | None = None, username: str | None = None,
+               password: str | None = None) -> None:
+        if server_url is not None:
+            self.server_url = server_url
+        if username is not None:
+            self.username = username
+        if password is not None:
+            self.password = password
+        url, user, pw = self.server_url.strip(), self.username.strip(), self.password
+        if not url.startswith(("http://", "https://")):
+            self.set(error="Enter the server address, starting with http:// or https://")
+            return
+        if not user:
+            self.set(error="Enter your username.")
+            return
+        if not pw:
+            self.set(error="Enter your password.")
+            return
+        if self.busy:
+            return
+        self.set(busy=True, error="", info="")
+        try:
+            self.ctx.connect(url)
+        except Exception as exc:
+            self.set(busy=False, error=message_for(exc))
+            return
+        from mobile.sync import sign_in
+
+        store, transport = self.ctx.store, self.ctx.transport
+        self.ctx.runner.run(lambda: sign_in(store, transport, user, pw), self._done, self._failed)
+
+    def _done(self, result) -> None:
+        if not result.ok:
+            self.set(busy=False, error=result.error or "Sign-in failed. Check your username and password.",
+                     password="")
+            return
+        session = result.session
+        self.ctx.set_session(session)
+        info = ("Signed in offline: your records are kept on the tablet and sent when the server "
+                "can be reached." if session.offline else "")
+        self.set(busy=False, error="", info=info, password="")
+        if self.on_signed_in:
+            self.on_signed_in()
+
+    def _failed(self, exc: BaseException) -> None:
+        self.set(busy=False, error=message_for(exc), password="")

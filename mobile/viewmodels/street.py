@@ -1,0 +1,101 @@
+"""One street: its households in door order with their status."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Callable
+
+from shared_schemas.codes import label
+
+from .base import Observable
+from .context import AppContext
+
+SIDES = ("all", "odd", "even")
+
+
+@dataclass(frozen=True)
+class DoorRow:
+    id: int
+    address: str
+    number: str
+    side: str
+    status: str  # not_knocked / revisit / done / do_not_visit (colour key)
+    status_text: str  # "Not knocked", "No answer ×2", "Done (Answered)", "Do not visit"
+    others: str  # "Other pair: 1 visit" or ""
+    can_visit: bool  # False for do-not-visit doors
+
+
+def status_of(row: Any) -> tuple[str, str]:
+    status = str(row.status)
+    if status == "not_knocked":
+        return "not_knocked", "Not knocked"
+    if status == "do_not_visit":
+        return "do_not_visit", "Do not visit"
+    if status == "done":
+        return "done", f"Done ({label(row.last_outcome)})" if row.last_outcome else "Done"
+    # to revisit
+    last = label(row.last_outcome) if row.last_outcome else "No answer"
+    times = f" ×{row.no_answers}" if row.no_answers else ""
+    return "revisit", f"{last}{times}"
+
+
+def side_of(row: Any) -> str:
+    if row.side:
+        return str(row.side)
+    digits = "".join(ch for ch in (row.house_number or "") if ch.isdigit())
+    if digits:
+        return "even" if int(digits) % 2 == 0 else "odd"
+    return ""
+
+
+class StreetViewModel(Observable):
+    def __init__(self, ctx: AppContext) -> None:
+        super().__init__()
+        self.ctx = ctx
+        self.street_id: int | None = None
+        self.name = ""
+        self.side = "all"
+        self.rows: list[DoorRow] = []
+        self.all_rows: list[DoorRow] = []
+        self.summary = ""
+        self.on_visit: Callable[[int], None] | None = None
+
+    def load(self, street_id: int | None = None) -> None:
+        if street_id is not None:
+            self.street_id = street_id
+        ctx = self.ctx
+        if self.street_id is None or ctx.operation_id is None:
+            return
+        street = ctx.street(self.street_id)
+        name = getattr(street, "name", "") if street is not None else ""
+        households = ctx.store.households_on_street(ctx.operation_id, self.street_id, order="door")
+        rows = []
+        for h in households:
+            key, text = status_of(h)
+            others = f"Other pair: {h.other_team_visits} visit{'s' if h.other_team_visits != 1 else ''}" \
+                if h.other_team_visits else ""
+            rows.append(DoorRow(h.id, h.address, h.house_number or "", side_of(h), key, text, others,
+                                key != "do_not_visit"))
+        done = sum(1 for r in rows if r.status in ("done", "do_not_visit"))
+        knocked = sum(1 for r in rows if r.status != "not_knocked")
+        self.set(name=name, all_rows=rows,
+                 summary=f"{knocked} / {len(rows)} knocked · {done} closed")
+        self._apply()
+
+    def set_side(self, side: str) -> None:
+        if side not in SIDES:
+            raise ValueError(side)
+        self.side = side
+        self._apply()
+
+    def _apply(self) -> None:
+        rows = [r for r in self.all_rows if self.side == "all" or r.side == self.side]
+        self.rows = rows
+        self.changed("rows", "side")
+
+    def row(self, household_id: int) -> DoorRow | None:
+        return next((r for r in self.all_rows if r.id == household_id), None)
+
+    def visit(self, household_id: int) -> None:
+        if self.on_visit:
+            self.on_visit(household_id)
