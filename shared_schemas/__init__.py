@@ -47,6 +47,7 @@ from .questionnaire import (
     check_questionnaire,
     concern_codes,
     concerns,
+    describe_condition,
     is_answered,
     load_questionnaire,
     prune_answers,

@@ -164,8 +164,10 @@ def load_questionnaire(
         else:
             raw = msgspec.json.decode(source)
             questionnaire = _decoder.decode(source)
-    except (msgspec.ValidationError, msgspec.DecodeError) as exc:
+    except msgspec.ValidationError as exc:
         raise QuestionnaireError([str(exc)]) from None
+    except msgspec.DecodeError as exc:
+        raise QuestionnaireError([f"not valid JSON: {exc}"]) from None
     problems = check_questionnaire(questionnaire)
     if strict:
         problems += _unknown_keys(raw) + _unknown_concerns(questionnaire)
@@ -372,6 +374,33 @@ def _same(a: Any, b: Any) -> bool:
     return a == b
 
 
+def describe_condition(condition: Condition | None) -> str:
+    """A condition in words, for error messages and the tablet's help text."""
+    if condition is None:
+        return "always"
+    if condition.all is not UNSET:
+        return "(" + " and ".join(describe_condition(part) for part in condition.all) + ")"
+    if condition.any is not UNSET:
+        return "(" + " or ".join(describe_condition(part) for part in condition.any) + ")"
+    name = condition.question
+    if condition.answered is not UNSET:
+        return f"{name} is answered" if condition.answered else f"{name} is not answered"
+    if condition.equals is not UNSET:
+        return f"{name} is {_word(condition.equals)}"
+    if condition.in_ is not UNSET:
+        words = [_word(value) for value in condition.in_]
+        return f"{name} is {', '.join(words[:-1]) + ' or ' + words[-1] if len(words) > 1 else words[0]}"
+    if condition.not_equals is not UNSET:
+        return f"{name} is not {_word(condition.not_equals)}"
+    return "never"
+
+
+def _word(value: Any) -> str:
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    return str(value)
+
+
 # ---------------------------------------------------------------- validation
 
 
@@ -391,7 +420,11 @@ def validate_answers(questionnaire: Questionnaire, answers: Any) -> list[AnswerE
         value = answers.get(question.id)
         if question.id not in applicable:
             if is_answered(value):
-                errors.append(AnswerError(question.id, "this question does not apply given the earlier answers; remove its answer"))
+                errors.append(AnswerError(
+                    question.id,
+                    f"this question does not apply: it is asked only when {describe_condition(question.show_if)}; "
+                    "remove its answer",
+                ))
             continue
         if not is_answered(value):
             if question.required:
@@ -526,6 +559,7 @@ __all__ = [
     "check_questionnaire",
     "concern_codes",
     "concerns",
+    "describe_condition",
     "is_answered",
     "load_questionnaire",
     "prune_answers",
