@@ -8,15 +8,18 @@ from collections.abc import Sequence
 from shared_schemas.sync import PushResult
 
 from mobile.store.db import utc_now
+from mobile.store.ids import canonical_id
 from mobile.store.records import without_contact_details
 from mobile.store.types import OutboxEntry, OutboxState
 
 _COLUMNS = "seq, record_id, record_type, created_at, attempts, state, reason, payload"
 
 
-def entries(conn: sqlite3.Connection, state: OutboxState, limit: int | None = None) -> list[OutboxEntry]:
-    sql = f"SELECT {_COLUMNS} FROM outbox WHERE state = ? ORDER BY seq"
-    params: tuple = (str(state),)
+def entries(
+    conn: sqlite3.Connection, state: OutboxState, limit: int | None = None, after_seq: int = 0
+) -> list[OutboxEntry]:
+    sql = f"SELECT {_COLUMNS} FROM outbox WHERE state = ? AND seq > ? ORDER BY seq"
+    params: tuple = (str(state), after_seq)
     if limit is not None:
         sql += " LIMIT ?"
         params += (limit,)
@@ -42,17 +45,18 @@ def apply_push_results(conn: sqlite3.Connection, results: Sequence[PushResult]) 
     stored = duplicate = rejected = 0
     now = utc_now()
     for result in results:
+        record_id = canonical_id(result.id)
         row = conn.execute(
-            "SELECT seq FROM outbox WHERE record_id = ? AND state = 'waiting'", (result.id,)
+            "SELECT seq FROM outbox WHERE record_id = ? AND state = 'waiting'", (record_id,)
         ).fetchone()
         if row is None:
             continue
         if result.status in ("stored", "duplicate"):
             conn.execute("DELETE FROM outbox WHERE seq = ?", (row[0],))
-            body = conn.execute("SELECT body FROM records WHERE id = ?", (result.id,)).fetchone()[0]
+            body = conn.execute("SELECT body FROM records WHERE id = ?", (record_id,)).fetchone()[0]
             conn.execute(
                 "UPDATE records SET body = ?, acknowledged_at = ? WHERE id = ?",
-                (without_contact_details(bytes(body)), now, result.id),
+                (without_contact_details(bytes(body)), now, record_id),
             )
             if result.status == "stored":
                 stored += 1
@@ -91,3 +95,4 @@ def requeue(conn: sqlite3.Connection, record_id: str, payload: bytes | None) -> 
         (record_id, row[1], payload if payload is not None else row[2], utc_now()),
     )
     return True
+

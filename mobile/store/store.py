@@ -230,10 +230,10 @@ class Store:
 
     # ---- outbox --------------------------------------------------------------------
 
-    def outbox_waiting(self, limit: int | None = None) -> list[OutboxEntry]:
-        """Records waiting to be sent, oldest first."""
+    def outbox_waiting(self, limit: int | None = None, *, after_seq: int = 0) -> list[OutboxEntry]:
+        """Records waiting to be sent, oldest first (only those queued after `after_seq`)."""
         with self._read() as conn:
-            return outbox.entries(conn, OutboxState.WAITING, limit)
+            return outbox.entries(conn, OutboxState.WAITING, limit, after_seq)
 
     def outbox_rejected(self) -> list[OutboxEntry]:
         """Records the server rejected, with its reason, oldest first. They stay until corrected."""

@@ -7,11 +7,12 @@ Public API (names are stable; the UI builds on them):
     engine.sync_once() -> SyncOutcome     # one attempt, never raises for network/server/auth
     engine.sync_until_done(max_attempts)  # with backoff
     engine.download_pack(operation_id) -> SyncOutcome
-    engine.start(); engine.request_sync(); engine.stop()
+    engine.start(); engine.request_sync(); engine.connectivity_changed(online); engine.stop()
     sign_in(store, transport, username, password) -> SignInResult   # online, else offline
 
 `notify` receives SyncStarted then SyncOutcome (pulled, stored, duplicates, rejected,
-ok, error, error_kind, retryable, state, needs_sign_in) from the engine's thread.
+unanswered, ok, error, error_kind, retryable, notices, state, needs_sign_in) from the
+engine's thread; wrap it: notify=lambda e: Clock.schedule_once(lambda dt: vm.on_sync(e)).
 """
 
 from mobile.sync.auth import SignInResult, sign_in

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from mobile.store import Session, Store
-from mobile.sync.transport import Transport
+from mobile.store import NotSignedInError, Session, Store, StoreError
+from mobile.sync import messages
+from mobile.sync.transport import NetworkError, ServerError, Transport, TransportError, WrongPassword
 
 
 @dataclass(frozen=True, slots=True)
@@ -19,10 +20,35 @@ class SignInResult:
     def ok(self) -> bool:
         return self.session is not None
 
+    @property
+    def offline(self) -> bool:
+        return self.session is not None and self.session.offline
+
 
 def sign_in(store: Store, transport: Transport, username: str, password: str) -> SignInResult:
-    """Sign in online; if the server cannot be reached, fall back to the offline verifier.
+    """Sign in online; if the server cannot be reached (or fails), fall back to the offline verifier.
 
-    A wrong password from the server is final (no offline fallback): the server knows best.
+    A wrong password from the server is final (no offline fallback): the server knows
+    best, e.g. after the password was changed.
     """
-    raise NotImplementedError
+    username = username.strip()
+    try:
+        grant = transport.sign_in(username, password)
+    except WrongPassword:
+        return SignInResult(None, messages.WRONG_PASSWORD)
+    except (NetworkError, ServerError):
+        try:
+            session = store.sign_in_offline(username, password)
+        except NotSignedInError as exc:
+            return SignInResult(None, exc.message)
+        # The last token may still be good; if not, sync will ask to sign in again.
+        transport.set_token(session.token)
+        return SignInResult(session)
+    except TransportError as exc:
+        return SignInResult(None, exc.message)
+    try:
+        session = store.remember_sign_in(username, password, grant.access_token, grant.expires_in, grant.user)
+    except StoreError as exc:
+        return SignInResult(None, exc.message)
+    transport.set_token(grant.access_token)
+    return SignInResult(session)

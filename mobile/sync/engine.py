@@ -6,14 +6,33 @@ Clock.schedule_once; the engine may call it from its own thread.
 
 from __future__ import annotations
 
+import logging
 import random
 import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from mobile.store import Store, SyncState
-from mobile.sync.transport import Transport
+import msgspec
+from shared_schemas.sync import PushRequest
+
+from mobile.store import StorageFullError, Store, StoreError, SyncState
+from mobile.store.ids import canonical_id
+from mobile.sync import messages
+from mobile.sync.transport import (
+    AuthExpired,
+    Forbidden,
+    NetworkError,
+    RequestRejected,
+    ServerError,
+    Transport,
+    TransportError,
+)
+
+log = logging.getLogger(__name__)
+
+# A server that keeps saying "more" with the same cursor must not spin the engine.
+_MAX_PULL_PAGES = 10_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,10 +48,12 @@ class SyncOutcome:
     stored: int = 0  # records the server stored now
     duplicates: int = 0  # records the server already had (acknowledged too)
     rejected: int = 0  # records set aside with the server's reason
+    unanswered: int = 0  # records sent but not named in the answer: still waiting
     ok: bool = True  # the attempt went through every phase
     error: str | None = None  # a message a person can act on
     error_kind: str | None = None  # "network", "server", "auth", "forbidden", "storage", "request"
     retryable: bool = False  # the run loop will retry after a backoff
+    notices: tuple[str, ...] = ()  # things to tell the person that did not stop the sync
     state: SyncState | None = None  # the store's state after the attempt
 
     @property
@@ -45,7 +66,10 @@ SyncEvent = SyncStarted | SyncOutcome
 
 @dataclass
 class Backoff:
-    """Exponential backoff with full jitter: delay = random(0, min(cap, base * 2**n))."""
+    """Exponential backoff with full jitter: delay = uniform(0, min(cap, base * 2**failures)).
+
+    Full jitter spreads tablets that lost signal together, so they do not all retry at once.
+    """
 
     base: float = 2.0
     cap: float = 300.0
@@ -53,10 +77,22 @@ class Backoff:
     failures: int = 0
 
     def next_delay(self) -> float:
-        raise NotImplementedError
+        ceiling = min(self.cap, self.base * 2 ** min(self.failures, 32))
+        self.failures += 1
+        return self.rng.uniform(0, ceiling)
 
     def reset(self) -> None:
         self.failures = 0
+
+
+@dataclass
+class _Tally:
+    pulled: int = 0
+    stored: int = 0
+    duplicates: int = 0
+    rejected: int = 0
+    unanswered: int = 0
+    notices: list[str] = field(default_factory=list)
 
 
 class SyncEngine:
@@ -77,30 +113,211 @@ class SyncEngine:
         batch_size: int = 100,
         interval: float = 60.0,
         backoff: Backoff | None = None,
-        clock: Callable[[], float] = time.monotonic,
     ) -> None:
-        raise NotImplementedError
+        self.store = store
+        self.transport = transport
+        self._notify = notify
+        self.batch_size = batch_size
+        self.interval = interval
+        self.backoff = backoff or Backoff()
+        self._attempt = threading.Lock()  # one attempt at a time, whoever asks
+        self._wake = threading.Event()
+        self._stopping = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    # ---- one attempt ---------------------------------------------------------------
 
     def sync_once(self) -> SyncOutcome:
         """One attempt: pull and apply every downloaded operation, then push the outbox oldest first."""
-        raise NotImplementedError
+        with self._attempt:
+            self._emit(SyncStarted())
+            tally = _Tally()
+            try:
+                self._pull_all(tally)
+                self._push_all(tally)
+            except TransportError as exc:
+                return self._finish(tally, *self._describe(exc))
+            except StorageFullError as exc:
+                return self._finish(tally, "storage", exc.message, False, True)
+            except StoreError as exc:
+                return self._finish(tally, "storage", exc.message, False, None)
+            if tally.unanswered:
+                return self._finish(
+                    tally, "server", messages.UNANSWERED.format(count=tally.unanswered), True, True
+                )
+            return self._finish(tally, None, None, False, True)
 
-    def sync_until_done(self, max_attempts: int = 5, sleep: Callable[[float], None] = time.sleep) -> SyncOutcome:
+    def sync_until_done(
+        self, max_attempts: int = 5, sleep: Callable[[float], None] = time.sleep
+    ) -> SyncOutcome:
         """Retry `sync_once` with backoff while the error is retryable, up to `max_attempts`."""
-        raise NotImplementedError
+        outcome = self.sync_once()
+        for _ in range(max_attempts - 1):
+            if not outcome.retryable:
+                break
+            sleep(self.backoff.next_delay())
+            outcome = self.sync_once()
+        if not outcome.retryable:
+            self.backoff.reset()
+        return outcome
 
     def download_pack(self, operation_id: int) -> SyncOutcome:
-        """Fetch an operation's pack (If-None-Match) and store it; 403 removes it from the tablet's list."""
-        raise NotImplementedError
+        """Fetch an operation's pack (If-None-Match) and store it.
+
+        403 (the user was taken off the operation) removes its pack from the tablet;
+        records made for it stay and are still sent.
+        """
+        with self._attempt:
+            tally = _Tally()
+            try:
+                download = self.transport.fetch_pack(operation_id, self.store.pack_etag(operation_id))
+                if download.pack is not None:
+                    self.store.save_pack(download.pack, download.etag, download.raw)
+            except Forbidden:
+                self.store.forget_operation(operation_id)
+                return self._finish(tally, "forbidden", messages.REMOVED_FROM_OPERATION, False, True)
+            except TransportError as exc:
+                return self._finish(tally, *self._describe(exc))
+            except StoreError as exc:
+                return self._finish(tally, "storage", exc.message, False, None)
+            return self._finish(tally, None, None, False, True)
+
+    # ---- phases --------------------------------------------------------------------
+
+    def _pull_all(self, tally: _Tally) -> None:
+        for operation in self.store.downloaded_operations():
+            try:
+                self._pull(operation.id, tally)
+            except Forbidden:
+                # Taken off this operation: drop its addresses, keep its records, carry on.
+                self.store.forget_operation(operation.id)
+                tally.notices.append(messages.REMOVED_FROM_NAMED_OPERATION.format(name=operation.name))
+
+    def _pull(self, operation_id: int, tally: _Tally) -> None:
+        for _ in range(_MAX_PULL_PAGES):
+            since = self.store.pull_cursor(operation_id)
+            page = self.transport.pull(operation_id, since)
+            tally.pulled += self.store.apply_changes(operation_id, page)
+            if not page.more or page.cursor == since:
+                return
+
+    def _push_all(self, tally: _Tally) -> None:
+        last_seq = 0  # each record is sent at most once per attempt, oldest first
+        while batch := self.store.outbox_waiting(self.batch_size, after_seq=last_seq):
+            last_seq = batch[-1].seq
+            sent = {entry.record_id for entry in batch}
+            request = PushRequest(
+                device_id=self.store.device_id, records=[msgspec.Raw(entry.payload) for entry in batch]
+            )
+            try:
+                response = self.transport.push(request)
+            except TransportError as exc:
+                if exc.retryable:
+                    self.store.note_push_attempt(sorted(sent), exc.message)
+                raise
+            answered = [result for result in response.results if canonical_id(result.id) in sent]
+            stored, duplicates, rejected = self.store.mark_pushed(answered)
+            tally.stored += stored
+            tally.duplicates += duplicates
+            tally.rejected += rejected
+            named = {canonical_id(result.id) for result in answered}
+            if missing := sorted(sent - named):
+                tally.unanswered += len(missing)
+                self.store.note_push_attempt(missing, messages.NOT_CONFIRMED)
+
+    # ---- reporting -----------------------------------------------------------------
+
+    def _describe(self, exc: TransportError) -> tuple[str, str, bool, bool | None]:
+        """(error_kind, message, retryable, online) for a transport error."""
+        match exc:
+            case NetworkError():
+                return "network", messages.OFFLINE, True, False
+            case ServerError():
+                return "server", messages.SERVER_TROUBLE.format(status=exc.status or "5xx"), True, True
+            case AuthExpired():
+                # Keep every record and the verifier; only the dead token goes.
+                self.store.forget_token()
+                self.transport.set_token(None)
+                return "auth", messages.SIGN_IN_AGAIN, False, True
+            case Forbidden():
+                return "forbidden", messages.FORBIDDEN.format(detail=exc.message), False, True
+            case RequestRejected():
+                return "request", messages.REQUEST_REJECTED.format(detail=exc.message), False, True
+        return "request", exc.message, False, None
+
+    def _finish(
+        self, tally: _Tally, kind: str | None, error: str | None, retryable: bool, online: bool | None
+    ) -> SyncOutcome:
+        ok = kind is None
+        try:
+            self.store.note_sync(ok=ok, online=online, error=error)
+            state = self.store.sync_state()
+        except StoreError:
+            log.exception("could not record the sync outcome")
+            state = None
+        outcome = SyncOutcome(
+            pulled=tally.pulled, stored=tally.stored, duplicates=tally.duplicates,
+            rejected=tally.rejected, unanswered=tally.unanswered, ok=ok, error=error,
+            error_kind=kind, retryable=retryable, notices=tuple(tally.notices), state=state,
+        )
+        self._emit(outcome)
+        return outcome
+
+    def _emit(self, event: SyncEvent) -> None:
+        if self._notify is None:
+            return
+        try:
+            self._notify(event)
+        except Exception:  # a UI bug must not stop records being sent
+            log.exception("sync notify callback failed")
+
+    # ---- background loop -----------------------------------------------------------
 
     def request_sync(self) -> None:
-        """Ask the background loop to sync now (e.g. a visit was saved, or the user tapped "Sync")."""
-        raise NotImplementedError
+        """Ask the background loop to sync now (a visit was saved, the user tapped "Sync", signal came back)."""
+        self._wake.set()
+
+    def connectivity_changed(self, online: bool) -> None:
+        """Tell the engine the platform saw the network come or go: coming back syncs at once."""
+        if online:
+            self.backoff.reset()
+            self.request_sync()
 
     def start(self) -> None:
-        """Start the background loop in a daemon thread."""
-        raise NotImplementedError
+        """Start the background loop in a daemon thread (syncs at once, then as described above)."""
+        if self._thread is not None and self._thread.is_alive():
+            return
+        self._stopping.clear()
+        self._thread = threading.Thread(target=self._run, name="doorstep-sync", daemon=True)
+        self._thread.start()
 
     def stop(self, timeout: float | None = 5.0) -> None:
         """Stop the loop and wait for it; an attempt in progress finishes first."""
-        raise NotImplementedError
+        self._stopping.set()
+        self._wake.set()
+        if self._thread is not None:
+            self._thread.join(timeout)
+            self._thread = None
+
+    @property
+    def running(self) -> bool:
+        return self._thread is not None and self._thread.is_alive()
+
+    def _run(self) -> None:
+        while not self._stopping.is_set():
+            self._wake.clear()
+            try:
+                outcome = self.sync_once()
+            except Exception:  # a bug in one attempt must not end automatic sync
+                log.exception("sync attempt failed")
+                outcome = SyncOutcome(ok=False, retryable=True)
+            if outcome.retryable:
+                delay: float | None = self.backoff.next_delay()
+            elif outcome.needs_sign_in:
+                delay = None  # nothing will work until the person signs in: wait to be asked
+                self.backoff.reset()
+            else:
+                delay = self.interval
+                self.backoff.reset()
+            self._wake.wait(delay)
+

@@ -1,12 +1,48 @@
-"""The real transport: the server's HTTP API through httpx."""
+"""The real transport: the server's HTTP API (DESIGN.md "The contract") through httpx."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import httpx
+import msgspec
+from shared_schemas.pack import pack_decoder
+from shared_schemas.sync import PullResponse, PushRequest, PushResponse, pull_response_decoder
+
+from mobile.sync.transport import (
+    AuthExpired,
+    Forbidden,
+    NetworkError,
+    PackDownload,
+    RequestRejected,
+    ServerError,
+    TokenGrant,
+    TransportError,
+    WrongPassword,
+)
+
+_push_response_decoder = msgspec.json.Decoder(PushResponse)
+_encoder = msgspec.json.Encoder()
+
+
+class _TokenAnswer(msgspec.Struct, forbid_unknown_fields=False):
+    access_token: str
+    expires_in: int | None = None
+    user: dict[str, Any] = {}
+
+
+class _Page(msgspec.Struct, forbid_unknown_fields=False):
+    items: list[dict[str, Any]]
+    next: str | None = None
 
 
 class HttpTransport:
-    """Talks to `base_url` (e.g. "http://127.0.0.1:8000"); implements mobile.sync.transport.Transport."""
+    """Talks to `base_url` (e.g. "http://127.0.0.1:8000"); implements mobile.sync.transport.Transport.
+
+    Every failure becomes a TransportError subclass: no answer → NetworkError, 5xx or an
+    answer that is not the API's (a captive portal's page) → ServerError, 401 → AuthExpired,
+    403 → Forbidden, other 4xx → RequestRejected.
+    """
 
     def __init__(
         self,
@@ -16,4 +52,104 @@ class HttpTransport:
         timeout: float = 20.0,
         client: httpx.Client | None = None,
     ) -> None:
-        raise NotImplementedError
+        self._client = client or httpx.Client(base_url=base_url.rstrip("/"), timeout=timeout)
+        self._token = token
+
+    def close(self) -> None:
+        self._client.close()
+
+    def set_token(self, token: str | None) -> None:
+        self._token = token
+
+    # ---- routes --------------------------------------------------------------------
+
+    def sign_in(self, username: str, password: str) -> TokenGrant:
+        try:
+            response = self._send("POST", "/api/v1/auth/token", json={"username": username, "password": password})
+        except (AuthExpired, Forbidden) as exc:
+            raise WrongPassword(exc.message, status=exc.status) from None
+        answer = self._decode(response, _TokenAnswer)
+        self._token = answer.access_token
+        return TokenGrant(access_token=answer.access_token, expires_in=answer.expires_in, user=answer.user)
+
+    def list_operations(self) -> list[dict]:
+        items: list[dict] = []
+        cursor: str | None = None
+        while True:
+            params = {"cursor": cursor} if cursor else {}
+            page = self._decode(self._send("GET", "/api/v1/operations", params=params), _Page)
+            items += page.items
+            if not page.next:
+                return items
+            cursor = page.next
+
+    def fetch_pack(self, operation_id: int, etag: str | None = None) -> PackDownload:
+        headers = {"If-None-Match": etag} if etag else {}
+        response = self._send("GET", f"/api/v1/operations/{operation_id}/pack", headers=headers)
+        if response.status_code == 304:
+            return PackDownload(pack=None, etag=etag)
+        pack = self._decode(response, pack_decoder)
+        return PackDownload(pack=pack, etag=response.headers.get("etag"), raw=response.content)
+
+    def push(self, request: PushRequest) -> PushResponse:
+        response = self._send(
+            "POST", "/api/v1/sync/push", content=_encoder.encode(request),
+            headers={"Content-Type": "application/json"},
+        )
+        return self._decode(response, _push_response_decoder)
+
+    def pull(self, operation_id: int, since: str | None) -> PullResponse:
+        params: dict[str, Any] = {"operation_id": operation_id}
+        if since:
+            params["since"] = since
+        return self._decode(self._send("GET", "/api/v1/sync/pull", params=params), pull_response_decoder)
+
+    # ---- plumbing ------------------------------------------------------------------
+
+    def _send(self, method: str, path: str, *, headers: dict | None = None, **kwargs: Any) -> httpx.Response:
+        headers = dict(headers or {})
+        if self._token:
+            headers["Authorization"] = f"Bearer {self._token}"
+        try:
+            response = self._client.request(method, path, headers=headers, **kwargs)
+        except httpx.TransportError as exc:  # connect, read, write, timeouts, protocol
+            raise NetworkError(f"no answer from the server ({type(exc).__name__})") from exc
+        status = response.status_code
+        if status < 400:
+            return response
+        detail = _detail(response)
+        if status == 401:
+            raise AuthExpired(detail, status=status)
+        if status == 403:
+            raise Forbidden(detail, status=status)
+        if status >= 500:
+            raise ServerError(detail, status=status)
+        raise RequestRejected(detail, status=status)
+
+    @staticmethod
+    def _decode(response: httpx.Response, decoder: Any) -> Any:
+        try:
+            if isinstance(decoder, type):
+                return msgspec.json.decode(response.content, type=decoder)
+            return decoder.decode(response.content)
+        except (msgspec.DecodeError, msgspec.ValidationError) as exc:
+            # Often a hotel or train wifi's sign-in page answering for the server.
+            raise ServerError(
+                f"an unexpected answer from {response.request.url.path}: {exc}", status=response.status_code
+            ) from None
+
+
+def _detail(response: httpx.Response) -> str:
+    """The server's message for a person, or the HTTP status if it sent none."""
+    try:
+        body = response.json()
+    except ValueError:
+        body = None
+    if isinstance(body, dict):
+        for key in ("message", "detail"):
+            if isinstance(body.get(key), str) and body[key]:
+                return body[key]
+    return f"HTTP {response.status_code}"
+
+
+__all__ = ["HttpTransport", "TransportError"]

@@ -68,6 +68,7 @@ class PackDownload:
 
     pack: Pack | None
     etag: str | None
+    raw: bytes | None = None  # the JSON as received, stored as is
 
 
 class Transport(Protocol):

@@ -1,0 +1,34 @@
+"""What the person sees when sync cannot finish: each says what happened and what to do."""
+
+OFFLINE = (
+    "No connection to the server. Everything is saved on this tablet and will be sent "
+    "automatically when there is signal."
+)
+SERVER_TROUBLE = (
+    "The server is having a problem (HTTP {status}). Everything is saved on this tablet; "
+    "sending will be tried again automatically."
+)
+SIGN_IN_AGAIN = (
+    "Your sign-in has expired. Sign in again to send your records; everything is kept on this tablet."
+)
+FORBIDDEN = (
+    "The server refused this ({detail}). Ask your coordinator to check your access; "
+    "everything is kept on this tablet."
+)
+REQUEST_REJECTED = (
+    "The server could not accept what was sent ({detail}). Everything is kept on this tablet; "
+    "tell your coordinator if this keeps happening."
+)
+UNANSWERED = (
+    "The server did not confirm {count} record(s). They are kept on this tablet and will be sent again."
+)
+NOT_CONFIRMED = "sent, but the server's answer did not name this record"
+REMOVED_FROM_OPERATION = (
+    "You are no longer on this operation, so its addresses were removed from this tablet. "
+    "Visits you recorded for it are kept. Ask your coordinator if this is a mistake."
+)
+REMOVED_FROM_NAMED_OPERATION = (
+    "You are no longer on {name}, so its addresses were removed from this tablet. "
+    "Visits you recorded for it are kept. Ask your coordinator if this is a mistake."
+)
+WRONG_PASSWORD = "Wrong username or password. Check them and try again."
