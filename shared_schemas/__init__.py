@@ -65,6 +65,7 @@ from .records import (
     check_record,
     decode_record,
     encode_record,
+    raw_record_id,
 )
 from .sync import (
     MAX_PUSH_RECORDS,
@@ -72,10 +73,12 @@ from .sync import (
     FollowupStatusChange,
     PullResponse,
     PushRequest,
+    PushRequestError,
     PushResponse,
     PushResult,
     TeamChange,
     VisitChange,
+    decode_push_request,
 )
 
 __all__ = [name for name in dir() if not name.startswith("_")]

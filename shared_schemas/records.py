@@ -18,6 +18,7 @@ from __future__ import annotations
 import re
 import uuid
 from datetime import datetime
+from enum import StrEnum
 from typing import Annotated, Any
 
 import msgspec
@@ -139,6 +140,23 @@ def decode_record(raw: bytes | bytearray | memoryview | msgspec.Raw | dict[str, 
         raise RecordError(f"not valid JSON: {exc}") from None
 
 
+class _IdOnly(msgspec.Struct):
+    id: Any = None
+
+
+_id_decoder = msgspec.json.Decoder(_IdOnly)
+
+
+def raw_record_id(raw: bytes | bytearray | memoryview | msgspec.Raw | dict[str, Any]) -> str:
+    """The "id" of a record as sent, even one that does not decode, so the
+    server can still name it in a rejection; "" when there is none."""
+    try:
+        value = raw.get("id") if isinstance(raw, dict) else _id_decoder.decode(raw).id
+    except (msgspec.ValidationError, msgspec.DecodeError):
+        return ""
+    return value if isinstance(value, str) else ("" if value is None else msgspec.json.encode(value).decode())
+
+
 def encode_record(record: Record) -> bytes:
     return _json_encoder.encode(record)
 
@@ -163,7 +181,20 @@ def _record_error(text: str, raw: Any) -> RecordError:
         )
     if message.startswith("Invalid RFC3339 encoded datetime"):
         return RecordError(f"not a valid date and time: expected {_DATETIME_HINT}", path)
+    if message.startswith("Invalid enum value"):
+        codes = _ENUM_FIELDS.get((_type_of(raw), path))
+        if codes is not None:
+            return RecordError(f"{message}; expected one of {', '.join(code.value for code in codes)}", path)
     return RecordError(message, path)
+
+
+#: Which codes each coded field takes, to list them when a value is not one of them.
+_ENUM_FIELDS: dict[tuple[str, str], type[StrEnum]] = {
+    ("visit", "$.outcome"): Outcome,
+    ("fix", "$.category"): FixCategory,
+    ("followup", "$.category"): FollowupCategory,
+    ("followup", "$.priority"): Priority,
+}
 
 
 def _known_types() -> str:

@@ -91,4 +91,32 @@ class PullResponse(msgspec.Struct, forbid_unknown_fields=False, kw_only=True):
 
 
 push_request_decoder = msgspec.json.Decoder(PushRequest)
-pull_response_decoder = msgspec.json.Decoder(PullResponse)
+push_response_decoder = msgspec.json.Decoder(PushResponse)
+
+
+class PushRequestError(ValueError):
+    """A push body that cannot be read at all (as opposed to one bad record in it)."""
+
+    def __init__(self, message: str, path: str = "$") -> None:
+        super().__init__(message if path == "$" else f"{message} (at {path})")
+        self.message = message
+        self.path = path
+
+
+def decode_push_request(body: bytes) -> PushRequest:
+    """Read a push body straight from the request bytes.
+
+    Decode from bytes, not from an already parsed dict: ``msgspec.Raw`` only
+    exists when decoding JSON, so ``msgspec.convert`` (what a framework does
+    with ``data: PushRequest``) refuses the records with "Expected `raw`".
+    """
+    try:
+        return push_request_decoder.decode(body)
+    except msgspec.ValidationError as exc:
+        message, _, path = str(exc).partition(" - at ")
+        path = path.strip("`") or "$"
+        if path == "$.records" and "length <=" in message:
+            message = f"at most {MAX_PUSH_RECORDS} records per push; send the rest in another push"
+        raise PushRequestError(message, path) from None
+    except msgspec.DecodeError as exc:
+        raise PushRequestError(f"not valid JSON: {exc}") from None

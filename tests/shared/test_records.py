@@ -176,6 +176,17 @@ def test_unknown_code_is_rejected_at_its_path():
     with pytest.raises(RecordError) as caught:
         decode_record(raw)
     assert caught.value.path == "$.outcome"
+    assert "'out'" in caught.value.message
+    assert "expected one of answered, no_answer, card_left" in caught.value.message
+
+
+def test_a_category_from_the_wrong_family_lists_the_right_ones():
+    raw = as_dict(a_fix())
+    raw["category"] = "graffiti"  # a follow-up category, not a fix
+    with pytest.raises(RecordError) as caught:
+        decode_record(raw)
+    assert caught.value.path == "$.category"
+    assert "graffiti_removed" in caught.value.message and "litter_picked" in caught.value.message
 
 
 def test_malformed_json():

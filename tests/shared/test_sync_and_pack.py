@@ -27,7 +27,10 @@ from shared_schemas import (
     RecordError,
     TeamChange,
     VisitChange,
+    PushRequestError,
+    decode_push_request,
     decode_record,
+    raw_record_id,
     default_categories,
 )
 
@@ -49,12 +52,44 @@ def test_push_keeps_records_raw_so_each_is_decoded_on_its_own():
         decode_record(request.records[1])
 
 
+def test_a_rejected_record_can_still_be_named_by_its_id():
+    body = b'{"device_id": "t", "records": [{"id": "abc", "type": "nope"}, {"id": 7}, {"type": "fix"}, [1], 5]}'
+    records = decode_push_request(body).records
+    assert [raw_record_id(raw) for raw in records] == ["abc", "7", "", "", ""]
+    assert raw_record_id({"id": "d"}) == "d"
+
+
 def test_push_is_limited_to_max_push_records():
     body = msgspec.json.encode({"device_id": "t", "records": [{}] * (MAX_PUSH_RECORDS + 1)})
-    with pytest.raises(msgspec.ValidationError, match=r"\$\.records"):
-        msgspec.json.decode(body, type=PushRequest)
+    with pytest.raises(PushRequestError) as caught:
+        decode_push_request(body)
+    assert caught.value.path == "$.records"
+    assert f"at most {MAX_PUSH_RECORDS} records" in caught.value.message
     body = msgspec.json.encode({"device_id": "t", "records": [{}] * MAX_PUSH_RECORDS})
-    assert len(msgspec.json.decode(body, type=PushRequest).records) == MAX_PUSH_RECORDS
+    assert len(decode_push_request(body).records) == MAX_PUSH_RECORDS
+
+
+def test_a_push_body_must_be_read_from_bytes_because_raw_records_need_json():
+    body = {"device_id": "t", "records": [{"type": "fix"}, 5, "junk"]}
+    request = decode_push_request(msgspec.json.encode(body))
+    assert [bytes(raw) for raw in request.records] == [b'{"type":"fix"}', b"5", b'"junk"']
+    with pytest.raises(msgspec.ValidationError, match="Expected `raw`"):
+        msgspec.convert(body, PushRequest)
+
+
+@pytest.mark.parametrize(
+    ("body", "path", "words"),
+    [
+        (b'{"records": []}', "$", "device_id"),
+        (b'{"device_id": "", "records": []}', "$.device_id", "length >= 1"),
+        (b'{"device_id": "t", "records": {}}', "$.records", "array"),
+        (b'{"device_id": "t", "records": [', "$", "not valid JSON"),
+    ],
+)
+def test_an_unreadable_push_says_why(body, path, words):
+    with pytest.raises(PushRequestError) as caught:
+        decode_push_request(body)
+    assert caught.value.path == path and words in caught.value.message
 
 
 def test_push_response_shape():
