@@ -81,6 +81,7 @@ class Condition(msgspec.Struct, forbid_unknown_fields=False, kw_only=True, omit_
 
     question: str | None = None
     equals: Any | UnsetType = UNSET
+    #: "in" on the wire; ``in`` is a Python keyword, so ``Condition(in_=[...])`` in code.
     in_: list[Any] | UnsetType = field(default=UNSET, name="in")
     not_equals: Any | UnsetType = UNSET
     answered: bool | UnsetType = UNSET
@@ -216,7 +217,7 @@ def _check_question(question: Question) -> list[str]:
         problems.append(f"a {kind.value} question cannot count toward a concern")
     if kind is QuestionType.NUMBER:
         if question.min is not None and question.max is not None and question.min > question.max:
-            problems.append(f"min {question.min} is above max {question.max}")
+            problems.append(f"min {_num(question.min)} is above max {_num(question.max)}")
     elif question.min is not None or question.max is not None or question.integer:
         problems.append("min, max and integer are only for number questions")
     if kind is not QuestionType.TEXT and question.max_length is not None:

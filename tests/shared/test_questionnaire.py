@@ -226,7 +226,7 @@ def test_show_if_values_must_be_possible_answers():
         ({"safe": {"concern_at_or_below": None}}, "needs both concern and concern_at_or_below"),
         ({"asb_seen": {"concern_at_or_below": 2}}, "concern_at_or_below is only for scale_1_5"),
         ({"graffiti_where": {"concern": "graffiti"}}, "a text question cannot count toward a concern"),
-        ({"people": {"min": 30}}, "min 30.0 is above max 20.0"),
+        ({"people": {"min": 30}}, "min 30 is above max 20"),
         ({"asb_seen": {"max": 3}}, "min, max and integer are only for number questions"),
         ({"people": {"max_length": 3}}, "max_length is only for text questions"),
         ({"asb_seen": {"low_label": "no"}}, "low_label and high_label are only for scale_1_5"),
