@@ -28,17 +28,10 @@ async def run_import(
         reading = bar.add_task(f"reading {Path(path).name}", total=None)
         area = await asyncio.to_thread(read_area, path)
         bar.update(reading, total=1, completed=1)
-        tasks: dict[str, int] = {}
-
-        def progress(step: str, done: int, total: int) -> None:
-            if step not in tasks:
-                tasks[step] = bar.add_task(step, total=max(total, 1))
-            bar.update(tasks[step], completed=done, total=max(total, 1))
-
         engine = make_engine(database_url)
         try:
             async with transaction(engine) as session:
-                summary = await import_area(session, area, operation_name, progress)
+                summary = await import_area(session, area, operation_name, bar)
         finally:
             await engine.dispose()
     console.print(summary_table(summary))

@@ -27,6 +27,22 @@ BATCH = 500
 Progress = Callable[[str, int, int], None]  # (step, done, total)
 
 
+def _reporter(progress) -> Progress:
+    """Accept a plain callback, a rich.progress.Progress (one task per step), or None."""
+    if progress is None:
+        return lambda step, done, total: None
+    if hasattr(progress, "add_task") and hasattr(progress, "update"):
+        tasks: dict[str, object] = {}
+
+        def report(step: str, done: int, total: int) -> None:
+            if step not in tasks:
+                tasks[step] = progress.add_task(step, total=max(total, 1))
+            progress.update(tasks[step], completed=done, total=max(total, 1))
+
+        return report
+    return progress
+
+
 @dataclass(frozen=True)
 class ImportSummary:
     operation: str
@@ -49,9 +65,10 @@ def _point(lon: float, lat: float) -> WKTElement:
 
 
 async def import_area(
-    session: AsyncSession, area: Area, operation_name: str, progress: Progress | None = None
+    session: AsyncSession, area: Area, operation_name: str, progress=None
 ) -> ImportSummary:
-    report = progress or (lambda step, done, total: None)
+    """`progress`: None, a callback (step, done, total), or a rich Progress."""
+    report = _reporter(progress)
     operation_id = await session.scalar(select(Operation.id).where(Operation.name == operation_name))
     if operation_id is None:
         raise UnknownOperationError(f"no operation named {operation_name!r}; create it first")
