@@ -5,13 +5,14 @@ from __future__ import annotations
 import sqlite3
 
 import msgspec
-from shared_schemas.pack import Pack, PackMember, pack_decoder
+from shared_schemas.pack import Pack, PackMember
 from shared_schemas.questionnaire import Questionnaire
 
 from mobile.store.db import utc_now
 from mobile.store.types import OperationSummary, TeamInfo, TeamMember
 
 _encoder = msgspec.json.Encoder()
+_pack_decoder = msgspec.json.Decoder(Pack)
 _members_decoder = msgspec.json.Decoder(list[PackMember])
 _questionnaire_decoder = msgspec.json.Decoder(Questionnaire)
 
@@ -88,7 +89,7 @@ def remove_team(conn: sqlite3.Connection, operation_id: int, team_id: int) -> No
 
 def load_pack(conn: sqlite3.Connection, operation_id: int) -> Pack | None:
     row = conn.execute("SELECT pack FROM operations WHERE id = ?", (operation_id,)).fetchone()
-    return pack_decoder.decode(row[0]) if row else None
+    return _pack_decoder.decode(row[0]) if row else None
 
 
 def operation_exists(conn: sqlite3.Connection, operation_id: int) -> bool:

@@ -11,11 +11,12 @@ from mobile.store.types import HouseholdRow, HouseholdStatus, StreetSummary
 _CLOSING = tuple(str(o) for o in CLOSING_OUTCOMES)
 _CLOSING_SQL = ", ".join(f"'{o}'" for o in _CLOSING)
 
+_SIDE = "CASE h.side WHEN 'odd' THEN 0 WHEN 'even' THEN 1 ELSE 2 END"
 _ORDERS = {
-    # The walk as the pack gives it: door_order runs along the street, sides interleaved.
-    "door": "h.door_order, h.side, h.id",
-    # One side, then the other.
-    "side": "CASE h.side WHEN 'odd' THEN 0 WHEN 'even' THEN 1 ELSE 2 END, h.door_order, h.id",
+    # Zig-zag along the street: door_order counts along each side, so 1, 2, 3, 4…
+    "door": f"h.door_order, {_SIDE}, h.id",
+    # The odd side, then the even side.
+    "side": f"{_SIDE}, h.door_order, h.id",
 }
 
 

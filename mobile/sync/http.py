@@ -6,8 +6,8 @@ from typing import Any
 
 import httpx
 import msgspec
-from shared_schemas.pack import pack_decoder
-from shared_schemas.sync import PullResponse, PushRequest, PushResponse, pull_response_decoder
+from shared_schemas.pack import Pack
+from shared_schemas.sync import PullResponse, PushRequest, PushResponse
 
 from mobile.sync.transport import (
     AuthExpired,
@@ -21,7 +21,10 @@ from mobile.sync.transport import (
     WrongPassword,
 )
 
+# Built once from the contract's types (msgspec perf tip).
+_pack_decoder = msgspec.json.Decoder(Pack)
 _push_response_decoder = msgspec.json.Decoder(PushResponse)
+_pull_response_decoder = msgspec.json.Decoder(PullResponse)
 _encoder = msgspec.json.Encoder()
 
 
@@ -88,7 +91,7 @@ class HttpTransport:
         response = self._send("GET", f"/api/v1/operations/{operation_id}/pack", headers=headers)
         if response.status_code == 304:
             return PackDownload(pack=None, etag=etag)
-        pack = self._decode(response, pack_decoder)
+        pack = self._decode(response, _pack_decoder)
         return PackDownload(pack=pack, etag=response.headers.get("etag"), raw=response.content)
 
     def push(self, request: PushRequest) -> PushResponse:
@@ -102,7 +105,7 @@ class HttpTransport:
         params: dict[str, Any] = {"operation_id": operation_id}
         if since:
             params["since"] = since
-        return self._decode(self._send("GET", "/api/v1/sync/pull", params=params), pull_response_decoder)
+        return self._decode(self._send("GET", "/api/v1/sync/pull", params=params), _pull_response_decoder)
 
     # ---- plumbing ------------------------------------------------------------------
 

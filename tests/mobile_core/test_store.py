@@ -1,0 +1,289 @@
+"""The offline store against real SQLite files: packs, street views, records with outbox rows."""
+
+from __future__ import annotations
+
+import sqlite3
+import uuid
+
+import msgspec
+import pytest
+from shared_schemas.codes import Outcome
+from shared_schemas.records import Followup, ResidentContact, decode_record
+from shared_schemas.sync import FollowupStatusChange, PullResponse, PushResult, TeamChange, VisitChange
+
+from mobile.store import (
+    HouseholdStatus,
+    OutboxState,
+    RecordInvalidError,
+    StorageFullError,
+    Store,
+    UnknownRecordError,
+)
+from mobile.store.schema import MIGRATIONS
+
+from .builders import OPERATION_ID, T0, TEAM_A, TEAM_B, fix_for, followup_for, household_ids, make_pack, visit
+
+
+def raw_rows(path, sql, params=()):
+    with sqlite3.connect(path) as conn:
+        return conn.execute(sql, params).fetchall()
+
+
+# ---- opening and migrations -----------------------------------------------------------
+
+def test_a_new_store_is_wal_full_sync_and_fully_migrated(tmp_path):
+    path = tmp_path / "new.db"
+    with Store.open(path) as store:
+        conn = store._conn
+        assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+        assert conn.execute("PRAGMA synchronous").fetchone()[0] == 2  # FULL
+        assert conn.execute("PRAGMA user_version").fetchone()[0] == len(MIGRATIONS)
+        device_id = store.device_id
+    with Store.open(path) as reopened:
+        assert reopened.device_id == device_id
+        uuid.UUID(device_id)
+
+
+def test_a_store_from_a_newer_app_is_refused_not_damaged(tmp_path):
+    path = tmp_path / "newer.db"
+    Store.open(path).close()
+    with sqlite3.connect(path) as conn:
+        conn.execute(f"PRAGMA user_version = {len(MIGRATIONS) + 1}")
+    with pytest.raises(RuntimeError, match="newer app"):
+        Store.open(path)
+    assert raw_rows(path, "SELECT count(*) FROM meta WHERE key = 'device_id'") == [(1,)]
+
+
+# ---- packs --------------------------------------------------------------------------
+
+def test_pack_round_trip_and_summary(store, pack):
+    assert store.current_pack(OPERATION_ID) == pack
+    assert store.pack_etag(OPERATION_ID) == '"v1"'
+    [summary] = store.downloaded_operations()
+    assert (summary.id, summary.name, summary.streets, summary.households) == (
+        OPERATION_ID, pack.operation.name, len(pack.streets), len(pack.households))
+    assert store.questionnaire(OPERATION_ID) == pack.questionnaire
+    assert store.current_pack(999) is None
+
+
+def test_replacing_a_pack_keeps_records_outbox_and_a_newer_cursor(store, pack):
+    door = household_ids(pack)[0]
+    store.record_visit(visit(door, Outcome.NO_ANSWER))
+    store.apply_changes(OPERATION_ID, PullResponse(changes=[], cursor="42"))
+    store.save_pack(make_pack(cursor="5"), etag='"v2"')
+    assert store.pull_cursor(OPERATION_ID) == "42"
+    assert len(store.outbox_waiting()) == 1
+    assert store.household(OPERATION_ID, door).status is HouseholdStatus.TO_REVISIT
+    assert store.pack_etag(OPERATION_ID) == '"v2"'
+
+
+def test_forgetting_an_operation_keeps_what_was_recorded(store, pack):
+    v = visit(household_ids(pack)[0], Outcome.ANSWERED)
+    store.record_visit(v)
+    store.forget_operation(OPERATION_ID)
+    assert store.downloaded_operations() == []
+    assert store.streets_for_team(OPERATION_ID, TEAM_A) == []
+    assert [e.record_id for e in store.outbox_waiting()] == [str(v.id)]
+
+
+def test_teams_and_the_users_pair(store):
+    pair = store.team_for_user(OPERATION_ID, "councillor")
+    assert pair.id == TEAM_A and {m.agency_code for m in pair.members} == {"police", "council"}
+    assert store.team_for_user(OPERATION_ID, "nobody") is None
+
+
+# ---- what the screens read ----------------------------------------------------------
+
+def test_streets_for_team_count_knocked_and_closed(store, pack):
+    doors = household_ids(pack, 0)
+    store.record_visit(visit(doors[0], Outcome.NO_ANSWER))
+    store.record_visit(visit(doors[0], Outcome.NO_ANSWER, minutes=30))  # same door twice: knocked once
+    store.record_visit(visit(doors[1], Outcome.ANSWERED))
+    store.record_visit(visit(doors[2], Outcome.DO_NOT_VISIT))
+    streets = store.streets_for_team(OPERATION_ID, TEAM_A)
+    assert [s.id for s in streets] == [s.id for s in pack.streets[:-1]]
+    first = streets[0]
+    assert (first.households, first.knocked, first.closed) == (len(doors), 3, 2)
+    assert all((s.knocked, s.closed) == (0, 0) for s in streets[1:])
+    assert [s.id for s in store.streets_for_team(OPERATION_ID, TEAM_B)] == [pack.streets[-1].id]
+
+
+def test_households_on_a_street_in_door_and_side_order(store, pack):
+    street = pack.streets[0].id
+    by_door = store.households_on_street(OPERATION_ID, street, order="door")
+    by_side = store.households_on_street(OPERATION_ID, street, order="side")
+    assert [h.house_number for h in by_door] == ["1", "2", "3", "4", "5", "6"]
+    assert [h.house_number for h in by_side] == ["1", "3", "5", "2", "4", "6"]
+    with pytest.raises(ValueError):
+        store.households_on_street(OPERATION_ID, street, order="alphabetical")
+
+
+def test_household_status_from_our_visits_and_other_pairs(store, pack):
+    doors = household_ids(pack, 0)
+    store.record_visit(visit(doors[0], Outcome.NO_ANSWER))
+    store.record_visit(visit(doors[0], Outcome.CARD_LEFT, minutes=60))
+    store.record_visit(visit(doors[1], Outcome.NO_ANSWER))
+    store.record_visit(visit(doors[1], Outcome.ANSWERED, minutes=90))
+    store.record_visit(visit(doors[2], Outcome.DO_NOT_VISIT))
+    other = uuid.uuid4()
+    store.apply_changes(OPERATION_ID, PullResponse(cursor="1", changes=[
+        VisitChange(id=other, household_id=doors[3], team_id=TEAM_B, outcome=Outcome.REFUSED, visited_at=T0)]))
+    rows = {h.id: h for h in store.households_on_street(OPERATION_ID, pack.streets[0].id)}
+    assert (rows[doors[0]].status, rows[doors[0]].no_answers, rows[doors[0]].last_outcome) == (
+        HouseholdStatus.TO_REVISIT, 2, "card_left")
+    assert (rows[doors[1]].status, rows[doors[1]].visits, rows[doors[1]].last_outcome) == (
+        HouseholdStatus.DONE, 2, "answered")
+    assert rows[doors[2]].status is HouseholdStatus.DO_NOT_VISIT
+    assert (rows[doors[3]].status, rows[doors[3]].other_team_visits) == (HouseholdStatus.DONE, 1)
+    assert rows[doors[4]].status is HouseholdStatus.NOT_KNOCKED and rows[doors[4]].visits == 0
+    [pulled] = store.visits_for_household(OPERATION_ID, doors[3])
+    assert pulled.id == other and pulled.answers == {}
+
+
+# ---- writing records --------------------------------------------------------------------
+
+def test_a_visit_its_fix_and_followup_and_their_outbox_rows_are_saved_together(store, pack):
+    v = visit(household_ids(pack)[0], Outcome.ANSWERED)
+    fix, followup = fix_for(v), followup_for(v)
+    store.record_visit(v, fixes=[fix], followups=[followup])
+    waiting = store.outbox_waiting()
+    assert [(e.record_id, e.record_type) for e in waiting] == [
+        (str(v.id), "visit"), (str(fix.id), "fix"), (str(followup.id), "followup")]
+    assert decode_record(waiting[0].payload) == v
+    assert [w.seq for w in waiting] == sorted(w.seq for w in waiting)
+    assert store.sync_state().waiting == 3
+
+
+def test_saving_the_same_record_twice_queues_it_once(store, pack):
+    v = visit(household_ids(pack)[0])
+    store.record_visit(v)
+    store.record_visit(v)
+    assert len(store.outbox_waiting()) == 1
+    assert store.household(OPERATION_ID, v.household_id).visits == 1
+
+
+def test_a_bad_followup_stops_the_whole_visit_from_saving(store, pack):
+    v = visit(household_ids(pack)[0], Outcome.ANSWERED)
+    no_consent = msgspec.structs.replace(followup_for(v), resident_consent=False)
+    with pytest.raises(RecordInvalidError, match="consent"):
+        store.record_visit(v, followups=[no_consent])
+    assert store.outbox_waiting() == []
+    assert store.household(OPERATION_ID, v.household_id).visits == 0
+
+
+def test_answers_are_checked_against_the_packs_questionnaire(store, pack):
+    bad = visit(household_ids(pack)[0], Outcome.ANSWERED, answers={"feel_safe_after_dark": 9})
+    with pytest.raises(RecordInvalidError, match="feel_safe_after_dark"):
+        store.record_visit(bad)
+    assert store.outbox_waiting() == []
+
+
+def test_street_level_fix_and_followup(store, pack):
+    street = pack.streets[0].id
+    followup = Followup(id=uuid.uuid4(), operation_id=OPERATION_ID, category="fly_tipping",
+                        description="Mattress dumped by the garages", raised_at=T0, street_id=street)
+    store.record_followup(followup)
+    v = visit(household_ids(pack)[0])
+    fix = msgspec.structs.replace(fix_for(v), visit_id=None, street_id=street, category="litter_picked")
+    store.record_fix(fix)
+    assert [e.record_type for e in store.outbox_waiting()] == ["followup", "fix"]
+
+
+def test_a_full_disk_is_a_clear_error_and_loses_nothing(store, pack):
+    doors = household_ids(pack)
+    saved = visit(doors[0], Outcome.ANSWERED)
+    store.record_visit(saved)
+    pages = store._conn.execute("PRAGMA page_count").fetchone()[0]
+    store._conn.execute(f"PRAGMA max_page_count = {pages}")  # SQLite's own SQLITE_FULL, as on a full disk
+    big = msgspec.structs.replace(visit(doors[1], Outcome.ANSWERED), notes="x" * 4000)
+    for attempt in range(20):  # fill whatever free pages are left
+        try:
+            store.record_visit(msgspec.structs.replace(big, id=uuid.uuid4()))
+        except StorageFullError as exc:
+            assert "storage is full" in exc.message and "Free some space" in exc.message
+            break
+    else:
+        pytest.fail("the store never reported a full disk")
+    assert not store._conn.in_transaction
+    assert store._conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+    ids = {e.record_id for e in store.outbox_waiting()}
+    assert str(saved.id) in ids and len(ids) == attempt + 1
+    store._conn.execute("PRAGMA max_page_count = 1073741823")
+    store.record_visit(visit(doors[2]))
+    assert len(store.outbox_waiting()) == attempt + 2
+
+
+# ---- acknowledgements and rejections ----------------------------------------------------
+
+def test_acknowledged_records_leave_the_outbox_and_lose_contact_details(store, pack):
+    v = visit(household_ids(pack)[0], Outcome.ANSWERED)
+    followup = followup_for(v)
+    store.record_visit(v, followups=[followup])
+    assert b"07700 900123" in store.record_body(followup.id)
+    counts = store.mark_pushed([PushResult(id=str(followup.id).upper(), status="stored")])
+    assert counts == (1, 0, 0)
+    assert [e.record_id for e in store.outbox_waiting()] == [str(v.id)]  # not named: still waiting
+    body = decode_record(store.record_body(followup.id))
+    assert body.resident is None and body.description == followup.description
+    assert raw_rows(store.path, "SELECT count(*) FROM outbox WHERE payload LIKE '%07700%'") == [(0,)]
+
+
+def test_a_rejected_record_is_set_aside_with_its_reason_and_can_be_corrected(store, pack):
+    doors = household_ids(pack)
+    first, second = visit(doors[0]), visit(doors[1])
+    store.record_visit(first)
+    store.record_visit(second)
+    store.mark_pushed([
+        PushResult(id=str(first.id), status="rejected", reason="household is closed", path="$.household_id"),
+        PushResult(id=str(second.id), status="duplicate"),
+        PushResult(id=str(uuid.uuid4()), status="stored"),  # not ours: ignored
+    ])
+    [rejected] = store.outbox_rejected()
+    assert rejected.record_id == str(first.id) and rejected.state is OutboxState.REJECTED
+    assert rejected.reason == "household is closed (field $.household_id)"
+    assert store.outbox_waiting() == []
+    assert store.sync_state().rejected == 1
+    corrected = msgspec.structs.replace(first, household_id=doors[2])
+    store.retry_rejected(first.id, corrected)
+    [again] = store.outbox_waiting()
+    assert decode_record(again.payload).household_id == doors[2]
+    assert store.household(OPERATION_ID, doors[2]).visits == 1
+    with pytest.raises(UnknownRecordError):
+        store.retry_rejected(first.id)
+    store.mark_pushed([PushResult(id=str(first.id), status="rejected", reason="again")])
+    with pytest.raises(RecordInvalidError, match="keep the record's id"):
+        store.retry_rejected(first.id, msgspec.structs.replace(first, id=uuid.uuid4()))
+
+
+# ---- pulled changes ---------------------------------------------------------------------
+
+def test_pulled_changes_apply_once_and_move_the_cursor(store, pack):
+    followup_id = uuid.uuid4()
+    street = pack.streets[0].id
+    page = PullResponse(cursor="9", changes=[
+        VisitChange(id=uuid.uuid4(), household_id=household_ids(pack)[0], team_id=TEAM_B,
+                    outcome=Outcome.NO_ANSWER, visited_at=T0),
+        FollowupStatusChange(followup_id=followup_id, status="in_progress", version=3, changed_at=T0),
+        TeamChange(team_id=TEAM_B, name="Pair B", street_ids=[street]),
+    ])
+    assert store.apply_changes(OPERATION_ID, page) == 3
+    assert store.apply_changes(OPERATION_ID, page) == 1  # only the team change rewrites (same content)
+    assert store.pull_cursor(OPERATION_ID) == "9"
+    assert store.household(OPERATION_ID, household_ids(pack)[0]).visits == 1
+    assert store.followup_status(followup_id) == "in_progress"
+    older = FollowupStatusChange(followup_id=followup_id, status="open", version=1, changed_at=T0)
+    store.apply_changes(OPERATION_ID, PullResponse(cursor="10", changes=[older]))
+    assert store.followup_status(followup_id) == "in_progress"
+    assert [s.id for s in store.streets_for_team(OPERATION_ID, TEAM_B)] == [street]
+    store.apply_changes(OPERATION_ID, PullResponse(cursor="11", changes=[TeamChange(team_id=TEAM_B, removed=True)]))
+    assert store.streets_for_team(OPERATION_ID, TEAM_B) == []
+
+
+def test_our_own_visit_pulled_back_keeps_its_answers(store, pack):
+    v = visit(household_ids(pack)[0], Outcome.ANSWERED)
+    store.record_visit(v)
+    store.apply_changes(OPERATION_ID, PullResponse(cursor="1", changes=[
+        VisitChange(id=v.id, household_id=v.household_id, team_id=v.team_id, outcome=v.outcome,
+                    visited_at=v.visited_at)]))
+    [kept] = store.visits_for_household(OPERATION_ID, v.household_id)
+    assert kept.answers == v.answers
