@@ -1,0 +1,93 @@
+"""What happens when follow-ups arrive from tablets: routing, due date, first event, notifications.
+
+The sync push calls :func:`on_followups_stored` inside its own transaction, right after it
+inserted new ``followup`` rows (status ``open``, version 1, ``agency_id`` NULL). Everything
+here is set-based (one statement to route and write the events, one to enqueue the
+notifications), so a push with many follow-ups costs the same few round trips as one.
+
+Routing
+    ``operation.routing`` maps a follow-up category to an agency code. A category missing from
+    the table falls back to the ``other`` entry; with neither, the follow-up stays unrouted
+    (``agency_id`` NULL): only the operation's coordinators see it, and they can assign it.
+
+Due dates (from ``raised_at``, the moment the pair raised it on the doorstep)
+    ============  ==========================================
+    ``urgent``    1 calendar day
+    ``high``      3 calendar days
+    ``normal``    10 working days (Monday to Friday)
+    ``low``       20 working days
+    ============  ==========================================
+    Working days are counted in Europe/London and skip Saturdays and Sundays (bank holidays
+    are not known to the server). The same rule lives in :data:`DUE_RULES` for callers that
+    need to explain it.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from server.domain.notifications.outbox import enqueue_followup_notifications
+
+#: priority → (amount, unit): the documented defaults the SQL below applies.
+DUE_RULES: dict[str, tuple[int, str]] = {
+    "urgent": (1, "calendar_days"),
+    "high": (3, "calendar_days"),
+    "normal": (10, "working_days"),
+    "low": (20, "working_days"),
+}
+
+#: The due date as SQL over a follow-up row aliased ``f`` (same rule as DUE_RULES).
+DUE_AT_SQL = """
+    CASE f.priority
+      WHEN 'urgent' THEN f.raised_at + interval '1 day'
+      WHEN 'high'   THEN f.raised_at + interval '3 days'
+      ELSE (
+        SELECT d FROM generate_series(f.raised_at + interval '1 day', f.raised_at + interval '60 days',
+                                      interval '1 day') AS d
+        WHERE extract(isodow FROM d AT TIME ZONE 'Europe/London') < 6
+        ORDER BY d
+        OFFSET (CASE f.priority WHEN 'low' THEN 20 ELSE 10 END) - 1
+        LIMIT 1)
+    END
+"""
+
+_ROUTE_AND_LOG = text(f"""
+WITH target AS (
+    SELECT f.id,
+           (SELECT a.id FROM agency AS a
+             WHERE a.code = coalesce(o.routing ->> f.category, o.routing ->> 'other')) AS agency_id,
+           {DUE_AT_SQL} AS due_at
+      FROM followup AS f
+      JOIN operation AS o ON o.id = f.operation_id
+     WHERE f.id = ANY(:ids)
+),
+routed AS (
+    UPDATE followup AS f
+       SET agency_id = t.agency_id, due_at = t.due_at, updated_at = now()
+      FROM target AS t
+     WHERE f.id = t.id
+    RETURNING f.id, f.operation_id, f.agency_id, f.status, f.version, f.user_id
+)
+INSERT INTO followup_event (followup_id, operation_id, actor_user_id, from_status, to_status, agency_id, version, note)
+SELECT r.id, r.operation_id, r.user_id, NULL, r.status, r.agency_id, r.version,
+       CASE WHEN r.agency_id IS NULL THEN 'Raised; no agency in the routing table for this category'
+            ELSE 'Raised and routed' END
+  FROM routed AS r
+RETURNING followup_id
+""")
+
+
+async def on_followups_stored(session: AsyncSession, followup_ids: list[uuid.UUID]) -> None:
+    """Route new follow-ups, set their due dates, write their first event, enqueue notifications.
+
+    Runs in the caller's transaction; commits nothing. Follow-ups already routed are routed
+    again only if the caller passes them (push passes only rows it has just inserted).
+    """
+    if not followup_ids:
+        return
+    ids = list(followup_ids)
+    await session.execute(_ROUTE_AND_LOG, {"ids": ids})
+    await enqueue_followup_notifications(session, ids, event="followup.created")

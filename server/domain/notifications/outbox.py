@@ -1,0 +1,111 @@
+"""The durable outbox: rows in ``notification`` that the worker sends and retries.
+
+Enqueueing happens in the same transaction as the change it reports, so a notification
+exists if and only if its change was committed. Rows carry everything needed to send them
+(target, subject, body), so a restart loses nothing and a retry sends the same bytes.
+
+Residents' details never go into a notification: the e-mail and the webhook name the
+follow-up, its category, priority, due date and place, and link to the partner inbox.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from server.settings import get_settings
+from shared_schemas.codes import FOLLOWUP_CATEGORY_LABELS, PRIORITY_LABELS
+
+_LABELS = json.dumps({**{str(k): v for k, v in FOLLOWUP_CATEGORY_LABELS.items()},
+                      **{f"priority:{k}": v for k, v in PRIORITY_LABELS.items()}})
+
+_HEADLINES = {
+    "followup.created": "New follow-up",
+    "followup.assigned": "Follow-up reassigned to you",
+}
+
+_ENQUEUE = text("""
+WITH f AS (
+    SELECT f.id, f.operation_id, f.category, f.priority, f.status, f.version, f.description,
+           f.due_at, f.raised_at, f.agency_id,
+           a.code AS agency_code, a.name AS agency_name, a.email, a.webhook_url,
+           coalesce(h.address, s.name, '') AS place,
+           coalesce(ST_Y(h.geom), ST_Y(ST_LineInterpolatePoint(ST_LineMerge(s.geom), 0.5))) AS lat,
+           coalesce(ST_X(h.geom), ST_X(ST_LineInterpolatePoint(ST_LineMerge(s.geom), 0.5))) AS lon,
+           (CAST(:labels AS jsonb) ->> f.category) AS category_label,
+           (CAST(:labels AS jsonb) ->> ('priority:' || f.priority)) AS priority_label
+      FROM followup AS f
+      JOIN agency AS a ON a.id = f.agency_id
+      LEFT JOIN household AS h ON h.id = f.household_id
+      LEFT JOIN street AS s ON s.id = coalesce(f.street_id, h.street_id)
+     WHERE f.id = ANY(:ids)
+),
+msg AS (
+    SELECT f.*,
+           CAST(:headline AS text) || ': ' || coalesce(f.category_label, f.category) || ' (' ||
+               coalesce(f.priority_label, f.priority) || ')' ||
+               CASE WHEN f.place <> '' THEN ' at ' || f.place ELSE '' END AS subject,
+           CAST(:public_url AS text) || '/partner/followups/' || f.id AS link
+      FROM f
+)
+INSERT INTO notification (channel, agency_id, followup_id, target, subject, body)
+SELECT 'email', m.agency_id, m.id, m.email, '[Doorstep] ' || m.subject,
+       m.subject || E'\n\n' ||
+       'Agency: ' || m.agency_name || E'\n' ||
+       'Category: ' || coalesce(m.category_label, m.category) || E'\n' ||
+       'Priority: ' || coalesce(m.priority_label, m.priority) || E'\n' ||
+       'Due: ' || coalesce(to_char(m.due_at AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI "UTC"'), 'not set') || E'\n' ||
+       'Where: ' || CASE WHEN m.place <> '' THEN m.place ELSE 'not given' END || E'\n\n' ||
+       m.description || E'\n\n' ||
+       'Open it in the partner inbox: ' || m.link || E'\n'
+  FROM msg AS m
+ WHERE m.email IS NOT NULL AND m.email <> ''
+UNION ALL
+SELECT 'webhook', m.agency_id, m.id, m.webhook_url, m.subject,
+       jsonb_build_object(
+           'event', CAST(:event AS text),
+           'service_request_id', m.id::text,
+           'service_code', m.category,
+           'service_name', coalesce(m.category_label, m.category),
+           'priority', m.priority,
+           'status', m.status,
+           'version', m.version,
+           'operation_id', m.operation_id,
+           'agency_responsible', m.agency_code,
+           'description', m.description,
+           'address', m.place,
+           'lat', m.lat,
+           'long', m.lon,
+           'requested_datetime', to_char(m.raised_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"'),
+           'expected_datetime', to_char(m.due_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"'),
+           'url', m.link)::text
+  FROM msg AS m
+ WHERE m.webhook_url IS NOT NULL AND m.webhook_url <> ''
+""")
+
+
+def _public_url() -> str:
+    try:
+        return get_settings().public_url.rstrip("/")
+    except Exception:  # settings not configured (e.g. a script without DATABASE_URL)
+        return "http://127.0.0.1:8000"
+
+
+async def enqueue_followup_notifications(
+    session: AsyncSession, followup_ids: list[uuid.UUID], *, event: str = "followup.created",
+    public_url: str | None = None,
+) -> None:
+    """Add an e-mail row (agency has an address) and a webhook row (agency has a URL) per follow-up.
+
+    Follow-ups without an agency get none. Runs in the caller's transaction.
+    """
+    if not followup_ids:
+        return
+    await session.execute(_ENQUEUE, {
+        "ids": list(followup_ids), "labels": _LABELS, "event": event,
+        "headline": _HEADLINES.get(event, "Follow-up update"),
+        "public_url": (public_url or _public_url()).rstrip("/"),
+    })

@@ -1,0 +1,78 @@
+"""Routing on arrival: every default category lands at its agency, with a due date and a first event."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+
+import pytest
+from sqlalchemy import text
+
+from server.db.engine import transaction
+from tests.conftest import ROOT
+
+DEFAULTS = {k: v for k, v in json.loads((ROOT / "fixtures" / "routing-defaults.json").read_text()).items()
+            if not k.startswith("_")}
+
+
+@pytest.mark.parametrize("category", sorted(DEFAULTS))
+async def test_each_default_category_is_routed_to_its_agency(category, raise_followup, db_engine, demo_ids):
+    fid = await raise_followup(category, priority="high")
+    async with transaction(db_engine) as s:
+        row = (await s.execute(text(
+            "SELECT a.code, f.status, f.version, f.due_at - f.raised_at AS lead FROM followup f "
+            "JOIN agency a ON a.id = f.agency_id WHERE f.id = :id"), {"id": fid})).one()
+        events = (await s.execute(text(
+            "SELECT from_status, to_status, version, agency_id, change_txid, change_seq FROM followup_event "
+            "WHERE followup_id = :id"), {"id": fid})).all()
+        mails = (await s.execute(text(
+            "SELECT channel, target, status, body FROM notification WHERE followup_id = :id"), {"id": fid})).all()
+    assert row.code == DEFAULTS[category]
+    assert (row.status, row.version) == ("open", 1)
+    assert row.lead == dt.timedelta(days=3)
+    assert len(events) == 1
+    assert (events[0].from_status, events[0].to_status, events[0].version) == (None, "open", 1)
+    assert events[0].agency_id == demo_ids["agencies"][DEFAULTS[category]]
+    assert events[0].change_txid > 0 and events[0].change_seq > 0
+    assert [(m.channel, m.status) for m in mails] == [("email", "pending")]
+    assert "/partner/followups/" + str(fid) in mails[0].body
+
+
+async def test_default_routing_matches_the_issue(demo_ids):
+    """Council for street problems, fire service for home fire safety, housing, police for the rest."""
+    assert DEFAULTS["fly_tipping"].startswith("council") and DEFAULTS["graffiti"].startswith("council")
+    assert DEFAULTS["street_lighting"].startswith("council") and DEFAULTS["abandoned_vehicle"].startswith("council")
+    assert DEFAULTS["home_fire_safety_visit"].startswith("fire")
+    assert DEFAULTS["housing_disrepair"] == "housing"
+    assert {DEFAULTS[c] for c in ("anti_social_behaviour", "drugs", "safeguarding")} == {"police"}
+
+
+@pytest.mark.parametrize(("priority", "raised", "due"), [
+    ("urgent", "2026-03-06T10:00:00+00:00", "2026-03-07T10:00:00+00:00"),  # Friday + 1 calendar day
+    ("high", "2026-03-06T10:00:00+00:00", "2026-03-09T10:00:00+00:00"),    # Friday + 3 calendar days
+    ("normal", "2026-03-06T10:00:00+00:00", "2026-03-20T10:00:00+00:00"),  # Friday + 10 working days
+    ("low", "2026-03-06T10:00:00+00:00", "2026-04-03T10:00:00+00:00"),     # Friday + 20 working days
+    ("normal", "2026-03-07T10:00:00+00:00", "2026-03-20T10:00:00+00:00"),  # Saturday: weekend skipped
+])
+async def test_due_date_follows_priority(priority, raised, due, raise_followup, db_engine):
+    fid = await raise_followup("graffiti", priority=priority, raised_at=dt.datetime.fromisoformat(raised))
+    async with transaction(db_engine) as s:
+        due_at = (await s.execute(text("SELECT due_at FROM followup WHERE id = :id"), {"id": fid})).scalar_one()
+    assert due_at == dt.datetime.fromisoformat(due)
+
+
+async def test_unknown_category_in_routing_falls_back_to_other_then_unrouted(raise_followup, db_engine, demo_ids):
+    async with transaction(db_engine) as s:
+        op = (await s.execute(text(
+            "INSERT INTO operation (name, questionnaire_id, routing) "
+            "SELECT 'Routing test ' || gen_random_uuid(), questionnaire_id, '{\"graffiti\": \"council\"}' "
+            "FROM operation WHERE id = :op RETURNING id"), {"op": demo_ids["operation_id"]})).scalar_one()
+    fid = await raise_followup("drugs", operation_id=op)
+    routed = await raise_followup("graffiti", operation_id=op)
+    async with transaction(db_engine) as s:
+        rows = dict((await s.execute(text(
+            "SELECT f.id, f.agency_id FROM followup f WHERE f.id = ANY(:ids)"), {"ids": [fid, routed]})).all())
+        notes = (await s.execute(text("SELECT note FROM followup_event WHERE followup_id = :id"), {"id": fid})).scalar_one()
+        count = (await s.execute(text("SELECT count(*) FROM notification WHERE followup_id = :id"), {"id": fid})).scalar_one()
+    assert rows[fid] is None and rows[routed] == demo_ids["agencies"]["council"]
+    assert "no agency" in notes and count == 0
