@@ -25,6 +25,9 @@ def connect(path: str | Path) -> sqlite3.Connection:
         conn.execute("PRAGMA journal_mode=WAL")
         conn.execute("PRAGMA synchronous=FULL")
         conn.execute("PRAGMA foreign_keys=ON")
+        # Overwrite deleted content (resident contact details, once acknowledged) rather than
+        # leaving it readable in free pages.
+        conn.execute("PRAGMA secure_delete=ON")
     except sqlite3.Error as exc:
         conn.close()
         raise translate(exc) from exc
