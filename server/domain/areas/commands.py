@@ -1,17 +1,15 @@
-"""`doorstep import-osm FILE --operation NAME`: read, import in one transaction, summarise."""
+"""What `doorstep import-osm FILE --operation NAME` runs: read, import in one transaction, summarise."""
 
 from __future__ import annotations
 
 import asyncio
 from pathlib import Path
 
-import click
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn
 from rich.table import Table
 
 from server.db.engine import make_engine, transaction
-from server.domain.areas.features import AreaFileError, UnknownOperationError
 from server.domain.areas.importer import MATCH_RADIUS_M, ImportSummary, import_area
 from server.domain.areas.osm_reader import read_area
 
@@ -49,13 +47,3 @@ def summary_table(s: ImportSummary) -> Table:
         table.add_row("skipped", f"{n} {reason}")
     return table
 
-
-@click.command("import-osm")
-@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
-@click.option("--operation", "operation_name", required=True, help="Name of an existing operation.")
-def import_osm(file: Path, operation_name: str) -> None:
-    """Import streets and households from an OpenStreetMap .osm or .osm.pbf FILE."""
-    try:
-        asyncio.run(run_import(None, file, operation_name))
-    except (AreaFileError, UnknownOperationError) as exc:
-        raise click.ClickException(str(exc)) from None

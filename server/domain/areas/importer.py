@@ -21,7 +21,6 @@ from server.domain.areas.features import Area, Coord, UnknownOperationError
 from server.domain.areas.ordering import Door, door_order
 
 MATCH_RADIUS_M = 150.0  # farther than this from every street (in EPSG:27700 metres) = unmatched
-KNN_CANDIDATES = 8  # streets the index-assisted <-> hands over for exact re-ranking in metres
 BATCH = 500
 
 Progress = Callable[[str, int, int], None]  # (step, done, total)
@@ -156,31 +155,32 @@ async def import_area(
 
 
 # One set-based statement for every household of this import whose addr:street named no
-# street of the area. `<->` on EPSG:4326 is index-assisted but measures degrees, which
-# stretch east-west distances by 1/cos(latitude) (~1.6 in Britain), so it only shortlists
-# KNN_CANDIDATES streets; the shortlist is re-ranked by true distance in EPSG:27700.
+# street of the area. Distances are EPSG:27700 metres; `<->` between the transformed
+# geometries is that distance. Candidates are first cut down, index-assisted, to streets
+# within a disc in degrees that holds the whole MATCH_RADIUS_M circle: a degree of
+# longitude is the shortest way to cover a metre (111 195 m · cos(latitude)), and 5 % more
+# covers the spheroid and the grid's scale. (Ordering by `<->` on raw EPSG:4326 instead
+# would rank in degrees, ~1.6 times longer east-west than north-south in Britain, and
+# can pick the wrong street: see test_nearest_is_measured_in_metres_not_degrees.)
 _NEAREST = text(
-    f"""
+    """
     UPDATE household AS h
     SET street_id = near.street_id
     FROM household AS h2
     CROSS JOIN LATERAL (
-        SELECT c.id AS street_id,
-               ST_Distance(ST_Transform(c.geom, 27700), ST_Transform(h2.geom, 27700)) AS metres
-        FROM (
-            SELECT s.id, s.geom FROM street AS s
-            WHERE s.operation_id = h2.operation_id
-            ORDER BY s.geom <-> h2.geom
-            LIMIT {KNN_CANDIDATES}
-        ) AS c
-        ORDER BY metres, c.id
+        SELECT s.id AS street_id
+        FROM street AS s
+        WHERE s.operation_id = h2.operation_id
+          AND ST_DWithin(s.geom, h2.geom,
+                         1.05 * :radius / (111195.0 * greatest(cos(radians(ST_Y(h2.geom))), 0.1)))
+          AND ST_DWithin(ST_Transform(s.geom, 27700), ST_Transform(h2.geom, 27700), :radius)
+        ORDER BY ST_Transform(s.geom, 27700) <-> ST_Transform(h2.geom, 27700), s.id
         LIMIT 1
     ) AS near
     WHERE h.id = h2.id
       AND h2.operation_id = :operation_id
       AND h2.ref = ANY(:refs)
       AND h2.street_id IS NULL
-      AND near.metres <= :radius
     """
 ).bindparams(bindparam("refs", type_=ARRAY(String)))
 

@@ -35,12 +35,14 @@ def door_order(lines: Sequence[Sequence[Coord]], doors: Sequence[Door]) -> dict[
     for d in doors:
         p = proj.to_xy((d.lon, d.lat))
         # nearest piece of the street; pieces are walked in order, so position = (piece, metres)
-        dist, along, geo_side, piece = min(
+        _, along, geo_side, piece = min(
             (*locate(line, p), i) for i, line in enumerate(xy_lines) if len(line) >= 2
         )
         placed.append((d, piece, along, geo_side))
     votes = Counter((d.side, geo) for d, _, _, geo in placed if d.side in ("odd", "even"))
-    odd_geo = "right" if votes[("odd", "right")] + votes[("even", "left")] > votes[("odd", "left")] + votes[("even", "right")] else "left"
+    odd_right = votes[("odd", "right")] + votes[("even", "left")]
+    odd_left = votes[("odd", "left")] + votes[("even", "right")]
+    odd_geo = "right" if odd_right > odd_left else "left"  # a tie keeps the generated convention
 
     def walk_key(item):
         d, piece, along, geo = item
