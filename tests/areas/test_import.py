@@ -235,8 +235,8 @@ async def test_cli_imports_and_refuses_bad_input_in_one_line(db_engine, new_oper
     op = await new_operation()
     done = cli("import-osm", str(BRISTOL), "--operation", op)
     assert done.returncode == 0, done.stderr
-    assert "10 streets, 51 households, 0 unmatched" in done.stdout
     before = await snapshot(op)
+    assert (len(before[0]), len(before[1])) == (10, 51)
     empty = tmp_path / "empty.osm"
     empty.write_bytes(b"")
     nothing = tmp_path / "nothing.osm"
