@@ -66,6 +66,10 @@ TEXT_PAIRS: dict[str, tuple[str, str]] = {
     "success_text": (SUCCESS, SURFACE),
     "warning_text": (WARNING, SURFACE),
     "bar": (ON_BAR, BAR),
+    "pressed_button": (ON_PRIMARY, BAR),
+    "disabled_button": (MUTED, SECONDARY),
+    "primary_text": (PRIMARY, SURFACE),
+    "primary_text_bg": (PRIMARY, BG),
     **{f"status_{k}": ("#FFFFFF", v) for k, v in STATUS_COLOURS.items()},
 }
 

@@ -1,0 +1,237 @@
+"""The Kivy App: builds the services and view-models, the frame and the screens, and navigates.
+
+All behaviour lives in mobile.viewmodels; this module wires them to screens and
+moves sync events onto the main thread with Clock.schedule_once.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Any
+
+from kivy.app import App
+from kivy.clock import Clock
+from kivy.properties import BooleanProperty, ObjectProperty, StringProperty
+from kivy.uix.boxlayout import BoxLayout
+
+from mobile.ui import widgets  # noqa: F401  (loads the base widget rules)
+from mobile.ui.widgets import load_kv
+from mobile.viewmodels.context import AppContext
+from mobile.viewmodels.map import MapViewModel
+from mobile.viewmodels.operations import OperationsViewModel
+from mobile.viewmodels.signin import SignInViewModel
+from mobile.viewmodels.street import StreetViewModel
+from mobile.viewmodels.streets import StreetsViewModel
+from mobile.viewmodels.sync import SyncViewModel
+from mobile.viewmodels.visit import StreetRecordViewModel, VisitViewModel
+
+log = logging.getLogger(__name__)
+
+DEFAULT_SERVER = "http://127.0.0.1:8000"
+TOAST_SECONDS = 5
+
+
+class RootLayout(BoxLayout):
+    pass
+
+
+load_kv(__file__, "root.kv")
+
+
+def default_context(data_dir: Path) -> AppContext:
+    """The real services: the SQLite store, HTTP transport, sync engine, a worker thread."""
+    from mobile.store import Store
+    from mobile.sync import HttpTransport, SyncEngine
+    from mobile.ui.runner import ThreadRunner
+
+    data_dir.mkdir(parents=True, exist_ok=True)
+    store = Store.open(data_dir / "doorstep.sqlite3")
+    return AppContext(store, HttpTransport, SyncEngine, runner=ThreadRunner())
+
+
+class DoorstepApp(App):
+    title = "Doorstep"
+    screen_title = StringProperty("Sign in")
+    can_go_back = BooleanProperty(False)
+    has_operation = BooleanProperty(False)
+    status_text = StringProperty("")
+    status_online = ObjectProperty(None, allownone=True)
+    toast = StringProperty("")
+
+    def __init__(self, ctx: AppContext | None = None, *, server_url: str = DEFAULT_SERVER,
+                 data_dir: str | Path | None = None, use_gps: bool = True, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.ctx = ctx
+        self.server_url = server_url
+        self.data_dir = Path(data_dir) if data_dir else None
+        self.use_gps = use_gps
+        self.history: list[str] = []
+        self.screens: dict[str, Any] = {}
+        self._toast_event = None
+        self._position = None
+
+    # -- building ------------------------------------------------------------------------
+    def build(self):
+        if self.ctx is None:
+            self.ctx = default_context(self.data_dir or Path(self.user_data_dir))
+        ctx = self.ctx
+        # the engine calls notify from its own thread: hop to the main thread
+        ctx.on_sync_event = lambda event: Clock.schedule_once(lambda _dt: ctx.deliver_sync_event(event), 0)
+
+        self.signin_vm = SignInViewModel(ctx, self.server_url)
+        self.operations_vm = OperationsViewModel(ctx)
+        self.streets_vm = StreetsViewModel(ctx)
+        self.street_vm = StreetViewModel(ctx)
+        self.visit_vm = VisitViewModel(ctx)
+        self.street_record_vm = StreetRecordViewModel(ctx)
+        self.sync_vm = SyncViewModel(ctx)
+        self.map_vm = MapViewModel()
+
+        self.signin_vm.on_signed_in = self._signed_in
+        self.operations_vm.on_opened = lambda _op: self.go("streets", reset=True)
+        self.operations_vm.on_needs_sign_in = self.require_sign_in
+        self.sync_vm.on_needs_sign_in = self.require_sign_in
+        self.streets_vm.on_open_street = self.open_street
+        self.street_vm.on_visit = self.open_visit
+        self.visit_vm.on_finished = self._visit_saved
+        self.street_record_vm.on_finished = self._street_record_saved
+        self.sync_vm.subscribe(lambda vm, _names: self._mirror_status(vm))
+        ctx.subscribe(self._context_changed)
+
+        from mobile.ui.screens import build_screens
+
+        root = RootLayout()
+        self.screens = build_screens(self)
+        for screen in self.screens.values():
+            root.ids.sm.add_widget(screen)
+        root.ids.sm.current = "signin"
+        self.sync_vm.refresh()
+        self._refresh_event = Clock.schedule_interval(lambda _dt: self.sync_vm.refresh(), 5)
+        return root
+
+    def on_start(self) -> None:
+        self._update_chrome()
+        if self.use_gps:
+            from mobile.ui.position import PositionSource
+
+            self._position = PositionSource(self.ctx.set_position)
+            self._position.start()
+
+    def on_stop(self) -> None:
+        for event in (getattr(self, "_refresh_event", None), self._toast_event):
+            if event is not None:
+                event.cancel()
+        if self._position is not None:
+            self._position.stop()
+        if self.ctx is not None:
+            self.ctx.stop_engine()
+
+    def on_pause(self) -> bool:
+        return True
+
+    # -- navigation -------------------------------------------------------------------------
+    @property
+    def sm(self):
+        return self.root.ids.sm
+
+    def go(self, name: str, *, reset: bool = False) -> None:
+        current = self.sm.current
+        if reset:
+            self.history = [h for h in self.history if h in ("operations",)]
+            if current == "operations" and "operations" not in self.history:
+                self.history.append("operations")
+        elif current != name:
+            self.history.append(current)
+        self.sm.current = name
+        self._update_chrome()
+
+    def back(self) -> None:
+        screen = self.sm.current_screen
+        if hasattr(screen, "handle_back") and screen.handle_back():
+            return
+        if self.history:
+            self.sm.current = self.history.pop()
+        self._update_chrome()
+
+    def _update_chrome(self) -> None:
+        screen = self.sm.current_screen
+        self.screen_title = getattr(screen, "title", "") or ""
+        self.can_go_back = bool(self.history) or bool(getattr(screen, "has_inner_back", False))
+        self.has_operation = self.ctx.operation_id is not None and self.sm.current != "signin"
+
+    def refresh_title(self) -> None:
+        self._update_chrome()
+
+    def show_toast(self, message: str) -> None:
+        self.toast = message
+        if self._toast_event is not None:
+            self._toast_event.cancel()
+        self._toast_event = Clock.schedule_once(lambda _dt: setattr(self, "toast", ""), TOAST_SECONDS)
+
+    # -- flows ----------------------------------------------------------------------------------
+    def _signed_in(self) -> None:
+        self.ctx.start_engine()
+        self.history = []
+        self.go("operations")
+        self.history = []
+        self._update_chrome()
+        if self.signin_vm.info:
+            self.show_toast("Signed in offline")
+
+    def sign_out(self) -> None:
+        self.ctx.stop_engine()
+        self.ctx.store.sign_out()
+        self.ctx.close_operation()
+        self.ctx.set_session(None)
+        self.history = []
+        self.sm.current = "signin"
+        self._update_chrome()
+
+    def require_sign_in(self, message: str) -> None:
+        self.signin_vm.show_message(message)
+        self.history = []
+        self.sm.current = "signin"
+        self._update_chrome()
+
+    def open_street(self, street_id: int) -> None:
+        self.street_vm.load(street_id)
+        self.go("street")
+
+    def open_visit(self, household_id: int) -> None:
+        self.visit_vm.start(household_id)
+        self.go("visit")
+
+    def open_street_record(self, mode: str) -> None:
+        self.street_record_vm.start(self.street_vm.street_id, mode)
+        self.go("street_record")
+
+    def _visit_saved(self, message: str) -> None:
+        # back to the street list, which now shows the new status
+        if self.history and self.history[-1] == "street":
+            self.history.pop()
+        self.sm.current = "street"
+        self.street_vm.load()
+        self._update_chrome()
+        self.show_toast(message)
+        self.sync_vm.refresh()
+
+    def _street_record_saved(self, message: str) -> None:
+        if self.history and self.history[-1] == "street":
+            self.history.pop()
+        self.sm.current = "street"
+        self._update_chrome()
+        self.show_toast(message)
+        self.sync_vm.refresh()
+
+    def _mirror_status(self, vm: SyncViewModel) -> None:
+        self.status_text = vm.status_text
+        self.status_online = vm.online
+
+    def _context_changed(self, _ctx, names) -> None:
+        if "position" in names:
+            from mobile.ui.screens import position_changed
+
+            position_changed(self)
+        if "operation" in names:
+            self._update_chrome()

@@ -1,0 +1,54 @@
+"""Operations screen: the user's operations, pack download with progress, the pair."""
+
+from __future__ import annotations
+
+from kivy.metrics import dp
+from kivy.properties import BooleanProperty, NumericProperty, StringProperty
+from kivy.uix.boxlayout import BoxLayout
+
+from mobile.ui.base import BoundScreen
+from mobile.ui.widgets import load_kv
+from shared_schemas.codes import label
+
+load_kv(__file__)
+
+
+class OperationRowView(BoxLayout):
+    op_id = NumericProperty(0)
+    name = StringProperty("")
+    status_label = StringProperty("")
+    detail = StringProperty("")
+    pair = StringProperty("")
+    downloaded = BooleanProperty(False)
+    downloading = BooleanProperty(False)
+    progress = NumericProperty(0.0)
+
+
+class OperationsScreen(BoundScreen):
+    error = StringProperty("")
+    info = StringProperty("")
+    empty = StringProperty("")
+    busy = BooleanProperty(False)
+
+    def on_pre_enter(self, *args):
+        self.vm.refresh()
+
+    def refresh(self, names):
+        vm = self.vm
+        self.error, self.info, self.busy = vm.error, vm.info, vm.busy
+        self.empty = "" if vm.rows or vm.busy else "No operations yet. Tap Check server when you have signal."
+        rows = []
+        for r in vm.rows:
+            height = dp(200) + (dp(32) if r.pair else 0)
+            rows.append({
+                "op_id": r.id, "name": r.name,
+                "status_label": label(r.status) if r.status else "On this tablet",
+                "detail": r.detail, "pair": r.pair, "downloaded": r.downloaded,
+                "downloading": vm.downloading_id == r.id,
+                "progress": vm.progress if vm.downloading_id == r.id else 0.0,
+                "height": height,
+            })
+        self.ids.rv.data = rows
+
+    def sign_out(self):
+        self.app.sign_out()

@@ -1,0 +1,28 @@
+"""Sign-in screen: server address, username, password."""
+
+from __future__ import annotations
+
+from kivy.properties import BooleanProperty, StringProperty
+
+from mobile.ui.base import BoundScreen
+from mobile.ui.widgets import load_kv
+
+load_kv(__file__)
+
+
+class SignInScreen(BoundScreen):
+    server_url = StringProperty("")
+    username = StringProperty("")
+    password = StringProperty("")
+    error = StringProperty("")
+    info = StringProperty("")
+    busy = BooleanProperty(False)
+
+    def refresh(self, names):
+        vm = self.vm
+        self.server_url = vm.server_url
+        self.username = vm.username
+        self.password = vm.password
+        self.error = vm.error
+        self.info = vm.info
+        self.busy = vm.busy

@@ -1,0 +1,46 @@
+"""Street screen: its doors in door order with their status; street-level fix and follow-up."""
+
+from __future__ import annotations
+
+from kivy.properties import BooleanProperty, NumericProperty, StringProperty
+from kivy.uix.behaviors import ButtonBehavior
+from kivy.uix.boxlayout import BoxLayout
+
+from mobile.ui.base import BoundScreen
+from mobile.ui.widgets import load_kv
+
+load_kv(__file__)
+
+
+class DoorRowView(ButtonBehavior, BoxLayout):
+    household_id = NumericProperty(0)
+    address = StringProperty("")
+    side = StringProperty("")
+    status = StringProperty("not_knocked")
+    status_text = StringProperty("")
+    others = StringProperty("")
+    can_visit = BooleanProperty(True)
+
+    def on_release(self):
+        if not self.can_visit:
+            return
+        from kivy.app import App
+
+        App.get_running_app().street_vm.visit(self.household_id)
+
+
+class StreetScreen(BoundScreen):
+    summary = StringProperty("")
+    side = StringProperty("all")
+
+    def refresh(self, names):
+        vm = self.vm
+        self.title = vm.name or "Street"
+        self.summary, self.side = vm.summary, vm.side
+        self.ids.rv.data = [
+            {"household_id": r.id, "address": r.address, "side": r.side, "status": r.status,
+             "status_text": r.status_text, "others": r.others, "can_visit": r.can_visit}
+            for r in vm.rows
+        ]
+        if self.manager is not None and self.manager.current == self.name:
+            self.app.refresh_title()

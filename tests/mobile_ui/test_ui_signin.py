@@ -1,0 +1,25 @@
+"""UI: sign in with real touches in a real window."""
+
+import pytest
+
+pytestmark = pytest.mark.ui
+
+
+def test_sign_in_and_download_pack(ui):
+    screen = ui.screen
+    assert screen.name == "signin"
+    ui.type_into(screen.ids.username, "officer")
+    ui.type_into(screen.ids.password, "doorstep-demo")
+    ui.tap(screen.ids.submit)
+    ui.wait_until(lambda: ui.screen.name == "operations", message="operations screen")
+    ops = ui.screen
+    ui.wait_until(lambda: ops.ids.rv.data, message="operations listed")
+    row = ui.rv_row(ops.ids.rv, lambda w: w.name == "Easton StreetSafe")
+    ui.tap(row.ids.download)
+    ui.wait_until(lambda: ui.app.operations_vm.downloading_id is None and ops.ids.rv.data[0]["downloaded"],
+                  message="pack downloaded")
+    row = ui.rv_row(ops.ids.rv, lambda w: w.name == "Easton StreetSafe")
+    assert "PC Sam Patel (Avon and Somerset Police)" in row.pair
+    assert "Cllr Jo Evans (Bristol City Council)" in row.pair
+    ui.screenshot("operations")
+
