@@ -65,8 +65,13 @@ def create_app(settings: Settings | None = None) -> Litestar:
         route_handlers.append(create_static_files_router(path="/static", directories=static_dirs,
                                                          include_in_schema=False))
 
+    def keep_engine_in_state(app: Litestar) -> None:
+        # Background workers and health checks reach the database through app.state.db_engine.
+        app.state.db_engine = db_config.get_engine()
+
     app = Litestar(
         route_handlers=route_handlers,
+        on_startup=[keep_engine_in_state],
         plugins=[SQLAlchemyPlugin(config=db_config)],
         on_app_init=[jwt_auth.on_app_init],
         exception_handlers=EXCEPTION_HANDLERS,

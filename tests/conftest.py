@@ -82,6 +82,8 @@ async def tokens(client):
             r = await client.post("/api/v1/auth/token", json={"username": username, "password": password})
             assert r.status_code == 200, r.text
             cache[username] = r.json()["access_token"]
+            # The route also sets the web pages' session cookie; API tests send the header only.
+            client.cookies.clear()
         return cache[username]
 
     return get

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import msgspec
-from litestar import Request, Response, post
+from litestar import Request, Response, get, post
 from litestar.datastructures import Cookie
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from server.domain.auth.services import authenticate
-from server.lib.auth import COOKIE_NAME, issue_token
+from server.domain.auth.services import add_user, authenticate
+from server.lib.auth import COOKIE_NAME, current_user, issue_token, requires, requires_admin
 
 
 class TokenRequest(msgspec.Struct):
@@ -49,4 +49,36 @@ async def create_token(data: TokenRequest, request: Request, db_session: AsyncSe
     return Response(body, cookies=[cookie])
 
 
-ROUTES = [create_token]
+
+class NewUser(msgspec.Struct):
+    username: str
+    password: str
+    display_name: str
+    agency: str
+    roles: list[str]
+
+
+@post("/api/v1/users", tags=["auth"], summary="Add a user (admins)", guards=[requires_admin], status_code=201)
+async def create_user(data: NewUser, request: Request, db_session: AsyncSession) -> UserOut:
+    actor = current_user(request)
+    user = await add_user(db_session, username=data.username, password=data.password,
+                          display_name=data.display_name, agency_code=data.agency, roles=data.roles,
+                          actor_id=actor.id)
+    return UserOut(id=user.id, username=user.username, display_name=user.display_name, agency_code=data.agency,
+                   roles=list(user.roles))
+
+
+class RoleCheck(msgspec.Struct):
+    role: str
+    username: str
+
+
+@get("/api/v1/auth/check/{role:str}", tags=["auth"], summary="Does my token hold this role?")
+async def check_role(role: str, request: Request) -> RoleCheck:
+    """Lets a client (and the tests) ask whether the signed-in user holds a role: 200 or 403."""
+    user = current_user(request)
+    requires(role)(request, None)  # type: ignore[arg-type]
+    return RoleCheck(role=role, username=user.username)
+
+
+ROUTES = [create_token, create_user, check_role]

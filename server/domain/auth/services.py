@@ -19,15 +19,21 @@ KNOWN_ROLES = {r.value for r in Role}
 
 
 class LoginThrottle:
-    """Failed sign-ins per username and per client in a sliding minute; past the limit, 429.
+    """Failed sign-ins per username, and per client address, in a sliding minute; past the limit, 429.
 
-    In memory, per server process: enough to stop password guessing against one process;
-    several processes behind a load balancer each keep their own window.
+    A client address gets five times the per-user allowance: an office or a police station
+    shares one address. In memory, per server process: enough to stop password guessing
+    against one process; several processes behind a load balancer each keep their own window.
     """
+
+    CLIENT_FACTOR = 5
 
     def __init__(self, per_minute: int) -> None:
         self.per_minute = per_minute
         self._failures: dict[str, deque[float]] = defaultdict(deque)
+
+    def _limit(self, key: str) -> int:
+        return self.per_minute * (self.CLIENT_FACTOR if key.startswith("client:") else 1)
 
     def _recent(self, key: str, now: float) -> deque[float]:
         q = self._failures[key]
@@ -39,7 +45,7 @@ class LoginThrottle:
         now = time.monotonic()
         for key in keys:
             q = self._recent(key, now)
-            if len(q) >= self.per_minute:
+            if len(q) >= self._limit(key):
                 wait = int(60 - (now - q[0])) + 1
                 raise TooManyRequests(f"Too many failed sign-ins; wait {wait} seconds and try again.")
 

@@ -1,14 +1,14 @@
 """GET /health: the server and its database."""
 
-from litestar import Request, Response, get
+from litestar import Response, get
 from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 
 @get("/health", tags=["health"], summary="Server and database health")
-async def health(request: Request) -> Response[dict]:
-    engine = request.app.state.db_engine
+async def health(db_engine: AsyncEngine) -> Response[dict]:
     try:
-        async with engine.connect() as conn:
+        async with db_engine.connect() as conn:
             await conn.execute(text("SELECT 1"))
         return Response({"status": "ok", "database": "ok"})
     except Exception as exc:  # noqa: BLE001 - any database failure means "down"

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import exists, or_, select
+from sqlalchemy import exists, or_, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql import Select
 
@@ -40,14 +40,11 @@ def visible_operations(user: CurrentUser) -> Select:
                                          TeamMember.user_id == user.id))
     if "partner" in user.roles:
         # Any follow-up category of the routing table sent to the partner's agency.
-        conditions.append(Operation.routing.op("@?")(f'$.* ? (@ == "{_json_string(user.agency_code)}")'))
+        conditions.append(text("EXISTS (SELECT 1 FROM jsonb_each_text(operation.routing) AS r "
+                               "WHERE r.value = :partner_agency)").bindparams(partner_agency=user.agency_code))
     if not conditions:
         return q.where(False)
     return q.where(or_(*conditions))
-
-
-def _json_string(value: str) -> str:
-    return value.replace("\\", "\\\\").replace('"', '\\"')
 
 
 async def operation_access(session: AsyncSession, user: CurrentUser, operation_id: int) -> OperationAccess:
