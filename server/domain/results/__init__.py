@@ -1,0 +1,1 @@
+"""Results by street, door statuses, the revisit list and pair progress for coordinators."""

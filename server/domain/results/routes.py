@@ -1,0 +1,79 @@
+"""Coordinators' results API: street results (JSON, GeoJSON, CSV), doors, revisits, visits, pairs, follow-ups."""
+
+from __future__ import annotations
+
+from litestar import Controller, Request, Response, get
+from litestar.params import Parameter
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from server.domain.operations.access import require_coordinator
+from server.lib.auth import current_user, requires_coordinator
+from server.lib.exceptions import BadRequest
+
+from . import services
+from .formats import FORMATS, csv_text, geojson_bytes
+from .schemas import DoorPage, FollowupSummary, PairList, ResultsVersion, StreetResults, VisitPage
+
+
+class ResultsController(Controller):
+    path = "/api/v1/operations/{operation_id:int}"
+    guards = [requires_coordinator]
+    tags = ["results"]
+
+    @get("/streets", summary="Results by street (JSON; ?format=geojson or ?format=csv)",
+         description="Per street: households, knocked, closed, answered, to_revisit, refused, vacant, "
+                     "do_not_visit, coverage, contact_rate, concerns, fixes, follow-ups; and the operation's "
+                     "totals. No personal data.")
+    async def streets(self, request: Request, db_session: AsyncSession, operation_id: int,
+                      fmt: str = Parameter(query="format", default="json")) -> Response:
+        if fmt not in FORMATS:
+            raise BadRequest(f"Unknown format {fmt!r}; the formats are {', '.join(FORMATS)}.", field="format")
+        await require_coordinator(db_session, current_user(request), operation_id)
+        rows = await services.street_results(db_session, operation_id, with_geometry=fmt == "geojson")
+        if fmt == "geojson":
+            return Response(geojson_bytes(operation_id, rows), media_type="application/geo+json")
+        if fmt == "csv":
+            return Response(csv_text(rows), media_type="text/csv; charset=utf-8", headers={
+                "Content-Disposition": f'attachment; filename="operation-{operation_id}-streets.csv"'})
+        return Response(StreetResults(operation_id=operation_id, items=rows.items, totals=rows.totals))
+
+    @get("/results/version", summary="A version that changes when the results do (cheap to poll)")
+    async def version(self, request: Request, db_session: AsyncSession, operation_id: int) -> ResultsVersion:
+        await require_coordinator(db_session, current_user(request), operation_id)
+        return ResultsVersion(operation_id=operation_id, version=await services.results_version(db_session,
+                                                                                                operation_id))
+
+    @get("/households", summary="Doors and their statuses, a page at a time (keyset)")
+    async def households(self, request: Request, db_session: AsyncSession, operation_id: int,
+                         street_id: int | None = None, status: str | None = None, limit: int = 200,
+                         cursor: str | None = None) -> DoorPage:
+        await require_coordinator(db_session, current_user(request), operation_id)
+        return await services.doors(db_session, operation_id, street_id=street_id, status=status, limit=limit,
+                                    cursor=cursor)
+
+    @get("/revisits", summary="The revisit list: doors with attempts but no closing outcome")
+    async def revisits(self, request: Request, db_session: AsyncSession, operation_id: int,
+                       street_id: int | None = None, limit: int = 200, cursor: str | None = None) -> DoorPage:
+        await require_coordinator(db_session, current_user(request), operation_id)
+        return await services.doors(db_session, operation_id, street_id=street_id, status="to_revisit",
+                                    limit=limit, cursor=cursor)
+
+    @get("/visits", summary="Attempts, newest first, a page at a time (keyset); outcomes and concerns only")
+    async def visits(self, request: Request, db_session: AsyncSession, operation_id: int,
+                     street_id: int | None = None, limit: int = 200, cursor: str | None = None) -> VisitPage:
+        await require_coordinator(db_session, current_user(request), operation_id)
+        return await services.visits(db_session, operation_id, street_id=street_id, limit=limit, cursor=cursor)
+
+    @get("/pairs", summary="Progress per pair")
+    async def pairs(self, request: Request, db_session: AsyncSession, operation_id: int) -> PairList:
+        await require_coordinator(db_session, current_user(request), operation_id)
+        return PairList(items=await services.pair_progress(db_session, operation_id))
+
+    @get("/followup-summary", summary="Follow-ups by category and status")
+    async def followup_summary(self, request: Request, db_session: AsyncSession,
+                               operation_id: int) -> FollowupSummary:
+        await require_coordinator(db_session, current_user(request), operation_id)
+        return await services.followup_summary(db_session, operation_id)
+
+
+ROUTES = [ResultsController]

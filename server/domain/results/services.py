@@ -1,0 +1,387 @@
+"""Results by street, computed in PostgreSQL in one set-based pass per request.
+
+A household's status comes from all the attempts at its door:
+- not knocked: no attempt yet;
+- closed: at least one attempt with a closing outcome (shared_schemas.codes.CLOSING_OUTCOMES).
+  When a door has more than one closing outcome, the strongest counts, in the order of
+  STATUS_PRECEDENCE (answered > refused > do_not_visit > vacant): a door that answered once
+  is answered, whatever was recorded before or after;
+- to revisit: attempts, none closing.
+
+Concerns count households (a door that raised a concern at two visits counts once), from the
+`concerns` column the sync fills from the shared questionnaire engine; answers' free text and
+notes are never read here.
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import hashlib
+import uuid
+from typing import Any
+
+import msgspec
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from server.lib.exceptions import BadRequest
+from shared_schemas.codes import CLOSING_OUTCOMES, FixCategory, FollowupStatus, Outcome
+from shared_schemas.questionnaire import concern_codes, load_questionnaire
+
+from .schemas import (
+    Door,
+    DoorPage,
+    FollowupCount,
+    FollowupSummary,
+    PairProgress,
+    StreetResult,
+    Totals,
+    VisitOut,
+    VisitPage,
+)
+
+STATUS_PRECEDENCE: tuple[Outcome, ...] = (Outcome.ANSWERED, Outcome.REFUSED, Outcome.DO_NOT_VISIT, Outcome.VACANT)
+assert set(STATUS_PRECEDENCE) == set(CLOSING_OUTCOMES), "every closing outcome needs a place in the precedence"
+DOOR_STATUSES = ("not_knocked", "to_revisit", *(o.value for o in STATUS_PRECEDENCE))
+
+# The closing outcome of a door, from its visits (an aggregate over the door's visit rows `v`).
+# Built from the codes above only: no input reaches this text.
+_CLOSED_AS = "CASE " + " ".join(
+    f"WHEN bool_or(v.outcome = '{o.value}') THEN '{o.value}'" for o in STATUS_PRECEDENCE
+) + " END"
+
+_COUNTS = ("households", "knocked", "closed", "answered", "to_revisit", "refused", "vacant", "do_not_visit")
+
+_STREETS_SQL = f"""
+WITH door AS (              -- one row per knocked door: its attempts and how it closed
+    SELECT v.household_id, count(*) AS attempts, {_CLOSED_AS} AS closed_as
+    FROM visit v
+    WHERE v.operation_id = :op
+    GROUP BY v.household_id
+), by_street AS (
+    SELECT coalesce(h.street_id, 0) AS street_key,
+           count(*) AS households,
+           count(d.household_id) AS knocked,
+           count(d.closed_as) AS closed,
+           count(*) FILTER (WHERE d.closed_as = 'answered') AS answered,
+           count(*) FILTER (WHERE d.household_id IS NOT NULL AND d.closed_as IS NULL) AS to_revisit,
+           count(*) FILTER (WHERE d.closed_as = 'refused') AS refused,
+           count(*) FILTER (WHERE d.closed_as = 'vacant') AS vacant,
+           count(*) FILTER (WHERE d.closed_as = 'do_not_visit') AS do_not_visit,
+           coalesce(sum(d.attempts), 0) AS visits
+    FROM household h
+    LEFT JOIN door d ON d.household_id = h.id
+    WHERE h.operation_id = :op
+    GROUP BY 1
+), concern_doors AS (       -- each (door, concern) once
+    SELECT DISTINCT v.household_id, c.code
+    FROM visit v CROSS JOIN LATERAL unnest(v.concerns) AS c(code)
+    WHERE v.operation_id = :op AND v.concerns <> '{{}}'
+), concerns AS (
+    SELECT street_key, jsonb_object_agg(code, n) AS counts
+    FROM (SELECT coalesce(h.street_id, 0) AS street_key, cd.code, count(*) AS n
+          FROM concern_doors cd JOIN household h ON h.id = cd.household_id
+          GROUP BY 1, 2) x
+    GROUP BY street_key
+), fixes AS (
+    SELECT street_key, jsonb_object_agg(category, n) AS counts
+    FROM (SELECT coalesce(street_id, 0) AS street_key, category, count(*) AS n FROM fix WHERE operation_id = :op
+          GROUP BY 1, 2) x
+    GROUP BY street_key
+), followups AS (
+    SELECT street_key, jsonb_object_agg(status, n) AS counts
+    FROM (SELECT coalesce(street_id, 0) AS street_key, status, count(*) AS n FROM followup WHERE operation_id = :op
+          GROUP BY 1, 2) x
+    GROUP BY street_key
+), assigned AS (
+    SELECT ts.street_id, min(ts.team_id) AS team_id
+    FROM team_street ts JOIN team t ON t.id = ts.team_id
+    WHERE t.operation_id = :op
+    GROUP BY ts.street_id
+), streets AS (
+    SELECT s.id AS street_key, s.id AS street_id, s.ref, s.name, s.locality, s.geom
+    FROM street s WHERE s.operation_id = :op
+    UNION ALL                -- the row for what is on no street (street ids start at 1)
+    SELECT 0, NULL, NULL, NULL, NULL, NULL
+)
+SELECT s.street_id, s.ref, s.name, s.locality,
+       {", ".join(f"coalesce(b.{c}, 0) AS {c}" for c in _COUNTS)},
+       coalesce(b.visits, 0) AS visits,
+       c.counts AS concerns, f.counts AS fixes, fu.counts AS followups, a.team_id
+       {{geometry}}
+FROM streets s
+LEFT JOIN by_street b ON b.street_key = s.street_key
+LEFT JOIN concerns c ON c.street_key = s.street_key
+LEFT JOIN fixes f ON f.street_key = s.street_key
+LEFT JOIN followups fu ON fu.street_key = s.street_key
+LEFT JOIN assigned a ON a.street_id = s.street_id
+ORDER BY s.name, s.street_id
+"""
+STREETS_SQL = _STREETS_SQL.replace("{geometry}", "")
+STREETS_GEO_SQL = _STREETS_SQL.replace("{geometry}", ", ST_AsGeoJSON(s.geom, 7) AS geometry")
+
+
+def _rate(part: int, whole: int) -> float | None:
+    return round(part / whole, 4) if whole else None
+
+
+async def _operation_questionnaire(session: AsyncSession, operation_id: int) -> list[str]:
+    """The concern categories of the operation's questionnaire, in question order."""
+    definition = (await session.execute(text(
+        "SELECT q.definition FROM operation o JOIN questionnaire_version q ON q.id = o.questionnaire_id "
+        "WHERE o.id = :op"), {"op": operation_id})).scalar()
+    if definition is None:
+        return []
+    return concern_codes(_questionnaire_from(definition))
+
+
+def _questionnaire_from(definition: dict) -> Any:
+    from shared_schemas.questionnaire import Questionnaire
+
+    try:
+        return msgspec.convert(definition, Questionnaire)
+    except msgspec.ValidationError:  # a definition that no longer loads still has results
+        return Questionnaire(id="", version=0, title="", questions=[])
+
+
+def _filled(counts: dict[str, int] | None, keys: list[str]) -> dict[str, int]:
+    out = {k: 0 for k in keys}
+    for k, n in (counts or {}).items():
+        out[k] = int(n)
+    return out
+
+
+class StreetRows(msgspec.Struct):
+    items: list[StreetResult]
+    totals: Totals
+    geometries: list[str] | None  # GeoJSON text of each item's geometry, in item order
+
+
+async def street_results(session: AsyncSession, operation_id: int, with_geometry: bool = False) -> StreetRows:
+    concern_keys = await _operation_questionnaire(session, operation_id)
+    fix_keys = [c.value for c in FixCategory]
+    status_keys = [s.value for s in FollowupStatus]
+    rows = (await session.execute(text(STREETS_GEO_SQL if with_geometry else STREETS_SQL),
+                                  {"op": operation_id})).mappings().all()
+    items: list[StreetResult] = []
+    geometries: list[str] | None = [] if with_geometry else None
+    sums = dict.fromkeys((*_COUNTS, "visits"), 0)
+    concern_sum: dict[str, int] = dict.fromkeys(concern_keys, 0)
+    fix_sum: dict[str, int] = dict.fromkeys(fix_keys, 0)
+    status_sum: dict[str, int] = dict.fromkeys(status_keys, 0)
+    unmatched = 0
+    for r in rows:
+        for k in sums:
+            sums[k] += r[k]
+        for target, counts in ((concern_sum, r["concerns"]), (fix_sum, r["fixes"]), (status_sum, r["followups"])):
+            for k, n in (counts or {}).items():
+                target[k] = target.get(k, 0) + int(n)
+        if r["street_id"] is None:
+            unmatched = r["households"]
+            continue
+        items.append(StreetResult(
+            street_id=r["street_id"], ref=r["ref"], name=r["name"], locality=r["locality"],
+            **{c: r[c] for c in _COUNTS},
+            coverage=_rate(r["knocked"], r["households"]), contact_rate=_rate(r["answered"], r["households"]),
+            concerns=_filled(r["concerns"], concern_keys), fixes=_filled(r["fixes"], fix_keys),
+            followups=_filled(r["followups"], status_keys), team_id=r["team_id"],
+        ))
+        if geometries is not None:
+            geometries.append(r["geometry"])
+    totals = Totals(
+        streets=len(items), **{c: sums[c] for c in _COUNTS},
+        coverage=_rate(sums["knocked"], sums["households"]), contact_rate=_rate(sums["answered"], sums["households"]),
+        concerns=concern_sum, fixes=fix_sum, followups=status_sum, visits=sums["visits"],
+        households_without_street=unmatched,
+    )
+    return StreetRows(items=items, totals=totals, geometries=geometries)
+
+
+# ---------------------------------------------------------------- the cheap version to poll
+
+_VERSION_SQL = """
+SELECT (SELECT count(*)::text || '.' || coalesce(max(change_seq), 0)::text FROM visit WHERE operation_id = :op)
+    || '/' || (SELECT count(*)::text FROM fix WHERE operation_id = :op)
+    || '/' || (SELECT count(*)::text || '.' || coalesce(max(change_seq), 0)::text
+               FROM followup_event WHERE operation_id = :op)
+    || '/' || (SELECT count(*)::text FROM followup WHERE operation_id = :op)
+    || '/' || (SELECT coalesce(max(change_seq), 0)::text FROM team_event WHERE operation_id = :op)
+    || '/' || (SELECT count(*)::text || '.' || coalesce(sum(id), 0)::text FROM household WHERE operation_id = :op)
+    || '/' || (SELECT status FROM operation WHERE id = :op)
+"""
+
+
+async def results_version(session: AsyncSession, operation_id: int) -> str:
+    """A short string that changes whenever a visit, fix or follow-up arrives, a follow-up moves,
+    a pair or its streets change, households are imported or the operation opens or closes.
+
+    Counts as well as the highest change number, so a row committed late by a slow transaction
+    (with a lower number) still changes it. Index-only scans of the operation's rows, no aggregation.
+    """
+    raw = (await session.execute(text(_VERSION_SQL), {"op": operation_id})).scalar_one()
+    return base64.urlsafe_b64encode(hashlib.sha256(raw.encode()).digest()[:12]).decode()
+
+
+# ---------------------------------------------------------------- doors (keyset pages)
+
+_DOORS_SQL = f"""
+SELECT h.id AS household_id, h.ref, h.address, h.house_number, h.street_id, s.name AS street_name,
+       h.door_order,
+       coalesce(d.closed_as, CASE WHEN d.attempts > 0 THEN 'to_revisit' ELSE 'not_knocked' END) AS status,
+       coalesce(d.attempts, 0) AS attempts, d.last_outcome, d.last_visited_at
+FROM household h
+LEFT JOIN street s ON s.id = h.street_id
+LEFT JOIN LATERAL (
+    SELECT count(*) AS attempts, {_CLOSED_AS} AS closed_as,
+           (array_agg(v.outcome ORDER BY v.visited_at DESC, v.id DESC))[1] AS last_outcome,
+           max(v.visited_at) AS last_visited_at
+    FROM visit v WHERE v.household_id = h.id AND v.operation_id = :op
+) d ON true
+WHERE h.operation_id = :op
+  AND (CAST(:street AS integer) IS NULL OR h.street_id = :street)
+  AND (coalesce(h.street_id, 0), h.door_order, h.id) > (:c_street, :c_order, :c_id)
+  {{status_filter}}
+ORDER BY coalesce(h.street_id, 0), h.door_order, h.id
+LIMIT :limit
+"""
+
+
+def _cursor_out(*parts: Any) -> str:
+    return ".".join(str(p) for p in parts)
+
+
+def _door_cursor(cursor: str | None) -> tuple[int, int, int]:
+    if not cursor:
+        return (-1, -2**31, -1)
+    try:
+        a, b, c = (int(p) for p in cursor.split("."))
+        return a, b, c
+    except ValueError:
+        raise BadRequest(f"The cursor {cursor!r} is not one this list gave out; use the `next` value of "
+                         "the previous page, or leave it out for the first page.", field="cursor") from None
+
+
+async def doors(session: AsyncSession, operation_id: int, *, street_id: int | None = None,
+                status: str | None = None, limit: int = 200, cursor: str | None = None) -> DoorPage:
+    if status is not None and status not in DOOR_STATUSES:
+        raise BadRequest(f"Unknown status {status!r}; use one of {', '.join(DOOR_STATUSES)}.", field="status")
+    limit = max(1, min(limit, 1000))
+    c_street, c_order, c_id = _door_cursor(cursor)
+    status_filter = ""
+    if status == "not_knocked":
+        status_filter = "AND d.attempts = 0"
+    elif status == "to_revisit":
+        status_filter = "AND d.attempts > 0 AND d.closed_as IS NULL"
+    elif status is not None:
+        status_filter = "AND d.closed_as = :status"
+    sql = _DOORS_SQL.replace("{status_filter}", status_filter)
+    params = {"op": operation_id, "street": street_id, "c_street": c_street, "c_order": c_order, "c_id": c_id,
+              "limit": limit + 1}
+    if status_filter.endswith(":status"):
+        params["status"] = status
+    rows = (await session.execute(text(sql), params)).mappings().all()
+    items = [Door(**r) for r in rows[:limit]]
+    nxt = None
+    if len(rows) > limit:
+        last = items[-1]
+        nxt = _cursor_out(last.street_id or 0, last.door_order, last.household_id)
+    return DoorPage(items=items, next=nxt)
+
+
+# ---------------------------------------------------------------- visits (keyset pages, newest first)
+
+_VISITS_SQL = """
+SELECT v.id, v.household_id, h.street_id, v.team_id, v.outcome, v.visited_at, v.concerns
+FROM visit v JOIN household h ON h.id = v.household_id
+WHERE v.operation_id = :op
+  AND (CAST(:c_at AS timestamptz) IS NULL OR (v.visited_at, v.id) < (CAST(:c_at AS timestamptz), CAST(:c_id AS uuid)))
+  AND (CAST(:street AS integer) IS NULL OR h.street_id = :street)
+ORDER BY v.visited_at DESC, v.id DESC
+LIMIT :limit
+"""
+
+
+async def visits(session: AsyncSession, operation_id: int, *, street_id: int | None = None, limit: int = 200,
+                 cursor: str | None = None) -> VisitPage:
+    limit = max(1, min(limit, 1000))
+    c_at: dt.datetime | None = None
+    c_id: uuid.UUID | None = None
+    if cursor:
+        try:
+            at, ident = cursor.rsplit("_", 1)
+            c_at, c_id = dt.datetime.fromisoformat(at), uuid.UUID(ident)
+        except ValueError:
+            raise BadRequest(f"The cursor {cursor!r} is not one this list gave out; use the `next` value of "
+                             "the previous page, or leave it out for the first page.", field="cursor") from None
+    rows = (await session.execute(text(_VISITS_SQL), {
+        "op": operation_id, "c_at": c_at, "c_id": c_id, "street": street_id, "limit": limit + 1,
+    })).mappings().all()
+    items = [VisitOut(**{**r, "concerns": list(r["concerns"] or [])}) for r in rows[:limit]]
+    nxt = f"{items[-1].visited_at.isoformat()}_{items[-1].id}" if len(rows) > limit else None
+    return VisitPage(items=items, next=nxt)
+
+
+# ---------------------------------------------------------------- pairs
+
+_PAIRS_SQL = f"""
+WITH door AS (
+    SELECT v.household_id, {_CLOSED_AS} AS closed_as
+    FROM visit v WHERE v.operation_id = :op GROUP BY v.household_id
+), on_streets AS (
+    SELECT ts.team_id, count(DISTINCT ts.street_id) AS streets, count(h.id) AS households,
+           count(d.household_id) AS knocked, count(d.closed_as) AS closed
+    FROM team t
+    JOIN team_street ts ON ts.team_id = t.id
+    LEFT JOIN household h ON h.street_id = ts.street_id
+    LEFT JOIN door d ON d.household_id = h.id
+    WHERE t.operation_id = :op
+    GROUP BY ts.team_id
+), made AS (
+    SELECT v.team_id, count(*) AS visits, max(v.visited_at) AS last_visit_at,
+           count(DISTINCT v.household_id) FILTER (WHERE v.outcome = 'answered') AS answered
+    FROM visit v WHERE v.operation_id = :op GROUP BY v.team_id
+), people AS (
+    SELECT tm.team_id, array_agg(u.display_name ORDER BY u.display_name) AS members,
+           array_agg(DISTINCT a.name) AS agencies
+    FROM team_member tm JOIN app_user u ON u.id = tm.user_id JOIN agency a ON a.id = u.agency_id
+    GROUP BY tm.team_id
+)
+SELECT t.id AS team_id, t.name, coalesce(p.members, '{{}}') AS members, coalesce(p.agencies, '{{}}') AS agencies,
+       coalesce(o.streets, 0) AS streets, coalesce(o.households, 0) AS households,
+       coalesce(o.knocked, 0) AS knocked, coalesce(o.closed, 0) AS closed,
+       coalesce(m.visits, 0) AS visits, coalesce(m.answered, 0) AS answered, m.last_visit_at
+FROM team t
+LEFT JOIN on_streets o ON o.team_id = t.id
+LEFT JOIN made m ON m.team_id = t.id
+LEFT JOIN people p ON p.team_id = t.id
+WHERE t.operation_id = :op
+ORDER BY t.name, t.id
+"""
+
+
+async def pair_progress(session: AsyncSession, operation_id: int) -> list[PairProgress]:
+    rows = (await session.execute(text(_PAIRS_SQL), {"op": operation_id})).mappings().all()
+    return [PairProgress(**{**r, "members": list(r["members"]), "agencies": sorted(r["agencies"]),
+                            "to_revisit": r["knocked"] - r["closed"],
+                            "coverage": _rate(r["knocked"], r["households"])}) for r in rows]
+
+
+# ---------------------------------------------------------------- follow-ups
+
+async def followup_summary(session: AsyncSession, operation_id: int) -> FollowupSummary:
+    rows = (await session.execute(text(
+        "SELECT category, status, count(*) AS n FROM followup WHERE operation_id = :op "
+        "GROUP BY category, status ORDER BY category, status"), {"op": operation_id})).all()
+    by_status = dict.fromkeys((s.value for s in FollowupStatus), 0)
+    by_category: dict[str, int] = {}
+    for category, status, n in rows:
+        by_status[status] = by_status.get(status, 0) + n
+        by_category[category] = by_category.get(category, 0) + n
+    return FollowupSummary(operation_id=operation_id, total=sum(by_status.values()), by_status=by_status,
+                           by_category=by_category,
+                           items=[FollowupCount(category=c, status=s, count=n) for c, s, n in rows])
+
+
+__all__ = ["DOOR_STATUSES", "STATUS_PRECEDENCE", "doors", "followup_summary", "load_questionnaire",
+           "pair_progress", "results_version", "street_results", "visits"]
