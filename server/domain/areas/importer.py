@@ -82,8 +82,8 @@ async def import_area(
                 {
                     "operation_id": operation_id,
                     "ref": s.ref,
-                    "name": s.name,
-                    "locality": s.locality,
+                    "name": s.name[:200],
+                    "locality": s.locality and s.locality[:200],
                     "geom": _multilinestring(s.lines),
                 }
                 for s in chunk

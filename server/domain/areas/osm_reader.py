@@ -77,11 +77,12 @@ def _scan(path: Path) -> _Raw:
     # building centroids) and turns on the node location cache (for way geometry).
     for obj in osmium.FileProcessor(str(path)).with_areas():
         tags = obj.tags
-        if "addr:city" in tags:
-            raw.cities[tags["addr:city"]] += 1
-        if "addr:street" in tags and "addr:postcode" in tags:
-            raw.postcodes[name_key(tags["addr:street"])][tags["addr:postcode"]] += 1
         kind = obj.type_str()
+        if kind != "a":  # an area repeats its way's or relation's tags: count each object once
+            if "addr:city" in tags:
+                raw.cities[tags["addr:city"]] += 1
+            if "addr:street" in tags and "addr:postcode" in tags:
+                raw.postcodes[name_key(tags["addr:street"])][tags["addr:postcode"]] += 1
         if kind == "n":
             if "addr:housenumber" in tags:
                 raw.households.append(_household(f"OSM-N{obj.id}", tags, obj.lon, obj.lat, "address_point"))
@@ -123,7 +124,7 @@ def _household(ref: str, tags, lon: float, lat: float, source: str) -> Household
         address=", ".join([*prefix, line])[:300],
         house_number=number[:40],
         street_name=street,
-        postcode=(tags.get("addr:postcode") or None) and tags["addr:postcode"][:12],
+        postcode=(tags.get("addr:postcode") or "")[:12] or None,
         lon=round(lon, 7),
         lat=round(lat, 7),
         source=source,
