@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# make run: set everything up (idempotent) and serve the demo on http://127.0.0.1:8000.
+# make run: set everything up (idempotent) and serve the demo on $url.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh run
@@ -14,19 +14,21 @@ if [ -z "${DOORSTEP_SECRET_KEY:-}" ]; then
   export DOORSTEP_SECRET_KEY="$(cat .data/secret-key)"
 fi
 export DOORSTEP_DEMO=1
+port="${PORT:-8000}"
+url="http://127.0.0.1:$port"
 .venv/bin/doorstep migrate
 .venv/bin/doorstep demo load
 cat <<MSG
 
-  Doorstep is starting on http://127.0.0.1:8000
-    health         http://127.0.0.1:8000/health
-    API (OpenAPI)  http://127.0.0.1:8000/schema/openapi.json   (browse: /schema/swagger)
-    coordinators   http://127.0.0.1:8000/dashboard
-    partners       http://127.0.0.1:8000/partner
+  Doorstep is starting on $url
+    health         $url/health
+    API (OpenAPI)  $url/schema/openapi.json   (browse: /schema/swagger)
+    coordinators   $url/dashboard
+    partners       $url/partner
   Demo logins, password doorstep-demo:
     admin, coordinator; visitors officer, pcso (police), councillor (council), firefighter (fire);
     partners envhealth (council environmental health), firesafety (fire community safety).
   The tablet app: make app (in another terminal).  Stop the server with Ctrl-C, the database with make stop.
 
 MSG
-exec .venv/bin/doorstep serve --host 127.0.0.1 --port "${PORT:-8000}"
+exec .venv/bin/doorstep serve --host 127.0.0.1 --port "$port"
