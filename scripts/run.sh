@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# make run: set everything up (idempotent) and serve the demo on $url.
+# make run: set everything up (idempotent) and serve the demo on http://127.0.0.1:8000 (or $PORT).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh run
