@@ -1,0 +1,112 @@
+"""HttpTransport: each way the server or the network can answer becomes the right error or value."""
+
+from __future__ import annotations
+
+import uuid
+
+import httpx
+import msgspec
+import pytest
+from shared_schemas.sync import PushRequest
+
+from mobile.sync import (
+    AuthExpired,
+    Forbidden,
+    HttpTransport,
+    NetworkError,
+    RequestRejected,
+    ServerError,
+    SyncEngine,
+    WrongPassword,
+)
+
+from .builders import OPERATION_ID, make_pack, visit
+from .fakes import GOOD_TOKEN, FakeHttpServer
+
+
+def transport_answering(handler) -> HttpTransport:
+    return HttpTransport("http://server", "t0k", client=httpx.Client(base_url="http://server",
+                                                                     transport=httpx.MockTransport(handler)))
+
+
+def empty_push() -> PushRequest:
+    return PushRequest(device_id="d", records=[])
+
+
+@pytest.mark.parametrize(("status", "error"), [
+    (401, AuthExpired), (403, Forbidden), (422, RequestRejected), (500, ServerError), (503, ServerError)])
+def test_statuses_map_to_errors_with_the_servers_message(status, error):
+    transport = transport_answering(lambda request: httpx.Response(status, json={"detail": f"said {status}"}))
+    with pytest.raises(error) as caught:
+        transport.push(empty_push())
+    assert caught.value.message == f"said {status}" and caught.value.status == status
+    assert caught.value.retryable is (status >= 500)
+
+
+def test_no_answer_is_a_network_error():
+    def refuse(request):
+        raise httpx.ConnectError("connection refused", request=request)
+
+    with pytest.raises(NetworkError):
+        transport_answering(refuse).pull(OPERATION_ID, None)
+
+
+def test_a_captive_portal_page_is_a_retryable_server_error():
+    portal = transport_answering(lambda request: httpx.Response(200, html="<html>Sign in to Cafe WiFi</html>"))
+    with pytest.raises(ServerError) as caught:
+        portal.pull(OPERATION_ID, "5")
+    assert caught.value.retryable
+
+
+def test_requests_carry_the_token_query_and_etag():
+    seen = []
+    pack = make_pack()
+
+    def handler(request: httpx.Request):
+        seen.append(request)
+        if request.url.path.endswith("/pack"):
+            if request.headers.get("if-none-match") == '"abc"':
+                return httpx.Response(304)
+            return httpx.Response(200, content=msgspec.json.encode(pack), headers={"ETag": '"abc"'})
+        if request.url.path == "/api/v1/auth/token":
+            return httpx.Response(201, json={"access_token": "new", "token_type": "bearer", "expires_in": 60,
+                                             "user": {"username": "officer"}})
+        if request.url.path == "/api/v1/operations":
+            if request.url.params.get("cursor") == "p2":
+                return httpx.Response(200, json={"items": [{"id": 2}], "next": None})
+            return httpx.Response(200, json={"items": [{"id": 1}], "next": "p2"})
+        return httpx.Response(200, json={"changes": [], "cursor": "9", "more": False})
+
+    transport = transport_answering(handler)
+    download = transport.fetch_pack(OPERATION_ID)
+    assert download.pack == pack and download.etag == '"abc"' and download.raw
+    assert transport.fetch_pack(OPERATION_ID, '"abc"').pack is None
+    assert transport.pull(OPERATION_ID, "5").cursor == "9"
+    assert seen[-1].url.params["operation_id"] == str(OPERATION_ID) and seen[-1].url.params["since"] == "5"
+    assert all(r.headers["authorization"] == "Bearer t0k" for r in seen)
+    assert transport.sign_in("officer", "pw").access_token == "new"
+    assert [o["id"] for o in transport.list_operations()] == [1, 2]
+    assert seen[-1].headers["authorization"] == "Bearer new"
+
+
+def test_a_refused_sign_in_is_a_wrong_password():
+    transport = transport_answering(lambda request: httpx.Response(401, json={"detail": "Wrong username or password"}))
+    with pytest.raises(WrongPassword):
+        transport.sign_in("officer", "nope")
+
+
+def test_the_engine_over_real_http(store, pack, server):
+    records = [visit(h.id) for h in pack.households[:5]]
+    for r in records:
+        store.record_visit(r)
+    with FakeHttpServer(server) as http:
+        transport = HttpTransport(http.url, GOOD_TOKEN)
+        engine = SyncEngine(store, transport, batch_size=2)
+        outcome = engine.sync_once()
+        again = engine.sync_once()  # pulls our own visits back: nothing new to apply
+        transport.close()
+    assert outcome.ok and outcome.stored == 5
+    assert set(server.records) == {str(r.id) for r in records}
+    assert again.ok and again.pulled == 0 and again.stored == 0
+    assert store.pull_cursor(OPERATION_ID) == "5"
+    assert uuid.UUID(store.device_id)
