@@ -252,3 +252,12 @@ async def test_cli_imports_and_refuses_bad_input_in_one_line(db_engine, new_oper
         assert failed.stderr.startswith("error: ") and failed.stderr.count("\n") == 1, failed.stderr
         assert "Traceback" not in failed.stderr
     assert await snapshot(op) == before
+
+
+async def test_progress_reports_every_step_to_completion(db_engine, new_operation):
+    op = await new_operation()
+    reports: list[tuple[str, int, int]] = []
+    async with transaction(db_engine) as session:
+        await import_area(session, read_area(BRISTOL), op, progress=lambda *r: reports.append(r))
+    last = {step: (done, total) for step, done, total in reports}
+    assert last == {"streets": (10, 10), "households": (51, 51), "nearest streets": (1, 1), "door order": (10, 10)}
