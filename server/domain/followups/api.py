@@ -1,0 +1,86 @@
+"""HTTP API of follow-ups: thin handlers over service.py."""
+
+from __future__ import annotations
+
+import uuid
+
+from litestar import Request, Response, get, patch, put
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from server.domain.followups import service
+from server.domain.followups.schemas import (
+    FollowupDetail,
+    FollowupList,
+    FollowupPatch,
+    Routing,
+    RoutingIn,
+    followup_detail,
+    followup_out,
+)
+from server.domain.operations.access import require_coordinator
+from server.lib.auth import current_user, requires
+
+partner_or_coordinator = requires("partner", "coordinator")
+
+
+@get("/api/v1/followups", tags=["followups"], summary="Follow-ups you work or coordinate",
+     guards=[partner_or_coordinator])
+async def list_followups(request: Request, db_session: AsyncSession, status: str | None = None,
+                         category: str | None = None, overdue: bool | None = None, operation_id: int | None = None,
+                         agency: str | None = None, limit: int = 50, cursor: str | None = None) -> FollowupList:
+    """A partner sees its agency's follow-ups; a coordinator every follow-up of the operations they run."""
+    filters = service.Filters(status=status, category=category, overdue=overdue, operation_id=operation_id,
+                              agency=agency)
+    views, next_cursor = await service.list_followups(db_session, current_user(request), filters, limit=limit,
+                                                      cursor=cursor)
+    return FollowupList(items=[followup_out(v) for v in views], next=next_cursor)
+
+
+@get("/api/v1/followups.csv", tags=["followups"], summary="Follow-ups as CSV", guards=[partner_or_coordinator],
+     media_type="text/csv")
+async def export_followups(request: Request, db_session: AsyncSession, status: str | None = None,
+                           category: str | None = None, overdue: bool | None = None, operation_id: int | None = None,
+                           residents: bool = False) -> Response[str]:
+    """Residents' details only with `residents=true`, only where the resident consented; audited."""
+    filters = service.Filters(status=status, category=category, overdue=overdue, operation_id=operation_id)
+    body = await service.export_csv(db_session, current_user(request), filters, with_residents=residents)
+    return Response(body, media_type="text/csv; charset=utf-8",
+                    headers={"Content-Disposition": 'attachment; filename="followups.csv"',
+                             "Cache-Control": "no-store"})
+
+
+@get("/api/v1/followups/{followup_id:uuid}", tags=["followups"], summary="One follow-up with its history",
+     guards=[partner_or_coordinator])
+async def get_followup(followup_id: uuid.UUID, request: Request, db_session: AsyncSession) -> Response[FollowupDetail]:
+    view = await service.get_followup(db_session, current_user(request), followup_id)
+    return Response(followup_detail(view), headers={"Cache-Control": "no-store"})
+
+
+@patch("/api/v1/followups/{followup_id:uuid}", tags=["followups"], summary="Change status or reassign",
+       guards=[partner_or_coordinator])
+async def patch_followup(followup_id: uuid.UUID, data: FollowupPatch, request: Request,
+                         db_session: AsyncSession) -> Response[FollowupDetail]:
+    change = service.Change(version=data.version, status=data.status, note=data.note, reason=data.reason,
+                            agency=data.agency)
+    view = await service.change_followup(db_session, current_user(request), followup_id, change)
+    return Response(followup_detail(view), headers={"Cache-Control": "no-store"})
+
+
+@get("/api/v1/operations/{operation_id:int}/routing", tags=["followups"], summary="Routing table of an operation",
+     guards=[requires("coordinator")])
+async def get_routing(operation_id: int, request: Request, db_session: AsyncSession) -> Routing:
+    await require_coordinator(db_session, current_user(request), operation_id)
+    return Routing(operation_id=operation_id, routing=await service.get_routing(db_session, operation_id))
+
+
+@put("/api/v1/operations/{operation_id:int}/routing", tags=["followups"], summary="Replace the routing table",
+     guards=[requires("coordinator")])
+async def put_routing(operation_id: int, data: RoutingIn, request: Request, db_session: AsyncSession) -> Routing:
+    """Category → agency code; applies to follow-ups that arrive from now on."""
+    user = current_user(request)
+    await require_coordinator(db_session, user, operation_id)
+    return Routing(operation_id=operation_id,
+                   routing=await service.set_routing(db_session, user, operation_id, data.routing))
+
+
+API_ROUTES = [list_followups, export_followups, get_followup, patch_followup, get_routing, put_routing]

@@ -1,0 +1,416 @@
+"""Follow-ups after routing: who sees which, the status workflow, reassignment, residents' details.
+
+Rules in one place:
+
+- A partner sees the follow-ups routed to its agency; a coordinator sees every follow-up of the
+  operations they run; an admin sees all. A follow-up outside that set answers 404, never 403,
+  so its existence does not leak.
+- A change names the version it read; a stale version is a 409 with the current version.
+  A status change must be one of ``FOLLOWUP_TRANSITIONS`` (409 naming the allowed ones);
+  ``declined`` needs a reason. Only a coordinator of the operation reassigns; a reassigned
+  follow-up starts again at ``open`` for its new agency, which is notified.
+- Every change writes one ``followup_event`` row (tablets pull these) and one audit entry.
+- Residents' details are shown only where the resident consented, only to the assigned
+  agency's partners and the operation's coordinators, and every showing is audited
+  (``resident.view``, or ``resident.export`` for a CSV). They never go to logs.
+"""
+
+from __future__ import annotations
+
+import base64
+import csv
+import datetime as dt
+import io
+import uuid
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import and_, false, func, insert, or_, select, true, tuple_, update
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
+
+from server.db.models import (
+    Agency,
+    AuditLog,
+    Followup,
+    FollowupEvent,
+    FollowupResident,
+    Household,
+    Operation,
+    OperationCoordinator,
+    Street,
+    User,
+)
+from server.domain.notifications.outbox import enqueue_followup_notifications
+from server.lib.auth import CurrentUser
+from server.lib.exceptions import Conflict, Forbidden, Invalid, NotFound
+from shared_schemas.codes import (
+    FOLLOWUP_TRANSITIONS,
+    FollowupCategory,
+    FollowupStatus,
+    label,
+)
+
+FINAL = (FollowupStatus.RESOLVED.value, FollowupStatus.DECLINED.value)
+CATEGORIES = [c.value for c in FollowupCategory]
+STATUSES = [s.value for s in FollowupStatus]
+
+
+# ---------------------------------------------------------------- who sees what
+def runs_operation_clause(user: CurrentUser):
+    """SQL truth for "this user coordinates the follow-up's operation" (admins run all)."""
+    if "admin" in user.roles:
+        return true()
+    if "coordinator" not in user.roles:
+        return false()
+    return Followup.operation_id.in_(
+        select(OperationCoordinator.operation_id).where(OperationCoordinator.user_id == user.id))
+
+
+def visible_clause(user: CurrentUser):
+    """SQL truth for "this user may see this follow-up"."""
+    if "admin" in user.roles:
+        return true()
+    conditions = []
+    if "partner" in user.roles:
+        conditions.append(Followup.agency_id == user.agency_id)
+    if "coordinator" in user.roles:
+        conditions.append(runs_operation_clause(user))
+    return or_(*conditions) if conditions else false()
+
+
+def residents_clause(user: CurrentUser):
+    """SQL truth for "this user may see this follow-up's residents' details"."""
+    assigned = Followup.agency_id == user.agency_id if "partner" in user.roles else false()
+    return and_(Followup.resident_consent.is_(True), or_(assigned, runs_operation_clause(user)))
+
+
+# ---------------------------------------------------------------- reading
+_street = aliased(Street)
+_point = func.coalesce(Household.geom, func.ST_ClosestPoint(_street.geom, func.ST_Centroid(_street.geom)))
+
+
+def _base(user: CurrentUser):
+    return (
+        select(
+            Followup,
+            Agency.code.label("agency_code"), Agency.name.label("agency_name"),
+            func.coalesce(Household.address, _street.name).label("place"),
+            _street.name.label("street_name"),
+            func.ST_Y(_point).label("lat"), func.ST_X(_point).label("lon"),
+            Operation.name.label("operation_name"),
+        )
+        .join(Operation, Operation.id == Followup.operation_id)
+        .outerjoin(Agency, Agency.id == Followup.agency_id)
+        .outerjoin(Household, Household.id == Followup.household_id)
+        .outerjoin(_street, _street.id == func.coalesce(Followup.street_id, Household.street_id))
+        .where(visible_clause(user))
+    )
+
+
+def is_overdue(f: Followup, now: dt.datetime | None = None) -> bool:
+    now = now or dt.datetime.now(dt.UTC)
+    return f.due_at is not None and f.due_at < now and f.status not in FINAL
+
+
+@dataclass
+class FollowupView:
+    followup: Followup
+    agency_code: str | None
+    agency_name: str | None
+    place: str | None
+    street_name: str | None
+    lat: float | None
+    lon: float | None
+    operation_name: str
+    events: list[dict[str, Any]] = field(default_factory=list)
+    resident: dict[str, str | None] | None = None
+    may_see_resident: bool = False
+
+    @property
+    def overdue(self) -> bool:
+        return is_overdue(self.followup)
+
+    @property
+    def allowed(self) -> list[str]:
+        return sorted(s.value for s in FOLLOWUP_TRANSITIONS[FollowupStatus(self.followup.status)])
+
+
+@dataclass(frozen=True)
+class Filters:
+    status: str | None = None
+    category: str | None = None
+    overdue: bool | None = None
+    operation_id: int | None = None
+    agency: str | None = None
+
+    def check(self) -> None:
+        if self.status is not None and self.status not in STATUSES:
+            raise Invalid(f"Unknown status {self.status!r}; use one of {', '.join(STATUSES)}.", field="status")
+        if self.category is not None and self.category not in CATEGORIES:
+            raise Invalid(f"Unknown category {self.category!r}; use one of {', '.join(CATEGORIES)}.",
+                          field="category")
+
+
+def _filtered(user: CurrentUser, filters: Filters):
+    filters.check()
+    q = _base(user)
+    if filters.status:
+        q = q.where(Followup.status == filters.status)
+    if filters.category:
+        q = q.where(Followup.category == filters.category)
+    if filters.operation_id is not None:
+        q = q.where(Followup.operation_id == filters.operation_id)
+    if filters.agency:
+        q = q.where(Agency.code == filters.agency)
+    overdue = and_(Followup.due_at < func.now(), Followup.status.not_in(FINAL))
+    if filters.overdue is True:
+        q = q.where(overdue)
+    elif filters.overdue is False:
+        q = q.where(~overdue)
+    return q
+
+
+def encode_cursor(f: Followup) -> str:
+    return base64.urlsafe_b64encode(f"{f.raised_at.isoformat()}|{f.id}".encode()).decode()
+
+
+def decode_cursor(cursor: str) -> tuple[dt.datetime, uuid.UUID]:
+    try:
+        raised, fid = base64.urlsafe_b64decode(cursor.encode()).decode().split("|")
+        return dt.datetime.fromisoformat(raised), uuid.UUID(fid)
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise Invalid("The cursor is not one this server gave out; start again without it.", field="cursor") from exc
+
+
+def _view(row) -> FollowupView:
+    return FollowupView(followup=row[0], agency_code=row.agency_code, agency_name=row.agency_name, place=row.place,
+                        street_name=row.street_name, lat=row.lat, lon=row.lon, operation_name=row.operation_name)
+
+
+async def list_followups(session: AsyncSession, user: CurrentUser, filters: Filters, *, limit: int = 50,
+                         cursor: str | None = None) -> tuple[list[FollowupView], str | None]:
+    """A page of follow-ups, newest raised first, keyset-paginated on (raised_at, id)."""
+    limit = max(1, min(limit, 500))
+    q = _filtered(user, filters).order_by(Followup.raised_at.desc(), Followup.id.desc()).limit(limit + 1)
+    if cursor:
+        q = q.where(tuple_(Followup.raised_at, Followup.id) < tuple_(*decode_cursor(cursor)))
+    rows = (await session.execute(q)).all()
+    views = [_view(r) for r in rows[:limit]]
+    return views, (encode_cursor(views[-1].followup) if len(rows) > limit else None)
+
+
+async def _visible(session: AsyncSession, user: CurrentUser, followup_id: uuid.UUID, *, lock: bool = False):
+    q = _base(user).where(Followup.id == followup_id)
+    if lock:
+        q = q.with_for_update(of=Followup)
+    row = (await session.execute(q)).first()
+    if row is None:
+        raise NotFound(f"There is no follow-up {followup_id} that you can see.")
+    return row
+
+
+async def events_of(session: AsyncSession, followup_id: uuid.UUID) -> list[dict[str, Any]]:
+    rows = (await session.execute(
+        select(FollowupEvent, User.display_name, Agency.code)
+        .outerjoin(User, User.id == FollowupEvent.actor_user_id)
+        .outerjoin(Agency, Agency.id == FollowupEvent.agency_id)
+        .where(FollowupEvent.followup_id == followup_id)
+        .order_by(FollowupEvent.id))).all()
+    return [{"at": e.at, "actor": name, "from_status": e.from_status, "to_status": e.to_status,
+             "agency": code, "version": e.version, "note": e.note} for e, name, code in rows]
+
+
+def may_see_resident(user: CurrentUser, f: Followup, runs_operation: bool) -> bool:
+    if not f.resident_consent:
+        return False
+    return runs_operation or ("partner" in user.roles and f.agency_id == user.agency_id)
+
+
+async def _runs(session: AsyncSession, user: CurrentUser, operation_id: int) -> bool:
+    if "admin" in user.roles:
+        return True
+    if "coordinator" not in user.roles:
+        return False
+    return (await session.execute(select(OperationCoordinator.user_id).where(
+        OperationCoordinator.operation_id == operation_id, OperationCoordinator.user_id == user.id))).first() is not None
+
+
+async def audit(session: AsyncSession, user: CurrentUser, action: str, entity_type: str, entity_id: str,
+                detail: dict[str, Any] | None = None) -> None:
+    await session.execute(insert(AuditLog).values(
+        actor_user_id=user.id, actor_agency_id=user.agency_id, action=action, entity_type=entity_type,
+        entity_id=entity_id, detail=detail or {}))
+
+
+async def get_followup(session: AsyncSession, user: CurrentUser, followup_id: uuid.UUID, *,
+                       via: str = "api") -> FollowupView:
+    """One follow-up with its history; residents' details only under the rules, each showing audited."""
+    view = _view(await _visible(session, user, followup_id))
+    view.events = await events_of(session, followup_id)
+    f = view.followup
+    view.may_see_resident = may_see_resident(user, f, await _runs(session, user, f.operation_id))
+    if view.may_see_resident:
+        resident = await session.get(FollowupResident, followup_id)
+        if resident is not None and (resident.name or resident.phone or resident.email):
+            view.resident = {"name": resident.name, "phone": resident.phone, "email": resident.email}
+            await audit(session, user, "resident.view", "followup", str(followup_id),
+                        {"via": via, "fields": [k for k, v in view.resident.items() if v]})
+    return view
+
+
+# ---------------------------------------------------------------- changing
+@dataclass(frozen=True)
+class Change:
+    version: int
+    status: str | None = None
+    note: str = ""
+    reason: str | None = None
+    agency: str | None = None
+
+
+async def change_followup(session: AsyncSession, user: CurrentUser, followup_id: uuid.UUID,
+                          change: Change) -> FollowupView:
+    """Apply a status change or a reassignment; one event, one audit entry; 409 on a stale version."""
+    row = await _visible(session, user, followup_id, lock=True)
+    f: Followup = row[0]
+    if change.version != f.version:
+        raise Conflict(f"This follow-up changed since you read it (you sent version {change.version}, it is now "
+                       f"version {f.version}, {f.status}); reload it and try again.",
+                       extra={"version": f.version, "status": f.status})
+    note = (change.note or "").strip()
+    old_status, old_agency = f.status, f.agency_id
+    if change.agency is not None:
+        if not await _runs(session, user, f.operation_id):
+            raise Forbidden("Only a coordinator of this operation can reassign a follow-up.")
+        agency_id = (await session.execute(select(Agency.id).where(Agency.code == change.agency))).scalar()
+        if agency_id is None:
+            raise Invalid(f"There is no agency {change.agency!r}.", field="agency")
+        if change.status not in (None, FollowupStatus.OPEN.value):
+            raise Invalid("A reassigned follow-up starts again at 'open' for its new agency; "
+                          "send no status (or 'open') with 'agency'.", field="status")
+        if f.status == FollowupStatus.RESOLVED.value:
+            raise Conflict("This follow-up is resolved; it cannot be reassigned.", extra={"allowed": []})
+        if agency_id == f.agency_id:
+            raise Conflict(f"This follow-up is already with {change.agency}.", extra={"agency": change.agency})
+        new_status, new_agency, action = FollowupStatus.OPEN.value, agency_id, "followup.reassign"
+    else:
+        if change.status is None:
+            raise Invalid("Send the new 'status' (or 'agency' to reassign).", field="status")
+        if change.status not in STATUSES:
+            raise Invalid(f"Unknown status {change.status!r}; use one of {', '.join(STATUSES)}.", field="status")
+        allowed = sorted(s.value for s in FOLLOWUP_TRANSITIONS[FollowupStatus(f.status)])
+        if change.status not in allowed:
+            raise Conflict(
+                f"A follow-up that is {f.status} cannot move to {change.status}; "
+                + (f"it can move to {', '.join(allowed)}." if allowed else "it is final."),
+                extra={"allowed": allowed, "status": f.status})
+        if change.status == FollowupStatus.DECLINED.value and not (change.reason or "").strip():
+            raise Invalid("Say why you decline it: send a 'reason'.", field="reason")
+        new_status, new_agency, action = change.status, f.agency_id, "followup.status"
+    if change.reason and change.reason.strip():
+        note = f"Reason: {change.reason.strip()}" + (f"\n{note}" if note else "")
+    new_version = f.version + 1
+    await session.execute(update(Followup).where(Followup.id == f.id).values(
+        status=new_status, agency_id=new_agency, version=new_version, updated_at=func.now()))
+    await session.execute(insert(FollowupEvent).values(
+        followup_id=f.id, operation_id=f.operation_id, actor_user_id=user.id, from_status=old_status,
+        to_status=new_status, agency_id=new_agency, version=new_version, note=note))
+    await audit(session, user, action, "followup", str(f.id),
+                {"from": old_status, "to": new_status, "version": new_version,
+                 **({"from_agency": old_agency, "to_agency": new_agency} if action == "followup.reassign" else {})})
+    if action == "followup.reassign":
+        await enqueue_followup_notifications(session, [f.id], event="followup.assigned")
+    session.expire_all()
+    return await get_followup(session, user, followup_id)
+
+
+# ---------------------------------------------------------------- routing tables
+async def get_routing(session: AsyncSession, operation_id: int) -> dict[str, str]:
+    op = await session.get(Operation, operation_id)
+    if op is None:
+        raise NotFound(f"There is no operation {operation_id}.")
+    return dict(op.routing or {})
+
+
+async def set_routing(session: AsyncSession, user: CurrentUser, operation_id: int,
+                      routing: dict[str, str]) -> dict[str, str]:
+    """Replace an operation's routing table (coordinators); applies to follow-ups that arrive from now on."""
+    for category in routing:
+        if category not in CATEGORIES:
+            raise Invalid(f"Unknown category {category!r}; use one of {', '.join(CATEGORIES)}.",
+                          field=f"$.routing.{category}")
+    known = set((await session.execute(select(Agency.code))).scalars())
+    for category, code in routing.items():
+        if code not in known:
+            raise Invalid(f"There is no agency {code!r} (for {category}); known agencies: {', '.join(sorted(known))}.",
+                          field=f"$.routing.{category}")
+    old = await get_routing(session, operation_id)
+    await session.execute(update(Operation).where(Operation.id == operation_id).values(routing=routing))
+    await audit(session, user, "operation.routing", "operation", str(operation_id), {"from": old, "to": routing})
+    return routing
+
+
+# ---------------------------------------------------------------- CSV export
+CSV_COLUMNS = ["id", "operation", "category", "priority", "status", "version", "agency", "raised_at", "due_at",
+               "overdue", "updated_at", "place", "lat", "lon", "description", "resident_consent"]
+RESIDENT_COLUMNS = ["resident_name", "resident_phone", "resident_email"]
+
+
+async def export_csv(session: AsyncSession, user: CurrentUser, filters: Filters, *,
+                     with_residents: bool = False) -> str:
+    """The follow-ups this user sees as CSV. Residents' details only on request, only where the
+    resident consented and the user may see them; each exported record is audited."""
+    q = _filtered(user, filters).order_by(Followup.raised_at.desc(), Followup.id.desc())
+    rows = [_view(r) for r in (await session.execute(q)).all()]
+    residents: dict[uuid.UUID, FollowupResident] = {}
+    if with_residents and rows:
+        allowed = select(Followup.id).where(Followup.id.in_([v.followup.id for v in rows]), residents_clause(user))
+        residents = {r.followup_id: r for r in (await session.execute(
+            select(FollowupResident).where(FollowupResident.followup_id.in_(allowed)))).scalars()}
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(CSV_COLUMNS + (RESIDENT_COLUMNS if with_residents else []))
+    for v in rows:
+        f = v.followup
+        line = [f.id, v.operation_name, f.category, f.priority, f.status, f.version, v.agency_code or "",
+                f.raised_at.isoformat(), f.due_at.isoformat() if f.due_at else "", "yes" if v.overdue else "no",
+                f.updated_at.isoformat(), v.place or "", _num(v.lat), _num(v.lon), _safe(f.description),
+                "yes" if f.resident_consent else "no"]
+        if with_residents:
+            r = residents.get(f.id)
+            line += [_safe(r.name), _safe(r.phone), _safe(r.email)] if r else ["", "", ""]
+        writer.writerow(line)
+    if residents:
+        await session.execute(insert(AuditLog), [
+            {"actor_user_id": user.id, "actor_agency_id": user.agency_id, "action": "resident.export",
+             "entity_type": "followup", "entity_id": str(fid), "detail": {"via": "csv"}} for fid in residents])
+    return out.getvalue()
+
+
+def _num(x: float | None) -> str:
+    return "" if x is None else f"{x:.6f}"
+
+
+def _safe(value: str | None) -> str:
+    """Neutralise spreadsheet formulas (CSV injection) in free text."""
+    value = value or ""
+    return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
+
+
+def status_label(code: str) -> str:
+    return label(code)
+
+
+async def agencies(session: AsyncSession) -> list[tuple[str, str]]:
+    return [(c, n) for c, n in (await session.execute(select(Agency.code, Agency.name).order_by(Agency.name))).all()]
+
+
+async def operations_run_by(session: AsyncSession, user: CurrentUser) -> list[tuple[int, str]]:
+    q = select(Operation.id, Operation.name).order_by(Operation.name)
+    if "admin" not in user.roles:
+        q = q.where(Operation.id.in_(select(OperationCoordinator.operation_id)
+                                     .where(OperationCoordinator.user_id == user.id)))
+    return [(i, n) for i, n in (await session.execute(q)).all()]
+
+
