@@ -21,29 +21,39 @@ _ORDERS = {
 
 
 def streets_for_team(conn: sqlite3.Connection, operation_id: int, team_id: int) -> list[StreetSummary]:
-    rows = conn.execute(
-        f"""
-        SELECT s.id, s.name, s.locality,
-               (SELECT count(*) FROM households h
-                 WHERE h.operation_id = s.operation_id AND h.street_id = s.id),
-               (SELECT count(DISTINCT v.household_id) FROM households h
-                  JOIN records v ON v.type = 'visit' AND v.operation_id = h.operation_id
-                                AND v.household_id = h.id
-                 WHERE h.operation_id = s.operation_id AND h.street_id = s.id),
-               (SELECT count(DISTINCT v.household_id) FROM households h
-                  JOIN records v ON v.type = 'visit' AND v.operation_id = h.operation_id
-                                AND v.household_id = h.id AND v.outcome IN ({_CLOSING_SQL})
-                 WHERE h.operation_id = s.operation_id AND h.street_id = s.id)
-        FROM team_streets ts
+    # Three grouped queries, folded in Python: door counts come from the covering index, and
+    # visit counts cost in proportion to the visits, not to every household times every street.
+    streets = conn.execute(
+        """
+        SELECT s.id, s.name, s.locality FROM team_streets ts
         JOIN streets s ON s.operation_id = ts.operation_id AND s.id = ts.street_id
         WHERE ts.operation_id = ? AND ts.team_id = ?
         ORDER BY s.name, s.id
         """,
         (operation_id, team_id),
     ).fetchall()
+    doors = dict(conn.execute(
+        "SELECT street_id, count(*) FROM households WHERE operation_id = ? GROUP BY street_id", (operation_id,)
+    ).fetchall())
+    progress = {
+        street_id: (knocked, closed)
+        for street_id, knocked, closed in conn.execute(
+            f"""
+            SELECT street_id, count(*), sum(closed) FROM (
+                SELECT h.street_id, max(v.outcome IN ({_CLOSING_SQL})) AS closed
+                FROM records v
+                JOIN households h ON h.operation_id = v.operation_id AND h.id = v.household_id
+                WHERE v.type = 'visit' AND v.operation_id = ?
+                GROUP BY v.household_id
+            ) GROUP BY street_id
+            """,
+            (operation_id,),
+        )
+    }
     return [
-        StreetSummary(id=r[0], name=r[1], locality=r[2], households=r[3], knocked=r[4], closed=r[5])
-        for r in rows
+        StreetSummary(id=street_id, name=name, locality=locality, households=doors.get(street_id, 0),
+                      knocked=progress.get(street_id, (0, 0))[0], closed=progress.get(street_id, (0, 0))[1])
+        for street_id, name, locality in streets
     ]
 
 
