@@ -1,0 +1,78 @@
+"""Requests and answers of operation set-up."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated, Any
+
+import msgspec
+
+Name = Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
+TeamName = Annotated[str, msgspec.Meta(min_length=1, max_length=120)]
+
+
+class OperationCreate(msgspec.Struct, forbid_unknown_fields=False):
+    name: Name
+    area: dict[str, Any]  # a GeoJSON Polygon or MultiPolygon in lon/lat (EPSG:4326)
+    questionnaire_id: str
+    starts_on: dt.date | None = None
+    ends_on: dt.date | None = None
+
+
+class OperationDetail(msgspec.Struct):
+    id: int
+    name: str
+    status: str
+    starts_on: dt.date | None
+    ends_on: dt.date | None
+    questionnaire_id: str
+    area: msgspec.Raw | None = None  # GeoJSON
+    streets: int = 0
+    households: int = 0
+
+
+class TeamSave(msgspec.Struct, forbid_unknown_fields=False):
+    name: TeamName
+    member_ids: list[int]
+    street_ids: list[int] = []
+
+
+class StreetIds(msgspec.Struct, forbid_unknown_fields=False):
+    street_ids: list[int]
+
+
+class StreetTeam(msgspec.Struct, forbid_unknown_fields=False):
+    team_id: int | None  # None: no pair
+
+
+class Member(msgspec.Struct):
+    id: int
+    username: str
+    display_name: str
+    agency_code: str
+    agency_name: str
+
+
+class TeamOut(msgspec.Struct):
+    id: int
+    name: str
+    members: list[Member]
+    street_ids: list[int]
+
+
+class StreetOut(msgspec.Struct):
+    id: int
+    ref: str
+    name: str
+    households: int
+    team_id: int | None
+
+
+class SetupView(msgspec.Struct):
+    """Everything the set-up page needs: the operation, its pairs, its streets, the visitors to choose from."""
+
+    operation: OperationDetail
+    teams: list[TeamOut]
+    streets: list[StreetOut]
+    visitors: list[Member]
+    questionnaires: list[str]
