@@ -81,6 +81,20 @@ def note_attempt(conn: sqlite3.Connection, record_ids: Sequence[str], error: str
     )
 
 
+def rejected_dependents(conn: sqlite3.Connection, visit_id: str) -> list[str]:
+    """Rejected fixes and follow-ups of a visit (the server rejects them with a rejected visit)."""
+    return [
+        r[0]
+        for r in conn.execute(
+            """
+            SELECT o.record_id FROM outbox o JOIN records r ON r.id = o.record_id
+            WHERE o.state = 'rejected' AND r.visit_id = ? ORDER BY o.seq
+            """,
+            (visit_id,),
+        )
+    ]
+
+
 def requeue(conn: sqlite3.Connection, record_id: str, payload: bytes | None) -> bool:
     """Move a rejected record to the back of the queue (it is the newest attempt now)."""
     row = conn.execute(

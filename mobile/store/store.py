@@ -245,8 +245,10 @@ class Store:
     ) -> None:
         """Put a rejected record back in the queue (at the back), replaced by `corrected` if given.
 
-        The correction must keep the record's id. Raises UnknownRecordError if no
-        rejected record has that id, RecordInvalidError if the correction fails the checks.
+        Retrying a visit also retries its rejected fixes and follow-ups, after it (the
+        server rejects those along with their visit). The correction must keep the
+        record's id. Raises UnknownRecordError if no rejected record has that id,
+        RecordInvalidError if the correction fails the checks.
         """
         record_id = str(record_id)
         if corrected is not None:
@@ -257,6 +259,8 @@ class Store:
             payload = records.replace_local(conn, corrected) if corrected is not None else None
             if not outbox.requeue(conn, record_id, payload):
                 raise UnknownRecordError(f"No rejected record {record_id} on this tablet.")
+            for dependent in outbox.rejected_dependents(conn, record_id):
+                outbox.requeue(conn, dependent, None)
 
     def mark_pushed(self, results: Sequence[PushResult]) -> tuple[int, int, int]:
         """Apply the server's push answer, in one transaction.

@@ -42,8 +42,8 @@ class _Page(msgspec.Struct, forbid_unknown_fields=False):
 class HttpTransport:
     """Talks to `base_url` (e.g. "http://127.0.0.1:8000"); implements mobile.sync.transport.Transport.
 
-    Every failure becomes a TransportError subclass: no answer → NetworkError, 5xx or an
-    answer that is not the API's (a captive portal's page) → ServerError, 401 → AuthExpired,
+    Every failure becomes a TransportError subclass: no answer → NetworkError, 5xx, 408, 429 or
+    an answer that is not the API's (a captive portal's page) → ServerError, 401 → AuthExpired,
     403 → Forbidden, other 4xx → RequestRejected.
     """
 
@@ -125,7 +125,7 @@ class HttpTransport:
             raise AuthExpired(detail, status=status)
         if status == 403:
             raise Forbidden(detail, status=status)
-        if status >= 500:
+        if status >= 500 or status in (408, 429):  # busy or timed out: worth retrying later
             raise ServerError(detail, status=status)
         raise RequestRejected(detail, status=status)
 

@@ -5,7 +5,7 @@ OFFLINE = (
     "automatically when there is signal."
 )
 SERVER_TROUBLE = (
-    "The server is having a problem (HTTP {status}). Everything is saved on this tablet; "
+    "The server is busy or having a problem (HTTP {status}). Everything is saved on this tablet; "
     "sending will be tried again automatically."
 )
 SIGN_IN_AGAIN = (

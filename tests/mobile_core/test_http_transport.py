@@ -34,13 +34,14 @@ def empty_push() -> PushRequest:
 
 
 @pytest.mark.parametrize(("status", "error"), [
-    (401, AuthExpired), (403, Forbidden), (422, RequestRejected), (500, ServerError), (503, ServerError)])
+    (401, AuthExpired), (403, Forbidden), (422, RequestRejected), (429, ServerError), (500, ServerError),
+    (503, ServerError)])
 def test_statuses_map_to_errors_with_the_servers_message(status, error):
     transport = transport_answering(lambda request: httpx.Response(status, json={"detail": f"said {status}"}))
     with pytest.raises(error) as caught:
         transport.push(empty_push())
     assert caught.value.message == f"said {status}" and caught.value.status == status
-    assert caught.value.retryable is (status >= 500)
+    assert caught.value.retryable is (error is ServerError)
 
 
 def test_no_answer_is_a_network_error():

@@ -289,3 +289,20 @@ def test_our_own_visit_pulled_back_keeps_its_answers(store, pack):
                     visited_at=v.visited_at)]))
     [kept] = store.visits_for_household(OPERATION_ID, v.household_id)
     assert kept.answers == v.answers
+
+
+def test_retrying_a_rejected_visit_retries_its_fix_and_followup_after_it(store, pack):
+    v = visit(household_ids(pack)[0], Outcome.ANSWERED)
+    fix, followup = fix_for(v), followup_for(v)
+    other = visit(household_ids(pack)[1])
+    store.record_visit(v, fixes=[fix], followups=[followup])
+    store.record_visit(other)
+    store.mark_pushed([
+        PushResult(id=str(v.id), status="rejected", reason="answers do not fit"),
+        PushResult(id=str(fix.id), status="rejected", reason="the visit it belongs to was rejected"),
+        PushResult(id=str(followup.id), status="rejected", reason="the visit it belongs to was rejected"),
+    ])
+    assert len(store.outbox_rejected()) == 3
+    store.retry_rejected(v.id)
+    assert store.outbox_rejected() == []
+    assert [e.record_id for e in store.outbox_waiting()] == [str(other.id), str(v.id), str(fix.id), str(followup.id)]
