@@ -110,22 +110,11 @@ def demo_load() -> None:
 @one_line_errors
 def import_osm(file: Path, operation_name: str) -> None:
     """Import streets and households from an OpenStreetMap .osm or .osm.pbf FILE."""
-    from rich.progress import Progress
-
-    from server.domain.areas.importer import import_area
-    from server.domain.areas.osm_reader import read_area
+    from server.domain.areas.commands import run_import
 
     if not file.exists():
         _fail(f"no such file: {file}")
-    area = read_area(file)
-
-    async def work(session):
-        with Progress(transient=True) as progress:
-            return await import_area(session, area, operation_name, progress=progress)
-
-    summary = asyncio.run(_in_transaction(work))
-    click.echo(f"imported {file.name} into {operation_name!r}: {summary.streets} streets, "
-               f"{summary.households} households, {summary.unmatched} unmatched")
+    asyncio.run(run_import(None, file, operation_name))
 
 
 @main.group()
