@@ -14,8 +14,10 @@ Public API (names are stable; the UI builds on them):
     store.record_fix(fix)                  store.record_followup(followup)
     store.outbox_waiting()                 store.outbox_rejected()
     store.retry_rejected(record_id, corrected=None)
-    store.sync_state() -> SyncState
-    store.apply_changes(op_id, pull_response)
+    store.sync_state() -> SyncState        store.followup_status(followup_id)
+    store.apply_changes(op_id, pull_response)   store.pull_cursor(op_id)   store.reset_pull_cursor(op_id)
+    store.mark_pushed(results)             store.note_push_attempt(ids, error)   store.note_sync(...)
+    store.record_body(record_id)           store.device_id
     store.remember_sign_in(...)            store.sign_in_offline(username, password)
     store.current_session()                store.forget_token()      store.sign_out()
 

@@ -292,6 +292,11 @@ class Store:
             row = conn.execute("SELECT pull_cursor FROM operations WHERE id = ?", (operation_id,)).fetchone()
             return row[0] if row else None
 
+    def reset_pull_cursor(self, operation_id: int) -> None:
+        """Pull from the start next time (the server no longer knows our cursor)."""
+        with self._write() as conn:
+            conn.execute("UPDATE operations SET pull_cursor = NULL WHERE id = ?", (operation_id,))
+
     def apply_changes(self, operation_id: int, pull: PullResponse) -> int:
         """Apply a pull page and advance the cursor, in one transaction. Returns changes applied.
 

@@ -187,11 +187,22 @@ class SyncEngine:
     def _pull_all(self, tally: _Tally) -> None:
         for operation in self.store.downloaded_operations():
             try:
-                self._pull(operation.id, tally)
+                try:
+                    self._pull(operation.id, tally)
+                except RequestRejected:
+                    # Usually a cursor the server no longer knows (a restored database): applying
+                    # changes is idempotent, so pulling again from the start is safe.
+                    if self.store.pull_cursor(operation.id) is None:
+                        raise
+                    self.store.reset_pull_cursor(operation.id)
+                    self._pull(operation.id, tally)
             except Forbidden:
                 # Taken off this operation: drop its addresses, keep its records, carry on.
                 self.store.forget_operation(operation.id)
                 tally.notices.append(messages.REMOVED_FROM_NAMED_OPERATION.format(name=operation.name))
+            except RequestRejected as exc:
+                # Not worth blocking the push over: our records still go up.
+                tally.notices.append(messages.PULL_REFUSED.format(name=operation.name, detail=exc.message))
 
     def _pull(self, operation_id: int, tally: _Tally) -> None:
         for _ in range(_MAX_PULL_PAGES):

@@ -32,3 +32,7 @@ REMOVED_FROM_NAMED_OPERATION = (
     "Visits you recorded for it are kept. Ask your coordinator if this is a mistake."
 )
 WRONG_PASSWORD = "Wrong username or password. Check them and try again."
+PULL_REFUSED = (
+    "Could not fetch other pairs' progress for {name} ({detail}). Your records are still sent; "
+    "tell your coordinator if this keeps happening."
+)

@@ -34,6 +34,7 @@ from mobile.sync import (
     Forbidden,
     NetworkError,
     PackDownload,
+    RequestRejected,
     ServerError,
     TokenGrant,
     WrongPassword,
@@ -101,6 +102,8 @@ class FakeServer:
             raise Forbidden("you are not on this operation", status=403)
         after = int(since or 0)
         with self._lock:
+            if after > self._last_seq():  # like the real server after a database restore
+                raise RequestRejected("The cursor is from the future; leave `since` out", status=400)
             page = [(seq, c) for seq, op, c in self.feed if op == operation_id and seq > after]
             more = len(page) > self.page_size
             page = page[: self.page_size]
@@ -272,6 +275,8 @@ class FakeHttpServer:
                     status, body = 401, {"detail": "token expired"}
                 except Forbidden:
                     status, body = 403, {"detail": "You are not on this operation."}
+                except RequestRejected as exc:
+                    status, body = 400, {"detail": exc.message}
                 self._answer(status, body)
 
             def do_POST(self) -> None:

@@ -10,10 +10,10 @@ import msgspec
 import pytest
 from shared_schemas.codes import Outcome
 from shared_schemas.records import decode_record
-from shared_schemas.sync import TeamChange
+from shared_schemas.sync import PullResponse, TeamChange
 
 from mobile.store import HouseholdStatus, Store
-from mobile.sync import Backoff, SyncEngine, SyncOutcome, SyncStarted
+from mobile.sync import Backoff, RequestRejected, SyncEngine, SyncOutcome, SyncStarted
 
 from .builders import OPERATION_ID, TEAM_B, fix_for, followup_for, household_ids, visit
 from .fakes import GOOD_TOKEN, FakeServer, FaultyNetwork
@@ -264,3 +264,44 @@ def test_the_loop_waits_for_a_sign_in_after_a_401(store, pack, server):
     finally:
         engine.stop()
     assert outcomes[-1].ok and store.outbox_waiting() == []
+
+
+def test_saving_on_the_ui_thread_while_the_loop_syncs(store, pack, server):
+    """The app's real pattern: one Store shared by the UI thread and the sync thread."""
+    network = FaultyNetwork(server, seed=5, drop_response=0.1, server_error=0.1)
+    engine = SyncEngine(store, network, interval=0.005, batch_size=3,
+                        backoff=Backoff(base=0.001, cap=0.005, rng=random.Random(1)))
+    engine.start()
+    saved: list[str] = []
+    try:
+        rng = random.Random(3)
+        for _ in range(60):
+            saved += save_visits(store, pack, 1, rng)
+            engine.request_sync()
+    finally:
+        engine.stop()
+    network.heal()
+    assert engine.sync_until_done(sleep=lambda s: None).ok
+    assert set(server.records) == set(saved) and max(server.stored_count.values()) == 1
+    assert store.outbox_waiting() == []
+
+
+def test_a_cursor_the_server_no_longer_knows_restarts_the_pull_and_never_blocks_the_push(store, pack, server):
+    ids = save_visits(store, pack, 2)
+    theirs = visit(household_ids(pack)[0], Outcome.VACANT, team_id=TEAM_B)
+    server.other_team_visit(OPERATION_ID, theirs)
+    store.apply_changes(OPERATION_ID, PullResponse(changes=[], cursor="999"))  # from a server since restored
+    outcome = SyncEngine(store, FaultyNetwork(server)).sync_once()
+    assert outcome.ok and outcome.pulled == 1 and outcome.stored == len(ids)
+    assert store.household(OPERATION_ID, theirs.household_id).other_team_visits == 1
+
+
+def test_a_pull_the_server_refuses_is_a_notice_and_records_still_go_up(store, pack, server):
+    class RefusesPulls(FaultyNetwork):
+        def pull(self, operation_id, since):
+            raise RequestRejected("operation archived", status=400)
+
+    ids = save_visits(store, pack, 2)
+    outcome = SyncEngine(store, RefusesPulls(server)).sync_once()
+    assert outcome.ok and outcome.stored == len(ids)
+    assert "Could not fetch other pairs' progress" in outcome.notices[0]
