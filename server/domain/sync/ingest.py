@@ -1,0 +1,455 @@
+"""Push: store each record exactly once, and answer for every record.
+
+The rules (DESIGN.md "Sync rules", STYLE.md "Offline sync"):
+
+* The record's UUID decides identity. Rows go in with ``INSERT … ON CONFLICT (id) DO NOTHING
+  RETURNING id`` (insert-or-skip, never check-then-insert), so two devices pushing the same
+  record at the same moment store it once; the loser of the race waits for the winner's
+  transaction and then skips.
+* An id that was skipped is a ``duplicate`` when the stored row has the same content hash,
+  and ``rejected`` when it has other content: the first version is kept.
+* A record that fails a check is ``rejected`` with a reason a person can act on; the rest
+  of the batch is stored. The whole batch is one transaction (the request's): a failure of
+  the server itself stores nothing.
+* Set-based: one query per lookup for the whole batch (operations, the user's teams,
+  households, streets, referenced visits), one multi-row insert per table (``unnest`` of
+  binary arrays), rows sorted by id so concurrent pushes of overlapping batches take their
+  locks in the same order and cannot deadlock.
+
+Residents' details never reach a log: reasons name fields and ids, never values.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import importlib
+import importlib.util
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import msgspec
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from server.domain.sync.driver import driver_connection
+from server.lib.auth import CurrentUser
+from shared_schemas.codes import Outcome
+from shared_schemas.questionnaire import Questionnaire, concerns, load_questionnaire, validate_answers
+from shared_schemas.records import Fix, Followup, RecordError, Visit, check_record, decode_record, raw_record_id
+from shared_schemas.sync import MAX_PUSH_RECORDS, PushResult
+
+__all__ = ["MAX_PUSH_RECORDS", "ingest", "content_hash"]
+
+UTC = dt.timezone.utc
+_hash_encoder = msgspec.json.Encoder(order="deterministic")
+_json = msgspec.json.Encoder()
+
+# Questionnaire versions are immutable once published (a trigger refuses updates), so a
+# process may keep every one it has read.
+_QUESTIONNAIRES: dict[str, Questionnaire] = {}
+
+HOOK_MODULE = "server.domain.followups.hooks"
+
+
+# ---------------------------------------------------------------- identity of content
+
+
+def _utc(value: dt.datetime) -> dt.datetime:
+    return value.astimezone(UTC)
+
+
+def normalise(record: Visit | Fix | Followup) -> Visit | Fix | Followup:
+    """The record with its timestamps in UTC: the form that is hashed and stored."""
+    match record:
+        case Visit():
+            return msgspec.structs.replace(record, visited_at=_utc(record.visited_at))
+        case Fix():
+            return msgspec.structs.replace(record, done_at=_utc(record.done_at))
+        case Followup():
+            return msgspec.structs.replace(record, raised_at=_utc(record.raised_at))
+    raise TypeError(type(record).__name__)  # pragma: no cover
+
+
+def content_hash(record: Visit | Fix | Followup) -> str:
+    """sha256 of the canonical record (sorted keys, UTC times, defaults filled in).
+
+    The same record sent again, with its keys in another order, another time-zone offset
+    for the same instant, or without fields left at their default, has the same hash.
+    Fields this server does not know are not part of it.
+    """
+    return hashlib.sha256(_hash_encoder.encode(normalise(record))).hexdigest()
+
+
+# ---------------------------------------------------------------- per-request context
+
+
+@dataclass
+class _Context:
+    operations: dict[int, str]  # id -> name
+    operation_questionnaire: dict[int, str]
+    my_teams: dict[int, list[int]]  # operation id -> the user's team ids on it (sorted)
+    households: dict[int, tuple[int, int | None]]  # id -> (operation id, street id)
+    streets: dict[int, int]  # id -> operation id
+    questionnaires: dict[str, Questionnaire] = field(default_factory=dict)
+
+
+class _Reject(Exception):
+    def __init__(self, reason: str, path: str | None = None):
+        self.reason = reason
+        self.path = path
+
+
+async def _load_context(raw: Any, user: CurrentUser, records: Sequence[Visit | Fix | Followup]) -> _Context:
+    op_ids = sorted({r.operation_id for r in records})
+    household_ids = sorted({r.household_id for r in records if r.household_id is not None})
+    street_ids = sorted({r.street_id for r in records if not isinstance(r, Visit) and r.street_id is not None})
+    ops = await raw.fetch("SELECT id, name, questionnaire_id FROM operation WHERE id = ANY($1::int[])", op_ids)
+    teams = await raw.fetch(
+        """SELECT t.operation_id, t.id FROM team AS t JOIN team_member AS m ON m.team_id = t.id
+            WHERE m.user_id = $1 AND t.operation_id = ANY($2::int[]) ORDER BY t.id""",
+        user.id, op_ids,
+    )
+    my_teams: dict[int, list[int]] = {}
+    for row in teams:
+        my_teams.setdefault(row[0], []).append(row[1])
+    households = await raw.fetch(
+        "SELECT id, operation_id, street_id FROM household WHERE id = ANY($1::int[])", household_ids
+    ) if household_ids else []
+    streets = await raw.fetch(
+        "SELECT id, operation_id FROM street WHERE id = ANY($1::int[])", street_ids
+    ) if street_ids else []
+    context = _Context(
+        operations={r[0]: r[1] for r in ops},
+        operation_questionnaire={r[0]: r[2] for r in ops},
+        my_teams=my_teams,
+        households={r[0]: (r[1], r[2]) for r in households},
+        streets={r[0]: r[1] for r in streets},
+    )
+    wanted = {r.questionnaire for r in records if isinstance(r, Visit) and r.questionnaire}
+    missing = sorted(q for q in wanted if q not in _QUESTIONNAIRES)
+    if missing:
+        for qid, definition in await raw.fetch(
+            "SELECT id, definition::text FROM questionnaire_version WHERE id = ANY($1::text[])", missing
+        ):
+            _QUESTIONNAIRES[qid] = load_questionnaire(definition.encode(), strict=False)
+    context.questionnaires = {q: _QUESTIONNAIRES[q] for q in wanted if q in _QUESTIONNAIRES}
+    return context
+
+
+def _check_operation(record: Visit | Fix | Followup, context: _Context) -> list[int]:
+    """The user's teams on the record's operation; rejects an operation they are not on."""
+    if record.operation_id not in context.operations:
+        raise _Reject(f"there is no operation {record.operation_id}", "$.operation_id")
+    teams = context.my_teams.get(record.operation_id)
+    if not teams:
+        raise _Reject(
+            f"you are not on a team of operation {record.operation_id} "
+            f"({context.operations[record.operation_id]!r}); ask its coordinator to add you to a pair",
+            "$.operation_id",
+        )
+    return teams
+
+
+def _check_team(record: Visit | Fix | Followup, teams: list[int]) -> int:
+    if record.team_id is None:
+        return teams[0]
+    if record.team_id not in teams:
+        mine = ", ".join(map(str, teams))
+        raise _Reject(
+            f"team {record.team_id} is not your team on operation {record.operation_id}; "
+            f"yours is {mine}. Record it under your own team",
+            "$.team_id",
+        )
+    return record.team_id
+
+
+def _check_household(household_id: int, operation_id: int, context: _Context) -> int | None:
+    """The household's street id; rejects an unknown household or one of another operation."""
+    found = context.households.get(household_id)
+    if found is None:
+        raise _Reject(f"unknown household {household_id}: it is not in the server's address list; "
+                      "download the operation's pack again", "$.household_id")
+    if found[0] != operation_id:
+        raise _Reject(f"household {household_id} is not in operation {operation_id} "
+                      f"(it belongs to operation {found[0]})", "$.household_id")
+    return found[1]
+
+
+def _check_visit(record: Visit, context: _Context) -> tuple[int, list[str]]:
+    teams = _check_operation(record, context)
+    team_id = _check_team(record, teams)
+    _check_household(record.household_id, record.operation_id, context)
+    found: list[str] = []
+    if record.questionnaire:
+        questionnaire = context.questionnaires.get(record.questionnaire)
+        if questionnaire is None:
+            raise _Reject(f"unknown questionnaire {record.questionnaire!r}; operation {record.operation_id} uses "
+                          f"{context.operation_questionnaire[record.operation_id]!r}", "$.questionnaire")
+        if record.outcome == Outcome.ANSWERED:
+            errors = validate_answers(questionnaire, record.answers)
+            if errors:
+                reason = "; ".join(f"{e.question_id}: {e.message}" if e.question_id else e.message for e in errors)
+                first = errors[0].question_id
+                raise _Reject(f"answers do not fit questionnaire {questionnaire.id!r}: {reason}",
+                              f"$.answers.{first}" if first else "$.answers")
+            found = sorted(concerns(questionnaire, record.answers))
+    return team_id, found
+
+
+# ---------------------------------------------------------------- SQL
+
+_INSERT_VISITS = """
+INSERT INTO visit (id, operation_id, household_id, team_id, user_id, device_id, visited_at, outcome,
+                   questionnaire_id, answers, concerns, lon, lat, accuracy_m, notes, content_hash)
+SELECT r.id, r.operation_id, r.household_id, r.team_id, $15, $16, r.visited_at, r.outcome,
+       r.questionnaire_id, r.answers::jsonb, r.concerns::text[], r.lon, r.lat, r.accuracy_m, r.notes, r.content_hash
+  FROM unnest($1::uuid[], $2::int[], $3::int[], $4::int[], $5::timestamptz[], $6::text[], $7::text[],
+              $8::text[], $9::text[], $10::float8[], $11::float8[], $12::float8[], $13::text[], $14::text[])
+       AS r(id, operation_id, household_id, team_id, visited_at, outcome, questionnaire_id,
+            answers, concerns, lon, lat, accuracy_m, notes, content_hash)
+ ORDER BY r.id
+ON CONFLICT (id) DO NOTHING
+RETURNING id
+"""
+
+_INSERT_FIXES = """
+INSERT INTO fix (id, operation_id, team_id, user_id, device_id, category, done_at, visit_id, household_id,
+                 street_id, notes, content_hash)
+SELECT r.id, r.operation_id, r.team_id, $10, $11, r.category, r.done_at, r.visit_id, r.household_id,
+       r.street_id, r.notes, r.content_hash
+  FROM unnest($1::uuid[], $2::int[], $3::int[], $4::text[], $5::timestamptz[], $6::uuid[], $7::int[], $8::int[],
+              $9::text[], $12::text[])
+       AS r(id, operation_id, team_id, category, done_at, visit_id, household_id, street_id, notes, content_hash)
+ ORDER BY r.id
+ON CONFLICT (id) DO NOTHING
+RETURNING id
+"""
+
+_INSERT_FOLLOWUPS = """
+INSERT INTO followup (id, operation_id, team_id, user_id, device_id, category, priority, description,
+                      resident_consent, raised_at, visit_id, household_id, street_id, content_hash,
+                      status, version)
+SELECT r.id, r.operation_id, r.team_id, $13, $14, r.category, r.priority, r.description,
+       r.resident_consent, r.raised_at, r.visit_id, r.household_id, r.street_id, r.content_hash, 'open', 1
+  FROM unnest($1::uuid[], $2::int[], $3::int[], $4::text[], $5::text[], $6::text[], $7::bool[],
+              $8::timestamptz[], $9::uuid[], $10::int[], $11::int[], $12::text[])
+       AS r(id, operation_id, team_id, category, priority, description, resident_consent, raised_at,
+            visit_id, household_id, street_id, content_hash)
+ ORDER BY r.id
+ON CONFLICT (id) DO NOTHING
+RETURNING id
+"""
+
+_INSERT_RESIDENTS = """
+INSERT INTO followup_resident (followup_id, name, phone, email)
+SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[])
+ON CONFLICT (followup_id) DO NOTHING
+"""
+
+_STORED_HASHES = {
+    "visit": "SELECT id, content_hash FROM visit WHERE id = ANY($1::uuid[])",
+    "fix": "SELECT id, content_hash FROM fix WHERE id = ANY($1::uuid[])",
+    "followup": "SELECT id, content_hash FROM followup WHERE id = ANY($1::uuid[])",
+}
+
+_VISITS_BY_ID = """
+SELECT v.id, v.operation_id, v.household_id, h.street_id
+  FROM visit AS v JOIN household AS h ON h.id = v.household_id
+ WHERE v.id = ANY($1::uuid[])
+"""
+
+
+def _columns(rows: list[tuple], width: int) -> list[list[Any]]:
+    if not rows:
+        return [[] for _ in range(width)]
+    return [list(column) for column in zip(*rows, strict=True)]
+
+
+# ---------------------------------------------------------------- the push
+
+
+class _Batch:
+    """Results in the order the records came, filled in as each step decides."""
+
+    def __init__(self, size: int):
+        self.results: list[PushResult | None] = [None] * size
+
+    def reject(self, index: int, record_id: str, reason: str, path: str | None = None) -> None:
+        self.results[index] = PushResult(id=record_id, status="rejected", reason=reason, path=path)
+
+    def done(self, index: int, record_id: str, status: str) -> None:
+        self.results[index] = PushResult(id=record_id, status=status)  # type: ignore[arg-type]
+
+
+async def _insert_or_skip(raw: Any, kind: str, sql: str, args: list[Any],
+                          accepted: list[tuple[int, Any, str]], batch: _Batch) -> set[uuid.UUID]:
+    """Run one insert-or-skip; mark each record stored, duplicate, or rejected (other content)."""
+    if not accepted:
+        return set()
+    stored = {row[0] for row in await raw.fetch(sql, *args)}
+    skipped = [record.id for _, record, _ in accepted if record.id not in stored]
+    existing = dict(await raw.fetch(_STORED_HASHES[kind], skipped)) if skipped else {}
+    for index, record, digest in accepted:
+        rid = str(record.id)
+        if record.id in stored:
+            batch.done(index, rid, "stored")
+        elif existing.get(record.id) == digest:
+            batch.done(index, rid, "duplicate")
+        elif record.id in existing:
+            batch.reject(index, rid, f"a different {kind} with id {rid} was stored before; the first version is "
+                                     "kept. Give a new record a new id", "$.id")
+        else:  # pragma: no cover - ON CONFLICT DO NOTHING skips only ids whose row has committed
+            raise RuntimeError("a skipped record has no stored row")
+    return stored
+
+
+async def ingest(session: AsyncSession, user: CurrentUser, device_id: str,
+                 raws: Sequence[msgspec.Raw | bytes]) -> list[PushResult]:
+    """Store a batch of pushed records; one result per record, in order."""
+    batch = _Batch(len(raws))
+    decoded: list[tuple[int, Visit | Fix | Followup]] = []
+    for index, item in enumerate(raws):
+        try:
+            record = decode_record(item)
+        except RecordError as exc:
+            batch.reject(index, raw_record_id(item), exc.message, exc.path)
+            continue
+        problems = check_record(record)
+        if problems:
+            batch.reject(index, str(record.id), "; ".join(problems))
+            continue
+        decoded.append((index, record))
+
+    # The same id twice in one push: the first one counts, like a second push would.
+    first: dict[uuid.UUID, tuple[int, str]] = {}
+    unique: list[tuple[int, Visit | Fix | Followup, str]] = []
+    for index, record in decoded:
+        digest = content_hash(record)
+        seen = first.get(record.id)
+        if seen is None:
+            first[record.id] = (index, digest)
+            unique.append((index, record, digest))
+        elif seen[1] == digest:
+            batch.done(index, str(record.id), "duplicate")
+        else:
+            batch.reject(index, str(record.id), f"record {record.id} appears twice in this push with different "
+                                                "content; the first one is kept. Give a new record a new id", "$.id")
+    if not unique:
+        return _finish(batch)
+
+    raw = await driver_connection(session)
+    context = await _load_context(raw, user, [r for _, r, _ in unique])
+
+    # Visits first: fixes and follow-ups may point at a visit of the same push.
+    visits: list[tuple[int, Visit, str]] = []
+    rows: list[tuple] = []
+    others: list[tuple[int, Fix | Followup, str]] = []
+    for index, record, digest in unique:
+        if not isinstance(record, Visit):
+            others.append((index, record, digest))
+            continue
+        try:
+            team_id, found = _check_visit(record, context)
+        except _Reject as exc:
+            batch.reject(index, str(record.id), exc.reason, exc.path)
+            continue
+        location = record.location
+        visits.append((index, record, digest))
+        rows.append((
+            record.id, record.operation_id, record.household_id, team_id, record.visited_at.astimezone(UTC),
+            record.outcome.value, record.questionnaire, _json.encode(record.answers).decode(),
+            "{" + ",".join(found) + "}",
+            location.lon if location else None, location.lat if location else None,
+            location.accuracy_m if location else None, record.notes, digest,
+        ))
+    await _insert_or_skip(raw, "visit", _INSERT_VISITS, [*_columns(rows, 14), user.id, device_id], visits, batch)
+    if others:
+        await _store_fixes_and_followups(session, raw, user, device_id, context, others, unique, batch)
+    return _finish(batch)
+
+
+async def _store_fixes_and_followups(session: AsyncSession, raw: Any, user: CurrentUser, device_id: str,
+                                     context: _Context, others: list[tuple[int, Fix | Followup, str]],
+                                     unique: list[tuple[int, Any, str]], batch: _Batch) -> None:
+    visit_ids = sorted({r.visit_id for _, r, _ in others if r.visit_id is not None})
+    visits = {row[0]: (row[1], row[2], row[3]) for row in await raw.fetch(_VISITS_BY_ID, visit_ids)} \
+        if visit_ids else {}
+    in_push = {r.id for _, r, _ in unique if isinstance(r, Visit)}
+
+    fixes: list[tuple[int, Fix, str]] = []
+    fix_rows: list[tuple] = []
+    followups: list[tuple[int, Followup, str]] = []
+    followup_rows: list[tuple] = []
+    for index, record, digest in others:
+        try:
+            teams = _check_operation(record, context)
+            team_id = _check_team(record, teams)
+            household_id, street_id = _resolve_target(record, context, visits, in_push)
+        except _Reject as exc:
+            batch.reject(index, str(record.id), exc.reason, exc.path)
+            continue
+        if isinstance(record, Fix):
+            fixes.append((index, record, digest))
+            fix_rows.append((record.id, record.operation_id, team_id, record.category.value,
+                             record.done_at.astimezone(UTC), record.visit_id, household_id, street_id,
+                             record.notes, digest))
+        else:
+            followups.append((index, record, digest))
+            followup_rows.append((record.id, record.operation_id, team_id, record.category.value,
+                                  record.priority.value, record.description, record.resident_consent,
+                                  record.raised_at.astimezone(UTC), record.visit_id, household_id, street_id,
+                                  digest))
+    fix_columns = _columns(fix_rows, 10)
+    await _insert_or_skip(raw, "fix", _INSERT_FIXES, [*fix_columns[:9], user.id, device_id, fix_columns[9]],
+                          fixes, batch)
+    stored = await _insert_or_skip(raw, "followup", _INSERT_FOLLOWUPS,
+                                   [*_columns(followup_rows, 12), user.id, device_id], followups, batch)
+    if not stored:
+        return
+    residents = [(r.id, r.resident.name, r.resident.phone, r.resident.email)
+                 for _, r, _ in followups if r.id in stored and r.resident_consent and r.resident is not None]
+    if residents:
+        await raw.execute(_INSERT_RESIDENTS, *_columns(residents, 4))
+    await _followups_stored_hook(session, sorted(stored))
+
+
+def _resolve_target(record: Fix | Followup, context: _Context, visits: dict[Any, tuple[int, int, int | None]],
+                    in_push: set[uuid.UUID]) -> tuple[int | None, int | None]:
+    """(household id, street id) of what a fix or follow-up is about; the street resolved from it."""
+    if record.visit_id is not None:
+        found = visits.get(record.visit_id)
+        if found is None:
+            if record.visit_id in in_push:
+                raise _Reject(f"the visit it belongs to ({record.visit_id}) was rejected in this push; "
+                              "correct that visit first", "$.visit_id")
+            raise _Reject(f"unknown visit {record.visit_id}: push the visit before what belongs to it",
+                          "$.visit_id")
+        if found[0] != record.operation_id:
+            raise _Reject(f"visit {record.visit_id} is not in operation {record.operation_id}", "$.visit_id")
+        return found[1], found[2]
+    if record.household_id is not None:
+        return record.household_id, _check_household(record.household_id, record.operation_id, context)
+    operation = context.streets.get(record.street_id)  # type: ignore[arg-type]
+    if operation is None:
+        raise _Reject(f"unknown street {record.street_id}; download the operation's pack again", "$.street_id")
+    if operation != record.operation_id:
+        raise _Reject(f"street {record.street_id} is not in operation {record.operation_id}", "$.street_id")
+    return None, record.street_id
+
+
+async def _followups_stored_hook(session: AsyncSession, followup_ids: list[uuid.UUID]) -> None:
+    """Routing, due date, first status event and notification: the follow-ups slice owns them.
+
+    Imported lazily and called only when that slice is installed, so sync works without it.
+    """
+    if importlib.util.find_spec(HOOK_MODULE) is None:
+        return
+    hooks = importlib.import_module(HOOK_MODULE)
+    await hooks.on_followups_stored(session, [uuid.UUID(str(i)) for i in followup_ids])
+
+
+def _finish(batch: _Batch) -> list[PushResult]:
+    assert all(result is not None for result in batch.results)
+    return batch.results  # type: ignore[return-value]

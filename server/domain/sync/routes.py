@@ -1,0 +1,67 @@
+"""Sync routes: the offline pack, push and pull. Thin: decode, check access, call one service."""
+
+from __future__ import annotations
+
+from litestar import Request, Response, get, post
+from litestar.params import Parameter
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from server.domain.operations.access import require_team_or_coordinator
+from server.domain.sync.ingest import ingest
+from server.domain.sync.pack import build_pack, etag_matches
+from server.domain.sync.pull import DEFAULT_LIMIT, MAX_LIMIT, pull
+from server.lib.auth import current_user, requires, requires_visitor
+from server.lib.exceptions import BadRequest, Invalid, PayloadTooLarge
+from shared_schemas.sync import MAX_PUSH_RECORDS, PullResponse, PushRequestError, PushResponse, decode_push_request
+
+
+@get("/api/v1/operations/{operation_id:int}/pack", tags=["sync"], summary="The offline pack of an operation",
+     description="Everything a pair needs offline: operation, questionnaire, streets with geometry, households, "
+                 "teams and their streets, categories, routing and the cursor to start pulling from. Send the "
+                 "ETag back as If-None-Match to get 304 when nothing changed.")
+async def get_pack(request: Request, db_session: AsyncSession, operation_id: int) -> Response:
+    access = await require_team_or_coordinator(db_session, current_user(request), operation_id)
+    pack = await build_pack(db_session, access.operation)
+    headers = {"ETag": pack.etag, "Cache-Control": "private, no-cache"}
+    if etag_matches(request.headers.get("if-none-match"), pack.etag):
+        return Response(content=b"", status_code=304, headers=headers)
+    return Response(content=pack.body, media_type="application/json", headers=headers)
+
+
+@post("/api/v1/sync/push", guards=[requires_visitor], status_code=200, tags=["sync"],
+      summary="Push records (visits, fixes, follow-ups)",
+      description=f'Body: {{"device_id", "records": [...]}}, at most {MAX_PUSH_RECORDS} records. Each record is '
+                  'stored once however often it is sent; the answer has one result per record, in order: '
+                  '"stored", "duplicate" (same id, same content) or "rejected" with the reason.')
+async def push(request: Request, db_session: AsyncSession) -> PushResponse:
+    user = current_user(request)
+    try:
+        body = decode_push_request(await request.body())
+    except PushRequestError as exc:
+        if exc.message.startswith("not valid JSON"):
+            raise BadRequest(f"The request body is not valid JSON: {exc.message}") from None
+        if exc.path == "$.records" and "at most" in exc.message:
+            raise PayloadTooLarge(f"Too many records: {exc.message} (the limit is {MAX_PUSH_RECORDS}).",
+                                  field="$.records") from None
+        raise Invalid(f"{exc.message} (at {exc.path})", field=exc.path) from None
+    results = await ingest(db_session, user, body.device_id, body.records)
+    return PushResponse(results=results)
+
+
+@get("/api/v1/sync/pull", guards=[requires("visitor", "coordinator")], tags=["sync"],
+     summary="Changes since a cursor",
+     description="Other pairs' visits (outcome only), status changes of your pair's follow-ups and team changes, "
+                 "in the server's change order. Pass the answer's `cursor` as `since` next time; pull again at "
+                 "once while `more` is true.")
+async def pull_changes(
+    request: Request,
+    db_session: AsyncSession,
+    operation_id: int,
+    since: str | None = None,
+    limit: int = Parameter(default=DEFAULT_LIMIT, ge=1, le=MAX_LIMIT),
+) -> PullResponse:
+    access = await require_team_or_coordinator(db_session, current_user(request), operation_id)
+    return await pull(db_session, operation_id, access.team_id, since, limit)
+
+
+ROUTES = [get_pack, push, pull_changes]

@@ -1,0 +1,141 @@
+"""Fixtures for the sync tests: an operation of their own (so no test depends on leftovers of
+another), record builders, and push/pull helpers."""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+from sqlalchemy import text
+
+_counter = itertools.count(1)
+
+ANSWERS = {
+    "feel_safe_after_dark": 2,
+    "unsafe_reasons": ["poor_lighting"],
+    "asb_seen": True,
+    "asb_types": ["noise"],
+    "drug_dealing": False,
+    "smoke_alarm": True,
+    "hear_back": "online",
+}
+
+
+@dataclass
+class SyncOperation:
+    id: int
+    name: str
+    street_ids: list[int]
+    household_ids: list[int]
+    team_a: int  # officer + councillor
+    team_b: int  # pcso + firefighter
+    questionnaire_id: str
+
+
+async def make_operation(db_engine, demo, households: int = 12) -> SyncOperation:
+    """A fresh operation with 3 streets, `households` households and the two demo pairs on it."""
+    from server.db.engine import transaction
+    from server.domain.operations.teams import save_team
+
+    name = f"sync-test-{uuid.uuid4().hex[:10]}"
+    async with transaction(db_engine) as session:
+        demo_op = (await session.execute(text("SELECT questionnaire_id, routing::text FROM operation WHERE id = :id"),
+                                         {"id": demo.operation_id})).one()
+        op_id = (await session.execute(text(
+            "INSERT INTO operation (name, status, questionnaire_id, routing) "
+            "VALUES (:n, 'active', :q, CAST(:r AS jsonb)) RETURNING id"),
+            {"n": name, "q": demo_op[0], "r": demo_op[1]})).scalar_one()
+        streets = []
+        for i in range(3):
+            streets.append((await session.execute(text(
+                "INSERT INTO street (operation_id, ref, name, geom) VALUES (:op, :ref, :name, "
+                "ST_Multi(ST_GeomFromText(:wkt, 4326))) RETURNING id"),
+                {"op": op_id, "ref": f"S{i}", "name": f"Test Street {i}",
+                 "wkt": f"LINESTRING(-1.56 {53.81 + i * 0.001}, -1.55 {53.81 + i * 0.001})"})).scalar_one())
+        homes = []
+        for i in range(households):
+            homes.append((await session.execute(text(
+                "INSERT INTO household (operation_id, ref, address, house_number, postcode, street_id, door_order, geom) "
+                "VALUES (:op, :ref, :addr, :no, 'LS6 1AA', :street, :i, ST_SetSRID(ST_MakePoint(:lon, :lat), 4326)) "
+                "RETURNING id"),
+                {"op": op_id, "ref": f"H{i}", "addr": f"{i + 1} Test Street {i % 3}", "no": str(i + 1),
+                 "street": streets[i % 3], "i": i, "lon": -1.56 + i * 0.0001, "lat": 53.81 + (i % 3) * 0.001})
+            ).scalar_one())
+        users = dict((await session.execute(text("SELECT username, id FROM app_user"))).all())
+        await session.execute(text("INSERT INTO operation_coordinator (operation_id, user_id) VALUES (:op, :u)"),
+                              {"op": op_id, "u": users["coordinator"]})
+        a = await save_team(session, op_id, "A", [users["officer"], users["councillor"]], streets[:2])
+        b = await save_team(session, op_id, "B", [users["pcso"], users["firefighter"]], streets[2:])
+        return SyncOperation(op_id, name, streets, homes, a.id, b.id, demo_op[0])
+
+
+@pytest.fixture
+async def op(db_engine, demo) -> SyncOperation:
+    return await make_operation(db_engine, demo)
+
+
+def now(offset_minutes: int = 0) -> str:
+    return (dt.datetime(2026, 5, 14, 17, 0, tzinfo=dt.UTC) + dt.timedelta(minutes=offset_minutes + next(_counter))
+            ).isoformat().replace("+00:00", "Z")
+
+
+def visit(op: SyncOperation, *, team: str = "a", household: int = 0, outcome: str = "no_answer",
+          **extra: Any) -> dict[str, Any]:
+    record = {
+        "type": "visit", "id": str(uuid.uuid4()), "operation_id": op.id,
+        "household_id": op.household_ids[household % len(op.household_ids)],
+        "team_id": op.team_a if team == "a" else op.team_b,
+        "visited_at": now(), "outcome": outcome,
+    }
+    if outcome == "answered":
+        record["questionnaire"] = op.questionnaire_id
+        record["answers"] = dict(ANSWERS)
+    record.update(extra)
+    return record
+
+
+def fix(op: SyncOperation, **target: Any) -> dict[str, Any]:
+    return {"type": "fix", "id": str(uuid.uuid4()), "operation_id": op.id, "category": "graffiti_removed",
+            "done_at": now(), **target}
+
+
+def followup(op: SyncOperation, **extra: Any) -> dict[str, Any]:
+    return {"type": "followup", "id": str(uuid.uuid4()), "operation_id": op.id, "category": "fly_tipping",
+            "priority": "high", "description": "Mattress dumped in the back alley", "raised_at": now(), **extra}
+
+
+@pytest.fixture
+async def push(client, headers):
+    """push(records, user="officer", device="tab-1") -> the response (status checked by the caller)."""
+
+    async def send(records: list[dict], user: str = "officer", device: str = "tab-1"):
+        return await client.post("/api/v1/sync/push", json={"device_id": device, "records": records},
+                                 headers=await headers(user))
+
+    return send
+
+
+@pytest.fixture
+async def pull_all(client, headers):
+    """pull_all(op_id, user, since, limit) -> (changes, cursor): follows `more` to the end."""
+
+    async def run(op_id: int, user: str = "pcso", since: str | None = None, limit: int = 1000):
+        changes: list[dict] = []
+        for _ in range(10_000):
+            params: dict[str, Any] = {"operation_id": op_id, "limit": limit}
+            if since:
+                params["since"] = since
+            r = await client.get("/api/v1/sync/pull", params=params, headers=await headers(user))
+            assert r.status_code == 200, r.text
+            body = r.json()
+            changes += body["changes"]
+            since = body["cursor"]
+            if not body["more"]:
+                return changes, since
+        raise AssertionError("pull never finished")
+
+    return run
