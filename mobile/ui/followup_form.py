@@ -6,7 +6,7 @@ from __future__ import annotations
 from functools import partial
 
 from kivy.metrics import dp
-from kivy.properties import DictProperty, NumericProperty, ObjectProperty, StringProperty
+from kivy.properties import NumericProperty, ObjectProperty, StringProperty
 from kivy.uix.scrollview import ScrollView
 
 from mobile.ui.widgets import AppToggle, load_kv
@@ -17,7 +17,11 @@ load_kv(__file__)
 
 class FollowupForm(ScrollView):
     vm = ObjectProperty(None, allownone=True)
-    errors = DictProperty({})
+    form_error = StringProperty("")
+    category_error = StringProperty("")
+    description_error = StringProperty("")
+    consent_error = StringProperty("")
+    contact_error = StringProperty("")
     consent = StringProperty("")  # "", "yes", "no"
     category_cols = NumericProperty(2)
     submit_text = StringProperty("Add follow-up")
@@ -72,7 +76,9 @@ class FollowupForm(ScrollView):
         if draft.consent is False:
             for key in ("contact_name", "contact_phone", "contact_email"):
                 self.ids[key].text = ""
-        self.errors = dict(self.vm.form_errors)
+        errors = self.vm.form_errors
+        for key in ("form", "category", "description", "consent", "contact"):
+            setattr(self, f"{key}_error", errors.get(key, ""))
 
     def _choose(self, field: str, code: str, *_):
         self.edit(**{field: code})

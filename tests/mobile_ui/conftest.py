@@ -171,13 +171,31 @@ class Driver:
 
         self.pump(1)
         assert is_shown(widget), f"{widget} is not shown"
+        self.scroll_into_view(widget)
         x, y = widget.to_window(*widget.center)
         assert 0 <= x < self.window.width and 0 <= y < self.window.height, (x, y)
+        for clip in _clipping_ancestors(widget):
+            cx, cy = clip.to_window(clip.x, clip.y)
+            assert cx <= x <= cx + clip.width and cy <= y <= cy + clip.height, \
+                f"{getattr(widget, 'text', widget)!r} is scrolled out of view"
         touch = UnitTestTouch(x, y)
         touch.touch_down()
         self.pump(1)
         touch.touch_up()
         self.pump(frames)
+
+    def scroll_into_view(self, widget) -> None:
+        """Scroll every ScrollView above ``widget`` so that it is visible (as a finger would)."""
+        from kivy.uix.scrollview import ScrollView
+
+        parent = widget.parent
+        while parent is not None and parent is not parent.parent:
+            # (kv's Factory may load RecycleView as kivy.uix.recycleview.__init__: compare by name)
+            is_recycle = any(c.__name__ == "RecycleView" for c in type(parent).__mro__)
+            if isinstance(parent, ScrollView) and not is_recycle:
+                parent.scroll_to(widget, padding=10, animate=False)
+                self.pump(2)
+            parent = parent.parent
 
     def tap_text(self, text: str, root=None) -> None:
         self.tap(self.button(text, root))
@@ -202,6 +220,22 @@ class Driver:
         touch.touch_up()
         self.pump(2)
 
+    # -- set-up shortcuts (the sign-in test does these with touches) ------------------
+    def open_walk_list(self, username: str = "officer") -> None:
+        """Sign in, download the pack and open the walk list through the view-models."""
+        from .support import OP_ID, PASSWORD
+
+        app = self.app
+        app.signin_vm.submit(username=username, password=PASSWORD)
+        self.wait_until(lambda: self.screen.name == "operations", message="signed in")
+        self.settle()
+        app.operations_vm.download(OP_ID)
+        self.wait_until(lambda: app.operations_vm.downloading_id is None, message="pack downloaded")
+        self.settle()
+        app.operations_vm.open(OP_ID)
+        self.wait_until(lambda: self.screen.name == "streets", message="walk list")
+        self.pump(3)
+
     # -- evidence --------------------------------------------------------------------------
     def screenshot(self, name: str) -> Path:
         self.pump(3)
@@ -210,6 +244,16 @@ class Driver:
         target = SCREENS / f"{name}.png"
         Path(written).replace(target)
         return target
+
+
+def _clipping_ancestors(widget):
+    from kivy.uix.stencilview import StencilView
+
+    parent = widget.parent
+    while parent is not None and parent is not parent.parent:
+        if isinstance(parent, StencilView):
+            yield parent
+        parent = parent.parent
 
 
 def is_shown(widget) -> bool:
