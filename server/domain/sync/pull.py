@@ -41,9 +41,9 @@ _team_detail = msgspec.json.Decoder(_TeamDetail)
 
 def _sql(team_filter: bool) -> str:
     """The pull statement; with ``team_filter`` the pair's own visits are left out and only
-    the follow-ups it raised are followed ($4 is its team id)."""
-    visit_team = "AND v.team_id <> $4" if team_filter else ""
-    followup_team = "AND f.team_id = $4" if team_filter else ""
+    the follow-ups it raised are followed ($5 is its team id; $4 the limit)."""
+    visit_team = "AND v.team_id <> $5" if team_filter else ""
+    followup_team = "AND f.team_id = $5" if team_filter else ""
     after = "({t}.change_txid, {t}.change_seq) > ($2::bigint, $3::bigint) AND {t}.change_txid < (SELECT x FROM snap)"
     return f"""
 WITH snap AS MATERIALIZED (
@@ -55,7 +55,7 @@ WITH snap AS MATERIALIZED (
       FROM visit AS v
      WHERE v.operation_id = $1 AND {after.format(t="v")} {visit_team}
      ORDER BY v.change_txid, v.change_seq
-     LIMIT $5
+     LIMIT $4
 ), followups AS (
     SELECT 2, e.change_txid, e.change_seq, e.followup_id, NULL::int, NULL::int, e.to_status, e.note, e.at,
            e.version, a.code
@@ -64,7 +64,7 @@ WITH snap AS MATERIALIZED (
       LEFT JOIN agency AS a ON a.id = e.agency_id
      WHERE e.operation_id = $1 AND {after.format(t="e")} {followup_team}
      ORDER BY e.change_txid, e.change_seq
-     LIMIT $5
+     LIMIT $4
 ), teams AS (
     SELECT 3, te.change_txid, te.change_seq, NULL::uuid, te.team_id::int, NULL::int, t.name, NULL::text, te.at,
            NULL::int,
@@ -83,11 +83,11 @@ WITH snap AS MATERIALIZED (
       LEFT JOIN team AS t ON t.id = te.team_id AND NOT te.removed
      WHERE te.operation_id = $1 AND {after.format(t="te")}
      ORDER BY te.change_txid, te.change_seq
-     LIMIT $5
+     LIMIT $4
 ), page AS (
     SELECT * FROM visits UNION ALL SELECT * FROM followups UNION ALL SELECT * FROM teams
      ORDER BY txid, seq
-     LIMIT $5
+     LIMIT $4
 )
 SELECT snap.x, snap.xmax, page.*
   FROM snap LEFT JOIN page ON true
@@ -106,9 +106,9 @@ async def pull(session: AsyncSession, operation_id: int, team_id: int | None, si
     limit = max(1, min(limit, MAX_LIMIT))
     raw = await driver_connection(session)
     if team_id is None:
-        rows = await raw.fetch(_SQL_ALL, operation_id, position.txid, position.seq, None, limit)
+        rows = await raw.fetch(_SQL_ALL, operation_id, position.txid, position.seq, limit)
     else:
-        rows = await raw.fetch(_SQL_PAIR, operation_id, position.txid, position.seq, team_id, limit)
+        rows = await raw.fetch(_SQL_PAIR, operation_id, position.txid, position.seq, limit, team_id)
     xmin, xmax = rows[0]["x"], rows[0]["xmax"]
     if position.txid >= xmax:
         # xmax is the first transaction id not yet given out; every cursor this server issued is below it.
