@@ -161,26 +161,33 @@ class SyncEngine:
             self.backoff.reset()
         return outcome
 
-    def download_pack(self, operation_id: int) -> SyncOutcome:
+    def download_pack(
+        self, operation_id: int, progress: Callable[[float], None] | None = None
+    ) -> SyncOutcome:
         """Fetch an operation's pack (If-None-Match) and store it.
 
-        403 (the user was taken off the operation) removes its pack from the tablet;
-        records made for it stay and are still sent.
+        `progress(fraction)` is called from this thread as the pack arrives (when the
+        server gives its size). 403 (the user was taken off the operation) removes its
+        pack from the tablet; records made for it stay and are still sent.
         """
         with self._attempt:
             tally = _Tally()
             try:
-                download = self.transport.fetch_pack(operation_id, self.store.pack_etag(operation_id))
+                etag = self.store.pack_etag(operation_id)
+                if progress is None:
+                    download = self.transport.fetch_pack(operation_id, etag)
+                else:
+                    download = self.transport.fetch_pack(operation_id, etag, progress=progress)
                 if download.pack is not None:
                     self.store.save_pack(download.pack, download.etag, download.raw)
             except Forbidden:
                 self.store.forget_operation(operation_id)
-                return self._finish(tally, "forbidden", messages.REMOVED_FROM_OPERATION, False, True)
+                return self._finish(tally, "forbidden", messages.REMOVED_FROM_OPERATION, False, True, full_sync=False)
             except TransportError as exc:
-                return self._finish(tally, *self._describe(exc))
+                return self._finish(tally, *self._describe(exc), full_sync=False)
             except StoreError as exc:
-                return self._finish(tally, "storage", exc.message, False, None)
-            return self._finish(tally, None, None, False, True)
+                return self._finish(tally, "storage", exc.message, False, None, full_sync=False)
+            return self._finish(tally, None, None, False, True, full_sync=False)
 
     # ---- phases --------------------------------------------------------------------
 
@@ -257,11 +264,19 @@ class SyncEngine:
         return "request", exc.message, False, None
 
     def _finish(
-        self, tally: _Tally, kind: str | None, error: str | None, retryable: bool, online: bool | None
+        self,
+        tally: _Tally,
+        kind: str | None,
+        error: str | None,
+        retryable: bool,
+        online: bool | None,
+        *,
+        full_sync: bool = True,
     ) -> SyncOutcome:
         ok = kind is None
         try:
-            self.store.note_sync(ok=ok, online=online, error=error)
+            # Only a complete pull-and-push counts as "last synced"; a pack download does not.
+            self.store.note_sync(ok=ok and full_sync, online=online, error=error)
             state = self.store.sync_state()
         except StoreError:
             log.exception("could not record the sync outcome")

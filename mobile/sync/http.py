@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 import httpx
@@ -68,12 +70,12 @@ class HttpTransport:
 
     def sign_in(self, username: str, password: str) -> TokenGrant:
         try:
-            response = self._send("POST", "/api/v1/auth/token", json={"username": username, "password": password})
+            answer = self._send("POST", "/api/v1/auth/token", json={"username": username, "password": password})
         except (AuthExpired, Forbidden) as exc:
             raise WrongPassword(exc.message, status=exc.status) from None
-        answer = self._decode(response, _TokenAnswer)
-        self._token = answer.access_token
-        return TokenGrant(access_token=answer.access_token, expires_in=answer.expires_in, user=answer.user)
+        token = self._decode(answer, _TokenAnswer)
+        self._token = token.access_token
+        return TokenGrant(access_token=token.access_token, expires_in=token.expires_in, user=token.user)
 
     def list_operations(self) -> list[dict]:
         items: list[dict] = []
@@ -86,20 +88,25 @@ class HttpTransport:
                 return items
             cursor = page.next
 
-    def fetch_pack(self, operation_id: int, etag: str | None = None) -> PackDownload:
+    def fetch_pack(
+        self,
+        operation_id: int,
+        etag: str | None = None,
+        progress: Callable[[float], None] | None = None,
+    ) -> PackDownload:
         headers = {"If-None-Match": etag} if etag else {}
-        response = self._send("GET", f"/api/v1/operations/{operation_id}/pack", headers=headers)
-        if response.status_code == 304:
+        answer = self._send("GET", f"/api/v1/operations/{operation_id}/pack", headers=headers, progress=progress)
+        if answer.status_code == 304:
             return PackDownload(pack=None, etag=etag)
-        pack = self._decode(response, _pack_decoder)
-        return PackDownload(pack=pack, etag=response.headers.get("etag"), raw=response.content)
+        pack = self._decode(answer, _pack_decoder)
+        return PackDownload(pack=pack, etag=answer.headers.get("etag"), raw=answer.content)
 
     def push(self, request: PushRequest) -> PushResponse:
-        response = self._send(
+        answer = self._send(
             "POST", "/api/v1/sync/push", content=_encoder.encode(request),
             headers={"Content-Type": "application/json"},
         )
-        return self._decode(response, _push_response_decoder)
+        return self._decode(answer, _push_response_decoder)
 
     def pull(self, operation_id: int, since: str | None) -> PullResponse:
         params: dict[str, Any] = {"operation_id": operation_id}
@@ -109,18 +116,27 @@ class HttpTransport:
 
     # ---- plumbing ------------------------------------------------------------------
 
-    def _send(self, method: str, path: str, *, headers: dict | None = None, **kwargs: Any) -> httpx.Response:
+    def _send(
+        self,
+        method: str,
+        path: str,
+        *,
+        headers: dict | None = None,
+        progress: Callable[[float], None] | None = None,
+        **kwargs: Any,
+    ) -> _Answer:
         headers = dict(headers or {})
         if self._token:
             headers["Authorization"] = f"Bearer {self._token}"
         try:
-            response = self._client.request(method, path, headers=headers, **kwargs)
+            with self._client.stream(method, path, headers=headers, **kwargs) as response:
+                answer = _Answer(response.status_code, response.headers, _read(response, progress), path)
         except httpx.TransportError as exc:  # connect, read, write, timeouts, protocol
             raise NetworkError(f"no answer from the server ({type(exc).__name__})") from exc
-        status = response.status_code
+        status = answer.status_code
         if status < 400:
-            return response
-        detail = _detail(response)
+            return answer
+        detail = _detail(answer)
         if status == 401:
             raise AuthExpired(detail, status=status)
         if status == 403:
@@ -130,29 +146,50 @@ class HttpTransport:
         raise RequestRejected(detail, status=status)
 
     @staticmethod
-    def _decode(response: httpx.Response, decoder: Any) -> Any:
+    def _decode(answer: _Answer, decoder: Any) -> Any:
         try:
             if isinstance(decoder, type):
-                return msgspec.json.decode(response.content, type=decoder)
-            return decoder.decode(response.content)
+                return msgspec.json.decode(answer.content, type=decoder)
+            return decoder.decode(answer.content)
         except (msgspec.DecodeError, msgspec.ValidationError) as exc:
             # Often a hotel or train wifi's sign-in page answering for the server.
-            raise ServerError(
-                f"an unexpected answer from {response.request.url.path}: {exc}", status=response.status_code
-            ) from None
+            raise ServerError(f"an unexpected answer from {answer.path}: {exc}", status=answer.status_code) from None
 
 
-def _detail(response: httpx.Response) -> str:
+@dataclass(frozen=True, slots=True)
+class _Answer:
+    """A response read in full."""
+
+    status_code: int
+    headers: httpx.Headers
+    content: bytes
+    path: str
+
+
+def _read(response: httpx.Response, progress: Callable[[float], None] | None) -> bytes:
+    """Read the whole body, reporting the share of bytes received when the size is known."""
+    total = int(response.headers.get("content-length") or 0)
+    if progress is None or not total or response.status_code != 200:
+        return response.read()
+    chunks = []
+    for chunk in response.iter_bytes():
+        chunks.append(chunk)
+        # Bytes on the wire, so a compressed answer still ends at 1.0.
+        progress(min(1.0, response.num_bytes_downloaded / total))
+    return b"".join(chunks)
+
+
+def _detail(answer: _Answer) -> str:
     """The server's message for a person, or the HTTP status if it sent none."""
     try:
-        body = response.json()
-    except ValueError:
+        body = msgspec.json.decode(answer.content)
+    except msgspec.DecodeError:
         body = None
     if isinstance(body, dict):
         for key in ("message", "detail"):
             if isinstance(body.get(key), str) and body[key]:
                 return body[key]
-    return f"HTTP {response.status_code}"
+    return f"HTTP {answer.status_code}"
 
 
 __all__ = ["HttpTransport", "TransportError"]

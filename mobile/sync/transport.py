@@ -6,6 +6,7 @@ app injects HttpTransport.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol
 
@@ -86,8 +87,13 @@ class Transport(Protocol):
         """GET /api/v1/operations: the operations this user may see (all pages)."""
         ...
 
-    def fetch_pack(self, operation_id: int, etag: str | None = None) -> PackDownload:
-        """GET /api/v1/operations/{id}/pack with If-None-Match."""
+    def fetch_pack(
+        self,
+        operation_id: int,
+        etag: str | None = None,
+        progress: Callable[[float], None] | None = None,
+    ) -> PackDownload:
+        """GET /api/v1/operations/{id}/pack with If-None-Match; progress(fraction) as it arrives."""
         ...
 
     def push(self, request: PushRequest) -> PushResponse:

@@ -212,9 +212,13 @@ class FaultyNetwork:
         self._before()
         return [{"id": op, "name": p.operation.name} for op, p in self.server.packs.items()]
 
-    def fetch_pack(self, operation_id: int, etag: str | None = None) -> PackDownload:
+    def fetch_pack(self, operation_id: int, etag: str | None = None, progress=None) -> PackDownload:
         self._before()
-        return self.server.pack(operation_id, etag, self.token)
+        download = self.server.pack(operation_id, etag, self.token)
+        if progress is not None and download.raw:
+            for part in (0.25, 0.5, 0.75, 1.0):
+                progress(part)
+        return download
 
     def push(self, request: PushRequest) -> PushResponse:
         self._before()

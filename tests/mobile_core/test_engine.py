@@ -128,8 +128,11 @@ def test_taken_off_an_operation_removes_its_addresses_but_sends_its_records(stor
 def test_download_pack_uses_the_etag_and_handles_403(tmp_path, pack, server):
     with Store.open(tmp_path / "fresh.db") as store:
         engine = SyncEngine(store, FaultyNetwork(server))
-        assert engine.download_pack(OPERATION_ID).ok
+        fractions = []
+        assert engine.download_pack(OPERATION_ID, progress=fractions.append).ok
+        assert fractions[-1] == 1.0
         assert store.current_pack(OPERATION_ID) == pack
+        assert store.sync_state().last_sync_at is None  # a download is not a sync
         etag = store.pack_etag(OPERATION_ID)
         assert engine.download_pack(OPERATION_ID).ok and store.pack_etag(OPERATION_ID) == etag  # 304
         server.removed_from.add(OPERATION_ID)

@@ -111,3 +111,18 @@ def test_the_engine_over_real_http(store, pack, server):
     assert again.ok and again.pulled == 0 and again.stored == 0
     assert store.pull_cursor(OPERATION_ID) == "5"
     assert uuid.UUID(store.device_id)
+
+
+def test_pack_download_reports_progress_and_keeps_the_bytes():
+    pack = make_pack(streets=40, doors_per_street=50)
+    body = msgspec.json.encode(pack)
+
+    def handler(request):
+        # A body that arrives in pieces, as over a slow network.
+        chunks = [body[i:i + 8192] for i in range(0, len(body), 8192)]
+        return httpx.Response(200, content=iter(chunks), headers={"Content-Length": str(len(body)), "ETag": '"p"'})
+
+    seen: list[float] = []
+    download = transport_answering(handler).fetch_pack(OPERATION_ID, progress=seen.append)
+    assert download.raw == body and download.pack == pack
+    assert len(seen) > 5 and seen == sorted(seen) and seen[-1] == 1.0
