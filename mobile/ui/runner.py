@@ -37,7 +37,8 @@ class ThreadRunner:
                 result = work()
             except Exception as exc:  # every failure becomes a message on screen
                 log.info("background work failed: %s", exc, exc_info=True)
-                Clock.schedule_once(lambda _dt: self._finish(failed, exc), 0)
+                error = exc
+                Clock.schedule_once(lambda _dt: self._finish(failed, error), 0)
             else:
                 Clock.schedule_once(lambda _dt: self._finish(done, result), 0)
 

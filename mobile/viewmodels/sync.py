@@ -69,6 +69,7 @@ class SyncViewModel(Observable):
         self.waiting_rows: list[OutboxRow] = []
         self.rejected_rows: list[OutboxRow] = []
         self.on_needs_sign_in: Callable[[str], None] | None = None
+        self._first_state = True
         ctx.add_sync_listener(self.on_event)
 
     def refresh(self) -> None:
@@ -81,11 +82,9 @@ class SyncViewModel(Observable):
         self._apply_state(state)
 
     def _apply_state(self, state: Any) -> None:
-        error = self.error
-        if state.last_error and not state.online:
-            error = state.last_error
-        elif state.online:
-            error = ""
+        # the error changes only with a sync outcome; at start-up the store's last one shows
+        error = self.error or (state.last_error or "" if self._first_state else "")
+        self._first_state = False
         self.set(waiting=state.waiting, rejected=state.rejected, online=state.online,
                  last_sync=_clock(state.last_sync_at, self.ctx.now()), error=error)
         self._status()
@@ -122,14 +121,15 @@ class SyncViewModel(Observable):
             self._status()
             return
         if isinstance(event, SyncOutcome):
-            self.set(syncing=False, error=outcome_error(event) or "")
+            message = outcome_error(event) or ""
+            self.set(syncing=False, error=message)
             if event.state is not None:
                 self._apply_state(event.state)
             else:
                 self.refresh()
             self.load_lists()
             if event.needs_sign_in and self.on_needs_sign_in:
-                self.on_needs_sign_in(self.error)
+                self.on_needs_sign_in(message)
 
     # -- actions ------------------------------------------------------------------------
     def sync_now(self) -> None:

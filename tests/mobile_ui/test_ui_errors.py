@@ -1,0 +1,60 @@
+"""UI: bad input shows a message that says what to do, and nothing recorded is lost."""
+
+import pytest
+
+pytestmark = pytest.mark.ui
+
+
+def _sign_in(ui, username, password):
+    screen = ui.screen
+    ui.type_into(screen.ids.username, username)
+    ui.type_into(screen.ids.password, password)
+    ui.tap(screen.ids.submit)
+    ui.settle()
+
+
+def test_wrong_password_and_unreachable_server(ui):
+    _sign_in(ui, "officer", "not-it")
+    screen = ui.screen
+    assert screen.name == "signin"
+    assert "Wrong username or password" in screen.ids.error.text
+    ui.screenshot("signin_wrong_password")
+
+    ui.transport.online = False          # never signed in on this tablet, and no signal
+    _sign_in(ui, "officer", "doorstep-demo")
+    assert ui.screen.name == "signin" and screen.ids.error.text
+
+
+def test_offline_sign_in_after_an_online_one(ui):
+    _sign_in(ui, "officer", "doorstep-demo")
+    ui.wait_until(lambda: ui.screen.name == "operations")
+    ui.app.sign_out()
+    ui.pump(3)
+    ui.transport.online = False
+    _sign_in(ui, "officer", "doorstep-demo")
+    ui.wait_until(lambda: ui.screen.name == "operations", message="signed in offline")
+    assert ui.app.ctx.session.offline
+
+
+def test_expired_token_sends_back_to_sign_in_keeping_records(ui):
+    ui.open_walk_list()
+    ui.tap(ui.rv_row(ui.screen.ids.rv, lambda w: w.name == "Beech Street"))
+    ui.transport.expire_tokens()
+    ui.tap(ui.rv_row(ui.screen.ids.rv, lambda w: w.address == "1 Beech Street, Bristol"))
+    ui.tap_text("No answer")
+    ui.wait_until(lambda: ui.screen.name == "signin", message="asked to sign in again")
+    assert "sign in again" in ui.screen.ids.error.text.lower()
+    assert len(ui.app.ctx.store.outbox_waiting()) == 1   # kept
+    ui.screenshot("signin_expired")
+
+
+def test_removed_from_operation(ui):
+    ui.open_walk_list()
+    ui.app.go("operations")
+    ops = ui.screen
+    ui.transport.removed_from.add(7)
+    ui.settle()
+    row = ui.rv_row(ops.ids.rv, lambda w: w.op_id == 7)
+    ui.tap(row.ids.download)
+    ui.wait_until(lambda: "no longer on" in ops.ids.error.text, message="removed message")
+    ui.screenshot("operations_removed")
