@@ -59,3 +59,29 @@ async def raise_followup(db_engine, demo_ids):
         return fid
 
     return make
+
+
+@pytest.fixture(scope="session")
+async def agency_operation(db_engine, demo_ids):
+    """agency_operation(webhook_url=None, secret=None) -> (agency_code, agency_id, operation_id):
+    a new agency that every follow-up category of a new operation (run by `coordinator`) is routed to."""
+
+    async def make(webhook_url: str | None = None, secret: str | None = None) -> tuple[str, int, int]:
+        code = f"test-{uuid.uuid4().hex[:10]}"
+        async with transaction(db_engine) as s:
+            agency_id = (await s.execute(text(
+                "INSERT INTO agency (code, name, kind, email, webhook_url, webhook_secret) "
+                "VALUES (:c, :n, 'council', :e, :u, :s) RETURNING id"),
+                {"c": code, "n": f"Test agency {code}", "e": f"{code}@agency.example", "u": webhook_url,
+                 "s": secret})).scalar_one()
+            op = (await s.execute(text(
+                "INSERT INTO operation (name, questionnaire_id, routing) "
+                "SELECT 'Notify test ' || :c, questionnaire_id, jsonb_build_object('graffiti', CAST(:c AS text), "
+                "'other', CAST(:c AS text)) FROM operation WHERE id = :op RETURNING id"),
+                {"c": code, "op": demo_ids["operation_id"]})).scalar_one()
+            await s.execute(text(
+                "INSERT INTO operation_coordinator (operation_id, user_id) "
+                "SELECT :op, id FROM app_user WHERE username = 'coordinator'"), {"op": op})
+        return code, agency_id, op
+
+    return make

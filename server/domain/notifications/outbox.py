@@ -33,8 +33,8 @@ WITH f AS (
            f.due_at, f.raised_at, f.agency_id,
            a.code AS agency_code, a.name AS agency_name, a.email, a.webhook_url,
            coalesce(h.address, s.name, '') AS place,
-           coalesce(ST_Y(h.geom), ST_Y(ST_LineInterpolatePoint(ST_LineMerge(s.geom), 0.5))) AS lat,
-           coalesce(ST_X(h.geom), ST_X(ST_LineInterpolatePoint(ST_LineMerge(s.geom), 0.5))) AS lon,
+           ST_Y(coalesce(h.geom, ST_ClosestPoint(s.geom, ST_Centroid(s.geom)))) AS lat,
+           ST_X(coalesce(h.geom, ST_ClosestPoint(s.geom, ST_Centroid(s.geom)))) AS lon,
            (CAST(:labels AS jsonb) ->> f.category) AS category_label,
            (CAST(:labels AS jsonb) ->> ('priority:' || f.priority)) AS priority_label
       FROM followup AS f

@@ -1,0 +1,44 @@
+"""Notifications: the background sender (LIFESPAN) and the coordinators' view of failures."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+
+import msgspec
+from litestar import Request, get
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from server.domain.notifications import service
+from server.domain.notifications.worker import notification_lifespan
+from server.lib.auth import current_user, requires
+
+
+class UndeliveredOut(msgspec.Struct):
+    id: int
+    channel: str
+    agency: str
+    followup_id: uuid.UUID | None
+    target: str
+    status: str
+    attempts: int
+    last_error: str | None
+    next_attempt_at: dt.datetime
+    created_at: dt.datetime
+
+
+class UndeliveredList(msgspec.Struct):
+    items: list[UndeliveredOut]
+    next: str | None = None
+
+
+@get("/api/v1/notifications/undelivered", tags=["notifications"], guards=[requires("coordinator")],
+     summary="Notifications that failed and are still being retried")
+async def list_undelivered(request: Request, db_session: AsyncSession, followup_id: uuid.UUID | None = None,
+                           limit: int = 200) -> UndeliveredList:
+    rows = await service.undelivered(db_session, current_user(request), followup_id=followup_id, limit=limit)
+    return UndeliveredList(items=[UndeliveredOut(**r.__dict__) for r in rows])
+
+
+ROUTES = [list_undelivered]
+LIFESPAN = [notification_lifespan]

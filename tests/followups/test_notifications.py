@@ -1,0 +1,166 @@
+"""The outbox: e-mail to a real SMTP server (aiosmtpd), signed webhooks to a real receiver that fails
+first, an SMTP server that is down, and a server restart with notifications pending."""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import hashlib
+import hmac
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+import urllib.request
+
+from sqlalchemy import text
+
+from server.db.engine import transaction
+from server.domain.notifications.worker import SIGNATURE_HEADER, NotificationWorker
+from server.settings import get_settings
+from tests.conftest import ROOT
+from tests.followups.receivers import SmtpSink, WebhookReceiver, free_port
+
+
+def _settings(smtp_port: int):
+    return dataclasses.replace(get_settings(), smtp_host="127.0.0.1", smtp_port=smtp_port,
+                               smtp_from="doorstep@test.example", notify_interval_seconds=0.2)
+
+
+async def _rows(db_engine, fids) -> list:
+    async with transaction(db_engine) as s:
+        return (await s.execute(text(
+            "SELECT id, channel, status, attempts, last_error, target FROM notification "
+            "WHERE followup_id = ANY(:ids) ORDER BY id"), {"ids": list(fids)})).all()
+
+
+async def _drain_until(worker, db_engine, fids, *, timeout: float = 30.0) -> list:
+    deadline = time.monotonic() + timeout
+    while True:
+        await worker.run_once()
+        rows = await _rows(db_engine, fids)
+        if rows and all(r.status == "sent" for r in rows):
+            return rows
+        assert time.monotonic() < deadline, f"not delivered in time: {rows}"
+        await asyncio.sleep(0.3)
+
+
+async def test_email_and_signed_webhook_retried_until_accepted(agency_operation, raise_followup, db_engine,
+                                                               client, headers):
+    secret = "s3cret-" + os.urandom(8).hex()
+    with SmtpSink() as smtp, WebhookReceiver(fail_first=2) as hook:
+        code, _, op = await agency_operation(webhook_url=hook.url, secret=secret)
+        fid = await raise_followup("graffiti", priority="high", operation_id=op, description="Tag on the bus shelter")
+        worker = NotificationWorker(db_engine, _settings(smtp.port))
+        try:
+            # The first pass delivers the e-mail and is refused by the webhook; the failure is visible.
+            await worker.run_once()
+            rows = {r.channel: r for r in await _rows(db_engine, [fid])}
+            assert rows["email"].status == "sent"
+            assert rows["webhook"].status == "pending" and rows["webhook"].attempts == 1
+            assert "HTTP 500" in rows["webhook"].last_error
+            seen = (await client.get("/api/v1/notifications/undelivered", params={"followup_id": str(fid)},
+                                     headers=await headers("coordinator"))).json()["items"]
+            assert [(i["channel"], i["agency"], i["attempts"]) for i in seen] == [("webhook", code, 1)]
+            rows = await _drain_until(worker, db_engine, [fid])
+        finally:
+            await worker.aclose()
+    webhook = next(r for r in rows if r.channel == "webhook")
+    assert webhook.attempts == 3 and webhook.last_error is None
+    mine = [m for m in smtp.mails if f"{code}@agency.example" in m.recipients]
+    assert len(mine) == 1
+    mail = mine[0].message
+    assert mail["Subject"].startswith("[Doorstep] New follow-up: Graffiti (High)")
+    assert f"/partner/followups/{fid}" in mail.get_payload(decode=True).decode()
+    hits = [h for h in hook.hits if json.loads(h.body)["service_request_id"] == str(fid)]
+    assert [h.answered for h in hits] == [500, 500, 204]
+    for h in hits:
+        expected = "sha256=" + hmac.new(secret.encode(), h.body, hashlib.sha256).hexdigest()
+        assert h.headers[SIGNATURE_HEADER.lower()] == expected
+        assert h.headers["x-doorstep-delivery"] == str(webhook.id)
+    payload = json.loads(hits[-1].body)
+    assert payload["event"] == "followup.created" and payload["service_code"] == "graffiti"
+    assert payload["agency_responsible"] == code and payload["expected_datetime"]
+    assert "resident" not in hits[-1].body.decode().lower()
+
+
+async def test_smtp_server_down_is_retried_not_lost(agency_operation, raise_followup, db_engine):
+    port = free_port()  # nothing listens here yet
+    code, _, op = await agency_operation()
+    fid = await raise_followup("graffiti", operation_id=op)
+    down = NotificationWorker(db_engine, _settings(port))
+    try:
+        await down.run_once()
+    finally:
+        await down.aclose()
+    [row] = await _rows(db_engine, [fid])
+    assert row.status == "pending" and "unreachable" in row.last_error
+    with SmtpSink(port) as smtp:
+        up = NotificationWorker(db_engine, _settings(port))
+        try:
+            [row] = await _drain_until(up, db_engine, [fid])
+        finally:
+            await up.aclose()
+    assert row.status == "sent"
+    assert [m.recipients for m in smtp.mails if f"{code}@agency.example" in m.recipients] == [[f"{code}@agency.example"]]
+
+
+def _start_server(port: int, smtp_port: int) -> subprocess.Popen:
+    env = dict(os.environ, DATABASE_URL=get_settings().database_url, DOORSTEP_SMTP_HOST="127.0.0.1",
+               DOORSTEP_SMTP_PORT=str(smtp_port), DOORSTEP_NOTIFY_INTERVAL_SECONDS="0.2")
+    proc = subprocess.Popen([sys.executable, "-m", "server.cli", "serve", "--port", str(port)], cwd=ROOT, env=env,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/health", timeout=1):
+                return proc
+        except OSError:
+            if proc.poll() is not None or time.monotonic() > deadline:
+                proc.kill()
+                raise AssertionError("the server did not start") from None
+            time.sleep(0.2)
+
+
+async def test_server_restart_with_notifications_pending_loses_none(agency_operation, raise_followup, db_engine):
+    smtp_port = free_port()
+    with WebhookReceiver(fail_first=10**6) as refusing:
+        code, agency_id, op = await agency_operation(webhook_url=refusing.url, secret="restart-secret")
+        fids = [await raise_followup("graffiti", operation_id=op) for _ in range(4)]
+        first = await asyncio.to_thread(_start_server, free_port(), smtp_port)  # SMTP down, webhook refusing
+        try:
+            deadline = time.monotonic() + 20
+            # It has tried: every webhook refused at least once, the e-mail channel found down.
+            while True:
+                rows = await _rows(db_engine, fids)
+                if all(r.attempts >= 1 for r in rows if r.channel == "webhook") and any(
+                        r.last_error and f":{smtp_port} unreachable" in r.last_error for r in rows):
+                    break
+                assert time.monotonic() < deadline, rows
+                await asyncio.sleep(0.3)
+        finally:
+            first.send_signal(signal.SIGKILL)  # no clean shutdown
+            await asyncio.to_thread(first.wait)
+    rows = await _rows(db_engine, fids)
+    assert len(rows) == 8 and not any(r.status == "sent" for r in rows)
+    with SmtpSink(smtp_port) as smtp, WebhookReceiver(port=refusing.port) as hook:
+        # Make the webhook rows due now rather than after their backoff, then restart.
+        async with transaction(db_engine) as s:
+            await s.execute(text("UPDATE notification SET next_attempt_at = now() WHERE followup_id = ANY(:ids)"),
+                            {"ids": fids})
+        second = await asyncio.to_thread(_start_server, free_port(), smtp_port)
+        try:
+            deadline = time.monotonic() + 30
+            while not all(r.status == "sent" for r in await _rows(db_engine, fids)):
+                assert time.monotonic() < deadline, await _rows(db_engine, fids)
+                await asyncio.sleep(0.3)
+        finally:
+            second.terminate()
+            await asyncio.to_thread(second.wait)
+    mails = [m for m in smtp.mails if f"{code}@agency.example" in m.recipients]
+    assert sorted(m.message["X-Doorstep-Delivery"] for m in mails) == sorted(
+        str(r.id) for r in rows if r.channel == "email")
+    delivered = {json.loads(h.body)["service_request_id"] for h in hook.hits if h.answered == 204}
+    assert delivered == {str(f) for f in fids}
