@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Sequence
 
 import msgspec
 from shared_schemas.questionnaire import Questionnaire, validate_answers
@@ -42,6 +41,7 @@ def insert_local(conn: sqlite3.Connection, record: AnyRecord) -> bool:
     """
     payload = encode_record(record)
     record_id = str(record.id)
+    columns = _columns(record)
     inserted = conn.execute(
         """
         INSERT OR IGNORE INTO records
@@ -49,13 +49,13 @@ def insert_local(conn: sqlite3.Connection, record: AnyRecord) -> bool:
              happened_at, outcome, body, origin)
         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'local')
         """,
-        (record_id, *_columns(record), payload),
+        (record_id, *columns, payload),
     ).rowcount
     if not inserted:
         return False
     conn.execute(
         "INSERT INTO outbox (record_id, record_type, payload, created_at) VALUES (?, ?, ?, ?)",
-        (record_id, _type(record), payload, utc_now()),
+        (record_id, columns[0], payload, utc_now()),
     )
     return True
 
@@ -72,17 +72,6 @@ def replace_local(conn: sqlite3.Connection, record: AnyRecord) -> bytes:
         (*_columns(record), payload, str(record.id)),
     )
     return payload
-
-
-def _type(record: AnyRecord) -> str:
-    match record:
-        case Visit():
-            return "visit"
-        case Fix():
-            return "fix"
-        case Followup():
-            return "followup"
-    raise TypeError(f"not a record: {type(record).__name__}")
 
 
 def _columns(record: AnyRecord) -> tuple:
@@ -116,14 +105,11 @@ def visits_for_household(conn: sqlite3.Connection, operation_id: int, household_
     """Local visits decode in full; pulled ones carry only what VisitChange has."""
     rows = conn.execute(
         """
-        SELECT body, origin FROM records
+        SELECT body FROM records
         WHERE type = 'visit' AND operation_id = ? AND household_id = ?
         ORDER BY happened_at, id
         """,
         (operation_id, household_id),
     ).fetchall()
-    return [decode_record(body) for body, _origin in rows]
+    return [decode_record(body) for (body,) in rows]
 
-
-def insert_all(conn: sqlite3.Connection, records: Sequence[AnyRecord]) -> int:
-    return sum(insert_local(conn, record) for record in records)

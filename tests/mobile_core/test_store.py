@@ -8,7 +8,7 @@ import uuid
 import msgspec
 import pytest
 from shared_schemas.codes import Outcome
-from shared_schemas.records import Followup, ResidentContact, decode_record
+from shared_schemas.records import Followup, decode_record
 from shared_schemas.sync import FollowupStatusChange, PullResponse, PushResult, TeamChange, VisitChange
 
 from mobile.store import (
