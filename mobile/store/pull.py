@@ -7,7 +7,7 @@ import sqlite3
 from shared_schemas.records import Visit, encode_record
 from shared_schemas.sync import FollowupStatusChange, PullResponse, TeamChange, VisitChange
 
-from mobile.store.db import utc_text
+from mobile.store.db import utc_now, utc_text
 from mobile.store.packs import remove_team, replace_team
 
 
@@ -47,7 +47,7 @@ def _visit(conn: sqlite3.Connection, operation_id: int, change: VisitChange) -> 
         VALUES (?, 'visit', ?, ?, ?, ?, ?, ?, 'remote', ?)
         """,
         (str(change.id), operation_id, change.household_id, change.team_id,
-         utc_text(change.visited_at), str(change.outcome), encode_record(visit), utc_text(change.visited_at)),
+         utc_text(change.visited_at), str(change.outcome), encode_record(visit), utc_now()),
     ).rowcount
 
 

@@ -54,6 +54,30 @@ def test_a_store_from_a_newer_app_is_refused_not_damaged(tmp_path):
     assert raw_rows(path, "SELECT count(*) FROM meta WHERE key = 'device_id'") == [(1,)]
 
 
+def test_a_new_migration_runs_once_on_an_existing_store_and_keeps_its_data(tmp_path, monkeypatch, pack):
+    path = tmp_path / "old.db"
+    with Store.open(path) as store:
+        store.save_pack(pack)
+        store.record_visit(visit(household_ids(pack)[0]))
+    monkeypatch.setattr("mobile.store.schema.MIGRATIONS", [*MIGRATIONS, "ALTER TABLE records ADD COLUMN photo BLOB;"])
+    with Store.open(path) as store:
+        assert store._conn.execute("PRAGMA user_version").fetchone()[0] == len(MIGRATIONS) + 1
+        assert len(store.outbox_waiting()) == 1
+    with Store.open(path) as store:  # and not again
+        assert "photo" in {r[1] for r in store._conn.execute("PRAGMA table_info(records)")}
+
+
+def test_a_failing_migration_leaves_the_store_at_the_last_good_version(tmp_path, monkeypatch):
+    path = tmp_path / "half.db"
+    Store.open(path).close()
+    broken = "CREATE TABLE photos (id TEXT PRIMARY KEY);\nINSERT INTO no_such_table VALUES (1);"
+    monkeypatch.setattr("mobile.store.schema.MIGRATIONS", [*MIGRATIONS, broken])
+    with pytest.raises(sqlite3.OperationalError, match="no_such_table"):
+        Store.open(path)
+    assert raw_rows(path, "PRAGMA user_version") == [(len(MIGRATIONS),)]
+    assert raw_rows(path, "SELECT name FROM sqlite_master WHERE name = 'photos'") == []
+
+
 # ---- packs --------------------------------------------------------------------------
 
 def test_pack_round_trip_and_summary(store, pack):
