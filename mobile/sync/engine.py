@@ -166,8 +166,8 @@ class SyncEngine:
     ) -> SyncOutcome:
         """Fetch an operation's pack (If-None-Match) and store it.
 
-        `progress(fraction)` is called from this thread as the pack arrives (when the
-        server gives its size). 403 (the user was taken off the operation) removes its
+        `progress(fraction)` is called from this thread: up to 0.9 as the pack arrives
+        (when the server gives its size), 1.0 once it is stored. 403 (the user was taken off the operation) removes its
         pack from the tablet; records made for it stay and are still sent.
         """
         with self._attempt:
@@ -177,9 +177,12 @@ class SyncEngine:
                 if progress is None:
                     download = self.transport.fetch_pack(operation_id, etag)
                 else:
-                    download = self.transport.fetch_pack(operation_id, etag, progress=progress)
+                    # Bytes received fill the bar to 90 %; storing the pack fills the rest.
+                    download = self.transport.fetch_pack(operation_id, etag, progress=lambda f: progress(0.9 * f))
                 if download.pack is not None:
                     self.store.save_pack(download.pack, download.etag, download.raw)
+                if progress is not None:
+                    progress(1.0)
             except Forbidden:
                 self.store.forget_operation(operation_id)
                 return self._finish(tally, "forbidden", messages.REMOVED_FROM_OPERATION, False, True, full_sync=False)

@@ -130,7 +130,7 @@ def test_download_pack_uses_the_etag_and_handles_403(tmp_path, pack, server):
         engine = SyncEngine(store, FaultyNetwork(server))
         fractions = []
         assert engine.download_pack(OPERATION_ID, progress=fractions.append).ok
-        assert fractions[-1] == 1.0
+        assert fractions == [0.225, 0.45, 0.675, 0.9, 1.0]  # received, then stored
         assert store.current_pack(OPERATION_ID) == pack
         assert store.sync_state().last_sync_at is None  # a download is not a sync
         etag = store.pack_etag(OPERATION_ID)
