@@ -11,7 +11,8 @@ import math
 
 from kivy.clock import Clock
 from kivy.graphics import Color, Ellipse, Line, Point, Rectangle
-from kivy.metrics import dp
+from kivy.core.text import Label as CoreLabel
+from kivy.metrics import dp, sp
 from kivy.properties import ObjectProperty
 from kivy.uix.stencilview import StencilView
 
@@ -63,7 +64,7 @@ class StreetMap(StencilView):
             if m is None:
                 return
             Color(*theme.hex_rgba("#7C8694"))
-            width = max(1.2, min(dp(4), dp(1.5) * math.sqrt(m.zoom_level)))
+            width = max(dp(2), min(dp(5), dp(2) * math.sqrt(m.zoom_level)))
             for street_id, flat in m.screen_lines():
                 if len(flat) < 4:
                     continue
@@ -74,7 +75,8 @@ class StreetMap(StencilView):
                     Color(*theme.hex_rgba("#7C8694"))
                 else:
                     Line(points=pts, width=width, cap="round", joint="round")
-            size = max(dp(3), min(dp(9), dp(3) * math.sqrt(m.zoom_level)))
+            self._draw_names(m, ox, oy)
+            size = max(dp(5), min(dp(10), dp(5) * math.sqrt(m.zoom_level)))
             for status, flat in m.screen_doors().items():
                 colour = theme.STATUS_COLOURS.get(status, theme.STATUS_COLOURS["not_knocked"])
                 Color(*theme.hex_rgba(colour))
@@ -94,6 +96,36 @@ class StreetMap(StencilView):
                 Ellipse(pos=(px - dp(11), py - dp(11)), size=(dp(22), dp(22)))
                 Color(*theme.c.PRIMARY)
                 Ellipse(pos=(px - dp(8), py - dp(8)), size=(dp(16), dp(16)))
+
+    def _draw_names(self, m: MapViewModel, ox: float, oy: float) -> None:
+        """Street names at the middle of each street's longest line, if they fit on screen."""
+        Color(1, 1, 1, 1)
+        longest: dict = {}
+        for street_id, flat in m.screen_lines():
+            length = sum(math.hypot(flat[i + 2] - flat[i], flat[i + 3] - flat[i + 1])
+                         for i in range(0, len(flat) - 2, 2))
+            if length > longest.get(street_id, (0, None))[0]:
+                longest[street_id] = (length, flat)
+        for street_id, (length, flat) in longest.items():
+            texture = self._name_texture(street_id, m)
+            if texture is None or length < texture.width * 0.6:
+                continue
+            mid = (len(flat) // 4) * 2
+            x, y = flat[mid] + ox - texture.width / 2, flat[mid + 1] + oy + dp(6)
+            if self.x <= x and x + texture.width <= self.right and self.y <= y and y + texture.height <= self.top:
+                Rectangle(texture=texture, pos=(x, y), size=texture.size)
+
+    def _name_texture(self, street_id, m: MapViewModel):
+        cache = self.__dict__.setdefault("_names", {})
+        if street_id not in cache:
+            name = m.street_name(street_id)
+            if not name:
+                cache[street_id] = None
+            else:
+                label = CoreLabel(text=name, font_size=sp(theme.SMALL_SP), color=theme.c.TEXT, bold=True)
+                label.refresh()
+                cache[street_id] = label.texture
+        return cache[street_id]
 
     # -- touches ----------------------------------------------------------------------
     def on_touch_down(self, touch):

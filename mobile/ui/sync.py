@@ -44,7 +44,7 @@ class SyncScreen(BoundScreen):
                                  if vm.rejected_rows else "")
         data = []
         for r in vm.rejected_rows + vm.waiting_rows:
-            height = dp(80) + (dp(120) if r.rejected else 0)
+            height = dp(80) + (dp(84) if r.rejected else 0)
             data.append({"record_id": r.record_id, "title": r.title, "created": r.created,
                          "attempts": r.attempts, "reason": r.reason, "advice": r.advice,
                          "rejected": r.rejected, "height": height})

@@ -61,6 +61,7 @@ class MapViewModel(Observable):
         self.viewport = (0.0, 0.0)
         self._fit_scale = 1.0
         self.selected_street_id: str | None = None
+        self._names: dict = {}
 
     # -- data -----------------------------------------------------------------
     def load(self, streets: Sequence[MapStreet], doors: Sequence[MapDoor]) -> None:
@@ -81,6 +82,7 @@ class MapViewModel(Observable):
             data.doors.append((d, x, y))
         self.projection = proj
         self._data = data
+        self._names = {s.id: s.name for s in streets}
         self.bounds = Bounds.of(
             [pt for _, lines in data.streets for line in lines for pt in line]
             + [(x, y) for _, x, y in data.doors]
@@ -100,6 +102,9 @@ class MapViewModel(Observable):
     def set_position(self, position: Position | None) -> None:
         self.position = position
         self.changed("position")
+
+    def street_name(self, street_id: str) -> str:
+        return self._names.get(street_id, "")
 
     @property
     def door_count(self) -> int:

@@ -37,10 +37,10 @@ def outcome_error(outcome) -> str | None:
 def rejected_advice(reason: str | None) -> str:
     """What the person can do about a record the server rejected."""
     r = (reason or "").lower()
-    if "operation" in r and ("closed" in r or "not" in r):
-        return "The operation may be closed or you were taken off it: ask your coordinator, then tap Retry."
     if "household" in r or "street" in r:
         return "The address may have changed on the server: check it with your coordinator, then tap Retry."
+    if "operation" in r and ("closed" in r or "not" in r):
+        return "The operation may be closed or you were taken off it: ask your coordinator, then tap Retry."
     if "answer" in r or "question" in r:
         return "An answer does not fit the questionnaire: tell your coordinator; tap Retry after the fix."
     if "consent" in r or "contact" in r:
