@@ -11,6 +11,7 @@ from server.lib.auth import current_user, requires_coordinator
 from server.lib.exceptions import BadRequest
 
 from . import services
+from .pages import dashboard
 from .formats import FORMATS, csv_text, geojson_bytes
 from .schemas import DoorPage, FollowupSummary, PairList, ResultsVersion, StreetResults, VisitPage
 
@@ -76,4 +77,4 @@ class ResultsController(Controller):
         return await services.followup_summary(db_session, operation_id)
 
 
-ROUTES = [ResultsController]
+ROUTES = [ResultsController, dashboard]

@@ -69,7 +69,7 @@ WITH door AS (              -- one row per knocked door: its attempts and how it
            count(*) FILTER (WHERE d.closed_as = 'refused') AS refused,
            count(*) FILTER (WHERE d.closed_as = 'vacant') AS vacant,
            count(*) FILTER (WHERE d.closed_as = 'do_not_visit') AS do_not_visit,
-           coalesce(sum(d.attempts), 0) AS visits
+           coalesce(sum(d.attempts), 0)::bigint AS visits
     FROM household h
     LEFT JOIN door d ON d.household_id = h.id
     WHERE h.operation_id = :op

@@ -1,0 +1,151 @@
+"""The coordinators' web pages at /dashboard. Server-rendered shells (Jinja2); the figures come from the
+same API the tests check, fetched by the page with the session cookie the sign-in route sets.
+
+A request without a session goes to the sign-in page; a signed-in user who is not a coordinator, or
+does not run the operation, gets a page saying so.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+from litestar import Request, Response, Router, get, post
+from litestar.datastructures import Cookie
+from litestar.exceptions import NotAuthorizedException, PermissionDeniedException
+from litestar.response import Redirect
+from sqlalchemy import func, select, text
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from server.db.models import Household, Operation, Street
+from server.domain.operations.access import require_coordinator, visible_operations
+from server.domain.setup import services as setup_services
+from server.lib.auth import COOKIE_NAME, current_user, requires_coordinator
+from server.lib.exceptions import DoorstepError
+from shared_schemas.codes import OUTCOME_LABELS
+
+from . import services
+
+TEMPLATES = Path(__file__).resolve().parents[2] / "web" / "dashboard" / "templates"
+_env = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(["html"]), auto_reload=False)
+HTML = "text/html; charset=utf-8"
+NO_STORE = {"Cache-Control": "no-store"}
+
+
+def render(name: str, status_code: int = 200, **context: Any) -> Response:
+    return Response(_env.get_template(name).render(**context), media_type=HTML, status_code=status_code,
+                    headers=NO_STORE)
+
+
+def _user_or_none(request: Request) -> Any:
+    try:
+        return current_user(request)
+    except NotAuthorizedException:
+        return None
+
+
+# ---------------------------------------------------------------- errors as pages
+
+
+def _to_login(request: Request, _: Exception) -> Response:
+    target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+    return Redirect(f"/dashboard/login?next={quote(target, safe='/')}", status_code=303)
+
+
+def _error_page(request: Request, exc: Exception) -> Response:
+    status = getattr(exc, "status_code", 500)
+    detail = getattr(exc, "detail", "") or "Something went wrong."
+    heading = {403: "Not yours to see", 404: "Not found"}.get(status, "Something is wrong")
+    return render("error.html", status_code=status, status=status, heading=heading, detail=detail,
+                  user=_user_or_none(request))
+
+
+# ---------------------------------------------------------------- pages
+
+
+@get("/login", include_in_schema=False)
+async def login_page(next: str = "/dashboard") -> Response:  # noqa: A002 - the query parameter is "next"
+    if not next.startswith("/") or next.startswith("//"):
+        next = "/dashboard"
+    return render("login.html", next=next, user=None)
+
+
+@post("/logout", include_in_schema=False, status_code=303)
+async def logout() -> Response:
+    response = Redirect("/dashboard/login", status_code=303)
+    response.cookies.append(Cookie(key=COOKIE_NAME, value="", max_age=0, path="/", httponly=True,
+                                   samesite="strict"))
+    return response
+
+
+@get("/", include_in_schema=False, guards=[requires_coordinator])
+async def operations_page(request: Request, db_session: AsyncSession) -> Response:
+    user = current_user(request)
+    streets = select(func.count()).where(Street.operation_id == Operation.id).scalar_subquery()
+    households = select(func.count()).where(Household.operation_id == Operation.id).scalar_subquery()
+    result = await db_session.execute(visible_operations(user).add_columns(
+        streets.label("streets"), households.label("households")).order_by(Operation.id))
+    rows = [{"id": op.id, "name": op.name, "status": op.status, "starts_on": op.starts_on, "ends_on": op.ends_on,
+             "streets": n_streets, "households": n_households} for op, n_streets, n_households in result.all()]
+    questionnaires = list((await db_session.execute(text("SELECT id FROM questionnaire_version ORDER BY id")))
+                          .scalars())
+    return render("operations.html", user=user, operations=rows, questionnaires=questionnaires)
+
+
+@get("/operations/{operation_id:int}", include_in_schema=False, guards=[requires_coordinator])
+async def operation_page(request: Request, db_session: AsyncSession, operation_id: int,
+                         poll: int | None = None) -> Response:
+    user = current_user(request)
+    access = await require_coordinator(db_session, user, operation_id)
+    poll_ms = max(250, min(poll, 60_000)) if poll else 5000
+    return render("operation.html", user=user, operation=access.operation, poll_ms=poll_ms,
+                  tile_url=request.app.state.settings.tile_url)
+
+
+@get("/operations/{operation_id:int}/revisits", include_in_schema=False, guards=[requires_coordinator])
+async def revisits_page(request: Request, db_session: AsyncSession, operation_id: int) -> Response:
+    user = current_user(request)
+    access = await require_coordinator(db_session, user, operation_id)
+    doors: list[Any] = []
+    cursor = None
+    while True:
+        page = await services.doors(db_session, operation_id, status="to_revisit", limit=1000, cursor=cursor)
+        doors.extend(page.items)
+        cursor = page.next
+        if cursor is None:
+            break
+    teams = dict((await db_session.execute(text(
+        "SELECT ts.street_id, string_agg(t.name, ', ' ORDER BY t.name) FROM team_street ts "
+        "JOIN team t ON t.id = ts.team_id WHERE t.operation_id = :op GROUP BY ts.street_id"),
+        {"op": operation_id})).all())
+    streets: dict[Any, dict] = {}
+    for d in doors:
+        street = streets.setdefault(d.street_id, {"street_id": d.street_id, "name": d.street_name or "No street",
+                                                  "team": teams.get(d.street_id), "doors": []})
+        street["doors"].append(d)
+    ordered = sorted(streets.values(), key=lambda s: (s["street_id"] is None, s["name"], s["street_id"] or 0))
+    return render("revisits.html", user=user, operation=access.operation, streets=ordered,
+                  labels={o.value: label for o, label in OUTCOME_LABELS.items()},
+                  printed_at=dt.datetime.now(dt.UTC).strftime("%d %b %Y %H:%M UTC"))
+
+
+@get("/operations/{operation_id:int}/setup", include_in_schema=False, guards=[requires_coordinator])
+async def setup_page(request: Request, db_session: AsyncSession, operation_id: int) -> Response:
+    user = current_user(request)
+    await require_coordinator(db_session, user, operation_id)
+    return render("setup.html", user=user, view=await setup_services.setup_view(db_session, operation_id))
+
+
+dashboard = Router(
+    path="/dashboard",
+    route_handlers=[login_page, logout, operations_page, operation_page, revisits_page, setup_page],
+    exception_handlers={
+        NotAuthorizedException: _to_login,
+        PermissionDeniedException: _error_page,
+        DoorstepError: _error_page,
+    },
+    include_in_schema=False,
+)

@@ -1,0 +1,28 @@
+// Small helpers shared by the dashboard pages. The session cookie authenticates every call.
+var Doorstep = (function () {
+  "use strict";
+  function api(method, url, body) {
+    var init = {method: method, credentials: "same-origin", headers: {"Accept": "application/json"}};
+    if (body !== undefined) { init.headers["Content-Type"] = "application/json"; init.body = JSON.stringify(body); }
+    return fetch(url, init).then(function (r) {
+      if (r.status === 401) { window.location.assign("/dashboard/login?next=" + encodeURIComponent(location.pathname)); }
+      return r.text().then(function (t) {
+        var data = t ? JSON.parse(t) : null;
+        if (!r.ok) { var e = new Error((data && data.detail) || ("HTTP " + r.status)); e.status = r.status; throw e; }
+        return data;
+      });
+    });
+  }
+  function el(tag, attrs, children) {
+    var node = document.createElement(tag);
+    Object.keys(attrs || {}).forEach(function (k) {
+      if (k === "text") { node.textContent = attrs[k]; } else if (k === "cls") { node.className = attrs[k]; }
+      else { node.setAttribute(k, attrs[k]); }
+    });
+    (children || []).forEach(function (c) { node.appendChild(typeof c === "string" ? document.createTextNode(c) : c); });
+    return node;
+  }
+  function pct(x) { return x === null || x === undefined ? "–" : Math.round(x * 100) + "%"; }
+  function label(code) { return String(code).replace(/_/g, " ").replace(/^./, function (c) { return c.toUpperCase(); }); }
+  return {api: api, el: el, pct: pct, label: label};
+})();
