@@ -22,7 +22,7 @@ from shared_schemas.sync import PullResponse, PushResult
 from mobile.store import credentials, outbox, packs, records, views
 from mobile.store import pull as pull_module
 from mobile.store.db import connect, translate, utc_now, write_transaction
-from mobile.store.errors import RecordInvalidError, UnknownRecordError
+from mobile.store.errors import RecordInvalidError, StoreError, UnknownRecordError
 from mobile.store.schema import migrate
 from mobile.store.types import (
     HouseholdRow,
@@ -43,7 +43,7 @@ class Store:
 
     def __init__(self, conn: sqlite3.Connection, path: Path) -> None:
         """Use Store.open(path)."""
-        self._conn = conn
+        self._conn: sqlite3.Connection | None = conn
         self.path = path
         self._lock = threading.RLock()
         self._questionnaires: dict[int, Questionnaire | None] = {}
@@ -75,7 +75,7 @@ class Store:
         with self._lock:
             if self._conn is not None:
                 self._conn.close()
-                self._conn = None  # type: ignore[assignment]
+                self._conn = None
 
     def __enter__(self) -> Store:
         return self
@@ -90,16 +90,21 @@ class Store:
 
     @contextmanager
     def _write(self) -> Iterator[sqlite3.Connection]:
-        with self._lock, write_transaction(self._conn) as conn:
+        with self._lock, write_transaction(self._open_connection()) as conn:
             yield conn
 
     @contextmanager
     def _read(self) -> Iterator[sqlite3.Connection]:
         with self._lock:
             try:
-                yield self._conn
+                yield self._open_connection()
             except sqlite3.Error as exc:
                 raise translate(exc) from exc
+
+    def _open_connection(self) -> sqlite3.Connection:
+        if self._conn is None:  # e.g. the sync thread still running while the app shuts down
+            raise StoreError("The app is closing; this was not saved. Open the app and try again.")
+        return self._conn
 
     # ---- packs ---------------------------------------------------------------------
 

@@ -17,6 +17,7 @@ from mobile.store import (
     RecordInvalidError,
     StorageFullError,
     Store,
+    StoreError,
     UnknownRecordError,
 )
 from mobile.store.schema import MIGRATIONS
@@ -42,6 +43,16 @@ def test_a_new_store_is_wal_full_sync_and_fully_migrated(tmp_path):
     with Store.open(path) as reopened:
         assert reopened.device_id == device_id
         uuid.UUID(device_id)
+
+
+def test_a_closed_store_refuses_calls_with_a_message(tmp_path, pack):
+    store = Store.open(tmp_path / "closed.db")
+    store.close()
+    store.close()
+    with pytest.raises(StoreError, match="closing"):
+        store.record_visit(visit(household_ids(pack)[0]))
+    with pytest.raises(StoreError):
+        store.sync_state()
 
 
 def test_a_store_from_a_newer_app_is_refused_not_damaged(tmp_path):
