@@ -1,7 +1,8 @@
 """A fake server with the real server's sync rules, and a network that misbehaves on purpose.
 
 FakeServer stores each record exactly once by id (insert-or-skip, like the real unique
-constraint), rejects bad records one by one with a reason, and keeps a change feed with
+constraint; the same id with other content is rejected), rejects bad records one by one
+with a reason, and keeps a change feed with
 a strictly increasing cursor. FaultyNetwork sits between it and the engine.
 """
 
@@ -73,7 +74,12 @@ class FakeServer:
             if problems:
                 results.append(PushResult(id=str(record.id), status="rejected", reason="; ".join(problems)))
                 continue
-            results.append(PushResult(id=str(record.id), status=self._insert_or_skip(record, bytes(raw))))
+            status = self._insert_or_skip(record, bytes(raw))
+            if status == "other content":  # like the real server: the first version is kept
+                results.append(PushResult(id=str(record.id), status="rejected",
+                                          reason="a record with this id was already stored with other content"))
+            else:
+                results.append(PushResult(id=str(record.id), status=status))
         return PushResponse(results=results)
 
     def _server_rules(self, record) -> list[str]:
@@ -85,7 +91,7 @@ class FakeServer:
         key = str(record.id)
         with self._lock:
             if key in self.records:
-                return "duplicate"
+                return "duplicate" if decode_record(self.records[key]) == record else "other content"
             self.records[key] = raw
             self.stored_count[key] += 1
             self.arrival.append(key)
