@@ -2,8 +2,8 @@
 
 FakeServer stores each record exactly once by id (insert-or-skip, like the real unique
 constraint; the same id with other content is rejected), rejects bad records one by one
-with a reason, and keeps a change feed with
-a strictly increasing cursor. FaultyNetwork sits between it and the engine.
+with a reason, and keeps a change feed with a strictly increasing cursor. FaultyNetwork
+sits between it and the engine.
 """
 
 from __future__ import annotations
