@@ -3,8 +3,10 @@ another), record builders, and push/pull helpers."""
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import itertools
+import time
 import uuid
 from dataclasses import dataclass
 from typing import Any
@@ -121,11 +123,18 @@ async def push(client, headers):
 
 @pytest.fixture
 async def pull_all(client, headers):
-    """pull_all(op_id, user, since, limit) -> (changes, cursor): follows `more` to the end."""
+    """pull_all(op_id, user, since, limit, until=None) -> (changes, cursor): follows `more` to the end.
 
-    async def run(op_id: int, user: str = "pcso", since: str | None = None, limit: int = 1000):
+    A pull shows a change only once every transaction older than it has ended, anywhere in the
+    database cluster (cursor.py). Other test sessions share the cluster, so a change may show a
+    moment late: with `until` (a test on the changes so far), pull again until it holds.
+    """
+
+    async def run(op_id: int, user: str = "pcso", since: str | None = None, limit: int = 1000,
+                  until=None, timeout: float = 30.0):
         changes: list[dict] = []
-        for _ in range(10_000):
+        deadline = time.monotonic() + timeout
+        while True:
             params: dict[str, Any] = {"operation_id": op_id, "limit": limit}
             if since:
                 params["since"] = since
@@ -134,8 +143,12 @@ async def pull_all(client, headers):
             body = r.json()
             changes += body["changes"]
             since = body["cursor"]
-            if not body["more"]:
+            if body["more"]:
+                continue
+            if until is None or until(changes):
                 return changes, since
-        raise AssertionError("pull never finished")
+            if time.monotonic() > deadline:
+                raise AssertionError(f"the expected changes did not arrive in {timeout}s; got {changes}")
+            await asyncio.sleep(0.05)
 
     return run

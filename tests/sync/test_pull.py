@@ -14,6 +14,10 @@ from server.lib.passwords import hash_password
 from tests.sync.conftest import followup, make_operation, visit
 
 
+def _position(cursor: str) -> tuple[int, int]:
+    return (0, 0) if not cursor else tuple(int(part) for part in cursor.split(".")[1:])  # type: ignore[return-value]
+
+
 def _visits(changes: list[dict]) -> list[str]:
     return [c["id"] for c in changes if c["kind"] == "visit"]
 
@@ -24,7 +28,8 @@ async def test_other_pairs_visits_outcome_only_not_your_own(op, push, pull_all):
     mine = [visit(op, team="a", household=i) for i in range(2)]
     assert (await push(theirs, user="pcso")).status_code == 200
     assert (await push(mine, user="officer")).status_code == 200
-    changes, _ = await pull_all(op.id, "officer", since=start)
+    want = {r["id"] for r in theirs}
+    changes, _ = await pull_all(op.id, "officer", since=start, until=lambda c: want <= set(_visits(c)))
     visits = sorted((c for c in changes if c["kind"] == "visit"), key=lambda c: c["id"])
     theirs.sort(key=lambda r: r["id"])  # rows of one push go in in id order (a fixed lock order)
     assert [v["id"] for v in visits] == [r["id"] for r in theirs]
@@ -33,7 +38,8 @@ async def test_other_pairs_visits_outcome_only_not_your_own(op, push, pull_all):
                           "team_id": op.team_b, "outcome": "answered", "visited_at": change["visited_at"]}
         assert "answers" not in change and "notes" not in change
     # A coordinator who is on no pair sees every team's visits.
-    coordinator, _ = await pull_all(op.id, "coordinator", since=start)
+    everyone = {r["id"] for r in theirs + mine}
+    coordinator, _ = await pull_all(op.id, "coordinator", since=start, until=lambda c: everyone <= set(_visits(c)))
     assert set(_visits(coordinator)) == {r["id"] for r in theirs + mine}
 
 
@@ -42,8 +48,10 @@ async def test_pull_is_scoped_to_the_users_operations(op, push, pull_all, client
     ours = [visit(op, team="b")]
     elsewhere = [visit(other, team="b")]
     assert (await push(ours + elsewhere, user="pcso")).status_code == 200
-    changes, _ = await pull_all(op.id, "officer")
-    assert ours[0]["id"] in _visits(changes) and elsewhere[0]["id"] not in _visits(changes)
+    changes, _ = await pull_all(op.id, "officer", until=lambda c: ours[0]["id"] in _visits(c))
+    assert elsewhere[0]["id"] not in _visits(changes)
+    theirs, _ = await pull_all(other.id, "officer", until=lambda c: elsewhere[0]["id"] in _visits(c))
+    assert ours[0]["id"] not in _visits(theirs)
 
     name = f"outsider-{uuid.uuid4().hex[:8]}"
     async with db_engine.begin() as conn:
@@ -70,12 +78,15 @@ async def test_followup_status_changes_reach_the_pair_that_raised_it(op, push, p
             "INSERT INTO followup_event (followup_id, operation_id, from_status, to_status, agency_id, version, note) "
             "SELECT id, operation_id, 'open', 'acknowledged', agency_id, 2, 'We will clear it on Friday' "
             "FROM followup WHERE id = :id"), {"id": raised["id"]})
-    changes, _ = await pull_all(op.id, "officer", since=start_a)
-    statuses = [c for c in changes if c["kind"] == "followup_status"]
+    def statuses_of(changes):
+        return [c for c in changes if c["kind"] == "followup_status"]
+
+    changes, _ = await pull_all(op.id, "officer", since=start_a, until=lambda c: len(statuses_of(c)) >= 2)
+    statuses = statuses_of(changes)
     assert [(c["followup_id"], c["status"], c["version"]) for c in statuses] == [
         (raised["id"], "open", 1), (raised["id"], "acknowledged", 2)]
     assert statuses[1]["note"] == "We will clear it on Friday" and statuses[1]["agency"]
-    other_pair, _ = await pull_all(op.id, "pcso", since=start_b)
+    other_pair, _ = await pull_all(op.id, "pcso", since=start_b)  # X only grows: the events are visible now
     assert not [c for c in other_pair if c["kind"] == "followup_status"]
 
 
@@ -88,9 +99,12 @@ async def test_team_changes(op, pull_all, db_engine):
         users = dict((await session.execute(text("SELECT username, id FROM app_user"))).all())
         await save_team(session, op.id, "B renamed", [users["pcso"], users["firefighter"]], op.street_ids[1:],
                         team_id=op.team_b)
-    changes, _ = await pull_all(op.id, "officer", since=start)
-    assert len(changes) == 1
-    team = changes[0]
+    def renamed(changes):
+        return [c for c in changes if c["kind"] == "team" and c["team_id"] == op.team_b and c["name"] == "B renamed"]
+
+    changes, _ = await pull_all(op.id, "officer", since=start, until=renamed)
+    assert len(renamed(changes)) == 1 and all(c["kind"] == "team" for c in changes)
+    team = renamed(changes)[0]
     assert team["kind"] == "team" and team["team_id"] == op.team_b and team["name"] == "B renamed"
     assert team["street_ids"] == op.street_ids[1:] and not team["removed"]
     assert sorted(m["username"] for m in team["members"]) == ["firefighter", "pcso"]
@@ -100,17 +114,23 @@ async def test_paging_by_cursor_repeats_nothing_and_misses_nothing(op, push, pul
     _, start = await pull_all(op.id, "officer")
     records = [visit(op, team="b", household=i) for i in range(23)]
     assert (await push(records, user="pcso")).status_code == 200
-    pages, since = [], start
+    want = {r["id"] for r in records}
+    await pull_all(op.id, "officer", since=start, until=lambda c: want <= set(_visits(c)))  # all visible now
+    paged, since = [], start
     while True:
         r = await client.get("/api/v1/sync/pull", params={"operation_id": op.id, "since": since, "limit": 5},
                              headers=await headers("officer"))
         body = r.json()
-        pages.append(len(body["changes"]))
+        paged += body["changes"]
+        assert _position(body["cursor"]) > _position(since)  # the cursor only moves forward
         since = body["cursor"]
         if not body["more"]:
+            assert len(body["changes"]) < 5
             break
         assert len(body["changes"]) == 5
-    assert sum(pages) == 23 and len(pages) == 5
+    # (The start cursor may sit before this operation's own team events if it was read while another
+    # session's transaction held the snapshot back; those come too, once.)
+    assert sorted(_visits(paged)) == sorted(want) and len(_visits(paged)) == 23
     changes, _ = await pull_all(op.id, "officer", since=start)
     assert _visits(changes) == sorted(r["id"] for r in records)  # one push: its rows go in in id order
     again, cursor = await pull_all(op.id, "officer", since=since)
@@ -159,7 +179,8 @@ async def test_a_row_committed_late_is_not_missed(op, push, pull_all, db_engine)
     assert seen == []
     release.set()
     slow_id = await slow
-    changes, cursor = await pull_all(op.id, "officer", since=cursor)
+    want = {slow_id} | {r["id"] for r in later}
+    changes, cursor = await pull_all(op.id, "officer", since=cursor, until=lambda c: want <= set(_visits(c)))
     seen += _visits(changes)
     assert sorted(seen) == sorted([slow_id] + [r["id"] for r in later])
     assert seen[0] == slow_id  # its transaction began first, so it comes first
@@ -212,12 +233,14 @@ async def test_pull_during_concurrent_pushes_misses_nothing_and_repeats_nothing(
                 pulled.extend(c["id"] for c in page["changes"] if c["kind"] == "visit")
                 cursor = page["cursor"]
                 await asyncio.sleep(0.005)
-            while True:  # drain
+            deadline = asyncio.get_running_loop().time() + 30
+            while True:  # drain (a change shows once every older transaction in the cluster has ended)
                 page = await pull(cursor)
                 pulled.extend(c["id"] for c in page["changes"] if c["kind"] == "visit")
                 cursor = page["cursor"]
-                if not page["more"]:
+                if not page["more"] and (set(pushed) <= set(pulled) or asyncio.get_running_loop().time() > deadline):
                     return
+                await asyncio.sleep(0 if page["more"] else 0.05)
 
         async def writers():
             await asyncio.gather(pusher(pcso, "p1"), pusher(firefighter, "p2"), slow_writer())
