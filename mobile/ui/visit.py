@@ -58,7 +58,7 @@ class VisitScreen(BoundScreen):
             cls = AppButton if instant or code == "answered" else SecondaryButton
             if code == "do_not_visit":
                 cls = DangerButton
-            b = cls(text=text, font_size=sp(theme.BIG_SP), bold=instant or code == "answered")
+            b = cls(text=text, font_size=sp(theme.BIG_SP), bold=instant or code == "answered", height=dp(96))
             b.outcome = code
             b.bind(on_release=partial(self._choose_outcome, code))
             box.add_widget(b)

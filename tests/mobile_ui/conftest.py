@@ -89,6 +89,7 @@ def kivy_window():
     Config.set("graphics", "width", str(WIDTH))
     Config.set("graphics", "height", str(HEIGHT))
     Config.set("kivy", "exit_on_escape", "0")
+    Config.set("graphics", "maxfps", "0")  # do not sleep between frames in tests
     for key, _ in Config.items("input"):
         Config.remove_option("input", key)  # only our synthetic touches
 
@@ -237,11 +238,12 @@ class Driver:
         self.pump(3)
 
     # -- evidence --------------------------------------------------------------------------
-    def screenshot(self, name: str) -> Path:
+    def screenshot(self, name: str, *, size=(WIDTH, HEIGHT)) -> Path:
+        """Save the window as .artifacts/screens/<name>.png (1280x800 unless told)."""
         self.pump(3)
-        assert tuple(self.window.size) == (WIDTH, HEIGHT), self.window.size
-        written = self.window.screenshot(name=str(SCREENS / f"{name}.png"))
+        assert tuple(self.window.size) == tuple(size), self.window.size
         target = SCREENS / f"{name}.png"
+        written = self.window.screenshot(name=str(target))
         Path(written).replace(target)
         return target
 

@@ -1,0 +1,127 @@
+"""UI: field ergonomics on every screen, in landscape 1280x800 and portrait 800x1280.
+
+Touch targets at least 48 dp, text at least 16 sp, every text colour one whose
+contrast against its background is at least 4.5:1 (computed, WCAG 2.x).
+"""
+
+import pytest
+
+from mobile.ui import theme
+
+from .conftest import is_shown
+
+pytestmark = pytest.mark.ui
+
+
+def _screens(ui):
+    """Visit every screen and every visit page; yield a name for each."""
+    app = ui.app
+    yield "signin"
+    ui.open_walk_list()
+    yield "streets"
+    app.go("operations")
+    ui.settle()
+    yield "operations"
+    app.streets_vm.open(11)
+    yield "street"
+    app.street_vm.visit(101)
+    yield "visit_outcome"
+    app.visit_vm.choose_outcome("answered")
+    yield "visit_question"
+    app.visit_vm.answer(3)
+    app.visit_vm.next()
+    yield "visit_yes_no"
+    app.visit_vm.answer(True)
+    app.visit_vm.next()
+    yield "visit_choice"
+    app.visit_vm.answer("noise")
+    app.visit_vm.next()
+    app.visit_vm.answer(True)
+    app.visit_vm.next()
+    yield "visit_text"
+    app.visit_vm.next()
+    yield "visit_fixes"
+    app.visit_vm.fixes_done()
+    yield "visit_followups"
+    app.visit_vm.add_followup()
+    app.visit_vm.edit_followup(consent=True)
+    yield "visit_followup_form"
+    app.visit_vm.back()
+    app.visit_vm.followups_done()
+    yield "visit_review"
+    app.go("street")
+    app.open_street_record("fix")
+    yield "street_fix"
+    app.back()
+    app.open_street_record("followup")
+    yield "street_followup"
+    app.go("map")
+    yield "map"
+    app.go("sync")
+    yield "sync"
+
+
+def _problems(ui, where):
+    from kivy.metrics import dp, sp
+    from kivy.uix.behaviors import ButtonBehavior
+    from kivy.uix.label import Label
+    from kivy.uix.textinput import TextInput
+
+    allowed = {theme.hex_rgba(fg) for fg, _ in theme.TEXT_PAIRS.values()}
+    width, height = ui.window.size
+    problems = []
+    for w in ui.app.root.walk(restrict=True):
+        if not is_shown(w):
+            continue
+        name = f"{where}: {type(w).__name__} {getattr(w, 'text', '')[:30]!r}"
+        if isinstance(w, (ButtonBehavior, TextInput)) and not w.disabled:
+            if w.height < dp(theme.MIN_TOUCH_DP) or w.width < dp(theme.MIN_TOUCH_DP):
+                problems.append(f"{name} is {w.width:.0f}x{w.height:.0f}, under 48 dp")
+            x, y = w.to_window(w.x, w.y)
+            if x < -1 or x + w.width > width + 1:
+                problems.append(f"{name} runs off the {width}-wide window (x={x:.0f})")
+        if isinstance(w, Label) and w.text.strip():
+            if w.font_size < sp(theme.MIN_BODY_SP):
+                problems.append(f"{name} text is {w.font_size:.0f}px, under 16 sp")
+            colour = tuple(round(c, 3) for c in (w.disabled_color if w.disabled else w.color))
+            if colour not in {tuple(round(c, 3) for c in a) for a in allowed}:
+                problems.append(f"{name} uses colour {colour}, not a theme text colour")
+        if isinstance(w, TextInput):
+            if w.font_size < sp(theme.MIN_BODY_SP):
+                problems.append(f"{name} text is under 16 sp")
+    return problems
+
+
+def test_contrast_of_every_text_colour_pair():
+    for name, (fg, bg) in theme.TEXT_PAIRS.items():
+        ratio = theme.contrast_ratio(fg, bg)
+        assert ratio >= 4.5, f"{name}: {fg} on {bg} is {ratio:.2f}:1"
+    # the formula itself: black on white is 21:1, a colour on itself 1:1
+    assert theme.contrast_ratio("#000000", "#FFFFFF") == pytest.approx(21.0)
+    assert theme.contrast_ratio("#777777", "#777777") == pytest.approx(1.0)
+
+
+def test_landscape_targets_text_and_colours(ui):
+    problems = []
+    for where in _screens(ui):
+        ui.pump(3)
+        problems += _problems(ui, where)
+    assert not problems, "\n".join(problems)
+    ui.screenshot("ergonomics_landscape_sync")
+
+
+def test_portrait_layout(ui):
+    ui.window.size = (800, 1280)
+    ui.pump(3)
+    problems = []
+    try:
+        for where in _screens(ui):
+            ui.pump(3)
+            problems += _problems(ui, where)
+            if where in ("streets", "visit_outcome", "visit_followup_form"):
+                ui.screenshot(f"portrait_{where}", size=(800, 1280))
+    finally:
+        ui.window.size = (1280, 800)
+        ui.pump(3)
+    assert not problems, "\n".join(problems)
+    ui.screenshot("ergonomics_after_portrait")
