@@ -71,7 +71,7 @@ async def build_world(db_engine, label: str) -> World:
             x = -1.55 + i * 0.002
             sid = (await s.execute(text(
                 "INSERT INTO street (operation_id, ref, name, locality, geom) VALUES (:op, :ref, :name, 'Testham', "
-                "ST_Multi(ST_SetSRID(ST_MakeLine(ST_MakePoint(:x, 53.800), ST_MakePoint(:x, 53.801)), 4326))) "
+                "ST_Multi(ST_SetSRID(ST_MakeLine(ST_MakePoint(:x, 53.800), ST_MakePoint(:x + 0.0008, 53.801)), 4326))) "
                 "RETURNING id"), {"op": op, "ref": f"T-{i}", "name": street, "x": x})).scalar_one()
             street_ids.append(sid)
             for d in range(n):

@@ -19,7 +19,7 @@
   map.setView([54, -2], 6);
 
   var RAMP = ["#d7301f", "#fc8d59", "#fee08b", "#d9ef8b", "#91cf60", "#1a9850"];
-  var PURPLES = ["#efedf5", "#cbc9e2", "#9e9ac8", "#756bb1", "#54278f"];
+  var PURPLES = ["#bcbddc", "#9e9ac8", "#807dba", "#6a51a3", "#4a1486"];
   function pick(ramp, x) { return ramp[Math.min(ramp.length - 1, Math.floor(x * ramp.length))]; }
   function measure(p) {
     if (state.colourBy === "coverage") { return p.coverage; }
@@ -29,7 +29,7 @@
   function colour(p) {
     var x = measure(p);
     if (x === null || x === undefined) { return "#9aa3ad"; }
-    return state.colourBy === "coverage" ? pick(RAMP, x) : (x === 0 ? "#d9dde3" : pick(PURPLES, x));
+    return state.colourBy === "coverage" ? pick(RAMP, x) : (x === 0 ? "#c9ced6" : pick(PURPLES, x));
   }
   function styleOf(p) {
     var selected = state.selected === p.street_id;

@@ -1,0 +1,138 @@
+"""The dashboard in headless Chromium against the real server: sign in, see the streets on the map, click one
+and read its figures, see them change after a push. Nothing is fetched from outside the server."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from concurrent.futures import ThreadPoolExecutor
+
+import httpx
+import pytest
+
+from .world import World, build_world, expected_streets, make_visits
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture(scope="module")
+def bworld(live_server, database_url) -> World:
+    """Built on its own event loop in a thread: Playwright's sync API keeps a loop running in this one."""
+
+    async def build() -> World:
+        from server.db.engine import make_engine
+
+        engine = make_engine(database_url)
+        try:
+            return await build_world(engine, "browser")
+        finally:
+            await engine.dispose()
+
+    with ThreadPoolExecutor(1) as pool:
+        w = pool.submit(asyncio.run, build()).result()
+    first_street = [h for h, s in w.households.items() if s == w.street_ids[0]]
+    # Some doors of every street knocked; the rest of the first street is left for the push during the test.
+    knocked = first_street[: len(first_street) // 2] + [h for h, s in w.households.items()
+                                                          if s in w.street_ids[1:3]]
+    _push_over_http(live_server, w, make_visits(w, knocked, per_door=(1, 2)))
+    return w
+
+
+def _push_over_http(base: str, w: World, records: list[dict]) -> None:
+    users = {w.teams["A"]: "officer", w.teams["B"]: "pcso"}
+    with httpx.Client(base_url=base, timeout=30) as http:
+        for team_id, username in users.items():
+            batch = [r for r in records if r["team_id"] == team_id]
+            if not batch:
+                continue
+            token = http.post("/api/v1/auth/token", json={"username": username, "password": "doorstep-demo"})
+            assert token.status_code == 200, token.text
+            r = http.post("/api/v1/sync/push", headers={"Authorization": f"Bearer {token.json()['access_token']}"},
+                          json={"device_id": f"browser-test-{uuid.uuid4().hex[:6]}", "records": batch})
+            assert r.status_code == 200 and all(x["status"] == "stored" for x in r.json()["results"]), r.text
+    w.visits.extend(records)
+
+
+def test_dashboard_live_map(bworld, live_server, browser, screens_dir):
+    from playwright.sync_api import expect
+
+    w = bworld
+    street = w.street_ids[0]
+    expected = expected_streets(w)
+    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    page = context.new_page()
+    outside: list[str] = []
+    page.on("request", lambda req: outside.append(req.url) if not req.url.startswith(live_server) else None)
+    failed: list[str] = []
+    page.on("pageerror", lambda exc: failed.append(str(exc)))
+
+    # Signed out: the dashboard sends us to the sign-in page, which brings us back.
+    page.goto(f"{live_server}/dashboard/operations/{w.operation_id}?poll=400")
+    expect(page).to_have_url(f"{live_server}/dashboard/login?next=/dashboard/operations/{w.operation_id}%3Fpoll%3D400")
+    page.fill("#username", "coordinator")
+    page.fill("#password", "wrong-password")
+    page.click("#sign-in")
+    expect(page.locator("#login-error")).not_to_be_empty()
+    page.fill("#password", "doorstep-demo")
+    page.click("#sign-in")
+    expect(page).to_have_url(f"{live_server}/dashboard/operations/{w.operation_id}?poll=400")
+
+    # The streets are on the map, with the attribution, and the totals are the test's own.
+    expect(page.locator("path.street")).to_have_count(len(w.street_ids))
+    expect(page.locator(".leaflet-control-attribution")).to_contain_text("© OpenStreetMap contributors")
+    total_households = sum(e["households"] for e in expected.values())
+    expect(page.locator("[data-total=households]")).to_have_text(str(total_households))
+    expect(page.locator("[data-total=knocked]")).to_have_text(str(sum(e["knocked"] for e in expected.values())))
+
+    # Click a street: its figures and its doors.
+    page.locator(f"path.street-{street}").click()
+    expect(page.locator("#street-name")).to_have_text("Alder Row")
+    panel = page.locator("#street-figures")
+    expect(panel.locator("[data-field=households]")).to_have_text(str(expected[street]["households"]))
+    expect(panel.locator("[data-field=knocked]")).to_have_text(str(expected[street]["knocked"]))
+    expect(panel.locator("[data-field=to_revisit]")).to_have_text(str(expected[street]["to_revisit"]))
+    expect(page.locator("#doors-table tr")).to_have_count(expected[street]["households"])
+    expect(page.locator("#doors-table .door-status.not_knocked")).to_have_count(
+        expected[street]["households"] - expected[street]["knocked"])
+
+    # The table sorts by a column.
+    page.click("#streets-table th[data-key=households]")
+    first_row = page.locator("#streets-table tbody tr").first
+    expect(first_row).to_have_attribute("data-street-id", str(w.street_ids[0]))  # 12 households, the most
+    page.click("#streets-table th[data-key=households]")
+    expect(page.locator("#streets-table tbody tr").first).to_have_attribute("data-street-id", str(w.street_ids[-1]))
+
+    # Colour by a concern instead of coverage.
+    options = page.locator("#colour-by option")
+    assert options.count() > 1
+    page.select_option("#colour-by", "concern:anti_social_behaviour")
+    expect(page.locator("#legend")).to_contain_text("every household")
+
+    # A pair syncs: the figures change by themselves.
+    fresh = [h for h, s in w.households.items() if s == street][len([h for h, s in w.households.items()
+                                                                        if s == street]) // 2:]
+    records = make_visits(w, fresh, per_door=(1, 1))
+    for r in records:
+        r["outcome"] = "no_answer"
+        r.pop("answers", None)
+    _push_over_http(live_server, w, records)
+    after = expected_streets(w)
+    assert after[street]["knocked"] == after[street]["households"] != expected[street]["knocked"]
+    expect(panel.locator("[data-field=knocked]")).to_have_text(str(after[street]["knocked"]), timeout=15_000)
+    expect(panel.locator("[data-field=coverage]")).to_have_text("100%")
+    expect(page.locator("#doors-table .door-status.not_knocked")).to_have_count(0)
+    expect(page.locator("[data-total=knocked]")).to_have_text(str(sum(e["knocked"] for e in after.values())))
+
+    page.select_option("#colour-by", "coverage")
+    expect(page.locator("#legend")).to_contain_text("100% knocked")
+    page.screenshot(path=str(screens_dir / "dashboard-operation.png"), full_page=True)
+
+    # The printable revisit list lists exactly the doors waiting for a revisit.
+    page.goto(f"{live_server}/dashboard/operations/{w.operation_id}/revisits")
+    waiting = sum(e["to_revisit"] for e in after.values())
+    expect(page.locator("tr[data-household-id]")).to_have_count(waiting)
+    page.screenshot(path=str(screens_dir / "dashboard-revisits.png"), full_page=True)
+
+    assert not failed, failed
+    assert not outside, f"the page fetched from outside the server: {outside}"
+    context.close()
