@@ -73,6 +73,10 @@ class HttpTransport:
             answer = self._send("POST", "/api/v1/auth/token", json={"username": username, "password": password})
         except (AuthExpired, Forbidden) as exc:
             raise WrongPassword(exc.message, status=exc.status) from None
+        except ServerError as exc:
+            if exc.status == 429:  # too many failed sign-ins: the server's answer stands, no offline fallback
+                raise RequestRejected(exc.message, status=429) from None
+            raise
         token = self._decode(answer, _TokenAnswer)
         self._token = token.access_token
         return TokenGrant(access_token=token.access_token, expires_in=token.expires_in, user=token.user)

@@ -126,3 +126,17 @@ def test_pack_download_reports_progress_and_keeps_the_bytes():
     download = transport_answering(handler).fetch_pack(OPERATION_ID, progress=seen.append)
     assert download.raw == body and download.pack == pack
     assert len(seen) > 5 and seen == sorted(seen) and seen[-1] == 1.0
+
+
+def test_a_throttled_sign_in_is_final_with_the_servers_message(tmp_path):
+    from mobile.store import Store
+    from mobile.sync import sign_in
+
+    wait = "Too many failed sign-ins; wait 40 seconds and try again."
+    transport = transport_answering(lambda request: httpx.Response(429, json={"detail": wait}))
+    with pytest.raises(RequestRejected):
+        transport.sign_in("officer", "pw")
+    with Store.open(tmp_path / "t.db") as store:
+        store.remember_sign_in("officer", "pw", "tok", 60, {"username": "officer"})
+        result = sign_in(store, transport, "officer", "pw")
+    assert not result.ok and result.error == wait
