@@ -244,13 +244,13 @@ async def audit(session: AsyncSession, user: CurrentUser, action: str, entity_ty
 
 
 async def get_followup(session: AsyncSession, user: CurrentUser, followup_id: uuid.UUID, *,
-                       via: str = "api") -> FollowupView:
+                       via: str = "api", with_resident: bool = True) -> FollowupView:
     """One follow-up with its history; residents' details only under the rules, each showing audited."""
     view = _view(await _visible(session, user, followup_id))
     view.events = await events_of(session, followup_id)
     f = view.followup
     view.may_see_resident = may_see_resident(user, f, await _runs(session, user, f.operation_id))
-    if view.may_see_resident:
+    if view.may_see_resident and with_resident:
         resident = await session.get(FollowupResident, followup_id)
         if resident is not None and (resident.name or resident.phone or resident.email):
             view.resident = {"name": resident.name, "phone": resident.phone, "email": resident.email}
@@ -322,7 +322,7 @@ async def change_followup(session: AsyncSession, user: CurrentUser, followup_id:
     if action == "followup.reassign":
         await enqueue_followup_notifications(session, [f.id], event="followup.assigned")
     session.expire_all()
-    return await get_followup(session, user, followup_id)
+    return await get_followup(session, user, followup_id, with_resident=False)
 
 
 # ---------------------------------------------------------------- routing tables
