@@ -9,6 +9,7 @@ import msgspec
 import pytest
 from shared_schemas.sync import PushRequest
 
+from mobile.store import Store
 from mobile.sync import (
     AuthExpired,
     Forbidden,
@@ -18,6 +19,7 @@ from mobile.sync import (
     ServerError,
     SyncEngine,
     WrongPassword,
+    sign_in,
 )
 
 from .builders import OPERATION_ID, make_pack, visit
@@ -129,9 +131,6 @@ def test_pack_download_reports_progress_and_keeps_the_bytes():
 
 
 def test_a_throttled_sign_in_is_final_with_the_servers_message(tmp_path):
-    from mobile.store import Store
-    from mobile.sync import sign_in
-
     wait = "Too many failed sign-ins; wait 40 seconds and try again."
     transport = transport_answering(lambda request: httpx.Response(429, json={"detail": wait}))
     with pytest.raises(RequestRejected):
