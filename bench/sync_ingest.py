@@ -1,0 +1,375 @@
+"""Benchmark: push visits through the real server, beside the ceiling measured in the same run.
+
+    .venv/bin/python bench/sync_ingest.py                      # 100,000 visits, 4 clients, 2 workers
+    .venv/bin/python bench/sync_ingest.py --visits 2000 --clients 2 --workers 1   # a smoke run
+
+What it does, in a database of its own (default ``doorstep_bench``, made with scripts/db.sh;
+or ``--database-url``, whose visits are DELETED):
+
+1. migrates it and loads the demo (the Woodhouse operation, its households and two pairs);
+2. makes the visits, as the tablets would: random households of the pair's streets, a
+   realistic spread of outcomes, and for answered doors answers that pass the StreetSafe
+   questionnaire (so the server runs the full validation and concern counting);
+3. ceiling: loads the same rows straight into the same table with asyncpg, per batch one
+   COPY into a temporary staging table and one ``INSERT … SELECT … ON CONFLICT (id) DO
+   NOTHING``, from as many concurrent connections as there are clients. It skips everything
+   the server does besides storing (HTTP, JSON, auth, checks, questionnaire, hashing);
+4. empties the visit table again, starts the real server (uvicorn, ``--workers``) and
+   pushes the same visits through ``POST /api/v1/sync/push`` in batches from ``--clients``
+   concurrent clients (each a tablet of one of the four demo visitors), and checks that
+   every visit came back ``stored``.
+
+It prints visits per second for both and their ratio.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import datetime as dt
+import os
+import platform
+import random
+import socket
+import subprocess
+import sys
+import time
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+import asyncpg  # noqa: E402
+import httpx  # noqa: E402
+import msgspec  # noqa: E402
+
+from server.domain.sync.ingest import content_hash  # noqa: E402
+from shared_schemas.questionnaire import Questionnaire, QuestionType, applicable_questions, concerns, load_questionnaire  # noqa: E402
+from shared_schemas.records import decode_record  # noqa: E402
+
+PASSWORD = "doorstep-demo"
+PAIRS = {"officer": "Pair A", "councillor": "Pair A", "pcso": "Pair B", "firefighter": "Pair B"}
+OUTCOMES = [("answered", 40), ("no_answer", 30), ("card_left", 12), ("come_back_later", 6), ("refused", 6),
+            ("vacant", 3), ("inaccessible", 2), ("do_not_visit", 1)]
+COMMENTS = ["", "", "", "Bins left out on the pavement for weeks", "Street light by number 12 flickers",
+            "Would like a visit about a smoke alarm", "Cars speed down here after school"]
+
+
+# ---------------------------------------------------------------- the database and the server
+
+
+def database_url(args: argparse.Namespace) -> str:
+    if args.database_url:
+        return args.database_url
+    db = ROOT / "scripts" / "db.sh"
+    subprocess.run(["bash", str(db), "start"], check=True, stdout=subprocess.DEVNULL)
+    subprocess.run(["bash", str(db), "drop", args.database], check=True)
+    subprocess.run(["bash", str(db), "ensure", args.database], check=True)
+    return subprocess.run(["bash", str(db), "url", args.database], check=True, capture_output=True,
+                          text=True).stdout.strip()
+
+
+def environment(url: str) -> dict[str, str]:
+    return dict(os.environ, DATABASE_URL=url, DOORSTEP_DEMO="1",
+                DOORSTEP_SECRET_KEY=os.environ.get("DOORSTEP_SECRET_KEY", "bench-secret-not-for-production-0123456789"),
+                DOORSTEP_NOTIFY_INTERVAL_SECONDS="0", DOORSTEP_LOGIN_ATTEMPTS_PER_MINUTE="1000")
+
+
+def prepare(url: str) -> None:
+    env = environment(url)
+    subprocess.run([sys.executable, "-m", "server.cli", "migrate"], check=True, cwd=ROOT, env=env,
+                   stdout=subprocess.DEVNULL)
+    subprocess.run([sys.executable, "-m", "server.cli", "demo", "load"], check=True, cwd=ROOT, env=env,
+                   stdout=subprocess.DEVNULL)
+
+
+def asyncpg_dsn(url: str) -> dict[str, Any]:
+    """asyncpg connect() arguments from a SQLAlchemy URL (unix-socket host in the query)."""
+    from sqlalchemy.engine import make_url
+
+    u = make_url(url)
+    query = dict(u.query)
+    return {"host": query.get("host", u.host), "port": int(query.get("port", u.port or 5432)), "user": u.username,
+            "password": u.password, "database": u.database}
+
+
+class Server:
+    """The real server in its own process(es): ``doorstep serve --workers N``."""
+
+    def __init__(self, url: str, workers: int):
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            self.port = s.getsockname()[1]
+        self.base = f"http://127.0.0.1:{self.port}"
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "server.cli", "serve", "--port", str(self.port), "--workers", str(workers)],
+            cwd=ROOT, env=environment(url), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                if httpx.get(self.base + "/health", timeout=1).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            if self.proc.poll() is not None or time.monotonic() > deadline:
+                self.stop()
+                raise SystemExit(f"the server did not start: {self.proc.stderr.read().decode()[-2000:]}")
+            time.sleep(0.2)
+
+    def stop(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+
+
+def token(base: str, username: str) -> str:
+    r = httpx.post(base + "/api/v1/auth/token", json={"username": username, "password": PASSWORD}, timeout=30)
+    r.raise_for_status()
+    return r.json()["access_token"]
+
+
+# ---------------------------------------------------------------- the visits
+
+
+@dataclass
+class Demo:
+    operation_id: int
+    questionnaire: Questionnaire
+    teams: dict[str, int]  # username -> team id
+    households: dict[int, list[int]]  # team id -> household ids on its streets
+
+
+async def read_demo(dsn: dict[str, Any]) -> Demo:
+    conn = await asyncpg.connect(**dsn)
+    try:
+        op = await conn.fetchrow("SELECT id, questionnaire_id FROM operation WHERE name = 'Woodhouse StreetSafe'")
+        definition = await conn.fetchval("SELECT definition::text FROM questionnaire_version WHERE id = $1", op[1])
+        rows = await conn.fetch("""SELECT u.username, t.id FROM team t JOIN team_member m ON m.team_id = t.id
+                                    JOIN app_user u ON u.id = m.user_id WHERE t.operation_id = $1""", op[0])
+        teams = {r[0]: r[1] for r in rows}
+        households: dict[int, list[int]] = {}
+        for team_id in set(teams.values()):
+            households[team_id] = [r[0] for r in await conn.fetch(
+                """SELECT h.id FROM household h JOIN team_street ts ON ts.street_id = h.street_id
+                    WHERE ts.team_id = $1 ORDER BY h.id""", team_id)]
+        return Demo(op[0], load_questionnaire(definition.encode(), strict=False), teams, households)
+    finally:
+        await conn.close()
+
+
+def answers_for(questionnaire: Questionnaire, rng: random.Random) -> dict[str, Any]:
+    """Answers a resident might give: every applicable question, valid for its type."""
+    answers: dict[str, Any] = {}
+    for question in questionnaire.questions:
+        if question not in applicable_questions(questionnaire, answers):
+            continue
+        if not question.required and rng.random() < 0.25:
+            continue
+        kind = question.type
+        if kind is QuestionType.YES_NO:
+            answers[question.id] = rng.random() < 0.3
+        elif kind is QuestionType.SCALE_1_5:
+            answers[question.id] = rng.randint(1, 5)
+        elif kind is QuestionType.SINGLE_CHOICE:
+            answers[question.id] = rng.choice(question.options).value
+        elif kind is QuestionType.MULTIPLE_CHOICE:
+            answers[question.id] = rng.sample([o.value for o in question.options], rng.randint(1, 2))
+        elif kind is QuestionType.NUMBER:
+            answers[question.id] = int(question.min or 0)
+        else:
+            text = rng.choice(COMMENTS)
+            if text:
+                answers[question.id] = text
+    return answers
+
+
+def make_visits(demo: Demo, username: str, count: int, rng: random.Random) -> list[dict[str, Any]]:
+    team_id = demo.teams[username]
+    homes = demo.households[team_id]
+    start = dt.datetime(2026, 5, 14, 9, 0, tzinfo=dt.timezone(dt.timedelta(hours=1)))
+    outcomes = [o for o, _ in OUTCOMES]
+    weights = [w for _, w in OUTCOMES]
+    visits = []
+    for i in range(count):
+        outcome = rng.choices(outcomes, weights)[0]
+        visit: dict[str, Any] = {
+            "type": "visit", "id": str(uuid.UUID(int=rng.getrandbits(128), version=4)),
+            "operation_id": demo.operation_id, "household_id": rng.choice(homes), "team_id": team_id,
+            "visited_at": (start + dt.timedelta(seconds=7 * i)).isoformat(), "outcome": outcome,
+            "location": {"lon": -1.56 + rng.random() / 100, "lat": 53.81 + rng.random() / 100,
+                         "accuracy_m": round(rng.uniform(3, 25), 1)},
+        }
+        if outcome == "answered":
+            visit["questionnaire"] = demo.questionnaire.id
+            visit["answers"] = answers_for(demo.questionnaire, rng)
+        if rng.random() < 0.1:
+            visit["notes"] = "Dog in the garden; use the side gate"
+        visits.append(visit)
+    return visits
+
+
+def stored_row(visit: dict[str, Any], questionnaire: Questionnaire, user_id: int, device: str) -> tuple:
+    """The row the server stores for a visit (for the ceiling), computed before timing."""
+    record = decode_record(msgspec.json.encode(visit))
+    found = sorted(concerns(questionnaire, record.answers)) if record.answers else []
+    loc = record.location
+    return (record.id, record.operation_id, record.household_id, record.team_id, user_id, device,
+            record.visited_at.astimezone(dt.timezone.utc), record.outcome.value, record.questionnaire,
+            msgspec.json.encode(record.answers).decode(), found, loc.lon if loc else None,
+            loc.lat if loc else None, loc.accuracy_m if loc else None, record.notes, content_hash(record))
+
+
+COLUMNS = ["id", "operation_id", "household_id", "team_id", "user_id", "device_id", "visited_at", "outcome",
+           "questionnaire_id", "answers", "concerns", "lon", "lat", "accuracy_m", "notes", "content_hash"]
+STAGE = """CREATE TEMP TABLE stage_visit (id uuid, operation_id int, household_id int, team_id int, user_id int,
+           device_id text, visited_at timestamptz, outcome text, questionnaire_id text, answers text,
+           concerns text[], lon float8, lat float8, accuracy_m float8, notes text, content_hash text)
+           ON COMMIT DROP"""
+COPY_INSERT = f"""INSERT INTO visit ({', '.join(COLUMNS)})
+                  SELECT {', '.join('answers::jsonb' if c == 'answers' else c for c in COLUMNS)}
+                    FROM stage_visit ORDER BY id ON CONFLICT (id) DO NOTHING"""
+
+
+async def ceiling(dsn: dict[str, Any], batches_per_client: list[list[list[tuple]]]) -> tuple[float, int]:
+    """COPY into staging + insert-or-skip, straight into the visit table, one connection per client."""
+    conns = [await asyncpg.connect(**dsn) for _ in batches_per_client]
+
+    async def load(conn: asyncpg.Connection, batches: list[list[tuple]]) -> int:
+        stored = 0
+        for rows in batches:
+            async with conn.transaction():
+                await conn.execute(STAGE)
+                await conn.copy_records_to_table("stage_visit", records=rows, columns=COLUMNS)
+                status = await conn.execute(COPY_INSERT)
+                stored += int(status.split()[-1])
+        return stored
+
+    started = time.perf_counter()
+    counts = await asyncio.gather(*[load(c, b) for c, b in zip(conns, batches_per_client, strict=True)])
+    elapsed = time.perf_counter() - started
+    for conn in conns:
+        await conn.close()
+    return elapsed, sum(counts)
+
+
+async def push_all(base: str, clients: list[tuple[str, str, list[bytes]]]) -> tuple[float, int, int]:
+    """Each client pushes its pre-encoded batches one after the other; clients run concurrently."""
+
+    async def run(username: str, bearer: str, bodies: list[bytes]) -> tuple[int, int]:
+        stored = other = 0
+        async with httpx.AsyncClient(base_url=base, timeout=300,
+                                     headers={"Authorization": f"Bearer {bearer}",
+                                              "Content-Type": "application/json"}) as http:
+            for body in bodies:
+                r = await http.post("/api/v1/sync/push", content=body)
+                r.raise_for_status()
+                for result in msgspec.json.decode(r.content)["results"]:
+                    if result["status"] == "stored":
+                        stored += 1
+                    else:
+                        other += 1
+                        if other <= 3:
+                            print(f"  {username}: not stored: {result}", file=sys.stderr)
+        return stored, other
+
+    started = time.perf_counter()
+    counts = await asyncio.gather(*[run(*c) for c in clients])
+    return time.perf_counter() - started, sum(c[0] for c in counts), sum(c[1] for c in counts)
+
+
+def machine() -> str:
+    cpu = "unknown CPU"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    mem = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
+    return f"{os.cpu_count()} cores ({cpu}), {mem:.0f} GiB RAM, {platform.system()} {platform.release()}, " \
+           f"Python {platform.python_version()}"
+
+
+async def main_async(args: argparse.Namespace) -> int:
+    url = database_url(args)
+    print(f"machine: {machine()}")
+    prepare(url)
+    dsn = asyncpg_dsn(url)
+    demo = await read_demo(dsn)
+    conn = await asyncpg.connect(**dsn)
+    print(f"database: {await conn.fetchval('SHOW server_version')} + PostGIS "
+          f"{await conn.fetchval('SELECT postgis_lib_version()')}")
+    users = {r[0]: r[1] for r in await conn.fetch("SELECT username, id FROM app_user")}
+
+    rng = random.Random(args.seed)
+    names = [list(PAIRS)[i % len(PAIRS)] for i in range(args.clients)]
+    share = [args.visits // args.clients + (1 if i < args.visits % args.clients else 0) for i in range(args.clients)]
+    per_client = [make_visits(demo, name, n, rng) for name, n in zip(names, share, strict=True)]
+    devices = [f"bench-tablet-{i}" for i in range(args.clients)]
+    warmup = [make_visits(demo, name, min(50, args.batch), rng) for name in names]
+
+    def batches(items: list[Any]) -> list[list[Any]]:
+        return [items[i:i + args.batch] for i in range(0, len(items), args.batch)]
+
+    # 3. The ceiling, on an empty visit table.
+    rows = [[stored_row(v, demo.questionnaire, users[name], device) for v in visits]
+            for name, device, visits in zip(names, devices, per_client, strict=True)]
+    await conn.execute("DELETE FROM visit")
+    await conn.execute("VACUUM ANALYZE visit")
+    ceiling_s, ceiling_n = await ceiling(dsn, [batches(r) for r in rows])
+    assert ceiling_n == args.visits, (ceiling_n, args.visits)
+    ceiling_rate = ceiling_n / ceiling_s
+    print(f"ceiling (asyncpg COPY into staging + insert-or-skip, {args.clients} connections, batches of "
+          f"{args.batch}): {ceiling_n:,} visits in {ceiling_s:.2f} s = {ceiling_rate:,.0f} visits/s")
+
+    # 4. The same visits through the server, on an empty visit table again.
+    await conn.execute("DELETE FROM visit")
+    await conn.execute("VACUUM ANALYZE visit")
+    server = Server(url, args.workers)
+    try:
+        bearers = {name: token(server.base, name) for name in set(names)}
+        encoder = msgspec.json.Encoder()
+        # Warm up every worker's connection pool and caches (these visits are not counted).
+        await push_all(server.base, [(name, bearers[name], [encoder.encode({"device_id": f"{d}-warmup",
+                                                                            "records": w})])
+                                     for name, d, w in zip(names, devices, warmup, strict=True)])
+        await conn.execute("DELETE FROM visit")
+        clients = [(name, bearers[name], [encoder.encode({"device_id": device, "records": b}) for b in batches(v)])
+                   for name, device, v in zip(names, devices, per_client, strict=True)]
+        push_s, stored, other = await push_all(server.base, clients)
+    finally:
+        server.stop()
+    in_table = await conn.fetchval("SELECT count(*) FROM visit")
+    await conn.close()
+    rate = stored / push_s
+    print(f"server (POST /api/v1/sync/push, {args.workers} uvicorn worker(s), {args.clients} concurrent clients, "
+          f"batches of {args.batch}): {stored:,} visits in {push_s:.2f} s = {rate:,.0f} visits/s")
+    print(f"ratio to the ceiling: {rate / ceiling_rate:.2f}")
+    if stored != args.visits or other or in_table != args.visits:
+        print(f"error: {stored} stored, {other} not stored, {in_table} in the table; expected {args.visits}",
+              file=sys.stderr)
+        return 1
+    return 0
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--visits", type=int, default=100_000)
+    parser.add_argument("--batch", type=int, default=1000, help="records per push (the server allows 1000)")
+    parser.add_argument("--clients", type=int, default=4, help="concurrent tablets")
+    parser.add_argument("--workers", type=int, default=2, help="uvicorn worker processes")
+    parser.add_argument("--database", default="doorstep_bench", help="database made afresh with scripts/db.sh")
+    parser.add_argument("--database-url", help="use this database instead (its visits are deleted)")
+    parser.add_argument("--seed", type=int, default=2026)
+    return asyncio.run(main_async(parser.parse_args()))
+
+
+if __name__ == "__main__":
+    sys.exit(main())
