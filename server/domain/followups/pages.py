@@ -9,6 +9,7 @@ protected by the SameSite=Strict session cookie.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import uuid
 from pathlib import Path
@@ -41,7 +42,7 @@ WEB = Path(__file__).resolve().parents[2] / "web" / "partner"
 _env = Environment(loader=FileSystemLoader(WEB / "templates"), autoescape=select_autoescape(["html"]),
                    auto_reload=False)
 _env.filters["label"] = label
-_env.filters["when"] = lambda d: d.strftime("%d %b %Y %H:%M") if d else ""
+_env.filters["when"] = lambda d: d.astimezone(dt.UTC).strftime("%d %b %Y %H:%M UTC") if d else ""
 HTML = "text/html; charset=utf-8"
 NO_STORE = {"Cache-Control": "no-store", "Referrer-Policy": "same-origin"}
 ACTION_LABELS = {"acknowledged": "Acknowledge", "in_progress": "Start work", "resolved": "Resolve",

@@ -10,15 +10,17 @@
     if (data.tiles) { L.tileLayer(data.tiles, {maxZoom: 19}).addTo(map); }
     var layers = [];
     if (data.street) {
-      layers.push(L.geoJSON(data.street, {style: {color: "#0b5cad", weight: 5, opacity: 0.8}}).addTo(map));
+      layers.push(L.geoJSON(data.street, {style: {color: "#0b5cad", weight: 5, opacity: 0.8}}));
     }
     if (data.lat !== null && data.lon !== null) {
       layers.push(L.circleMarker([data.lat, data.lon], {radius: 8, color: "#b3261e", weight: 3,
-        fillColor: "#f59e0b", fillOpacity: 0.9}).addTo(map));
+        fillColor: "#f59e0b", fillOpacity: 0.9}));
     }
     if (layers.length) {
-      var bounds = L.featureGroup(layers).getBounds();
-      map.fitBounds(bounds.pad(0.6), {maxZoom: 18});
+      // Leaflet draws vectors only once the map has a view: set it first, then add the layers.
+      var group = L.featureGroup(layers);
+      map.fitBounds(group.getBounds().pad(0.6), {maxZoom: 18});
+      group.addTo(map);
     } else {
       holder.textContent = "No place was given for this follow-up.";
     }
