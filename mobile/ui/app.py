@@ -70,6 +70,8 @@ class DoorstepApp(App):
         self.screens: dict[str, Any] = {}
         self._toast_event = None
         self._position = None
+        self._pending_sign_in: str | None = None
+        self._resume_user: str | None = None
 
     # -- building ------------------------------------------------------------------------
     def build(self):
@@ -172,9 +174,17 @@ class DoorstepApp(App):
     # -- flows ----------------------------------------------------------------------------------
     def _signed_in(self) -> None:
         self.ctx.start_engine()
+        self.ctx.request_sync()  # a loop waiting for a new sign-in goes again now
         self.history = []
-        self.go("operations")
-        self.history = []
+        self._pending_sign_in = None
+        resume, self._resume_user = self._resume_user, None
+        if self.ctx.operation_id is not None and resume == self.ctx.session.username:
+            # signed in again after an expired token: back to the walk list, not the start
+            self.history = ["operations"]
+            self.sm.current = "streets"
+        else:
+            self.ctx.close_operation()
+            self.sm.current = "operations"
         self._update_chrome()
         if self.signin_vm.info:
             self.show_toast("Signed in offline")
@@ -189,6 +199,13 @@ class DoorstepApp(App):
         self._update_chrome()
 
     def require_sign_in(self, message: str) -> None:
+        """The token expired: ask for the password again, but never in the middle of a visit."""
+        if self.sm.current in ("visit", "street_record"):
+            self._pending_sign_in = message
+            self.show_toast("Your sign-in has expired: finish this visit, then sign in again.")
+            return
+        self._pending_sign_in = None
+        self._resume_user = getattr(self.ctx.session, "username", None)
         self.signin_vm.show_message(message)
         self.history = []
         self.sm.current = "signin"
@@ -215,6 +232,8 @@ class DoorstepApp(App):
         self._update_chrome()
         self.show_toast(message)
         self.sync_vm.refresh()
+        if self._pending_sign_in:
+            self.require_sign_in(self._pending_sign_in)
 
     def _street_record_saved(self, message: str) -> None:
         if self.history and self.history[-1] == "street":
@@ -223,6 +242,8 @@ class DoorstepApp(App):
         self._update_chrome()
         self.show_toast(message)
         self.sync_vm.refresh()
+        if self._pending_sign_in:
+            self.require_sign_in(self._pending_sign_in)
 
     def _mirror_status(self, vm: SyncViewModel) -> None:
         self.status_text = vm.status_text

@@ -39,7 +39,7 @@ class OperationsScreen(BoundScreen):
         self.empty = "" if vm.rows or vm.busy else "No operations yet. Tap Check server when you have signal."
         rows = []
         for r in vm.rows:
-            height = dp(200) + (dp(32) if r.pair else 0)
+            height = dp(244) + (dp(34) if r.pair else 0)
             rows.append({
                 "op_id": r.id, "name": r.name,
                 "status_label": label(r.status) if r.status else "On this tablet",

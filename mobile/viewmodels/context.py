@@ -6,7 +6,6 @@ view-model. It holds no widget and imports no Kivy.
 
 from __future__ import annotations
 
-import inspect
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any, Callable
@@ -200,12 +199,5 @@ class AppContext(Observable):
         return None
 
     def download_pack(self, operation_id: int, progress: Callable[[float], None] | None = None) -> Any:
-        """Call the engine's download_pack, passing ``progress`` if it takes one."""
-        fn = self.engine.download_pack
-        try:
-            takes_progress = "progress" in inspect.signature(fn).parameters
-        except (TypeError, ValueError):
-            takes_progress = False
-        if takes_progress and progress is not None:
-            return fn(operation_id, progress=progress)
-        return fn(operation_id)
+        """Download and store an operation's pack; ``progress`` gets 0..1 from the engine's thread."""
+        return self.engine.download_pack(operation_id, progress=progress)

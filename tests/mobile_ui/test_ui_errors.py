@@ -46,6 +46,26 @@ def test_expired_token_sends_back_to_sign_in_keeping_records(ui):
     assert "sign in again" in ui.screen.ids.error.text.lower()
     assert len(ui.app.ctx.store.outbox_waiting()) == 1   # kept
     ui.screenshot("signin_expired")
+    _sign_in(ui, "officer", "doorstep-demo")                # back to the walk, and the record goes
+    ui.wait_until(lambda: ui.screen.name == "streets", message="back on the walk list")
+    ui.wait_until(lambda: len(ui.transport.pushed) == 1, message="sent after signing in again")
+
+
+def test_expired_token_never_interrupts_a_visit(ui):
+    ui.open_walk_list()
+    ui.tap(ui.rv_row(ui.screen.ids.rv, lambda w: w.name == "Beech Street"))
+    ui.tap(ui.rv_row(ui.screen.ids.rv, lambda w: w.address == "2 Beech Street, Bristol"))
+    ui.tap_text("Refused")
+    ui.app.require_sign_in("Your sign-in has expired. Sign in again.")   # as the sync engine would
+    ui.pump(2)
+    assert ui.screen.name == "visit" and "finish this visit" in ui.app.toast
+    visit = ui.screen
+    ui.tap(visit.ids.fixes_next)
+    ui.tap(visit.ids.followups_next)
+    ui.tap(visit.ids.save)
+    ui.wait_until(lambda: ui.screen.name == "signin", message="asked after the visit was saved")
+    assert len(ui.app.ctx.store.outbox_waiting()) + len(ui.transport.pushed) == 1
+    ui.screenshot("signin_after_visit")
 
 
 def test_removed_from_operation(ui):

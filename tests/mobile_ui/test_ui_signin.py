@@ -15,7 +15,14 @@ def test_sign_in_and_download_pack(ui):
     ops = ui.screen
     ui.wait_until(lambda: ops.ids.rv.data, message="operations listed")
     row = ui.rv_row(ops.ids.rv, lambda w: w.name == "Easton StreetSafe")
+    import threading
+
+    ui.transport.gate = threading.Event()            # hold the server mid-download
     ui.tap(row.ids.download)
+    row = ui.rv_row(ops.ids.rv, lambda w: w.name == "Easton StreetSafe")
+    assert row.downloading and row.ids.download.text == "Downloading…" and row.ids.download.disabled
+    ui.screenshot("operations_downloading")
+    ui.transport.gate.set()
     ui.wait_until(lambda: ui.app.operations_vm.downloading_id is None and ops.ids.rv.data[0]["downloaded"],
                   message="pack downloaded")
     row = ui.rv_row(ops.ids.rv, lambda w: w.name == "Easton StreetSafe")
