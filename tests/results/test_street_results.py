@@ -277,6 +277,7 @@ async def other_coordinator(client, db_engine):
             "SELECT :u, 'Other Coordinator', :p, id, ARRAY['coordinator'] FROM agency WHERE code = 'council'"),
             {"u": name, "p": hash_password("other-pass-123")})
     r = await client.post("/api/v1/auth/token", json={"username": name, "password": "other-pass-123"})
+    client.cookies.clear()  # the shared client keeps no session of this user
     assert r.status_code == 200, r.text
     return {"Authorization": f"Bearer {r.json()['access_token']}"}
 
