@@ -1,0 +1,81 @@
+"""UI end to end: the real app, with real touches, against the real server (uvicorn + PostGIS, demo data).
+
+Needs DATABASE_URL (``make test`` sets it) for the shared ``live_server`` fixture.
+"""
+
+import pytest
+
+pytestmark = [pytest.mark.ui, pytest.mark.slow]
+
+
+@pytest.fixture
+def real_ui(kivy_window, tmp_path, live_server):
+    from kivy.app import App
+
+    from mobile.store import Store
+    from mobile.sync import HttpTransport, SyncEngine
+    from mobile.ui.app import DoorstepApp
+    from mobile.ui.runner import ThreadRunner
+    from mobile.viewmodels.context import AppContext
+
+    from .conftest import Driver
+
+    kivy_window.size = (1280, 800)
+    store = Store.open(tmp_path / "e2e.sqlite3")
+    ctx = AppContext(store, HttpTransport, SyncEngine, runner=ThreadRunner())
+    app = DoorstepApp(ctx, server_url=live_server, use_gps=False)
+    app._run_prepare()
+    driver = Driver(kivy_window, app, None)
+    driver.pump(3)
+    try:
+        yield driver
+    finally:
+        ctx.stop_engine()
+        app.dispatch("on_stop")
+        for child in list(kivy_window.children):
+            kivy_window.remove_widget(child)
+        App._running_app = None
+        driver.pump(2)
+        store.close()
+
+
+def test_sign_in_download_and_no_answer_against_the_server(real_ui):
+    ui = real_ui
+    screen = ui.screen
+    ui.type_into(screen.ids.username, "officer")
+    ui.type_into(screen.ids.password, "doorstep-demo")
+    ui.tap(screen.ids.submit)
+    ui.wait_until(lambda: ui.screen.name == "operations", timeout=30, message="signed in")
+    ops = ui.screen
+    ui.wait_until(lambda: ops.ids.rv.data and not ops.busy, timeout=30, message="operations listed")
+    ui.pump(3)
+    rows = [w for w in ops.ids.rv.children[0].children]
+    mine = None
+    for row in rows:
+        ui.tap(row.ids.download)
+        ui.wait_until(lambda: ui.app.operations_vm.downloading_id is None, timeout=60, message="pack")
+        ui.pump(3)
+        row = ui.rv_row(ops.ids.rv, lambda w, op=row.op_id: w.op_id == op)
+        if row.pair:
+            mine = row
+            break
+    assert mine is not None, "officer is on no pair in the demo operations"
+    assert "Police" in mine.pair
+    ui.tap(mine.ids.open)
+    ui.wait_until(lambda: ui.screen.name == "streets", message="walk list")
+    streets = ui.screen
+    first = ui.rv_row(streets.ids.rv, lambda w: True)
+    ui.tap(first)
+    street = ui.screen
+    door = ui.rv_row(street.ids.rv, lambda w: w.can_visit)
+    address = door.address
+    ui.tap(door)
+    ui.tap_text("No answer")
+    ui.wait_until(lambda: ui.screen.name == "street", message="saved")
+    store = ui.app.ctx.store
+    ui.wait_until(lambda: not store.outbox_waiting() and not store.outbox_rejected(), timeout=30,
+                  message="sent to the server")
+    row = ui.rv_row(street.ids.rv, lambda w: w.address == address)
+    assert row.status in ("revisit", "done")
+    ui.wait_until(lambda: ui.app.root.ids.sync_chip.text.startswith("0 waiting"), timeout=15)
+    ui.screenshot("e2e_street_after_no_answer")
