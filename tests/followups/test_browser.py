@@ -8,6 +8,9 @@ import time
 import uuid
 
 import httpx
+import pytest
+
+pytestmark = pytest.mark.browser
 
 PASSWORD = "doorstep-demo"
 
