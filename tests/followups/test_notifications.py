@@ -48,7 +48,8 @@ async def _drain_until(worker, db_engine, fids, *, timeout: float = 30.0) -> lis
 
 
 async def test_email_and_signed_webhook_retried_until_accepted(agency_operation, raise_followup, db_engine,
-                                                               client, headers):
+                                                               client, headers, tokens):
+    coordinator_cookie = f"Bearer {await tokens('coordinator')}"
     secret = "s3cret-" + os.urandom(8).hex()
     with SmtpSink() as smtp, WebhookReceiver(fail_first=2) as hook:
         code, _, op = await agency_operation(webhook_url=hook.url, secret=secret)
@@ -64,6 +65,8 @@ async def test_email_and_signed_webhook_retried_until_accepted(agency_operation,
             seen = (await client.get("/api/v1/notifications/undelivered", params={"followup_id": str(fid)},
                                      headers=await headers("coordinator"))).json()["items"]
             assert [(i["channel"], i["agency"], i["attempts"]) for i in seen] == [("webhook", code, 1)]
+            page = await client.get("/partner", headers={"Cookie": f'doorstep_session="{coordinator_cookie}"'})
+            assert 'id="undelivered"' in page.text and code in page.text and "HTTP 500" in page.text
             rows = await _drain_until(worker, db_engine, [fid])
         finally:
             await worker.aclose()

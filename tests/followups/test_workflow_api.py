@@ -207,3 +207,19 @@ async def test_routing_table_view_and_change(client, headers, demo_ids, raise_fo
     finally:
         r = await client.put(f"/api/v1/operations/{op}/routing", json={"routing": original}, headers=coord)
         assert r.status_code == 200
+
+
+async def test_two_partners_racing_on_one_version_one_wins(client, headers, raise_followup, db_engine):
+    """Both read version 1 and send at once: the row lock serialises them, the loser gets 409."""
+    import asyncio
+    h = await headers("envhealth")
+    fid = await raise_followup("graffiti")
+    first, second = await asyncio.gather(
+        _patch(client, h, fid, status="acknowledged", version=1, note="me first"),
+        _patch(client, h, fid, status="in_progress", version=1, note="no, me"))
+    assert sorted([first.status_code, second.status_code]) == [200, 409]
+    async with transaction(db_engine) as s:
+        events = (await s.execute(text(
+            "SELECT count(*) FROM followup_event WHERE followup_id = :id"), {"id": fid})).scalar_one()
+        version = (await s.execute(text("SELECT version FROM followup WHERE id = :id"), {"id": fid})).scalar_one()
+    assert events == 2 and version == 2
