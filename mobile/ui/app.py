@@ -72,11 +72,13 @@ class DoorstepApp(App):
         self._position = None
         self._pending_sign_in: str | None = None
         self._resume_user: str | None = None
+        self._owns_ctx = False
 
     # -- building ------------------------------------------------------------------------
     def build(self):
         if self.ctx is None:
             self.ctx = default_context(self.data_dir or Path(self.user_data_dir))
+            self._owns_ctx = True
         ctx = self.ctx
         # the engine calls notify from its own thread: hop to the main thread
         ctx.on_sync_event = lambda event: Clock.schedule_once(lambda _dt: ctx.deliver_sync_event(event), 0)
@@ -114,13 +116,26 @@ class DoorstepApp(App):
 
     def on_start(self) -> None:
         self._update_chrome()
+        from kivy.core.window import Window
+
+        Window.bind(on_keyboard=self._on_keyboard)
         if self.use_gps:
             from mobile.ui.position import PositionSource
 
             self._position = PositionSource(self.ctx.set_position)
             self._position.start()
 
+    def _on_keyboard(self, _window, key, *_args) -> bool:
+        """Android's Back key (Escape on a desktop) goes back instead of closing the app."""
+        if key == 27 and self.sm.current != "signin":
+            self.back()
+            return True
+        return False
+
     def on_stop(self) -> None:
+        from kivy.core.window import Window
+
+        Window.unbind(on_keyboard=self._on_keyboard)
         for event in (getattr(self, "_refresh_event", None), self._toast_event):
             if event is not None:
                 event.cancel()
@@ -128,6 +143,8 @@ class DoorstepApp(App):
             self._position.stop()
         if self.ctx is not None:
             self.ctx.stop_engine()
+            if self._owns_ctx:
+                self.ctx.store.close()
 
     def on_pause(self) -> bool:
         return True

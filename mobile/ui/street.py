@@ -22,11 +22,13 @@ class DoorRowView(ButtonBehavior, BoxLayout):
     can_visit = BooleanProperty(True)
 
     def on_release(self):
-        if not self.can_visit:
-            return
         from kivy.app import App
 
-        App.get_running_app().street_vm.visit(self.household_id)
+        app = App.get_running_app()
+        if not self.can_visit:
+            app.show_toast(f"{self.address}: do not visit. Nothing to record here.")
+            return
+        app.street_vm.visit(self.household_id)
 
 
 class StreetScreen(BoundScreen):

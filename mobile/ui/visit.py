@@ -174,6 +174,8 @@ class VisitScreen(BoundScreen):
             box.add_widget(row)
 
     def _show_review(self) -> None:
+        if self.ids.notes.text != self.vm.notes:
+            self.ids.notes.text = self.vm.notes
         box = self.ids.review
         box.clear_widgets()
         for heading, text in self.vm.review_lines():

@@ -166,7 +166,7 @@ class Driver:
         raise AssertionError("no matching row in the list")
 
     # -- touching -------------------------------------------------------------------------
-    def tap(self, widget, frames: int = 3) -> None:
+    def tap(self, widget, frames: int = 2) -> None:
         """A real touch down and up at the centre of ``widget``."""
         from kivy.tests.common import UnitTestTouch
 
