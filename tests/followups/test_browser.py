@@ -65,6 +65,7 @@ def test_partner_acknowledges_and_resolves_and_the_tablet_pulls_it(live_server, 
         page.select_option("#f-category", "fly_tipping")
         page.click("#apply-filters")
         page.wait_for_selector(f"tr[data-id='{fid}']")
+        page.wait_for_selector("#overview .leaflet-interactive")  # the overview map has its dots
         page.click(f"tr[data-id='{fid}'] a")
         page.wait_for_selector("#status-form")
         assert description in page.inner_text("main")

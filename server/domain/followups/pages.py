@@ -9,12 +9,12 @@ protected by the SameSite=Strict session cookie.
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 import uuid
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote, urlencode
+from zoneinfo import ZoneInfo
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from litestar import Request, Response, Router, get, post
@@ -42,7 +42,9 @@ WEB = Path(__file__).resolve().parents[2] / "web" / "partner"
 _env = Environment(loader=FileSystemLoader(WEB / "templates"), autoescape=select_autoescape(["html"]),
                    auto_reload=False)
 _env.filters["label"] = label
-_env.filters["when"] = lambda d: d.astimezone(dt.UTC).strftime("%d %b %Y %H:%M UTC") if d else ""
+#: Times on the pages are shown in the operations' local time (the database keeps UTC).
+DISPLAY_TZ = ZoneInfo("Europe/London")
+_env.filters["when"] = lambda d: d.astimezone(DISPLAY_TZ).strftime("%d %b %Y %H:%M") if d else ""
 HTML = "text/html; charset=utf-8"
 NO_STORE = {"Cache-Control": "no-store", "Referrer-Policy": "same-origin"}
 ACTION_LABELS = {"acknowledged": "Acknowledge", "in_progress": "Start work", "resolved": "Resolve",
@@ -117,8 +119,10 @@ async def inbox(request: Request, db_session: AsyncSession, status: str | None =
     api_filters = {**{k: v for k, v in chosen.items() if k != "overdue"},
                    **({"overdue": "true" if overdue == "yes" else "false"} if overdue in ("yes", "no") else {})}
     coordinator = _is_coordinator(user)
+    places = [{"id": str(v.followup.id), "lat": v.lat, "lon": v.lon, "label": label(v.followup.category),
+               "status": v.followup.status, "overdue": v.overdue} for v in views if v.lat is not None]
     return render(
-        "inbox.html", user=user, items=views, chosen=chosen, coordinator=coordinator,
+        "inbox.html", places_json=json.dumps(places), user=user, items=views, chosen=chosen, coordinator=coordinator,
         statuses=FOLLOWUP_STATUS_LABELS, categories=FOLLOWUP_CATEGORY_LABELS, priorities=PRIORITY_LABELS,
         next_url=("/partner?" + urlencode({**chosen, "cursor": next_cursor})) if next_cursor else None,
         csv_url="/api/v1/followups.csv" + ("?" + urlencode(api_filters) if api_filters else ""),
