@@ -43,6 +43,7 @@ from shared_schemas.sync import MAX_PUSH_RECORDS, PushResult
 __all__ = ["MAX_PUSH_RECORDS", "ingest", "content_hash"]
 
 UTC = dt.timezone.utc
+_ZERO = dt.timedelta(0)
 _hash_encoder = msgspec.json.Encoder(order="deterministic")
 _json = msgspec.json.Encoder()
 
@@ -62,6 +63,10 @@ def _utc(value: dt.datetime) -> dt.datetime:
 
 def normalise(record: Visit | Fix | Followup) -> Visit | Fix | Followup:
     """The record with its timestamps in UTC: the form that is hashed and stored."""
+    when = record.visited_at if isinstance(record, Visit) else record.done_at if isinstance(record, Fix) \
+        else record.raised_at
+    if when.utcoffset() == _ZERO:
+        return record
     match record:
         case Visit():
             return msgspec.structs.replace(record, visited_at=_utc(record.visited_at))
@@ -344,7 +349,9 @@ async def ingest(session: AsyncSession, user: CurrentUser, device_id: str,
 
     # Visits first: fixes and follow-ups may point at a visit of the same push.
     visits: list[tuple[int, Visit, str]] = []
-    rows: list[tuple] = []
+    columns: list[list[Any]] = [[] for _ in range(14)]
+    (ids, operations, households, teams, times, outcomes, questionnaires, answers, found_concerns, lons, lats,
+     accuracies, notes, digests) = columns
     others: list[tuple[int, Fix | Followup, str]] = []
     for index, record, digest in unique:
         if not isinstance(record, Visit):
@@ -355,16 +362,24 @@ async def ingest(session: AsyncSession, user: CurrentUser, device_id: str,
         except _Reject as exc:
             batch.reject(index, str(record.id), exc.reason, exc.path)
             continue
-        location = record.location
         visits.append((index, record, digest))
-        rows.append((
-            record.id, record.operation_id, record.household_id, team_id, record.visited_at.astimezone(UTC),
-            record.outcome.value, record.questionnaire, _json.encode(record.answers).decode(),
-            "{" + ",".join(found) + "}",
-            location.lon if location else None, location.lat if location else None,
-            location.accuracy_m if location else None, record.notes, digest,
-        ))
-    await _insert_or_skip(raw, "visit", _INSERT_VISITS, [*_columns(rows, 14), user.id, device_id], visits, batch)
+        ids.append(record.id)
+        operations.append(record.operation_id)
+        households.append(record.household_id)
+        teams.append(team_id)
+        times.append(record.visited_at)  # aware; PostgreSQL stores the instant (timestamptz, UTC)
+        outcomes.append(record.outcome.value)
+        questionnaires.append(record.questionnaire)
+        answers.append(_json.encode(record.answers).decode())
+        found_concerns.append("{" + ",".join(found) + "}")
+        location = record.location
+        if location is None:
+            lons.append(None), lats.append(None), accuracies.append(None)
+        else:
+            lons.append(location.lon), lats.append(location.lat), accuracies.append(location.accuracy_m)
+        notes.append(record.notes)
+        digests.append(digest)
+    await _insert_or_skip(raw, "visit", _INSERT_VISITS, [*columns, user.id, device_id], visits, batch)
     if others:
         await _store_fixes_and_followups(session, raw, user, device_id, context, others, unique, batch)
     return _finish(batch)
