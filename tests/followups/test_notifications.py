@@ -53,7 +53,8 @@ async def test_email_and_signed_webhook_retried_until_accepted(agency_operation,
     secret = "s3cret-" + os.urandom(8).hex()
     with SmtpSink() as smtp, WebhookReceiver(fail_first=2) as hook:
         code, _, op = await agency_operation(webhook_url=hook.url, secret=secret)
-        fid = await raise_followup("graffiti", priority="high", operation_id=op, description="Tag on the bus shelter")
+        fid = await raise_followup("graffiti", priority="high", operation_id=op, description="Tag on the bus shelter",
+                                   consent=True, resident={"name": "Ms Notify Secret", "phone": "0113 496 7777"})
         worker = NotificationWorker(db_engine, _settings(smtp.port))
         try:
             # The first pass delivers the e-mail and is refused by the webhook; the failure is visible.
@@ -76,7 +77,9 @@ async def test_email_and_signed_webhook_retried_until_accepted(agency_operation,
     assert len(mine) == 1
     mail = mine[0].message
     assert mail["Subject"].startswith("[Doorstep] New follow-up: Graffiti (High)")
-    assert f"/partner/followups/{fid}" in mail.get_payload(decode=True).decode()
+    text_body = mail.get_payload(decode=True).decode()
+    assert f"/partner/followups/{fid}" in text_body and "Tag on the bus shelter" in text_body
+    assert "Notify Secret" not in text_body and "7777" not in text_body  # residents' details never sent
     hits = [h for h in hook.hits if json.loads(h.body)["service_request_id"] == str(fid)]
     assert [h.answered for h in hits] == [500, 500, 204]
     for h in hits:
@@ -86,7 +89,7 @@ async def test_email_and_signed_webhook_retried_until_accepted(agency_operation,
     payload = json.loads(hits[-1].body)
     assert payload["event"] == "followup.created" and payload["service_code"] == "graffiti"
     assert payload["agency_responsible"] == code and payload["expected_datetime"]
-    assert "resident" not in hits[-1].body.decode().lower()
+    assert "Notify Secret" not in hits[-1].body.decode() and "7777" not in hits[-1].body.decode()
 
 
 async def test_smtp_server_down_is_retried_not_lost(agency_operation, raise_followup, db_engine):

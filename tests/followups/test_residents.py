@@ -95,3 +95,23 @@ async def test_residents_details_never_reach_the_logs(client, headers, raise_fol
     await client.get("/api/v1/followups.csv", params={"residents": "true"}, headers=h)
     logged = "\n".join(r.getMessage() for r in caplog.records)
     assert person["name"] not in logged and person["phone"] not in logged and person["email"] not in logged
+
+
+async def test_a_coordinator_of_another_operation_sees_nothing(client, headers, raise_followup, db_engine, tokens):
+    """Coordinators see the operations they run, not every operation."""
+    person = _resident()
+    fid = await raise_followup("fly_tipping", consent=True, resident=person)
+    username = f"coord-{uuid.uuid4().hex[:8]}"
+    r = await client.post("/api/v1/users", json={"username": username, "password": "another-coordinator-pw",
+                                                 "display_name": "Other Coordinator", "agency": "council",
+                                                 "roles": ["coordinator"]}, headers=await headers("admin"))
+    assert r.status_code == 201, r.text
+    other = {"Authorization": f"Bearer {await tokens(username, 'another-coordinator-pw')}"}
+    assert (await client.get(f"/api/v1/followups/{fid}", headers=other)).status_code == 404
+    listed = await client.get("/api/v1/followups", params={"limit": 500}, headers=other)
+    assert listed.status_code == 200 and listed.json()["items"] == []
+    r = await client.patch(f"/api/v1/followups/{fid}", json={"version": 1, "agency": "police"}, headers=other)
+    assert r.status_code == 404
+    assert str(fid) not in (await client.get("/api/v1/followups.csv", params={"residents": "true"},
+                                             headers=other)).text
+    assert await _audits(db_engine, fid) == []
