@@ -15,7 +15,7 @@ import pytest
 from sqlalchemy import select, text
 
 from server.db.engine import transaction
-from server.db.models import Followup, FollowupResident, Household, Operation, Team
+from server.db.models import Followup, FollowupResident, Household, Operation
 from server.domain.followups.hooks import on_followups_stored
 
 

@@ -44,12 +44,7 @@ from server.db.models import (
 from server.domain.notifications.outbox import enqueue_followup_notifications
 from server.lib.auth import CurrentUser
 from server.lib.exceptions import Conflict, Forbidden, Invalid, NotFound
-from shared_schemas.codes import (
-    FOLLOWUP_TRANSITIONS,
-    FollowupCategory,
-    FollowupStatus,
-    label,
-)
+from shared_schemas.codes import FOLLOWUP_TRANSITIONS, FollowupCategory, FollowupStatus
 
 FINAL = (FollowupStatus.RESOLVED.value, FollowupStatus.DECLINED.value)
 CATEGORIES = [c.value for c in FollowupCategory]
@@ -396,10 +391,6 @@ def _safe(value: str | None) -> str:
     """Neutralise spreadsheet formulas (CSV injection) in free text."""
     value = value or ""
     return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
-
-
-def status_label(code: str) -> str:
-    return label(code)
 
 
 async def agencies(session: AsyncSession) -> list[tuple[str, str]]:
