@@ -53,6 +53,11 @@ ACTION_LABELS = {"acknowledged": "Acknowledge", "in_progress": "Start work", "re
 partner_or_coordinator = requires("partner", "coordinator")
 
 
+def _script_json(value: Any) -> str:
+    """JSON safe to place inside <script type="application/json">: no "</script>" can close it."""
+    return json.dumps(value).replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+
+
 def render(name: str, status_code: int = 200, **context: Any) -> Response:
     return Response(_env.get_template(name).render(**context), media_type=HTML, status_code=status_code,
                     headers=NO_STORE)
@@ -122,7 +127,8 @@ async def inbox(request: Request, db_session: AsyncSession, status: str | None =
     places = [{"id": str(v.followup.id), "lat": v.lat, "lon": v.lon, "label": label(v.followup.category),
                "status": v.followup.status, "overdue": v.overdue} for v in views if v.lat is not None]
     return render(
-        "inbox.html", places_json=json.dumps(places), user=user, items=views, chosen=chosen, coordinator=coordinator,
+        "inbox.html", places_json=_script_json(places), user=user, items=views, chosen=chosen,
+        coordinator=coordinator,
         statuses=FOLLOWUP_STATUS_LABELS, categories=FOLLOWUP_CATEGORY_LABELS, priorities=PRIORITY_LABELS,
         next_url=("/partner?" + urlencode({**chosen, "cursor": next_cursor})) if next_cursor else None,
         csv_url="/api/v1/followups.csv" + ("?" + urlencode(api_filters) if api_filters else ""),
@@ -157,7 +163,7 @@ async def _detail(request: Request, db_session: AsyncSession, followup_id: uuid.
         actions=[(s, ACTION_LABELS[s]) for s in view.allowed], coordinator=coordinator,
         agencies=await service.agencies(db_session) if coordinator else [],
         failures=await undelivered(db_session, user, followup_id=followup_id) if coordinator else [],
-        map_json=json.dumps(map_data), final=view.followup.status in service.FINAL,
+        map_json=_script_json(map_data), final=view.followup.status in service.FINAL,
         declined=FollowupStatus.DECLINED.value, resident_hidden=not show_resident and view.may_see_resident,
     )
 
