@@ -117,6 +117,17 @@ def import_osm(file: Path, operation_name: str) -> None:
     asyncio.run(run_import(None, file, operation_name))
 
 
+@main.command("open311-key")
+@click.argument("agency_code")
+@one_line_errors
+def open311_key(agency_code: str) -> None:
+    """Issue a new Open311 API key for an agency (printed once; only its hash is kept)."""
+    from server.domain.open311.keys import issue_key
+
+    key = asyncio.run(_in_transaction(lambda session: issue_key(session, agency_code)))
+    click.echo(key)
+
+
 @main.group()
 def user() -> None:
     """Users and their roles."""

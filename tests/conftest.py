@@ -161,3 +161,10 @@ def screens_dir() -> Path:
     path = ROOT / ".artifacts" / "screens"
     path.mkdir(parents=True, exist_ok=True)
     return path
+
+
+def pytest_collection_modifyitems(config, items):
+    """Browser tests run last: Playwright's sync API keeps an event loop running in the main
+    thread for the rest of the session, which async tests set up after it cannot share."""
+    items.sort(key=lambda item: "browser" in getattr(item, "fixturenames", ())
+               or item.get_closest_marker("browser") is not None)

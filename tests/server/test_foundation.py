@@ -113,3 +113,18 @@ def test_compose_file_parses_and_uses_the_servers_setting_names():
     assert compose["services"]["server"]["build"] == "."
     dockerfile = (ROOT / "Dockerfile").read_text()
     assert "doorstep migrate" in dockerfile and "8000" in dockerfile
+
+
+async def test_cli_issues_an_open311_key_that_the_api_accepts(client, demo):
+    import asyncio
+
+    r = await asyncio.to_thread(_cli, "open311-key", "fire-safety")
+    assert r.returncode == 0, r.stderr
+    key = r.stdout.strip()
+    assert len(key) >= 32
+    ok = await client.get("/open311/v2/requests.json", params={"api_key": key})
+    assert ok.status_code == 200, ok.text
+    bad = await client.get("/open311/v2/requests.json", params={"api_key": key + "x"})
+    assert bad.status_code == 401
+    unknown = await asyncio.to_thread(_cli, "open311-key", "no-such-agency")
+    assert unknown.returncode == 1 and unknown.stderr.startswith("error: ")
