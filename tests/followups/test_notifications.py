@@ -110,7 +110,8 @@ async def test_smtp_server_down_is_retried_not_lost(agency_operation, raise_foll
         finally:
             await up.aclose()
     assert row.status == "sent"
-    assert [m.recipients for m in smtp.mails if f"{code}@agency.example" in m.recipients] == [[f"{code}@agency.example"]]
+    address = f"{code}@agency.example"
+    assert [m.recipients for m in smtp.mails if address in m.recipients] == [[address]]
 
 
 def _start_server(port: int, smtp_port: int) -> subprocess.Popen:

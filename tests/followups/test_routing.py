@@ -72,7 +72,9 @@ async def test_unknown_category_in_routing_falls_back_to_other_then_unrouted(rai
     async with transaction(db_engine) as s:
         rows = dict((await s.execute(text(
             "SELECT f.id, f.agency_id FROM followup f WHERE f.id = ANY(:ids)"), {"ids": [fid, routed]})).all())
-        notes = (await s.execute(text("SELECT note FROM followup_event WHERE followup_id = :id"), {"id": fid})).scalar_one()
-        count = (await s.execute(text("SELECT count(*) FROM notification WHERE followup_id = :id"), {"id": fid})).scalar_one()
+        notes = (await s.execute(text("SELECT note FROM followup_event WHERE followup_id = :id"),
+                                 {"id": fid})).scalar_one()
+        count = (await s.execute(text("SELECT count(*) FROM notification WHERE followup_id = :id"),
+                                 {"id": fid})).scalar_one()
     assert rows[fid] is None and rows[routed] == demo_ids["agencies"]["council"]
     assert "no agency" in notes and count == 0

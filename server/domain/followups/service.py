@@ -227,8 +227,9 @@ async def _runs(session: AsyncSession, user: CurrentUser, operation_id: int) -> 
         return True
     if "coordinator" not in user.roles:
         return False
-    return (await session.execute(select(OperationCoordinator.user_id).where(
-        OperationCoordinator.operation_id == operation_id, OperationCoordinator.user_id == user.id))).first() is not None
+    row = (await session.execute(select(OperationCoordinator.user_id).where(
+        OperationCoordinator.operation_id == operation_id, OperationCoordinator.user_id == user.id))).first()
+    return row is not None
 
 
 async def audit(session: AsyncSession, user: CurrentUser, action: str, entity_type: str, entity_id: str,
