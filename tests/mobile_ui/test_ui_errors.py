@@ -78,3 +78,31 @@ def test_removed_from_operation(ui):
     ui.tap(row.ids.download)
     ui.wait_until(lambda: "no longer on" in ops.ids.error.text, message="removed message")
     ui.screenshot("operations_removed")
+
+
+def test_full_disk_keeps_the_visit_to_save_again(ui, monkeypatch):
+    from mobile.store import StorageFullError
+    from mobile.store.errors import FULL_DISK_MESSAGE
+
+    ui.open_walk_list()
+    store = ui.app.ctx.store
+    real = store.record_visit
+    attempts = []
+
+    def full_once(*args, **kwargs):
+        attempts.append(1)
+        if len(attempts) == 1:
+            raise StorageFullError(FULL_DISK_MESSAGE)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(store, "record_visit", full_once)
+    ui.tap(ui.rv_row(ui.screen.ids.rv, lambda w: w.name == "Cedar Close"))
+    ui.tap(ui.rv_row(ui.screen.ids.rv, lambda w: w.address == "4 Cedar Close, Bristol"))
+    ui.tap_text("No answer")
+    visit = ui.screen
+    ui.wait_until(lambda: visit.ids.review_error.text == FULL_DISK_MESSAGE, message="full-disk message")
+    assert visit.name == "visit" and visit.vm.page == "review"   # the visit is still here
+    ui.screenshot("visit_full_disk")
+    ui.tap(visit.ids.save)                                      # space freed: save again
+    ui.wait_until(lambda: ui.screen.name == "street", message="saved on the second try")
+    assert len(attempts) == 2
