@@ -9,7 +9,6 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import uuid
-from pathlib import Path
 
 import pytest
 from sqlalchemy import select, text
@@ -17,16 +16,6 @@ from sqlalchemy import select, text
 from server.db.engine import transaction
 from server.db.models import Followup, FollowupResident, Household, Operation
 from server.domain.followups.hooks import on_followups_stored
-
-
-def pytest_collection_modifyitems(config, items):
-    """Run this folder's browser tests after every other test of the session: Playwright's sync API
-    keeps an event loop running in the main thread while the session's browser lives, and async
-    tests set up after it fail ("Runner.run() cannot be called from a running event loop")."""
-    here = Path(__file__).parent
-    last = [i for i in items if i.get_closest_marker("browser") and here in Path(i.path).parents]
-    if last:
-        items[:] = [i for i in items if i not in last] + last
 
 
 @pytest.fixture(scope="session")

@@ -134,3 +134,23 @@ async def test_the_georeport_client_library_reads_it(live_server, client, header
     with pytest.raises(requests.HTTPError) as err:
         await asyncio.to_thread(api.get_service_requests)
     assert err.value.response.status_code == 401
+
+
+async def test_the_cli_issues_a_key_that_works(client, database_url):
+    import os
+    import subprocess
+    import sys
+
+    from tests.conftest import ROOT
+    done = await asyncio.to_thread(subprocess.run, [sys.executable, "-m", "server.cli", "open311-key", "police"],
+                                   cwd=ROOT, env=dict(os.environ, DATABASE_URL=database_url), capture_output=True,
+                                   text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    key = done.stdout.strip().splitlines()[-1]
+    assert key.startswith("d311_")
+    r = await client.get("/open311/v2/requests.json", params={"api_key": key})
+    assert r.status_code == 200
+    unknown = await asyncio.to_thread(subprocess.run, [sys.executable, "-m", "server.cli", "open311-key", "nobody"],
+                                      cwd=ROOT, env=dict(os.environ, DATABASE_URL=database_url), capture_output=True,
+                                      text=True, timeout=60)
+    assert unknown.returncode != 0 and "nobody" in unknown.stderr
