@@ -82,7 +82,7 @@ def signed_in(ctx):
 @pytest.fixture(scope="session")
 def kivy_window():
     if not os.environ.get("DISPLAY"):
-        pytest.skip("UI tests need an X display: `make test` starts Xvfb; or run `Xvfb :97 -screen 0 1280x1280x24 &` "
+        pytest.skip("UI tests need an X display: `make test` starts Xvfb; or run `Xvfb :97 -screen 0 1280x800x24 &` "
                     "and set DISPLAY=:97")
     from kivy.config import Config
 
