@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -18,6 +19,8 @@ ROOT = Path(__file__).resolve().parents[1]
 os.environ.setdefault("DOORSTEP_DEMO", "1")
 os.environ.setdefault("DOORSTEP_SECRET_KEY", "test-secret-not-for-production-0123456789")
 os.environ.setdefault("KIVY_NO_ARGS", "1")
+# Kivy writes its config and logs under KIVY_HOME: keep them out of ~/.kivy and the tree.
+os.environ.setdefault("KIVY_HOME", tempfile.mkdtemp(prefix="doorstep-kivy-"))
 DEMO_PASSWORD = "doorstep-demo"
 
 
