@@ -11,6 +11,10 @@ A household's status comes from all the attempts at its door:
 Concerns count households (a door that raised a concern at two visits counts once), from the
 `concerns` column the sync fills from the shared questionnaire engine; answers' free text and
 notes are never read here.
+
+The per-door figures come from `household_result` (migration 0003_results): one row per knocked
+door, kept by statement-level triggers on `visit` in the same transaction as the visits. A request
+aggregates the operation's households (tens of thousands of rows), never its whole visit history.
 """
 
 from __future__ import annotations
@@ -45,43 +49,37 @@ STATUS_PRECEDENCE: tuple[Outcome, ...] = (Outcome.ANSWERED, Outcome.REFUSED, Out
 assert set(STATUS_PRECEDENCE) == set(CLOSING_OUTCOMES), "every closing outcome needs a place in the precedence"
 DOOR_STATUSES = ("not_knocked", "to_revisit", *(o.value for o in STATUS_PRECEDENCE))
 
-# The closing outcome of a door, from its visits (an aggregate over the door's visit rows `v`).
-# Built from the codes above only: no input reaches this text.
-_CLOSED_AS = "CASE " + " ".join(
-    f"WHEN bool_or(v.outcome = '{o.value}') THEN '{o.value}'" for o in STATUS_PRECEDENCE
-) + " END"
+# household_result.closing_rank: 0 none, then the closing outcomes from the weakest up; the SQL
+# function doorstep_closing_rank (migration 0003_results) uses the same numbers (a test checks it).
+CLOSING_RANK: dict[str, int] = {o.value: len(STATUS_PRECEDENCE) - i for i, o in enumerate(STATUS_PRECEDENCE)}
+# Built from the codes above only: no input reaches these texts.
+_CLOSED_AS = "CASE r.closing_rank " + " ".join(
+    f"WHEN {rank} THEN '{code}'" for code, rank in CLOSING_RANK.items()) + " END"
+_CLOSED_COUNTS = ",\n".join(
+    f"           count(*) FILTER (WHERE r.closing_rank = {rank}) AS {code}" for code, rank in CLOSING_RANK.items())
 
 _COUNTS = ("households", "knocked", "closed", "answered", "to_revisit", "refused", "vacant", "do_not_visit")
 
 _STREETS_SQL = f"""
-WITH door AS (              -- one row per knocked door: its attempts and how it closed
-    SELECT v.household_id, count(*) AS attempts, {_CLOSED_AS} AS closed_as
-    FROM visit v
-    WHERE v.operation_id = :op
-    GROUP BY v.household_id
-), by_street AS (
+WITH by_street AS (         -- doors by street, from the per-door summary
     SELECT coalesce(h.street_id, 0) AS street_key,
            count(*) AS households,
-           count(d.household_id) AS knocked,
-           count(d.closed_as) AS closed,
-           count(*) FILTER (WHERE d.closed_as = 'answered') AS answered,
-           count(*) FILTER (WHERE d.household_id IS NOT NULL AND d.closed_as IS NULL) AS to_revisit,
-           count(*) FILTER (WHERE d.closed_as = 'refused') AS refused,
-           count(*) FILTER (WHERE d.closed_as = 'vacant') AS vacant,
-           count(*) FILTER (WHERE d.closed_as = 'do_not_visit') AS do_not_visit,
-           coalesce(sum(d.attempts), 0)::bigint AS visits
+           count(r.household_id) AS knocked,
+           count(*) FILTER (WHERE r.closing_rank > 0) AS closed,
+           count(*) FILTER (WHERE r.closing_rank = 0) AS to_revisit,
+{_CLOSED_COUNTS},
+           coalesce(sum(r.attempts), 0)::bigint AS visits
     FROM household h
-    LEFT JOIN door d ON d.household_id = h.id
+    LEFT JOIN household_result r ON r.household_id = h.id
     WHERE h.operation_id = :op
     GROUP BY 1
-), concern_doors AS (       -- each (door, concern) once
-    SELECT DISTINCT v.household_id, c.code
-    FROM visit v CROSS JOIN LATERAL unnest(v.concerns) AS c(code)
-    WHERE v.operation_id = :op AND v.concerns <> '{{}}'
-), concerns AS (
+), concerns AS (            -- each door's concerns are distinct already
     SELECT street_key, jsonb_object_agg(code, n) AS counts
-    FROM (SELECT coalesce(h.street_id, 0) AS street_key, cd.code, count(*) AS n
-          FROM concern_doors cd JOIN household h ON h.id = cd.household_id
+    FROM (SELECT coalesce(h.street_id, 0) AS street_key, c.code, count(*) AS n
+          FROM household_result r
+          JOIN household h ON h.id = r.household_id
+          CROSS JOIN LATERAL unnest(r.concerns) AS c(code)
+          WHERE r.operation_id = :op AND cardinality(r.concerns) > 0
           GROUP BY 1, 2) x
     GROUP BY street_key
 ), fixes AS (
@@ -228,16 +226,15 @@ async def results_version(session: AsyncSession, operation_id: int) -> str:
 _DOORS_SQL = f"""
 SELECT h.id AS household_id, h.ref, h.address, h.house_number, h.street_id, s.name AS street_name,
        h.door_order,
-       coalesce(d.closed_as, CASE WHEN d.attempts > 0 THEN 'to_revisit' ELSE 'not_knocked' END) AS status,
-       coalesce(d.attempts, 0) AS attempts, d.last_outcome, d.last_visited_at
+       coalesce({_CLOSED_AS}, CASE WHEN r.attempts > 0 THEN 'to_revisit' ELSE 'not_knocked' END) AS status,
+       coalesce(r.attempts, 0) AS attempts, last.outcome AS last_outcome, r.last_visited_at
 FROM household h
 LEFT JOIN street s ON s.id = h.street_id
+LEFT JOIN household_result r ON r.household_id = h.id
 LEFT JOIN LATERAL (
-    SELECT count(*) AS attempts, {_CLOSED_AS} AS closed_as,
-           (array_agg(v.outcome ORDER BY v.visited_at DESC, v.id DESC))[1] AS last_outcome,
-           max(v.visited_at) AS last_visited_at
-    FROM visit v WHERE v.household_id = h.id AND v.operation_id = :op
-) d ON true
+    SELECT v.outcome FROM visit v WHERE v.household_id = h.id AND r.household_id IS NOT NULL
+    ORDER BY v.visited_at DESC, v.id DESC LIMIT 1
+) last ON true
 WHERE h.operation_id = :op
   AND (CAST(:street AS integer) IS NULL OR h.street_id = :street)
   AND (coalesce(h.street_id, 0), h.door_order, h.id) > (:c_street, :c_order, :c_id)
@@ -270,16 +267,14 @@ async def doors(session: AsyncSession, operation_id: int, *, street_id: int | No
     c_street, c_order, c_id = _door_cursor(cursor)
     status_filter = ""
     if status == "not_knocked":
-        status_filter = "AND d.attempts = 0"
+        status_filter = "AND r.household_id IS NULL"
     elif status == "to_revisit":
-        status_filter = "AND d.attempts > 0 AND d.closed_as IS NULL"
+        status_filter = "AND r.closing_rank = 0"
     elif status is not None:
-        status_filter = "AND d.closed_as = :status"
+        status_filter = f"AND r.closing_rank = {CLOSING_RANK[status]}"
     sql = _DOORS_SQL.replace("{status_filter}", status_filter)
     params = {"op": operation_id, "street": street_id, "c_street": c_street, "c_order": c_order, "c_id": c_id,
               "limit": limit + 1}
-    if status_filter.endswith(":status"):
-        params["status"] = status
     rows = (await session.execute(text(sql), params)).mappings().all()
     items = [Door(**r) for r in rows[:limit]]
     nxt = None
@@ -325,16 +320,13 @@ async def visits(session: AsyncSession, operation_id: int, *, street_id: int | N
 # ---------------------------------------------------------------- pairs
 
 _PAIRS_SQL = f"""
-WITH door AS (
-    SELECT v.household_id, {_CLOSED_AS} AS closed_as
-    FROM visit v WHERE v.operation_id = :op GROUP BY v.household_id
-), on_streets AS (
+WITH on_streets AS (
     SELECT ts.team_id, count(DISTINCT ts.street_id) AS streets, count(h.id) AS households,
-           count(d.household_id) AS knocked, count(d.closed_as) AS closed
+           count(r.household_id) AS knocked, count(*) FILTER (WHERE r.closing_rank > 0) AS closed
     FROM team t
     JOIN team_street ts ON ts.team_id = t.id
     LEFT JOIN household h ON h.street_id = ts.street_id
-    LEFT JOIN door d ON d.household_id = h.id
+    LEFT JOIN household_result r ON r.household_id = h.id
     WHERE t.operation_id = :op
     GROUP BY ts.team_id
 ), made AS (

@@ -1,0 +1,73 @@
+"""The per-door summary (household_result, kept by triggers on visit) against a recount from the visits."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import text
+
+from server.db.engine import transaction
+from server.domain.results.services import CLOSING_RANK
+from shared_schemas.codes import Outcome
+
+from .world import World, build_world, expected_streets, make_visits, push
+
+RECOUNT = """
+SELECT v.household_id, count(*) AS attempts,
+       max(CASE v.outcome WHEN 'answered' THEN 4 WHEN 'refused' THEN 3 WHEN 'do_not_visit' THEN 2
+                          WHEN 'vacant' THEN 1 ELSE 0 END) AS closing_rank,
+       ARRAY(SELECT DISTINCT c FROM visit v2, unnest(v2.concerns) c WHERE v2.household_id = v.household_id
+             ORDER BY c) AS concerns,
+       max(v.visited_at) AS last_visited_at
+FROM visit v WHERE v.operation_id = :op GROUP BY v.household_id ORDER BY v.household_id
+"""
+SUMMARY = """SELECT household_id, attempts, closing_rank, concerns, last_visited_at FROM household_result
+WHERE operation_id = :op ORDER BY household_id"""
+
+
+@pytest.fixture(scope="module")
+async def sworld(db_engine, demo, client, headers) -> World:
+    w = await build_world(db_engine, "summary")
+    await push(client, headers, w, make_visits(w, list(w.households), per_door=(1, 3)))
+    return w
+
+
+async def _same(db_engine, op: int) -> int:
+    async with transaction(db_engine) as s:
+        summary = (await s.execute(text(SUMMARY), {"op": op})).all()
+        recount = (await s.execute(text(RECOUNT), {"op": op})).all()
+    assert [tuple(r) for r in summary] == [tuple(r) for r in recount]
+    return len(summary)
+
+
+async def test_the_sql_rank_is_the_python_precedence(db_engine):
+    async with transaction(db_engine) as s:
+        for outcome in Outcome:
+            rank = (await s.execute(text("SELECT doorstep_closing_rank(:o)"), {"o": outcome.value})).scalar()
+            assert rank == CLOSING_RANK.get(outcome.value, 0), outcome
+
+
+async def test_summary_matches_a_recount_after_pushes(sworld, db_engine):
+    assert await _same(db_engine, sworld.operation_id) == len({v["household_id"] for v in sworld.visits})
+
+
+async def test_summary_follows_edits_and_deletes_of_visits(sworld, db_engine, client, headers):
+    w = sworld
+    answered = [v for v in w.visits if v["outcome"] == "answered"]
+    gone = answered[:3]
+    changed = [v for v in w.visits if v["outcome"] == "no_answer"][:2]
+    async with transaction(db_engine) as s:
+        await s.execute(text("DELETE FROM visit WHERE id = ANY(CAST(:ids AS uuid[]))"),
+                        {"ids": [v["id"] for v in gone]})
+        await s.execute(text("UPDATE visit SET outcome = 'refused' WHERE id = ANY(CAST(:ids AS uuid[]))"),
+                        {"ids": [v["id"] for v in changed]})
+    for v in gone:
+        w.visits.remove(v)
+    for v in changed:
+        v["outcome"] = "refused"
+    await _same(db_engine, w.operation_id)
+    expected = expected_streets(w)
+    items = {i["street_id"]: i for i in (await client.get(f"/api/v1/operations/{w.operation_id}/streets",
+                                                          headers=await headers("coordinator"))).json()["items"]}
+    for sid in w.street_ids:
+        for k in ("knocked", "closed", "answered", "refused", "to_revisit"):
+            assert items[sid][k] == expected[sid][k], (sid, k)
