@@ -6,10 +6,12 @@ import pytest
 from sqlalchemy import text
 
 from server.db.engine import transaction
-from server.domain.results.services import CLOSING_RANK
-from shared_schemas.codes import Outcome
+from server.domain.results.services import CLOSING_RANK, CONCERN_BITS, OTHER_CONCERN_BIT
+from shared_schemas.codes import Concern, Outcome
 
-from .world import World, build_world, expected_streets, make_visits, push
+from shared_schemas.questionnaire import concerns
+
+from .world import QUESTIONNAIRE, World, build_world, expected_streets, make_visits, push
 
 RECOUNT = """
 SELECT v.household_id, count(*) AS attempts,
@@ -22,6 +24,7 @@ FROM visit v WHERE v.operation_id = :op GROUP BY v.household_id ORDER BY v.house
 """
 SUMMARY = """SELECT household_id, attempts, closing_rank, concerns, last_visited_at FROM household_result
 WHERE operation_id = :op ORDER BY household_id"""
+MASKS = """SELECT concern_mask, concerns FROM household_result WHERE operation_id = :op"""
 
 
 @pytest.fixture(scope="module")
@@ -35,7 +38,13 @@ async def _same(db_engine, op: int) -> int:
     async with transaction(db_engine) as s:
         summary = (await s.execute(text(SUMMARY), {"op": op})).all()
         recount = (await s.execute(text(RECOUNT), {"op": op})).all()
+        masks = (await s.execute(text(MASKS), {"op": op})).all()
     assert [tuple(r) for r in summary] == [tuple(r) for r in recount]
+    for mask, concerns in masks:  # the bits say the same as the arrays
+        expected = 0
+        for code in concerns:
+            expected |= 1 << (CONCERN_BITS.index(code) if code in CONCERN_BITS else OTHER_CONCERN_BIT)
+        assert mask == expected, (mask, concerns)
     return len(summary)
 
 
@@ -44,6 +53,15 @@ async def test_the_sql_rank_is_the_python_precedence(db_engine):
         for outcome in Outcome:
             rank = (await s.execute(text("SELECT doorstep_closing_rank(:o)"), {"o": outcome.value})).scalar()
             assert rank == CLOSING_RANK.get(outcome.value, 0), outcome
+
+
+async def test_the_sql_concern_bits_are_the_concern_codes(db_engine):
+    """Extending shared_schemas.codes.Concern needs a migration re-creating doorstep_concern_bit."""
+    assert CONCERN_BITS == tuple(c.value for c in Concern)
+    async with transaction(db_engine) as s:
+        for bit, code in enumerate(CONCERN_BITS):
+            assert (await s.execute(text("SELECT doorstep_concern_bit(:c)"), {"c": code})).scalar() == bit, code
+        assert (await s.execute(text("SELECT doorstep_concern_bit('not_a_code')"))).scalar() == OTHER_CONCERN_BIT
 
 
 async def test_summary_matches_a_recount_after_pushes(sworld, db_engine):
@@ -71,3 +89,26 @@ async def test_summary_follows_edits_and_deletes_of_visits(sworld, db_engine, cl
     for sid in w.street_ids:
         for k in ("knocked", "closed", "answered", "refused", "to_revisit"):
             assert items[sid][k] == expected[sid][k], (sid, k)
+
+
+async def test_a_concern_code_the_bits_do_not_know_is_still_counted(db_engine, demo, client, headers):
+    w = await build_world(db_engine, "unknown-concern")
+    await push(client, headers, w, make_visits(w, list(w.households), per_door=(1, 2)))
+    door = next(h for h, s in w.households.items() if s == w.street_ids[1])
+    async with transaction(db_engine) as s:  # as a newer questionnaire's code would arrive
+        await s.execute(text(
+            "INSERT INTO visit (id, operation_id, household_id, team_id, device_id, visited_at, outcome, concerns, "
+            "content_hash) VALUES (gen_random_uuid(), :op, :h, :t, 'test', now(), 'answered', "
+            "ARRAY['noise_nuisance', 'drugs'], 'x')"), {"op": w.operation_id, "h": door, "t": w.teams["A"]})
+    await _same(db_engine, w.operation_id)
+    expected = expected_streets(w)
+    expected[w.street_ids[1]]["concerns"]["noise_nuisance"] = 1
+    drugs_before = any("drugs" in concerns(QUESTIONNAIRE, v["answers"]) for v in w.visits
+                       if v["household_id"] == door and v["outcome"] == "answered")
+    if not drugs_before:
+        expected[w.street_ids[1]]["concerns"]["drugs"] = expected[w.street_ids[1]]["concerns"].get("drugs", 0) + 1
+    body = (await client.get(f"/api/v1/operations/{w.operation_id}/streets", headers=await headers("coordinator"))).json()
+    items = {i["street_id"]: i for i in body["items"]}
+    for sid in w.street_ids:
+        assert {k: v for k, v in items[sid]["concerns"].items() if v} == expected[sid]["concerns"], sid
+    assert body["totals"]["concerns"]["noise_nuisance"] == 1

@@ -11,7 +11,9 @@ concurrent pushes lock summary rows in the same order and cannot deadlock.
 - attempts: visits at the door;
 - closing_rank: the strongest closing outcome so far (0 none, 1 vacant, 2 do_not_visit, 3 refused,
   4 answered; see server/domain/results/services.py STATUS_PRECEDENCE);
-- concerns: the distinct concern categories of the door's visits;
+- concerns: the distinct concern categories of the door's visits, and concern_mask, the same as bits
+  (bit i = the i-th code of shared_schemas.codes.Concern; bit 62 = a code this migration does not know,
+  for which the results fall back to counting the `concerns` arrays);
 - last_visited_at.
 
 Revision ID: 0003_results
@@ -19,6 +21,14 @@ Revises: 0001
 """
 
 from alembic import op
+
+# Bit i of concern_mask is the i-th code of shared_schemas.codes.Concern as it stood when this
+# migration was written. Codes only grow: a later migration that adds codes re-creates
+# doorstep_concern_bit with them appended (tests/results/test_summary.py checks the two agree).
+CONCERN_BITS = ("anti_social_behaviour", "drugs", "fly_tipping", "graffiti", "street_lighting",
+                "abandoned_vehicle", "housing_disrepair", "home_fire_safety_visit", "safeguarding", "speeding",
+                "feeling_unsafe", "no_smoke_alarm")
+OTHER_BIT = 62
 
 revision = "0003_results"
 down_revision = "0001"
@@ -31,13 +41,14 @@ _AGGREGATE = """
                max(doorstep_closing_rank(outcome)) AS closing_rank, max(visited_at) AS last_visited_at
         FROM {source} GROUP BY household_id
     ), raised AS (
-        SELECT household_id, array_agg(DISTINCT code ORDER BY code) AS concerns
+        SELECT household_id, array_agg(DISTINCT code ORDER BY code) AS concerns,
+               bit_or(1::bigint << doorstep_concern_bit(code)) AS concern_mask
         FROM {source} CROSS JOIN LATERAL unnest(concerns) AS code
         WHERE cardinality(concerns) > 0
         GROUP BY household_id
     )
     SELECT per.household_id, per.operation_id, per.attempts, per.closing_rank,
-           coalesce(raised.concerns, '{{}}'::text[]), per.last_visited_at
+           coalesce(raised.concerns, '{{}}'::text[]), coalesce(raised.concern_mask, 0), per.last_visited_at
     FROM per LEFT JOIN raised USING (household_id)
     ORDER BY per.household_id
 """
@@ -51,6 +62,7 @@ def upgrade() -> None:
             attempts integer NOT NULL,
             closing_rank smallint NOT NULL,
             concerns text[] NOT NULL DEFAULT '{}',
+            concern_mask bigint NOT NULL DEFAULT 0,
             last_visited_at timestamptz
         )""")
     op.execute("CREATE INDEX ix_household_result_operation ON household_result (operation_id)")
@@ -60,11 +72,17 @@ def upgrade() -> None:
             SELECT (CASE outcome WHEN 'answered' THEN 4 WHEN 'refused' THEN 3
                                  WHEN 'do_not_visit' THEN 2 WHEN 'vacant' THEN 1 ELSE 0 END)::smallint
         $$""")
+    cases = " ".join(f"WHEN '{code}' THEN {bit}" for bit, code in enumerate(CONCERN_BITS))
+    op.execute(f"""
+        CREATE FUNCTION doorstep_concern_bit(code text) RETURNS integer
+        LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+            SELECT CASE code {cases} ELSE {OTHER_BIT} END
+        $$""")
     op.execute(f"""
         CREATE FUNCTION household_result_add() RETURNS trigger LANGUAGE plpgsql AS $$
         BEGIN
             INSERT INTO household_result AS r
-                (household_id, operation_id, attempts, closing_rank, concerns, last_visited_at)
+                (household_id, operation_id, attempts, closing_rank, concerns, concern_mask, last_visited_at)
             {_AGGREGATE.format(source="added")}
             ON CONFLICT (household_id) DO UPDATE SET
                 attempts = r.attempts + EXCLUDED.attempts,
@@ -72,6 +90,7 @@ def upgrade() -> None:
                 concerns = CASE WHEN cardinality(EXCLUDED.concerns) = 0 THEN r.concerns
                                 ELSE ARRAY(SELECT DISTINCT c FROM unnest(r.concerns || EXCLUDED.concerns) AS c
                                            ORDER BY c) END,
+                concern_mask = r.concern_mask | EXCLUDED.concern_mask,
                 last_visited_at = greatest(r.last_visited_at, EXCLUDED.last_visited_at);
             RETURN NULL;
         END $$""")
@@ -87,7 +106,7 @@ def upgrade() -> None:
             END IF;
             DELETE FROM household_result WHERE household_id = ANY(touched);
             INSERT INTO household_result (household_id, operation_id, attempts, closing_rank, concerns,
-                                          last_visited_at)
+                                          concern_mask, last_visited_at)
             {_AGGREGATE.format(source="(SELECT v.* FROM visit v WHERE v.household_id = ANY(touched)) AS touched_visits")};
             RETURN NULL;
         END $$""")
@@ -108,7 +127,7 @@ def upgrade() -> None:
                   FOR EACH STATEMENT EXECUTE FUNCTION household_result_truncate()""")
     # The visits stored before this migration.
     op.execute(f"""
-        INSERT INTO household_result (household_id, operation_id, attempts, closing_rank, concerns, last_visited_at)
+        INSERT INTO household_result (household_id, operation_id, attempts, closing_rank, concerns, concern_mask, last_visited_at)
         {_AGGREGATE.format(source="visit")}""")
 
 
@@ -120,5 +139,6 @@ def downgrade() -> None:
     op.execute("DROP FUNCTION household_result_truncate()")
     op.execute("DROP FUNCTION household_result_recount()")
     op.execute("DROP FUNCTION household_result_add()")
+    op.execute("DROP FUNCTION doorstep_concern_bit(text)")
     op.execute("DROP FUNCTION doorstep_closing_rank(text)")
     op.execute("DROP TABLE household_result")
