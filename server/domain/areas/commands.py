@@ -17,11 +17,16 @@ from server.domain.areas.osm_reader import read_area
 async def run_import(
     database_url: str | None, path: str | Path, operation_name: str, console: Console | None = None
 ) -> ImportSummary:
-    """Read the file completely first, then write everything in one transaction and commit once."""
-    console = console or Console(stderr=True)
+    """Read the file completely first, then write everything in one transaction and commit once.
+
+    The progress bar goes to stderr and only to a terminal (a script or a test reading stderr
+    sees just the one-line error); the summary goes to stdout.
+    """
+    progress_console = Console(stderr=True)
+    console = console or Console()
     with Progress(
         SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-        console=console, transient=True,
+        console=progress_console, transient=True, disable=not progress_console.is_terminal,
     ) as bar:
         reading = bar.add_task(f"reading {Path(path).name}", total=None)
         area = await asyncio.to_thread(read_area, path)
