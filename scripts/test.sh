@@ -30,4 +30,4 @@ if [ -z "${DISPLAY:-}" ]; then
 fi
 trap '[ -n "$xvfb_pid" ] && kill "$xvfb_pid" 2>/dev/null || true' EXIT
 mkdir -p .artifacts/screens
-.venv/bin/pytest "$@"
+.venv/bin/pytest --durations=10 "$@"
