@@ -31,7 +31,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.lib.exceptions import BadRequest
 from shared_schemas.codes import CLOSING_OUTCOMES, Concern, FixCategory, FollowupStatus, Outcome
-from shared_schemas.questionnaire import concern_codes, load_questionnaire
+from shared_schemas.questionnaire import concern_codes
 
 from .schemas import (
     Door,
@@ -80,7 +80,7 @@ WITH by_street AS (         -- doors by street, from the per-door summary
            count(*) FILTER (WHERE r.concern_mask & {1 << OTHER_CONCERN_BIT} <> 0) AS concern_other,
            coalesce(sum(r.attempts), 0)::bigint AS visits
     FROM household h
-    LEFT JOIN household_result r ON r.household_id = h.id
+    LEFT JOIN household_result r ON r.household_id = h.id AND r.operation_id = :op  -- only this operation's rows
     WHERE h.operation_id = :op
     GROUP BY 1
 ), fixes AS (
@@ -136,14 +136,21 @@ def _rate(part: int, whole: int) -> float | None:
     return round(part / whole, 4) if whole else None
 
 
-async def _operation_questionnaire(session: AsyncSession, operation_id: int) -> list[str]:
+_CONCERN_KEYS: dict[str, list[str]] = {}  # published questionnaire versions never change (a trigger refuses it)
+
+
+async def _concern_keys(session: AsyncSession, operation_id: int, questionnaire_id: str | None) -> list[str]:
     """The concern categories of the operation's questionnaire, in question order."""
-    definition = (await session.execute(text(
-        "SELECT q.definition FROM operation o JOIN questionnaire_version q ON q.id = o.questionnaire_id "
-        "WHERE o.id = :op"), {"op": operation_id})).scalar()
-    if definition is None:
+    if questionnaire_id is not None and questionnaire_id in _CONCERN_KEYS:
+        return _CONCERN_KEYS[questionnaire_id]
+    row = (await session.execute(text(
+        "SELECT q.id, q.definition FROM operation o JOIN questionnaire_version q ON q.id = o.questionnaire_id "
+        "WHERE o.id = :op"), {"op": operation_id})).first()
+    if row is None:
         return []
-    return concern_codes(_questionnaire_from(definition))
+    keys = concern_codes(_questionnaire_from(row.definition))
+    _CONCERN_KEYS[row.id] = keys
+    return keys
 
 
 def _questionnaire_from(definition: dict) -> Any:
@@ -168,8 +175,9 @@ class StreetRows(msgspec.Struct):
     geometries: list[str] | None  # GeoJSON text of each item's geometry, in item order
 
 
-async def street_results(session: AsyncSession, operation_id: int, with_geometry: bool = False) -> StreetRows:
-    concern_keys = await _operation_questionnaire(session, operation_id)
+async def street_results(session: AsyncSession, operation_id: int, with_geometry: bool = False,
+                         questionnaire_id: str | None = None) -> StreetRows:
+    concern_keys = await _concern_keys(session, operation_id, questionnaire_id)
     fix_keys = [c.value for c in FixCategory]
     status_keys = [s.value for s in FollowupStatus]
     # No parallel plan: its workers would each build the same small hash tables (measured slower on 2 cores).
@@ -222,7 +230,9 @@ async def street_results(session: AsyncSession, operation_id: int, with_geometry
 # ---------------------------------------------------------------- the cheap version to poll
 
 _VERSION_SQL = """
-SELECT (SELECT count(*)::text || '.' || coalesce(max(change_seq), 0)::text FROM visit WHERE operation_id = :op)
+SELECT (SELECT count(*)::text || '.' || coalesce(sum(attempts), 0)::text || '.' || coalesce(sum(closing_rank), 0)::text
+               || '.' || coalesce(sum(concern_mask % 1000003), 0)::text
+        FROM household_result WHERE operation_id = :op)
     || '/' || (SELECT count(*)::text FROM fix WHERE operation_id = :op)
     || '/' || (SELECT count(*)::text || '.' || coalesce(max(change_seq), 0)::text
                FROM followup_event WHERE operation_id = :op)
@@ -237,8 +247,9 @@ async def results_version(session: AsyncSession, operation_id: int) -> str:
     """A short string that changes whenever a visit, fix or follow-up arrives, a follow-up moves,
     a pair or its streets change, households are imported or the operation opens or closes.
 
-    Counts as well as the highest change number, so a row committed late by a slow transaction
-    (with a lower number) still changes it. Index-only scans of the operation's rows, no aggregation.
+    Sums over the per-door summary (every new visit adds an attempt) and counts, rather than the highest
+    change number, so a row committed late by a slow transaction still changes it. It reads the
+    operation's door summaries, not its visits.
     """
     raw = (await session.execute(text(_VERSION_SQL), {"op": operation_id})).scalar_one()
     return base64.urlsafe_b64encode(hashlib.sha256(raw.encode()).digest()[:12]).decode()
@@ -253,7 +264,7 @@ SELECT h.id AS household_id, h.ref, h.address, h.house_number, h.street_id, s.na
        coalesce(r.attempts, 0) AS attempts, last.outcome AS last_outcome, r.last_visited_at
 FROM household h
 LEFT JOIN street s ON s.id = h.street_id
-LEFT JOIN household_result r ON r.household_id = h.id
+LEFT JOIN household_result r ON r.household_id = h.id AND r.operation_id = :op
 LEFT JOIN LATERAL (
     SELECT v.outcome FROM visit v WHERE v.household_id = h.id AND r.household_id IS NOT NULL
     ORDER BY v.visited_at DESC, v.id DESC LIMIT 1
@@ -309,6 +320,8 @@ async def doors(session: AsyncSession, operation_id: int, *, street_id: int | No
 
 # ---------------------------------------------------------------- visits (keyset pages, newest first)
 
+_EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
+
 _VISITS_SQL = """
 SELECT v.id, v.household_id, h.street_id, v.team_id, v.outcome, v.visited_at, v.concerns
 FROM visit v JOIN household h ON h.id = v.household_id
@@ -327,8 +340,8 @@ async def visits(session: AsyncSession, operation_id: int, *, street_id: int | N
     c_id: uuid.UUID | None = None
     if cursor:
         try:
-            at, ident = cursor.rsplit("_", 1)
-            c_at, c_id = dt.datetime.fromisoformat(at), uuid.UUID(ident)
+            at, ident = cursor.split("_", 1)
+            c_at, c_id = _EPOCH + dt.timedelta(microseconds=int(at)), uuid.UUID(ident)
         except ValueError:
             raise BadRequest(f"The cursor {cursor!r} is not one this list gave out; use the `next` value of "
                              "the previous page, or leave it out for the first page.", field="cursor") from None
@@ -336,7 +349,9 @@ async def visits(session: AsyncSession, operation_id: int, *, street_id: int | N
         "op": operation_id, "c_at": c_at, "c_id": c_id, "street": street_id, "limit": limit + 1,
     })).mappings().all()
     items = [VisitOut(**{**r, "concerns": list(r["concerns"] or [])}) for r in rows[:limit]]
-    nxt = f"{items[-1].visited_at.isoformat()}_{items[-1].id}" if len(rows) > limit else None
+    nxt = None
+    if len(rows) > limit:  # URL-safe: microseconds since 1970 and the id
+        nxt = f"{(items[-1].visited_at - _EPOCH) // dt.timedelta(microseconds=1)}_{items[-1].id}"
     return VisitPage(items=items, next=nxt)
 
 
@@ -349,7 +364,7 @@ WITH on_streets AS (
     FROM team t
     JOIN team_street ts ON ts.team_id = t.id
     LEFT JOIN household h ON h.street_id = ts.street_id
-    LEFT JOIN household_result r ON r.household_id = h.id
+    LEFT JOIN household_result r ON r.household_id = h.id AND r.operation_id = :op
     WHERE t.operation_id = :op
     GROUP BY ts.team_id
 ), made AS (
@@ -398,5 +413,5 @@ async def followup_summary(session: AsyncSession, operation_id: int) -> Followup
                            items=[FollowupCount(category=c, status=s, count=n) for c, s, n in rows])
 
 
-__all__ = ["DOOR_STATUSES", "STATUS_PRECEDENCE", "doors", "followup_summary", "load_questionnaire",
+__all__ = ["DOOR_STATUSES", "STATUS_PRECEDENCE", "doors", "followup_summary",
            "pair_progress", "results_version", "street_results", "visits"]
