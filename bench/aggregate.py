@@ -257,7 +257,7 @@ def time_http(http: httpx.Client, url: str, runs: int) -> tuple[list[float], int
 async def measure(url: str, base: str, op: int, runs: int) -> dict[str, tuple[float, float]]:
     conn = await asyncpg.connect(**asyncpg_dsn(url))
     mine = await asyncpg.connect(**asyncpg_dsn(url))
-    await mine.execute("SET max_parallel_workers_per_gather = 0")  # as the service does (SET LOCAL)
+    await mine.execute("SET jit = off; SET max_parallel_workers_per_gather = 0")  # as the service does (locally)
     try:
         streets_sql = STREETS_SQL.replace(":op", "$1")
         # Interleave, so a slow moment of the machine does not land on one side only.

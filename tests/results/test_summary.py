@@ -100,6 +100,15 @@ async def test_a_concern_code_the_bits_do_not_know_is_still_counted(db_engine, d
             "INSERT INTO visit (id, operation_id, household_id, team_id, device_id, visited_at, outcome, concerns, "
             "content_hash) VALUES (gen_random_uuid(), :op, :h, :t, 'test', now(), 'answered', "
             "ARRAY['noise_nuisance', 'drugs'], 'x')"), {"op": w.operation_id, "h": door, "t": w.teams["A"]})
+        # and a fix category and a follow-up status newer than this server's codes
+        await s.execute(text(
+            "INSERT INTO fix (id, operation_id, device_id, category, done_at, street_id, content_hash) "
+            "VALUES (gen_random_uuid(), :op, 'test', 'bins_emptied', now(), :s, 'x')"),
+            {"op": w.operation_id, "s": w.street_ids[2]})
+        await s.execute(text(
+            "INSERT INTO followup (id, operation_id, device_id, category, priority, description, raised_at, "
+            "street_id, status, content_hash) VALUES (gen_random_uuid(), :op, 'test', 'other', 'low', 'x', now(), "
+            ":s, 'on_hold', 'x')"), {"op": w.operation_id, "s": w.street_ids[2]})
     await _same(db_engine, w.operation_id)
     expected = expected_streets(w)
     expected[w.street_ids[1]]["concerns"]["noise_nuisance"] = 1
@@ -112,3 +121,7 @@ async def test_a_concern_code_the_bits_do_not_know_is_still_counted(db_engine, d
     for sid in w.street_ids:
         assert {k: v for k, v in items[sid]["concerns"].items() if v} == expected[sid]["concerns"], sid
     assert body["totals"]["concerns"]["noise_nuisance"] == 1
+    assert items[w.street_ids[2]]["fixes"]["bins_emptied"] == 1 and body["totals"]["fixes"]["bins_emptied"] == 1
+    assert items[w.street_ids[2]]["followups"]["on_hold"] == 1 and body["totals"]["followups"]["on_hold"] == 1
+    assert items[w.street_ids[0]]["followups"] == {"open": 0, "acknowledged": 0, "in_progress": 0, "resolved": 0,
+                                                   "declined": 0}

@@ -29,6 +29,7 @@ import msgspec
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from server.domain.sync.driver import driver_connection
 from server.lib.exceptions import BadRequest
 from shared_schemas.codes import CLOSING_OUTCOMES, Concern, FixCategory, FollowupStatus, Outcome
 from shared_schemas.questionnaire import concern_codes
@@ -66,6 +67,19 @@ _CONCERN_COUNTS = ",\n".join(
     f"           count(*) FILTER (WHERE r.concern_mask & {1 << i} <> 0) AS concern_{i}"
     for i in range(len(CONCERN_BITS)))
 
+# Fixes by category and follow-ups by status, one column each; any other code lands in *_other and
+# the exact counts are read per code instead.
+FIX_CODES: tuple[str, ...] = tuple(c.value for c in FixCategory)
+STATUS_CODES: tuple[str, ...] = tuple(s.value for s in FollowupStatus)
+
+
+def _pivot(column: str, codes: tuple[str, ...], prefix: str) -> str:
+    known = ", ".join(f"'{c}'" for c in codes)
+    return ",\n".join([*(f"           count(*) FILTER (WHERE {column} = '{c}') AS {prefix}_{i}"
+                          for i, c in enumerate(codes)),
+                        f"           count(*) FILTER (WHERE {column} <> ALL (ARRAY[{known}])) AS {prefix}_other"])
+
+
 _COUNTS = ("households", "knocked", "closed", "answered", "to_revisit", "refused", "vacant", "do_not_visit")
 
 _STREETS_SQL = f"""
@@ -84,15 +98,13 @@ WITH by_street AS (         -- doors by street, from the per-door summary
     WHERE h.operation_id = :op
     GROUP BY 1
 ), fixes AS (
-    SELECT street_key, jsonb_object_agg(category, n) AS counts
-    FROM (SELECT coalesce(street_id, 0) AS street_key, category, count(*) AS n FROM fix WHERE operation_id = :op
-          GROUP BY 1, 2) x
-    GROUP BY street_key
+    SELECT coalesce(street_id, 0) AS street_key,
+{_pivot("category", FIX_CODES, "fix")}
+    FROM fix WHERE operation_id = :op GROUP BY 1
 ), followups AS (
-    SELECT street_key, jsonb_object_agg(status, n) AS counts
-    FROM (SELECT coalesce(street_id, 0) AS street_key, status, count(*) AS n FROM followup WHERE operation_id = :op
-          GROUP BY 1, 2) x
-    GROUP BY street_key
+    SELECT coalesce(street_id, 0) AS street_key,
+{_pivot("status", STATUS_CODES, "followup")}
+    FROM followup WHERE operation_id = :op GROUP BY 1
 ), assigned AS (
     SELECT ts.street_id, min(ts.team_id) AS team_id
     FROM team_street ts JOIN team t ON t.id = ts.team_id
@@ -109,7 +121,11 @@ SELECT s.street_id, s.ref, s.name, s.locality,
        coalesce(b.visits, 0) AS visits,
        {", ".join(f"coalesce(b.concern_{i}, 0) AS concern_{i}" for i in range(len(CONCERN_BITS)))},
        coalesce(b.concern_other, 0) AS concern_other,
-       f.counts AS fixes, fu.counts AS followups, a.team_id
+       {", ".join(f"coalesce(f.fix_{i}, 0) AS fix_{i}" for i in range(len(FIX_CODES)))},
+       coalesce(f.fix_other, 0) AS fix_other,
+       {", ".join(f"coalesce(fu.followup_{i}, 0) AS followup_{i}" for i in range(len(STATUS_CODES)))},
+       coalesce(fu.followup_other, 0) AS followup_other,
+       a.team_id
        {{geometry}}
 FROM streets s
 LEFT JOIN by_street b ON b.street_key = s.street_key
@@ -119,6 +135,17 @@ LEFT JOIN assigned a ON a.street_id = s.street_id
 ORDER BY s.name, s.street_id
 """
 STREETS_SQL = _STREETS_SQL.replace("{geometry}", "")
+STREETS_GEO_SQL = _STREETS_SQL.replace("{geometry}", ", ST_AsGeoJSON(s.geom, 7) AS geometry")
+_CONCERN_COLS = [(code, f"concern_{i}") for i, code in enumerate(CONCERN_BITS)]
+_FIX_COLS = [(code, f"fix_{i}") for i, code in enumerate(FIX_CODES)]
+_STATUS_COLS = [(code, f"followup_{i}") for i, code in enumerate(STATUS_CODES)]
+# The same for asyncpg, which the hot path uses directly (one parameter, $1).
+_STREETS_PG = STREETS_SQL.replace(":op", "$1")
+_STREETS_GEO_PG = STREETS_GEO_SQL.replace(":op", "$1")
+
+_FIXES_EXACT_SQL = "SELECT coalesce(street_id, 0), category, count(*) FROM fix WHERE operation_id = $1 GROUP BY 1, 2"
+_FOLLOWUPS_EXACT_SQL = ("SELECT coalesce(street_id, 0), status, count(*) FROM followup WHERE operation_id = $1 "
+                        "GROUP BY 1, 2")
 
 # Exact concern counts from the arrays, for an operation where a door has a code the bits do not cover.
 _CONCERNS_EXACT_SQL = """
@@ -126,10 +153,9 @@ SELECT coalesce(h.street_id, 0) AS street_key, c.code, count(*) AS n
 FROM household_result r
 JOIN household h ON h.id = r.household_id
 CROSS JOIN LATERAL unnest(r.concerns) AS c(code)
-WHERE r.operation_id = :op AND cardinality(r.concerns) > 0
+WHERE r.operation_id = $1 AND cardinality(r.concerns) > 0
 GROUP BY 1, 2
 """
-STREETS_GEO_SQL = _STREETS_SQL.replace("{geometry}", ", ST_AsGeoJSON(s.geom, 7) AS geometry")
 
 
 def _rate(part: int, whole: int) -> float | None:
@@ -169,6 +195,13 @@ def _filled(counts: dict[str, int] | None, keys: list[str]) -> dict[str, int]:
     return out
 
 
+async def _exact(raw: Any, sql: str, operation_id: int) -> dict[int, dict[str, int]]:
+    out: dict[int, dict[str, int]] = {}
+    for street_key, code, n in await raw.fetch(sql, operation_id):
+        out.setdefault(street_key, {})[code] = n
+    return out
+
+
 class StreetRows(msgspec.Struct):
     items: list[StreetResult]
     totals: Totals
@@ -180,15 +213,17 @@ async def street_results(session: AsyncSession, operation_id: int, with_geometry
     concern_keys = await _concern_keys(session, operation_id, questionnaire_id)
     fix_keys = [c.value for c in FixCategory]
     status_keys = [s.value for s in FollowupStatus]
-    # No parallel plan: its workers would each build the same small hash tables (measured slower on 2 cores).
-    await session.execute(text("SET LOCAL max_parallel_workers_per_gather = 0"))
-    rows = (await session.execute(text(STREETS_GEO_SQL if with_geometry else STREETS_SQL),
-                                  {"op": operation_id})).mappings().all()
-    exact: dict[int, dict[str, int]] | None = None
-    if any(r["concern_other"] for r in rows):
-        exact = {}
-        for street_key, code, n in (await session.execute(text(_CONCERNS_EXACT_SQL), {"op": operation_id})).all():
-            exact.setdefault(street_key, {})[code] = n
+    # For this transaction only: no JIT (its compile time, tens of ms, dwarfs the query's run time) and no
+    # parallel plan (its workers would each build the same small hash tables; slower on 2 cores).
+    await session.execute(text("SELECT set_config('jit', 'off', true), "
+                               "set_config('max_parallel_workers_per_gather', '0', true)"))
+    raw = await driver_connection(session)  # asyncpg records: no ORM row objects for a thousand wide rows
+    rows = await raw.fetch(_STREETS_GEO_PG if with_geometry else _STREETS_PG, operation_id)
+    exact_concerns = await _exact(raw, _CONCERNS_EXACT_SQL, operation_id) if any(
+        r["concern_other"] for r in rows) else None
+    exact_fixes = await _exact(raw, _FIXES_EXACT_SQL, operation_id) if any(r["fix_other"] for r in rows) else None
+    exact_followups = await _exact(raw, _FOLLOWUPS_EXACT_SQL, operation_id) if any(
+        r["followup_other"] for r in rows) else None
     items: list[StreetResult] = []
     geometries: list[str] | None = [] if with_geometry else None
     sums = dict.fromkeys((*_COUNTS, "visits"), 0)
@@ -197,13 +232,16 @@ async def street_results(session: AsyncSession, operation_id: int, with_geometry
     status_sum: dict[str, int] = dict.fromkeys(status_keys, 0)
     unmatched = 0
     for r in rows:
-        if exact is not None:
-            concerns = exact.get(r["street_id"] or 0, {})
-        else:
-            concerns = {code: r[f"concern_{i}"] for i, code in enumerate(CONCERN_BITS) if r[f"concern_{i}"]}
+        key = r["street_id"] or 0
+        concerns = (exact_concerns.get(key, {}) if exact_concerns is not None else
+                    {code: r[col] for code, col in _CONCERN_COLS if r[col]})
+        fixes = (exact_fixes.get(key, {}) if exact_fixes is not None else
+                 {code: r[col] for code, col in _FIX_COLS if r[col]})
+        followups = (exact_followups.get(key, {}) if exact_followups is not None else
+                     {code: r[col] for code, col in _STATUS_COLS if r[col]})
         for k in sums:
             sums[k] += r[k]
-        for target, counts in ((concern_sum, concerns), (fix_sum, r["fixes"]), (status_sum, r["followups"])):
+        for target, counts in ((concern_sum, concerns), (fix_sum, fixes), (status_sum, followups)):
             for k, n in (counts or {}).items():
                 target[k] = target.get(k, 0) + int(n)
         if r["street_id"] is None:
@@ -213,8 +251,8 @@ async def street_results(session: AsyncSession, operation_id: int, with_geometry
             street_id=r["street_id"], ref=r["ref"], name=r["name"], locality=r["locality"],
             **{c: r[c] for c in _COUNTS},
             coverage=_rate(r["knocked"], r["households"]), contact_rate=_rate(r["answered"], r["households"]),
-            concerns=_filled(concerns, concern_keys), fixes=_filled(r["fixes"], fix_keys),
-            followups=_filled(r["followups"], status_keys), team_id=r["team_id"],
+            concerns=_filled(concerns, concern_keys), fixes=_filled(fixes, fix_keys),
+            followups=_filled(followups, status_keys), team_id=r["team_id"],
         ))
         if geometries is not None:
             geometries.append(r["geometry"])
