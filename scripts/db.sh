@@ -43,6 +43,7 @@ unix_socket_directories = '$run'
 port = $port
 fsync = on
 max_connections = 200
+idle_in_transaction_session_timeout = '60s'
 shared_buffers = 512MB
 CONF
   fi

@@ -26,8 +26,10 @@ from msgspec import Meta
 
 from .codes import FixCategory, FollowupCategory, Outcome, Priority
 
-#: Database ids are positive.
-Id = Annotated[int, Meta(ge=1)]
+#: Largest id the server's tables hold (PostgreSQL integer).
+MAX_ID = 2_147_483_647
+#: Database ids are positive and fit the server's integer columns.
+Id = Annotated[int, Meta(ge=1, le=MAX_ID)]
 #: A datetime with a time zone; naive datetimes are ambiguous and refused.
 AwareDatetime = Annotated[
     datetime,
@@ -132,12 +134,39 @@ def decode_record(raw: bytes | bytearray | memoryview | msgspec.Raw | dict[str, 
     """
     try:
         if isinstance(raw, dict):
-            return msgspec.convert(raw, AnyRecord)
-        return _json_decoder.decode(raw)
+            record = msgspec.convert(raw, AnyRecord)
+        else:
+            record = _json_decoder.decode(raw)
     except msgspec.ValidationError as exc:
         raise _record_error(str(exc), raw) from None
     except msgspec.DecodeError as exc:
         raise RecordError(f"not valid JSON: {exc}") from None
+    # PostgreSQL text and jsonb cannot hold NUL; JSON can. The cheap byte test keeps the
+    # exact walk off the hot path.
+    if isinstance(raw, dict) or b"\\u0000" in bytes(raw):
+        path = _nul_path(msgspec.to_builtins(record), "$")
+        if path:
+            raise RecordError("text must not contain the NUL character (\\u0000); remove it and send again", path)
+    return record
+
+
+def _nul_path(value: Any, path: str) -> str | None:
+    """The JSON path of the first string (or key) holding a NUL character, if any."""
+    if isinstance(value, str):
+        return path if "\x00" in value else None
+    if isinstance(value, dict):
+        for key, item in value.items():
+            if "\x00" in str(key):
+                return path
+            found = _nul_path(item, f"{path}.{key}")
+            if found:
+                return found
+    if isinstance(value, list):
+        for i, item in enumerate(value):
+            found = _nul_path(item, f"{path}[{i}]")
+            if found:
+                return found
+    return None
 
 
 class _IdOnly(msgspec.Struct):

@@ -99,6 +99,8 @@ def requires(*roles: str):
     """A guard that lets through users holding any of `roles` (admins hold every role)."""
 
     def guard(connection: ASGIConnection, _: BaseRouteHandler) -> None:
+        if connection.scope.get("method") == "OPTIONS":
+            return  # CORS preflight: the auth middleware does not run for it, and it reveals nothing
         user = current_user(connection)
         if not any(user.has(r) for r in roles):
             raise PermissionDeniedException(

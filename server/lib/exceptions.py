@@ -9,11 +9,14 @@ from __future__ import annotations
 
 import logging
 import re
+
+import asyncpg
 from typing import Any
 
 from litestar import Request, Response
 from litestar.exceptions import HTTPException, ValidationException
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
+from sqlalchemy.exc import DBAPIError
 
 log = logging.getLogger("doorstep")
 
@@ -90,7 +93,9 @@ def validation_error_handler(request: Request, exc: ValidationException) -> Resp
     return Response(_body(422, message, field), status_code=422)
 
 
-def http_error_handler(_: Request, exc: HTTPException) -> Response:
+def http_error_handler(request: Request, exc: HTTPException) -> Response:
+    if exc.status_code >= 500:
+        return internal_error_handler(request, exc)
     return Response(_body(exc.status_code, exc.detail, extra=exc.extra or None), status_code=exc.status_code,
                     headers=exc.headers)
 
@@ -102,8 +107,35 @@ def internal_error_handler(request: Request, exc: Exception) -> Response:
                     status_code=HTTP_500_INTERNAL_SERVER_ERROR)
 
 
+def _is_bad_value(exc: BaseException) -> bool:
+    """PostgreSQL's "data exception" class (SQLSTATE 22…) or asyncpg refusing an argument
+    (an int past int32) anywhere in the exception chain."""
+    seen: BaseException | None = exc
+    for _ in range(5):
+        if seen is None:
+            return False
+        if isinstance(seen, asyncpg.exceptions.DataError) or str(getattr(seen, "sqlstate", "") or "").startswith("22"):
+            return True
+        seen = getattr(seen, "orig", None) or seen.__cause__
+    return False
+
+
+def database_value_error_handler(request: Request, exc: DBAPIError) -> Response:
+    """A value the database cannot hold (an id past its integer range, a NUL in text) is the
+    caller's mistake, not the server's: 422. A backstop; typed ids and checks catch most first."""
+    if not _is_bad_value(exc):
+        return internal_error_handler(request, exc)
+    log.info("refused a value the database cannot hold on %s %s: %s", request.method, request.url.path,
+             type(getattr(exc, "orig", exc)).__name__)
+    return Response(_body(422, "A value in the request cannot be stored: ids are whole numbers from 1 to "
+                               "2147483647 and text must not contain the NUL character (\\u0000). "
+                               "Correct it and send again."), status_code=422)
+
+
 EXCEPTION_HANDLERS = {
+    DBAPIError: database_value_error_handler,
     DoorstepError: domain_error_handler,
     ValidationException: validation_error_handler,
     HTTPException: http_error_handler,
+    HTTP_500_INTERNAL_SERVER_ERROR: internal_error_handler,
 }

@@ -128,3 +128,31 @@ async def test_cli_issues_an_open311_key_that_the_api_accepts(client, demo):
     assert bad.status_code == 401
     unknown = await asyncio.to_thread(_cli, "open311-key", "no-such-agency")
     assert unknown.returncode == 1 and unknown.stderr.startswith("error: ")
+
+
+async def test_hostile_values_are_refused_not_500(client, headers):
+    h = await headers("coordinator")
+    r = await client.get("/api/v1/operations", params={"cursor": 2**31}, headers=h)
+    assert r.status_code in (200, 422), r.text  # past every id: an empty page or a refusal, never a 500
+    r = await client.post("/api/v1/auth/token", json={"username": "nul\u0000here", "password": "x"})
+    assert r.status_code in (401, 422), r.text
+    assert "detail" in r.json()
+    r = await client.request("OPTIONS", "/api/v1/auth/check/admin")
+    assert r.status_code < 500, r.text
+
+
+async def test_a_server_error_reveals_nothing_internal(app):
+    from litestar import Litestar, get
+    from litestar.testing import AsyncTestClient
+
+    from server.lib.exceptions import EXCEPTION_HANDLERS
+
+    @get("/boom")
+    async def boom() -> None:
+        raise RuntimeError("secret internal detail: resident Jane Doe 07700 900123")
+
+    async with AsyncTestClient(app=Litestar([boom], exception_handlers=EXCEPTION_HANDLERS)) as c:
+        r = await c.get("/boom")
+    assert r.status_code == 500
+    assert "Jane" not in r.text and "secret" not in r.text
+    assert "changed nothing" in r.json()["detail"]

@@ -239,3 +239,34 @@ def test_closing_outcomes_follow_the_design():
     assert {o.value for o in Outcome} - CLOSING_OUTCOMES == {
         "no_answer", "card_left", "come_back_later", "inaccessible"
     }
+
+
+def test_an_id_past_the_servers_integer_range_is_refused_with_its_path():
+    from shared_schemas.records import MAX_ID, RecordError, decode_record
+
+    body = {"type": "visit", "id": str(uuid.uuid4()), "operation_id": 1, "household_id": MAX_ID + 1,
+            "team_id": 1, "visited_at": "2026-05-14T17:00:00Z", "outcome": "no_answer"}
+    with pytest.raises(RecordError) as err:
+        decode_record(msgspec.Raw(msgspec.json.encode(body)))
+    assert err.value.path == "$.household_id"
+    body["household_id"] = MAX_ID
+    assert decode_record(msgspec.json.encode(body)).household_id == MAX_ID
+
+
+@pytest.mark.parametrize("where", ["notes", "answers"])
+def test_a_nul_character_in_text_is_refused_with_its_path(where):
+    from shared_schemas.records import RecordError, decode_record
+
+    body = {"type": "visit", "id": str(uuid.uuid4()), "operation_id": 1, "household_id": 1, "team_id": 1,
+            "visited_at": "2026-05-14T17:00:00Z", "outcome": "answered", "questionnaire": "q"}
+    if where == "notes":
+        body["notes"] = "a\u0000b"
+    else:
+        body["answers"] = {"worries": "x\u0000"}
+    raw = msgspec.Raw(msgspec.json.encode(body))
+    with pytest.raises(RecordError) as err:
+        decode_record(raw)
+    assert err.value.path == ("$.notes" if where == "notes" else "$.answers.worries")
+    assert "NUL" in str(err.value)
+    with pytest.raises(RecordError):
+        decode_record(body)

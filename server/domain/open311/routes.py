@@ -66,20 +66,20 @@ _HANDLERS = {Open311Error: _open311_errors}
 
 
 @get(f"{BASE}/discovery.json", tags=["open311"], summary="Open311 discovery", exception_handlers=_HANDLERS)
-async def discovery(request: Request) -> Response:
+async def discovery(request: Request) -> Response[dict]:
     base = request.app.state.settings.public_url.rstrip("/") + BASE
     return _ok(service.discovery(base))
 
 
 @get(f"{BASE}/services.json", tags=["open311"], summary="Open311 service list (follow-up categories)",
      exception_handlers=_HANDLERS)
-async def services() -> Response:
+async def services() -> Response[list[dict]]:
     return _ok(service.services())
 
 
 @get(f"{BASE}/requests.json", tags=["open311"], summary="Open311 service requests of your agency",
      exception_handlers=_HANDLERS)
-async def requests_list(request: Request, db_session: AsyncSession) -> Response:
+async def requests_list(request: Request, db_session: AsyncSession) -> Response[list[dict]]:
     agency = await _agency(request, db_session)
     p = request.query_params
     q = service.Query(service_request_id=p.get("service_request_id"), service_code=p.get("service_code"),
@@ -89,7 +89,7 @@ async def requests_list(request: Request, db_session: AsyncSession) -> Response:
 
 @get(f"{BASE}/requests/{{name:str}}", tags=["open311"], summary="One Open311 service request (requests/{id}.json)",
      exception_handlers=_HANDLERS)
-async def request_one(name: str, request: Request, db_session: AsyncSession) -> Response:
+async def request_one(name: str, request: Request, db_session: AsyncSession) -> Response[list[dict]]:
     request_id, _, fmt = name.rpartition(".")
     _json_only(fmt)
     agency = await _agency(request, db_session)
