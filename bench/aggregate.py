@@ -3,21 +3,24 @@
     .venv/bin/python bench/aggregate.py                       # 20,000 households, 200,000 visits, + 10x others
     .venv/bin/python bench/aggregate.py --households 2000 --visits 20000 --others 2 --runs 5   # a smoke run
 
-What it does, in a database of its own (default ``doorstep_bench_agg``, dropped and made again with
-scripts/db.sh; or ``--database-url``, which must be a scratch database):
+What it does, in databases of its own in the project's cluster (``--database``, default
+``doorstep_bench_agg``, and the same name with ``_alone``; dropped and made again with scripts/db.sh):
 
-1. migrates it and loads the demo (users, agencies, the questionnaire);
+1. makes two databases (``doorstep_bench_agg_alone`` and ``doorstep_bench_agg``), migrates both and loads
+   the demo (users, agencies, the questionnaire);
 2. makes the target operation with set-based SQL (generate_series): streets of 20 households on a grid,
    10 pairs with their streets, the visits (a realistic spread of outcomes; answered ones with answers
    and concern categories, as the sync stores them), fixes and follow-ups in every status;
-3. VACUUM ANALYZE, starts the real server (uvicorn) and times, through HTTP as the coordinator:
+3. the same target operation (same random seed) in both; ``--others`` operations of the same size beside it
+   in the second only (ten times as much data elsewhere); VACUUM ANALYZE;
+4. starts the real server (uvicorn) on each and times, in turns between the two databases so that a busy
+   moment of the machine falls on both alike, through HTTP as the coordinator:
    GET /api/v1/operations/{id}/streets (JSON) and ?format=geojson; and, with asyncpg on the same tables:
    the street-results query alone, and the plain group-by
    ``SELECT h.street_id, count(*) FROM visit v JOIN household h ON h.id = v.household_id
    WHERE v.operation_id = $1 AND h.operation_id = $1 GROUP BY h.street_id`` — the ceiling (visits per
    street, the least any street result must do when it counts from the visits), with default settings;
-4. adds ``--others`` operations of the same size (ten times as much data elsewhere), VACUUM ANALYZE, and
-   times everything again.
+5. also times the write cost of the per-door summary trigger (the same insert with and without it).
 
 It prints medians and 95th percentiles, the ratios to the plain query, and whether the targets hold:
 under 150 ms, at most 1.5x the plain query, within 20% with or without the other operations' data.
@@ -58,8 +61,6 @@ TARGET_SPREAD = 0.20
 
 
 def database_url(args: argparse.Namespace) -> str:
-    if args.database_url:
-        return args.database_url
     db = ROOT / "scripts" / "db.sh"
     subprocess.run(["bash", str(db), "start"], check=True, stdout=subprocess.DEVNULL)
     subprocess.run(["bash", str(db), "drop", args.database], check=True)
@@ -82,6 +83,12 @@ def asyncpg_dsn(url: str) -> dict:
     u = make_url(url)
     return {"user": u.username, "password": u.password, "database": u.database,
             "host": u.query.get("host") or u.host, "port": int(u.query.get("port") or u.port or 5432)}
+
+
+def make_url_name(url: str) -> str:
+    from sqlalchemy.engine import make_url
+
+    return make_url(url).database or "?"
 
 
 def free_port() -> int:
@@ -255,34 +262,53 @@ def time_http(http: httpx.Client, url: str, runs: int) -> tuple[list[float], int
     return out, size
 
 
-async def measure(url: str, base: str, op: int, runs: int) -> dict[str, tuple[float, float]]:
-    conn = await asyncpg.connect(**asyncpg_dsn(url))
-    mine = await asyncpg.connect(**asyncpg_dsn(url))
-    await mine.execute("SET jit = off; SET max_parallel_workers_per_gather = 0")  # as the service does (locally)
-    try:
+class Side:
+    """One database and its server, timed in turns with the other side."""
+
+    def __init__(self, url: str, base: str, op: int):
+        self.url, self.base, self.op = url, base, op
+        self.samples: dict[str, list[float]] = {"plain": [], "query": [], "json": [], "geojson": []}
+        self.sizes: dict[str, int] = {}
+
+    async def open(self) -> None:
+        self.conn = await asyncpg.connect(**asyncpg_dsn(self.url))
+        self.mine = await asyncpg.connect(**asyncpg_dsn(self.url))
+        await self.mine.execute("SET jit = off; SET max_parallel_workers_per_gather = 0")  # as the service does
+        self.http = httpx.Client(base_url=self.base, timeout=60, headers={"Accept-Encoding": "identity"})
+        token = self.http.post("/api/v1/auth/token", json={"username": "coordinator", "password": PASSWORD})
+        token.raise_for_status()
+        self.http.headers["Authorization"] = f"Bearer {token.json()['access_token']}"
+
+    async def round(self, n: int) -> None:
         streets_sql = STREETS_SQL.replace(":op", "$1")
-        # Interleave, so a slow moment of the machine does not land on one side only.
-        plain: list[float] = []
-        query: list[float] = []
-        json_ms: list[float] = []
-        geo_ms: list[float] = []
-        with httpx.Client(base_url=base, timeout=60, headers={"Accept-Encoding": "identity"}) as http:
-            token = http.post("/api/v1/auth/token", json={"username": "coordinator", "password": PASSWORD})
-            token.raise_for_status()
-            http.headers["Authorization"] = f"Bearer {token.json()['access_token']}"
-            sizes = {}
-            for _ in range(max(1, runs // 5)):
-                plain += await time_sql(conn, PLAIN_SQL, op, 5)
-                query += await time_sql(mine, streets_sql, op, 5)
-                got, sizes["json"] = time_http(http, f"/api/v1/operations/{op}/streets", 5)
-                json_ms += got
-                got, sizes["geojson"] = time_http(http, f"/api/v1/operations/{op}/streets?format=geojson", 5)
-                geo_ms += got
+        self.samples["plain"] += await time_sql(self.conn, PLAIN_SQL, self.op, n)
+        self.samples["query"] += await time_sql(self.mine, streets_sql, self.op, n)
+        got, self.sizes["json"] = time_http(self.http, f"/api/v1/operations/{self.op}/streets", n)
+        self.samples["json"] += got
+        got, self.sizes["geojson"] = time_http(self.http, f"/api/v1/operations/{self.op}/streets?format=geojson", n)
+        self.samples["geojson"] += got
+
+    async def close(self) -> None:
+        self.http.close()
+        await self.conn.close()
+        await self.mine.close()
+
+    def result(self) -> dict:
+        return {**{k: summary(v) for k, v in self.samples.items()}, "sizes": self.sizes}
+
+
+async def measure(sides: list[Side], runs: int) -> None:
+    """Rounds of five of each figure, alternating between the sides, so that a busy moment of the
+    machine falls on both sides alike."""
+    for side in sides:
+        await side.open()
+    try:
+        for _ in range(max(1, runs // 5)):
+            for side in sides:
+                await side.round(5)
     finally:
-        await conn.close()
-        await mine.close()
-    return {"plain": summary(plain), "query": summary(query), "json": summary(json_ms), "geojson": summary(geo_ms),
-            "sizes": sizes}  # type: ignore[dict-item]
+        for side in sides:
+            await side.close()
 
 
 def report(label: str, m: dict) -> None:
@@ -322,53 +348,58 @@ async def main() -> int:
     parser.add_argument("--others", type=int, default=10, help="other operations of the same size")
     parser.add_argument("--runs", type=int, default=30, help="timed requests per figure")
     parser.add_argument("--database", default="doorstep_bench_agg")
-    parser.add_argument("--database-url", default=None)
     args = parser.parse_args()
 
-    url = database_url(args)
-    env = environment(url)
+    alone_args = argparse.Namespace(**{**vars(args), "database": args.database + "_alone"})
+    urls = {"alone": database_url(alone_args), "crowded": database_url(args)}
     t0 = time.perf_counter()
-    subprocess.run([sys.executable, "-m", "server.cli", "migrate"], cwd=ROOT, env=env, check=True,
-                   stdout=subprocess.DEVNULL)
-    subprocess.run([sys.executable, "-m", "server.cli", "demo", "load"], cwd=ROOT, env=env, check=True,
-                   stdout=subprocess.DEVNULL)
-    conn = await asyncpg.connect(**asyncpg_dsn(url))
-    try:
-        op = await make_operation(conn, "Bench target", args.households, args.visits)
-        await conn.execute("VACUUM ANALYZE")
-        version = await conn.fetchval("SELECT split_part(version(), ' ', 2) || ', PostGIS ' || postgis_lib_version()")
-    finally:
-        await conn.close()
+    ops: dict[str, int] = {}
+    for side, url in urls.items():
+        env = environment(url)
+        subprocess.run([sys.executable, "-m", "server.cli", "migrate"], cwd=ROOT, env=env, check=True,
+                       stdout=subprocess.DEVNULL)
+        subprocess.run([sys.executable, "-m", "server.cli", "demo", "load"], cwd=ROOT, env=env, check=True,
+                       stdout=subprocess.DEVNULL)
+        conn = await asyncpg.connect(**asyncpg_dsn(url))
+        try:
+            await conn.execute("SELECT setseed(0.2026)")  # the same target operation in both databases
+            ops[side] = await make_operation(conn, "Bench target", args.households, args.visits)
+            if side == "crowded":
+                for k in range(args.others):
+                    await make_operation(conn, f"Bench other {k + 1}", args.households, args.visits)
+            await conn.execute("VACUUM ANALYZE")
+            version = await conn.fetchval("SELECT split_part(version(), ' ', 2) || ', PostGIS ' || "
+                                          "postgis_lib_version()")
+            totals = await conn.fetchrow("SELECT (SELECT count(*) FROM household) AS h, "
+                                         "(SELECT count(*) FROM visit) AS v")
+        finally:
+            await conn.close()
+        print(f"{side:8}: database {make_url_name(url)} holds {totals['h']:,} households and {totals['v']:,} visits "
+              f"(made in {time.perf_counter() - t0:.1f} s)")
     print(f"machine: {platform.machine()}, {os.cpu_count()} cores, PostgreSQL {version}")
-    print(f"target operation {op}: {args.households:,} households, {args.visits:,} visits "
-          f"(made in {time.perf_counter() - t0:.1f} s)")
+    print(f"target operation: {args.households:,} households, {args.visits:,} visits; the crowded database also "
+          f"holds {args.others} other operations of the same size")
 
-    with_trigger, without = await write_cost(url, op, max(1000, args.visits // 10))
     n = max(1000, args.visits // 10)
+    with_trigger, without = await write_cost(urls["alone"], ops["alone"], n)
     print(f"writing {n:,} more visits in one statement: {with_trigger * 1000:.0f} ms with the per-door summary "
           f"trigger, {without * 1000:.0f} ms without ({n / with_trigger:,.0f} vs {n / without:,.0f} visits/s)")
 
-    proc, base = start_server(url)
+    procs = []
     try:
-        alone = await measure(url, base, op, args.runs)
+        sides = []
+        for side, url in urls.items():
+            proc, base = start_server(url)
+            procs.append(proc)
+            sides.append(Side(url, base, ops[side]))
+        await measure(sides, args.runs)
+        alone, crowded = sides[0].result(), sides[1].result()
         report("the target operation alone", alone)
-
-        t1 = time.perf_counter()
-        conn = await asyncpg.connect(**asyncpg_dsn(url))
-        try:
-            for k in range(args.others):
-                await make_operation(conn, f"Bench other {k + 1}", args.households, args.visits)
-            await conn.execute("VACUUM ANALYZE")
-            totals = await conn.fetchrow("SELECT (SELECT count(*) FROM household) AS h, (SELECT count(*) FROM visit) AS v")
-        finally:
-            await conn.close()
-        print(f"\nadded {args.others} other operations in {time.perf_counter() - t1:.1f} s: the database now holds "
-              f"{totals['h']:,} households and {totals['v']:,} visits")
-        crowded = await measure(url, base, op, args.runs)
-        report(f"the target operation beside {args.others}x as much data", crowded)
+        report(f"the target operation beside {args.others}x as much data (timed in turns with the above)", crowded)
     finally:
-        proc.terminate()
-        proc.wait(timeout=10)
+        for proc in procs:
+            proc.terminate()
+            proc.wait(timeout=10)
 
     print("\ntargets")
     ok = True

@@ -1,0 +1,31 @@
+"""bench/aggregate.py runs end to end on a tiny operation (the real run is `make bench`)."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+
+import pytest
+
+from .world import ROOT
+
+pytestmark = pytest.mark.slow
+
+
+def test_the_aggregate_bench_runs_and_prints_every_figure(database_url):
+    env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
+    r = subprocess.run([sys.executable, "bench/aggregate.py", "--households", "400", "--visits", "2000",
+                        "--others", "1", "--runs", "5", "--database", "doorstep_bench_agg_smoke"],
+                       cwd=ROOT, env=env, capture_output=True, text=True, timeout=240)
+    assert r.returncode in (0, 1), r.stderr[-3000:]  # 1: a target missed (fixed costs weigh more at this size)
+    out = r.stdout
+    assert "400 households, 2,000 visits" in out
+    assert "beside 1x as much data" in out
+    for name in ("plain SQL group-by (ceiling)", "street-results query (asyncpg)", "GET .../streets (JSON, HTTP)",
+                 "GET .../streets?format=geojson"):
+        figures = re.findall(re.escape(name) + r"\s+([\d.]+)\s+([\d.]+)\s+([\d.]+)", out)
+        assert len(figures) == 2, (name, out)
+        assert all(float(x) > 0 for row in figures for x in row)
+    assert out.count("within 20%") == 2
