@@ -128,6 +128,23 @@ class Server:
                 self.proc.kill()
 
 
+def tree_cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process and its descendants (Linux /proc)."""
+    tick = os.sysconf("SC_CLK_TCK")
+    total = 0.0
+    todo = [pid]
+    while todo:
+        p = todo.pop()
+        try:
+            fields = Path(f"/proc/{p}/stat").read_text().rsplit(")", 1)[1].split()
+            total += (int(fields[11]) + int(fields[12])) / tick
+            for task in Path(f"/proc/{p}/task").iterdir():
+                todo += [int(c) for c in (task / "children").read_text().split()]
+        except (OSError, ValueError, IndexError):
+            continue
+    return total
+
+
 def token(base: str, username: str) -> str:
     r = httpx.post(base + "/api/v1/auth/token", json={"username": username, "password": PASSWORD}, timeout=30)
     r.raise_for_status()
@@ -343,7 +360,9 @@ async def main_async(args: argparse.Namespace) -> int:
         await conn.execute("DELETE FROM visit")
         clients = [(name, bearers[name], [encoder.encode({"device_id": device, "records": b}) for b in batches(v)])
                    for name, device, v in zip(names, devices, per_client, strict=True)]
+        cpu_before, own_before = tree_cpu_seconds(server.proc.pid), time.process_time()
         push_s, stored, other = await push_all(server.base, clients)
+        server_cpu, client_cpu = tree_cpu_seconds(server.proc.pid) - cpu_before, time.process_time() - own_before
     finally:
         server.stop()
     in_table = await conn.fetchval("SELECT count(*) FROM visit")
@@ -352,6 +371,8 @@ async def main_async(args: argparse.Namespace) -> int:
     print(f"server (POST /api/v1/sync/push, {args.workers} uvicorn worker(s), {args.clients} concurrent clients, "
           f"batches of {args.batch}): {stored:,} visits in {push_s:.2f} s = {rate:,.0f} visits/s")
     print(f"ratio to the ceiling: {rate / ceiling_rate:.2f}")
+    print(f"CPU while pushing: server processes {server_cpu:.1f} s ({server_cpu / stored * 1e6:.0f} us per visit), "
+          f"bench clients {client_cpu:.1f} s; load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
     if stored != args.visits or other or in_table != args.visits:
         print(f"error: {stored} stored, {other} not stored, {in_table} in the table; expected {args.visits}",
               file=sys.stderr)

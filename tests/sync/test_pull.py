@@ -149,12 +149,16 @@ async def test_bad_cursors(op, client, headers):
     assert r.status_code == 400 and "future" in r.json()["detail"]
     r = await client.get("/api/v1/sync/pull", params={"operation_id": "seven"}, headers=h)
     assert r.status_code in (400, 422) and "operation_id" in r.text
+    r = await client.get("/api/v1/sync/pull", params={"operation_id": 99_999_999_999}, headers=h)
+    assert r.status_code in (400, 422) and "operation_id" in r.text
+    r = await client.get("/api/v1/operations/99999999999/pack", headers=h)
+    assert r.status_code in (400, 404, 422)
     r = await client.get("/api/v1/sync/pull", params={"operation_id": op.id, "limit": 0}, headers=h)
     assert r.status_code in (400, 422) and "limit" in r.text
 
 
 async def _insert_slowly(db_engine, op, started: asyncio.Event, release: asyncio.Event) -> str:
-    """A transaction that writes a visit early and commits late (e.g. a slow push)."""
+    """A transaction that writes a visit (to door 0) early and commits late (e.g. a slow push)."""
     vid = str(uuid.uuid4())
     async with db_engine.connect() as conn:
         async with conn.begin():
@@ -172,7 +176,8 @@ async def test_a_row_committed_late_is_not_missed(op, push, pull_all, db_engine)
     started, release = asyncio.Event(), asyncio.Event()
     slow = asyncio.create_task(_insert_slowly(db_engine, op, started, release))
     await started.wait()
-    later = [visit(op, team="b", household=i) for i in range(5)]
+    # Other doors than the slow one's: visits to one door wait for each other (the results summary row).
+    later = [visit(op, team="b", household=i) for i in range(1, 6)]
     assert (await push(later, user="pcso")).status_code == 200  # commits before the slow one
     seen: list[str] = []
     changes, cursor = await pull_all(op.id, "officer", since=cursor)
@@ -210,7 +215,8 @@ async def test_pull_during_concurrent_pushes_misses_nothing_and_repeats_nothing(
 
         async def pusher(headers, device):
             for _ in range(12):
-                batch = [visit(op, team="b", household=rng.randrange(12)) for _ in range(rng.randrange(1, 15))]
+                batch = [visit(op, team="b", household=rng.randrange(1, 12))  # door 0 is the slow writer's
+                         for _ in range(rng.randrange(1, 15))]
                 r = await http.post("/api/v1/sync/push", json={"device_id": device, "records": batch},
                                     headers=headers)
                 assert r.status_code == 200, r.text

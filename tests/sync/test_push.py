@@ -93,6 +93,7 @@ async def test_rejections_name_their_reason_and_field(op, push, db_engine, demo)
     questionnaire_broken["answers"] = {**questionnaire_broken["answers"], "feel_safe_after_dark": 9}
     cases = {
         "unknown household": (visit(op, household_id=2_000_000_000), "$.household_id", "unknown household"),
+        "an id beyond any row": (visit(op, household_id=99_999_999_999), "$.household_id", "2147483647"),
         "other operation's household": (visit(op, household_id=other_op.household_ids[0]), "$.household_id",
                                         "is not in operation"),
         "team the user is not on": (visit(op, team="b"), "$.team_id", "is not your team"),

@@ -89,6 +89,20 @@ def content_hash(record: Visit | Fix | Followup) -> str:
 
 # ---------------------------------------------------------------- per-request context
 
+MAX_ID = 2**31 - 1  # ids are PostgreSQL integers
+_ID_FIELDS = (("operation", "operation_id"), ("household", "household_id"), ("team", "team_id"),
+              ("street", "street_id"))
+
+
+def _out_of_range(record: Visit | Fix | Followup) -> tuple[str, int, str] | None:
+    """An id no row can have (beyond PostgreSQL's integer), so the lookups never fail on it."""
+    for noun, name in _ID_FIELDS:
+        value = getattr(record, name, None)
+        if value is not None and value > MAX_ID:
+            return noun, value, name
+    return None
+
+
 
 @dataclass
 class _Context:
@@ -324,6 +338,10 @@ async def ingest(session: AsyncSession, user: CurrentUser, device_id: str,
         problems = check_record(record)
         if problems:
             batch.reject(index, str(record.id), "; ".join(problems))
+            continue
+        too_big = _out_of_range(record)
+        if too_big:
+            batch.reject(index, str(record.id), f"there is no {too_big[0]} {too_big[1]}", f"$.{too_big[2]}")
             continue
         decoded.append((index, record))
 

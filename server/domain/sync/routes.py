@@ -7,7 +7,7 @@ from litestar.params import Parameter
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.domain.operations.access import require_team_or_coordinator
-from server.domain.sync.ingest import ingest
+from server.domain.sync.ingest import MAX_ID, ingest
 from server.domain.sync.pack import build_pack, etag_matches
 from server.domain.sync.pull import DEFAULT_LIMIT, MAX_LIMIT, pull
 from server.lib.auth import current_user, requires, requires_visitor
@@ -19,7 +19,8 @@ from shared_schemas.sync import MAX_PUSH_RECORDS, PullResponse, PushRequestError
      description="Everything a pair needs offline: operation, questionnaire, streets with geometry, households, "
                  "teams and their streets, categories, routing and the cursor to start pulling from. Send the "
                  "ETag back as If-None-Match to get 304 when nothing changed.")
-async def get_pack(request: Request, db_session: AsyncSession, operation_id: int) -> Response:
+async def get_pack(request: Request, db_session: AsyncSession,
+                   operation_id: int = Parameter(ge=1, le=MAX_ID)) -> Response:
     access = await require_team_or_coordinator(db_session, current_user(request), operation_id)
     pack = await build_pack(db_session, access.operation)
     headers = {"ETag": pack.etag, "Cache-Control": "private, no-cache"}
@@ -56,7 +57,7 @@ async def push(request: Request, db_session: AsyncSession) -> PushResponse:
 async def pull_changes(
     request: Request,
     db_session: AsyncSession,
-    operation_id: int,
+    operation_id: int = Parameter(query="operation_id", ge=1, le=MAX_ID),
     since: str | None = None,
     limit: int = Parameter(default=DEFAULT_LIMIT, ge=1, le=MAX_LIMIT),
 ) -> PullResponse:
