@@ -21,6 +21,13 @@ pytestmark = pytest.mark.skipif(
 )
 
 
+def _own_name(suffix: str) -> str:
+    """A database name of this test run's own (two runs on one cluster must not share one)."""
+    from sqlalchemy.engine import make_url
+
+    return f"{make_url(os.environ['DATABASE_URL']).database}_{suffix}"[:63]
+
+
 def _run(*args: str) -> str:
     done = subprocess.run([sys.executable, *args], cwd=ROOT, capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stdout + done.stderr
@@ -29,11 +36,11 @@ def _run(*args: str) -> str:
 
 def test_ingest_bench_smoke():
     out = _run("bench/sync_ingest.py", "--visits", "1500", "--batch", "500", "--clients", "2", "--workers", "1",
-               "--database", "doorstep_smoke_sync_ingest")
+               "--database", _own_name("bench_ingest"))
     assert "ceiling" in out and "visits/s" in out and "ratio to the ceiling" in out
 
 
 def test_pull_bench_smoke():
     out = _run("bench/sync_pull.py", "--small", "500", "--large", "3000", "--changes", "100", "--repeats", "3",
-               "--database", "doorstep_smoke_sync_pull")
+               "--database", _own_name("bench_pull"))
     assert out.count("pull of 100 changes") == 2 and "large / small" in out
