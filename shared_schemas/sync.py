@@ -111,7 +111,7 @@ def decode_push_request(body: bytes) -> PushRequest:
     with ``data: PushRequest``) refuses the records with "Expected `raw`".
     """
     try:
-        return push_request_decoder.decode(body)
+        request = push_request_decoder.decode(body)
     except msgspec.ValidationError as exc:
         message, _, path = str(exc).partition(" - at ")
         path = path.strip("`") or "$"
@@ -120,3 +120,6 @@ def decode_push_request(body: bytes) -> PushRequest:
         raise PushRequestError(message, path) from None
     except msgspec.DecodeError as exc:
         raise PushRequestError(f"not valid JSON: {exc}") from None
+    if "\x00" in request.device_id:  # the server stores it as text, which cannot hold NUL
+        raise PushRequestError("device_id must not contain the NUL character (\\u0000)", "$.device_id")
+    return request

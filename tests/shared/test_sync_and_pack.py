@@ -154,3 +154,13 @@ def test_pack_round_trips_and_carries_every_category():
         msgspec.json.decode(
             msgspec.json.encode(pack).replace(b'"side":"odd"', b'"side":"left"'), type=Pack
         )
+
+
+def test_a_device_id_with_a_nul_is_refused_naming_the_field():
+    from shared_schemas.sync import PushRequestError, decode_push_request
+
+    with pytest.raises(PushRequestError) as err:
+        decode_push_request(b'{"device_id": "tab\\u0000let", "records": []}')
+    assert err.value.path == "$.device_id"
+    assert "NUL" in str(err.value)
+    assert decode_push_request(b'{"device_id": "tablet", "records": []}').device_id == "tablet"
