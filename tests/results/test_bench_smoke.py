@@ -15,9 +15,13 @@ pytestmark = pytest.mark.slow
 
 
 def test_the_aggregate_bench_runs_and_prints_every_figure(database_url):
+    from sqlalchemy.engine import make_url
+
+    # Named after this run's own database, so two test runs on one cluster do not collide.
+    name = f"{make_url(database_url).database}_bench_agg"
     env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
     r = subprocess.run([sys.executable, "bench/aggregate.py", "--households", "400", "--visits", "2000",
-                        "--others", "1", "--runs", "5", "--database", "doorstep_bench_agg_smoke"],
+                        "--others", "1", "--runs", "5", "--database", name],
                        cwd=ROOT, env=env, capture_output=True, text=True, timeout=240)
     assert r.returncode in (0, 1), r.stderr[-3000:]  # 1: a target missed (fixed costs weigh more at this size)
     out = r.stdout
