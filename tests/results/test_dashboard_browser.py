@@ -10,7 +10,7 @@ from concurrent.futures import ThreadPoolExecutor
 import httpx
 import pytest
 
-from .world import World, build_world, expected_streets, make_visits
+from .world import World, build_world, door_states, expected_streets, make_visits
 
 pytestmark = pytest.mark.browser
 
@@ -83,6 +83,15 @@ def test_dashboard_live_map(bworld, live_server, browser, screens_dir):
     total_households = sum(e["households"] for e in expected.values())
     expect(page.locator("[data-total=households]")).to_have_text(str(total_households))
     expect(page.locator("[data-total=knocked]")).to_have_text(str(sum(e["knocked"] for e in expected.values())))
+
+    # Pair progress and the follow-up summary are on the page.
+    states = door_states(w)
+    for key, team_id in w.teams.items():
+        streets = [sid for sid, k in w.team_of_street.items() if k == key and sid is not None]
+        knocked = sum(1 for h, sid in w.households.items() if sid in streets and states[h]["attempts"])
+        expect(page.locator(f"#pairs-table tr[data-team-id='{team_id}'] [data-field=knocked]")).to_have_text(
+            str(knocked))
+    expect(page.locator("#followups-table tr[data-status]")).to_have_count(5)
 
     # Click a street: its figures and its doors.
     page.locator(f"path.street-{street}").click()

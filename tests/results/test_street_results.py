@@ -281,3 +281,19 @@ async def other_coordinator(client, db_engine):
     assert r.status_code == 200, r.text
     return {"Authorization": f"Bearer {r.json()['access_token']}"}
 
+
+
+async def test_the_dashboard_uses_a_tile_server_only_when_one_is_set(world, app, client, headers):
+    import dataclasses
+
+    page = f"/dashboard/operations/{world.operation_id}"
+    r = await client.get(page, headers=await headers("coordinator"))
+    assert 'data-tile-url=""' in r.text  # streets come from our own geometry; no base tiles
+    assert "https://" not in r.text and "http://" not in r.text  # nothing from the internet
+    settings = app.state.settings
+    app.state.settings = dataclasses.replace(settings, tile_url="https://tiles.example.org/{z}/{x}/{y}.png")
+    try:
+        r = await client.get(page, headers=await headers("coordinator"))
+    finally:
+        app.state.settings = settings
+    assert 'data-tile-url="https://tiles.example.org/{z}/{x}/{y}.png"' in r.text
