@@ -480,6 +480,30 @@ def _check_type(question: Question, value: Any) -> list[str]:
     return []
 
 
+def _type_fits(question: Question, kind: QuestionType, value: Any) -> bool:
+    """``not _check_type(question, value)``, without building messages (the hot path)."""
+    if kind is QuestionType.YES_NO:
+        return isinstance(value, bool)
+    if kind is QuestionType.SCALE_1_5:
+        return _is_int(value) and 1 <= value <= 5
+    if kind is QuestionType.SINGLE_CHOICE:
+        if not isinstance(value, str):
+            return False
+        for option in question.options:
+            if option.value == value:
+                return True
+        return False
+    if kind is QuestionType.MULTIPLE_CHOICE:
+        if not isinstance(value, list):
+            return False
+        values = {option.value for option in question.options}
+        for item in value:
+            if not isinstance(item, str) or item not in values:
+                return False
+        return len(set(value)) == len(value)
+    return not _check_type(question, value)
+
+
 def _is_int(value: Any) -> bool:
     return isinstance(value, int) and not isinstance(value, bool)
 
@@ -536,6 +560,57 @@ def concerns(questionnaire: Questionnaire, answers: dict[str, Any]) -> set[str]:
     return found
 
 
+def check_answers(questionnaire: Questionnaire, answers: Any) -> tuple[list[AnswerError], set[str]]:
+    """``(validate_answers(...), concerns(...))`` in one walk over the questions.
+
+    The same errors, in the same order, and the same concerns as the two functions called
+    one after the other (tests/shared/test_questionnaire.py proves it on many answer sets);
+    the server calls this once per answered visit. Answers that are not an object give the
+    one error ``validate_answers`` gives and no concerns.
+    """
+    if not isinstance(answers, dict):
+        return validate_answers(questionnaire, answers), set()
+    errors: list[AnswerError] = []
+    found: set[str] = set()
+    seen: dict[str, Any] = {}  # answers to applicable questions only, so skips cascade
+    known = set()
+    for question in questionnaire.questions:
+        qid = question.id
+        known.add(qid)
+        value = answers.get(qid)
+        if question.show_if is not None and not _holds(question.show_if, seen):
+            if is_answered(value):
+                errors.append(AnswerError(
+                    qid,
+                    f"this question does not apply: it is asked only when {describe_condition(question.show_if)}; "
+                    "remove its answer",
+                ))
+            continue
+        if qid in answers:
+            seen[qid] = value
+        if not is_answered(value):
+            if question.required:
+                errors.append(AnswerError(qid, "an answer is required"))
+            continue
+        kind = question.type
+        if not _type_fits(question, kind, value):
+            errors.extend(AnswerError(qid, message) for message in _check_type(question, value))
+            continue
+        if kind is QuestionType.YES_NO:
+            if question.concern and value is question.concern_answer:
+                found.add(question.concern)
+        elif kind is QuestionType.SCALE_1_5:
+            if question.concern and question.concern_at_or_below is not None and value <= question.concern_at_or_below:
+                found.add(question.concern)
+        elif kind in CHOICE_TYPES:
+            chosen = set(value) if isinstance(value, list) else {value}
+            found.update(option.concern for option in question.options if option.value in chosen and option.concern)
+    for key in answers:
+        if key not in known:
+            errors.append(AnswerError(key, f"no question {key!r} in questionnaire {questionnaire.id!r}"))
+    return errors, found
+
+
 def concern_codes(questionnaire: Questionnaire) -> list[str]:
     """Every concern this questionnaire can count toward, in question order."""
     codes: list[str] = []
@@ -557,6 +632,7 @@ __all__ = [
     "QuestionnaireError",
     "TEXT_MAX_LENGTH",
     "applicable_questions",
+    "check_answers",
     "check_questionnaire",
     "concern_codes",
     "concerns",

@@ -502,3 +502,96 @@ def test_concern_codes_lists_every_possible_concern_once(every_type):
     assert concern_codes(every_type) == [
         "anti_social_behaviour", "drugs", "fly_tipping", "graffiti", "feeling_unsafe", "no_smoke_alarm",
     ]
+
+
+# ---------------------------------------------------------------- check_answers: both in one walk
+
+#: Values of every kind a tablet (or a broken client) might send for any question: right and
+#: wrong types, edges, empties, unknown options, repeats, bool-vs-number traps.
+_ANY_VALUES = [None, True, False, 0, 1, 2, 3, 5, 6, 1.5, -1, 21, float("nan"), "", "   ", "noise", "dealing",
+               "other", "graffiti", "fly_tipping", "none", "x" * 25, "short", [], ["graffiti"],
+               ["fly_tipping", "graffiti"], ["graffiti", "graffiti"], ["nope"], [1], {"a": 1}]
+
+
+def _answer_sets(questionnaire: Questionnaire, count: int, seed: int) -> list[dict]:
+    """Answer sets that hit skip logic both ways: mostly type-fitting values (so conditions
+    hold and cascade), some of any kind, some keys left out, and some unknown keys."""
+    import random
+
+    from shared_schemas.questionnaire import Question
+
+    rng = random.Random(seed)
+
+    def fitting(question: Question):
+        kind = question.type
+        if kind is QuestionType.YES_NO:
+            return rng.random() < 0.5
+        if kind is QuestionType.SCALE_1_5:
+            return rng.randint(1, 5)
+        if kind is QuestionType.SINGLE_CHOICE:
+            return rng.choice(question.options).value
+        if kind is QuestionType.MULTIPLE_CHOICE:
+            return rng.sample([o.value for o in question.options], rng.randint(1, 2))
+        if kind is QuestionType.NUMBER:
+            return rng.choice([1, 2, 7, 20, 0.5])
+        return rng.choice(["", "by the shops", "x" * 30])
+
+    sets = []
+    for n in range(count):
+        answers: dict = {}
+        if n % 2:  # as a tablet fills it in: only what applies, valid values
+            for question in questionnaire.questions:
+                if question in applicable_questions(questionnaire, answers) and rng.random() < 0.8:
+                    value = fitting(question)
+                    if question.type in (QuestionType.NUMBER, QuestionType.TEXT):
+                        value = 2 if question.type is QuestionType.NUMBER else "by the shops"
+                    answers[question.id] = value
+                elif question.required and question in applicable_questions(questionnaire, answers):
+                    answers[question.id] = fitting(question) if question.type is not QuestionType.TEXT else "ok"
+            sets.append(answers)
+            continue
+        for question in questionnaire.questions:
+            roll = rng.random()
+            if roll < 0.55:
+                answers[question.id] = fitting(question)
+            elif roll < 0.75:
+                answers[question.id] = rng.choice(_ANY_VALUES)
+        if rng.random() < 0.1:
+            answers["not_a_question"] = rng.choice(_ANY_VALUES)
+        sets.append(answers)
+    return sets
+
+
+@pytest.mark.parametrize("which", ["every_type", "streetsafe"])
+def test_check_answers_equals_validate_answers_and_concerns(every_type, which):
+    from shared_schemas.questionnaire import check_answers
+
+    questionnaire = every_type if which == "every_type" else load_questionnaire(FIXTURE)
+    sets = _answer_sets(questionnaire, 3000, seed=7)
+    skipped = applied = 0
+    for answers in sets:
+        errors, found = check_answers(questionnaire, answers)
+        assert errors == validate_answers(questionnaire, answers), answers
+        assert found == concerns(questionnaire, answers), answers
+        shown = {q.id for q in applicable_questions(questionnaire, answers)}
+        skipped += any(q.show_if is not None and q.id not in shown for q in questionnaire.questions)
+        applied += any(q.show_if is not None and q.id in shown for q in questionnaire.questions)
+    # The sets really exercise skip logic both ways, and both valid and invalid answers.
+    assert skipped > 300 and applied > 300
+    assert sum(not validate_answers(questionnaire, a) for a in sets) > 30
+    assert sum(bool(concerns(questionnaire, a)) for a in sets) > 300
+
+
+def test_check_answers_on_answers_that_are_not_an_object(every_type):
+    from shared_schemas.questionnaire import check_answers
+
+    for answers in (None, [], "yes", 3):
+        assert check_answers(every_type, answers) == (validate_answers(every_type, answers), set())
+
+
+def test_check_answers_on_valid_answers_gives_no_errors_and_the_concerns(every_type):
+    from shared_schemas.questionnaire import check_answers
+
+    answers = {"asb_seen": True, "asb_kind": "dealing", "safe": 2, "alarm": False, "problems": ["graffiti"]}
+    assert check_answers(every_type, answers) == ([], {"anti_social_behaviour", "drugs", "feeling_unsafe",
+                                                       "no_smoke_alarm", "graffiti"})
