@@ -13,13 +13,11 @@ import json
 import uuid
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote, urlencode
+from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
-from jinja2 import Environment, FileSystemLoader, select_autoescape
 from litestar import Request, Response, Router, get, post
 from litestar.datastructures import Cookie
-from litestar.exceptions import NotAuthorizedException, PermissionDeniedException
 from litestar.response import Redirect
 from litestar.static_files import create_static_files_router
 from sqlalchemy import func, select
@@ -30,6 +28,7 @@ from server.domain.followups import service
 from server.domain.notifications.service import undelivered
 from server.lib.auth import COOKIE_NAME, current_user, requires
 from server.lib.exceptions import DoorstepError
+from server.lib.pages import PageArea
 from shared_schemas.codes import (
     FOLLOWUP_CATEGORY_LABELS,
     FOLLOWUP_STATUS_LABELS,
@@ -39,14 +38,13 @@ from shared_schemas.codes import (
 )
 
 WEB = Path(__file__).resolve().parents[2] / "web" / "partner"
-_env = Environment(loader=FileSystemLoader(WEB / "templates"), autoescape=select_autoescape(["html"]),
-                   auto_reload=False)
-_env.filters["label"] = label
+area = PageArea(WEB / "templates", "/partner/login", forbidden_heading="Not for your account")
+render = area.render
+_user_or_none = area.user_or_none
+area.env.filters["label"] = label
 #: Times on the pages are shown in the operations' local time (the database keeps UTC).
 DISPLAY_TZ = ZoneInfo("Europe/London")
-_env.filters["when"] = lambda d: d.astimezone(DISPLAY_TZ).strftime("%d %b %Y %H:%M") if d else ""
-HTML = "text/html; charset=utf-8"
-NO_STORE = {"Cache-Control": "no-store", "Referrer-Policy": "same-origin"}
+area.env.filters["when"] = lambda d: d.astimezone(DISPLAY_TZ).strftime("%d %b %Y %H:%M") if d else ""
 ACTION_LABELS = {"acknowledged": "Acknowledge", "in_progress": "Start work", "resolved": "Resolve",
                  "declined": "Decline"}
 
@@ -56,31 +54,6 @@ partner_or_coordinator = requires("partner", "coordinator")
 def _script_json(value: Any) -> str:
     """JSON safe to place inside <script type="application/json">: no "</script>" can close it."""
     return json.dumps(value).replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
-
-
-def render(name: str, status_code: int = 200, **context: Any) -> Response:
-    return Response(_env.get_template(name).render(**context), media_type=HTML, status_code=status_code,
-                    headers=NO_STORE)
-
-
-def _user_or_none(request: Request) -> Any:
-    try:
-        return current_user(request)
-    except NotAuthorizedException:
-        return None
-
-
-def _to_login(request: Request, _: Exception) -> Response:
-    target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
-    return Redirect(f"/partner/login?next={quote(target, safe='/')}", status_code=303)
-
-
-def _error_page(request: Request, exc: Exception) -> Response:
-    status = getattr(exc, "status_code", 500)
-    detail = getattr(exc, "detail", "") or "Something went wrong."
-    heading = {403: "Not for your account", 404: "Not found"}.get(status, "Something is wrong")
-    return render("error.html", status_code=status, status=status, heading=heading, detail=detail,
-                  user=_user_or_none(request))
 
 
 def _is_coordinator(user) -> bool:
@@ -223,9 +196,7 @@ partner_pages = Router(
     path="/partner",
     route_handlers=[login_page, logout, inbox, followup_page, change_status, reassign],
     exception_handlers={
-        NotAuthorizedException: _to_login,
-        PermissionDeniedException: _error_page,
-        DoorstepError: _error_page,
+        **area.exception_handlers(),
     },
     include_in_schema=False,
 )

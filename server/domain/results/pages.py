@@ -10,12 +10,9 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote
 
-from jinja2 import Environment, FileSystemLoader, select_autoescape
 from litestar import Request, Response, Router, get, post
 from litestar.datastructures import Cookie
-from litestar.exceptions import NotAuthorizedException, PermissionDeniedException
 from litestar.response import Redirect
 from sqlalchemy import func, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -24,43 +21,15 @@ from server.db.models import Household, Operation, Street
 from server.domain.operations.access import require_coordinator, visible_operations
 from server.domain.setup import services as setup_services
 from server.lib.auth import COOKIE_NAME, current_user, requires_coordinator
-from server.lib.exceptions import DoorstepError
+from server.lib.pages import PageArea
 from shared_schemas.codes import OUTCOME_LABELS
 
 from . import services
 
 TEMPLATES = Path(__file__).resolve().parents[2] / "web" / "dashboard" / "templates"
-_env = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(["html"]), auto_reload=False)
-HTML = "text/html; charset=utf-8"
-NO_STORE = {"Cache-Control": "no-store"}
-
-
-def render(name: str, status_code: int = 200, **context: Any) -> Response:
-    return Response(_env.get_template(name).render(**context), media_type=HTML, status_code=status_code,
-                    headers=NO_STORE)
-
-
-def _user_or_none(request: Request) -> Any:
-    try:
-        return current_user(request)
-    except NotAuthorizedException:
-        return None
-
-
-# ---------------------------------------------------------------- errors as pages
-
-
-def _to_login(request: Request, _: Exception) -> Response:
-    target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
-    return Redirect(f"/dashboard/login?next={quote(target, safe='/')}", status_code=303)
-
-
-def _error_page(request: Request, exc: Exception) -> Response:
-    status = getattr(exc, "status_code", 500)
-    detail = getattr(exc, "detail", "") or "Something went wrong."
-    heading = {403: "Not yours to see", 404: "Not found"}.get(status, "Something is wrong")
-    return render("error.html", status_code=status, status=status, heading=heading, detail=detail,
-                  user=_user_or_none(request))
+area = PageArea(TEMPLATES, "/dashboard/login", forbidden_heading="Not yours to see")
+render = area.render
+_user_or_none = area.user_or_none
 
 
 # ---------------------------------------------------------------- pages
@@ -143,9 +112,7 @@ dashboard = Router(
     path="/dashboard",
     route_handlers=[login_page, logout, operations_page, operation_page, revisits_page, setup_page],
     exception_handlers={
-        NotAuthorizedException: _to_login,
-        PermissionDeniedException: _error_page,
-        DoorstepError: _error_page,
+        **area.exception_handlers(),
     },
     include_in_schema=False,
 )

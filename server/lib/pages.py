@@ -1,0 +1,54 @@
+"""What every server-rendered page area (/dashboard, /partner) shares: Jinja2 rendering, the
+signed-in user if any, and the two error behaviours (no session → the area's sign-in page,
+anything else → an error page saying why)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+from litestar import Request, Response
+from litestar.exceptions import NotAuthorizedException, PermissionDeniedException
+from litestar.response import Redirect
+
+from server.lib.auth import CurrentUser, current_user
+from server.lib.exceptions import DoorstepError
+
+HTML = "text/html; charset=utf-8"
+NO_STORE = {"Cache-Control": "no-store", "Referrer-Policy": "same-origin"}
+
+
+class PageArea:
+    def __init__(self, templates: Path, login_path: str, forbidden_heading: str) -> None:
+        self.env = Environment(loader=FileSystemLoader(templates), autoescape=select_autoescape(["html"]),
+                               auto_reload=False)
+        self.login_path = login_path
+        self.headings = {403: forbidden_heading, 404: "Not found"}
+
+    def render(self, name: str, status_code: int = 200, **context: Any) -> Response:
+        return Response(self.env.get_template(name).render(**context), media_type=HTML, status_code=status_code,
+                        headers=NO_STORE)
+
+    @staticmethod
+    def user_or_none(request: Request) -> CurrentUser | None:
+        try:
+            return current_user(request)
+        except NotAuthorizedException:
+            return None
+
+    def to_login(self, request: Request, _: Exception) -> Response:
+        target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+        return Redirect(f"{self.login_path}?next={quote(target, safe='/')}", status_code=303)
+
+    def error_page(self, request: Request, exc: Exception) -> Response:
+        status = getattr(exc, "status_code", 500)
+        detail = getattr(exc, "detail", "") or "Something went wrong."
+        return self.render("error.html", status_code=status, status=status,
+                           heading=self.headings.get(status, "Something is wrong"), detail=detail,
+                           user=self.user_or_none(request))
+
+    def exception_handlers(self) -> dict:
+        return {NotAuthorizedException: self.to_login, PermissionDeniedException: self.error_page,
+                DoorstepError: self.error_page}
