@@ -145,6 +145,25 @@ def tree_cpu_seconds(pid: int) -> float:
     return total
 
 
+def pids_cpu_seconds(pids: list[int]) -> float:
+    """User + system CPU time of these processes (database backends; Linux /proc)."""
+    tick = os.sysconf("SC_CLK_TCK")
+    total = 0.0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            total += (int(fields[11]) + int(fields[12])) / tick
+        except (OSError, ValueError, IndexError):
+            continue
+    return total
+
+
+async def backend_pids(conn: asyncpg.Connection) -> list[int]:
+    """The other sessions on this database: the server's pooled connections."""
+    return [r[0] for r in await conn.fetch(
+        "SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()")]
+
+
 def token(base: str, username: str) -> str:
     r = httpx.post(base + "/api/v1/auth/token", json={"username": username, "password": PASSWORD}, timeout=30)
     r.raise_for_status()
@@ -267,12 +286,15 @@ async def ceiling(dsn: dict[str, Any], batches_per_client: list[list[list[tuple]
                 stored += int(status.split()[-1])
         return stored
 
+    pids = [c.get_server_pid() for c in conns]
+    cpu_before = pids_cpu_seconds(pids)
     started = time.perf_counter()
     counts = await asyncio.gather(*[load(c, b) for c, b in zip(conns, batches_per_client, strict=True)])
     elapsed = time.perf_counter() - started
+    db_cpu = pids_cpu_seconds(pids) - cpu_before
     for conn in conns:
         await conn.close()
-    return elapsed, sum(counts)
+    return elapsed, sum(counts), db_cpu
 
 
 async def push_all(base: str, clients: list[tuple[str, str, list[bytes]]]) -> tuple[float, int, int]:
@@ -340,11 +362,12 @@ async def main_async(args: argparse.Namespace) -> int:
             for name, device, visits in zip(names, devices, per_client, strict=True)]
     await conn.execute("DELETE FROM visit")
     await conn.execute("VACUUM ANALYZE visit")
-    ceiling_s, ceiling_n = await ceiling(dsn, [batches(r) for r in rows])
+    ceiling_s, ceiling_n, ceiling_db_cpu = await ceiling(dsn, [batches(r) for r in rows])
     assert ceiling_n == args.visits, (ceiling_n, args.visits)
     ceiling_rate = ceiling_n / ceiling_s
     print(f"ceiling (asyncpg COPY into staging + insert-or-skip, {args.clients} connections, batches of "
-          f"{args.batch}): {ceiling_n:,} visits in {ceiling_s:.2f} s = {ceiling_rate:,.0f} visits/s")
+          f"{args.batch}): {ceiling_n:,} visits in {ceiling_s:.2f} s = {ceiling_rate:,.0f} visits/s; "
+          f"database CPU {ceiling_db_cpu:.1f} s ({ceiling_db_cpu / ceiling_n * 1e6:.0f} us per visit)")
 
     # 4. The same visits through the server, on an empty visit table again.
     await conn.execute("DELETE FROM visit")
@@ -360,9 +383,13 @@ async def main_async(args: argparse.Namespace) -> int:
         await conn.execute("DELETE FROM visit")
         clients = [(name, bearers[name], [encoder.encode({"device_id": device, "records": b}) for b in batches(v)])
                    for name, device, v in zip(names, devices, per_client, strict=True)]
+        pids = await backend_pids(conn)
         cpu_before, own_before = tree_cpu_seconds(server.proc.pid), time.process_time()
+        db_before = pids_cpu_seconds(pids)
         push_s, stored, other = await push_all(server.base, clients)
         server_cpu, client_cpu = tree_cpu_seconds(server.proc.pid) - cpu_before, time.process_time() - own_before
+        db_cpu = pids_cpu_seconds(pids) - db_before
+        opened = len(set(await backend_pids(conn)) - set(pids))
     finally:
         server.stop()
     in_table = await conn.fetchval("SELECT count(*) FROM visit")
@@ -372,7 +399,9 @@ async def main_async(args: argparse.Namespace) -> int:
           f"batches of {args.batch}): {stored:,} visits in {push_s:.2f} s = {rate:,.0f} visits/s")
     print(f"ratio to the ceiling: {rate / ceiling_rate:.2f}")
     print(f"CPU while pushing: server processes {server_cpu:.1f} s ({server_cpu / stored * 1e6:.0f} us per visit), "
-          f"bench clients {client_cpu:.1f} s; load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
+          f"bench clients {client_cpu:.1f} s; database backends {db_cpu:.1f} s ({db_cpu / max(stored, 1) * 1e6:.0f} us "
+          f"per visit{f', not counting {opened} connection(s) opened while pushing' if opened else ''}); "
+          f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
     if stored != args.visits or other or in_table != args.visits:
         print(f"error: {stored} stored, {other} not stored, {in_table} in the table; expected {args.visits}",
               file=sys.stderr)

@@ -36,11 +36,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from server.domain.sync.driver import driver_connection
 from server.lib.auth import CurrentUser
 from shared_schemas.codes import Outcome
-from shared_schemas.questionnaire import Questionnaire, concerns, load_questionnaire, validate_answers
-from shared_schemas.records import Fix, Followup, RecordError, Visit, check_record, decode_record, raw_record_id
+from shared_schemas.questionnaire import Questionnaire, check_answers, load_questionnaire
+from shared_schemas.records import (AnyRecord, Fix, Followup, RecordError, Visit, check_record, decode_record,
+                                   raw_record_id)
 from shared_schemas.sync import MAX_PUSH_RECORDS, PushResult
 
-__all__ = ["MAX_PUSH_RECORDS", "ingest", "content_hash"]
+__all__ = ["MAX_PUSH_RECORDS", "ingest", "content_hash", "decode_all_records"]
 
 UTC = dt.timezone.utc
 _ZERO = dt.timedelta(0)
@@ -85,6 +86,34 @@ def content_hash(record: Visit | Fix | Followup) -> str:
     Fields this server does not know are not part of it.
     """
     return hashlib.sha256(_hash_encoder.encode(normalise(record))).hexdigest()
+
+
+# ---------------------------------------------------------------- decoding
+
+
+class _PushRecords(msgspec.Struct, forbid_unknown_fields=False):
+    records: list[AnyRecord]
+
+
+_push_records_decoder = msgspec.json.Decoder(_PushRecords)
+
+
+def decode_all_records(body: bytes) -> list[AnyRecord] | None:
+    """Every record of a push body decoded in one go, or None when any record does not decode.
+
+    The common case (every record well formed) costs ~1.7 us per visit this way against
+    ~7 us decoding each ``msgspec.Raw`` on its own; both use the same types, so they give
+    the same records. On None the caller decodes record by record, which names each bad
+    record's problem and path. A body with an escaped NUL always goes record by record
+    (``decode_record`` refuses NUL in text). The caller has already checked the body with
+    ``decode_push_request``.
+    """
+    if b"\\u0000" in body:
+        return None
+    try:
+        return _push_records_decoder.decode(body).records
+    except (msgspec.ValidationError, msgspec.DecodeError):
+        return None
 
 
 # ---------------------------------------------------------------- per-request context
@@ -207,13 +236,13 @@ def _check_visit(record: Visit, context: _Context) -> tuple[int, list[str]]:
             raise _Reject(f"unknown questionnaire {record.questionnaire!r}; operation {record.operation_id} uses "
                           f"{context.operation_questionnaire[record.operation_id]!r}", "$.questionnaire")
         if record.outcome == Outcome.ANSWERED:
-            errors = validate_answers(questionnaire, record.answers)
+            errors, concerned = check_answers(questionnaire, record.answers)
             if errors:
                 reason = "; ".join(f"{e.question_id}: {e.message}" if e.question_id else e.message for e in errors)
                 first = errors[0].question_id
                 raise _Reject(f"answers do not fit questionnaire {questionnaire.id!r}: {reason}",
                               f"$.answers.{first}" if first else "$.answers")
-            found = sorted(concerns(questionnaire, record.answers))
+            found = sorted(concerned)
     return team_id, found
 
 
@@ -325,16 +354,24 @@ async def _insert_or_skip(raw: Any, kind: str, sql: str, args: list[Any],
 
 
 async def ingest(session: AsyncSession, user: CurrentUser, device_id: str,
-                 raws: Sequence[msgspec.Raw | bytes]) -> list[PushResult]:
-    """Store a batch of pushed records; one result per record, in order."""
+                 raws: Sequence[msgspec.Raw | bytes], records: Sequence[AnyRecord] | None = None) -> list[PushResult]:
+    """Store a batch of pushed records; one result per record, in order.
+
+    ``records``, when given, are ``raws`` already decoded (``decode_all_records``), one each.
+    """
     batch = _Batch(len(raws))
     decoded: list[tuple[int, Visit | Fix | Followup]] = []
+    if records is not None and len(records) != len(raws):  # pragma: no cover - a caller's mistake
+        raise ValueError("records must be the raws decoded, one each")
     for index, item in enumerate(raws):
-        try:
-            record = decode_record(item)
-        except RecordError as exc:
-            batch.reject(index, raw_record_id(item), exc.message, exc.path)
-            continue
+        if records is not None:
+            record = records[index]
+        else:
+            try:
+                record = decode_record(item)
+            except RecordError as exc:
+                batch.reject(index, raw_record_id(item), exc.message, exc.path)
+                continue
         problems = check_record(record)
         if problems:
             batch.reject(index, str(record.id), "; ".join(problems))

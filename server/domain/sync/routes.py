@@ -7,7 +7,7 @@ from litestar.params import Parameter
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.domain.operations.access import require_team_or_coordinator
-from server.domain.sync.ingest import MAX_ID, ingest
+from server.domain.sync.ingest import MAX_ID, decode_all_records, ingest
 from server.domain.sync.pack import build_pack, etag_matches
 from server.domain.sync.pull import DEFAULT_LIMIT, MAX_LIMIT, pull
 from server.lib.auth import current_user, requires, requires_visitor
@@ -36,8 +36,9 @@ async def get_pack(request: Request, db_session: AsyncSession,
                   '"stored", "duplicate" (same id, same content) or "rejected" with the reason.')
 async def push(request: Request, db_session: AsyncSession) -> PushResponse:
     user = current_user(request)
+    raw_body = await request.body()
     try:
-        body = decode_push_request(await request.body())
+        body = decode_push_request(raw_body)
     except PushRequestError as exc:
         if exc.message.startswith("not valid JSON"):
             raise BadRequest(f"The request body is not valid JSON: {exc.message}") from None
@@ -45,7 +46,7 @@ async def push(request: Request, db_session: AsyncSession) -> PushResponse:
             raise PayloadTooLarge(f"Too many records: {exc.message} (the limit is {MAX_PUSH_RECORDS}).",
                                   field="$.records") from None
         raise Invalid(f"{exc.message} (at {exc.path})", field=exc.path) from None
-    results = await ingest(db_session, user, body.device_id, body.records)
+    results = await ingest(db_session, user, body.device_id, body.records, decode_all_records(raw_body))
     return PushResponse(results=results)
 
 

@@ -1,0 +1,38 @@
+"""The push's one-go decode gives exactly the records decoding one by one gives, or None."""
+
+from __future__ import annotations
+
+import uuid
+
+import msgspec
+
+from server.domain.sync.ingest import decode_all_records
+from shared_schemas.records import decode_record
+from shared_schemas.sync import decode_push_request
+
+
+def _visit(**changes):
+    visit = {"type": "visit", "id": str(uuid.uuid4()), "operation_id": 1, "household_id": 2, "team_id": 3,
+             "visited_at": "2026-05-14T18:03:00+01:00", "outcome": "answered", "questionnaire": "q",
+             "answers": {"b": [1, "x"], "a": True}, "location": {"lon": -1.5, "lat": 53.8}, "unknown": {"x": 1}}
+    visit.update(changes)
+    return visit
+
+
+def _fix():
+    return {"type": "fix", "id": str(uuid.uuid4()), "operation_id": 1, "category": "fly_tipping_removed",
+            "done_at": "2026-05-14T18:03:00Z", "street_id": 4}
+
+
+def test_well_formed_records_decode_in_one_go_as_one_by_one():
+    body = msgspec.json.encode({"device_id": "t", "records": [_visit(), _fix(), _visit(notes="gate"), _visit()]})
+    together = decode_all_records(body)
+    one_by_one = [decode_record(raw) for raw in decode_push_request(body).records]
+    assert together == one_by_one
+
+
+def test_one_bad_record_or_a_nul_sends_the_push_record_by_record():
+    assert decode_all_records(msgspec.json.encode({"device_id": "t", "records": [_visit(), _visit(outcome="x")]})) \
+        is None
+    assert decode_all_records(msgspec.json.encode({"device_id": "t", "records": [_visit(notes="a\x00b")]})) is None
+    assert decode_all_records(b'{"device_id": "t", "records": [{"type": "visit"}]}') is None
