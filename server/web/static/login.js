@@ -1,4 +1,5 @@
-// Sign-in: the token route sets an HttpOnly session cookie; then go where the user was heading.
+// Sign-in for every page area (data-home on the form: where to go by default).
+// The token route sets an HttpOnly session cookie; then go where the user was heading.
 (function () {
   "use strict";
   var form = document.getElementById("login-form");
@@ -15,8 +16,9 @@
       return r.json().then(function (body) { return {ok: r.ok, body: body}; });
     }).then(function (res) {
       if (!res.ok) { error.textContent = res.body.detail || "Sign-in failed."; return; }
-      var next = form.dataset.next || "/dashboard";
-      if (next.charAt(0) !== "/" || next.charAt(1) === "/") { next = "/dashboard"; }  // stay on this site
+      var home = form.dataset.home || "/";
+      var next = form.dataset.next || home;
+      if (next.charAt(0) !== "/" || next.charAt(1) === "/") { next = home; }  // stay on this site
       window.location.assign(next);
     }).catch(function () { error.textContent = "The server did not answer; try again."; });
   });
