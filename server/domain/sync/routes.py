@@ -7,7 +7,7 @@ from litestar.params import Parameter
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.domain.operations.access import require_team_or_coordinator
-from server.domain.sync.ingest import MAX_ID, decode_all_records, ingest
+from server.domain.sync.ingest import MAX_ID, cyclic_gc_paused, decode_all_records, ingest
 from server.domain.sync.pack import build_pack, etag_matches
 from server.domain.sync.pull import DEFAULT_LIMIT, MAX_LIMIT, pull
 from server.lib.auth import current_user, requires, requires_visitor
@@ -46,8 +46,9 @@ async def push(request: Request, db_session: AsyncSession) -> PushResponse:
             raise PayloadTooLarge(f"Too many records: {exc.message} (the limit is {MAX_PUSH_RECORDS}).",
                                   field="$.records") from None
         raise Invalid(f"{exc.message} (at {exc.path})", field=exc.path) from None
-    results = await ingest(db_session, user, body.device_id, body.records, decode_all_records(raw_body))
-    return PushResponse(results=results)
+    with cyclic_gc_paused():
+        results = await ingest(db_session, user, body.device_id, body.records, decode_all_records(raw_body))
+        return PushResponse(results=results)
 
 
 @get("/api/v1/sync/pull", guards=[requires("visitor", "coordinator")], tags=["sync"],

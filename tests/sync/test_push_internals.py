@@ -1,4 +1,4 @@
-"""The push's one-go decode gives exactly the records decoding one by one gives, or None."""
+"""Push internals: the one-go decode gives the records decoding one by one gives; the GC pause nests."""
 
 from __future__ import annotations
 
@@ -36,3 +36,52 @@ def test_one_bad_record_or_a_nul_sends_the_push_record_by_record():
         is None
     assert decode_all_records(msgspec.json.encode({"device_id": "t", "records": [_visit(notes="a\x00b")]})) is None
     assert decode_all_records(b'{"device_id": "t", "records": [{"type": "visit"}]}') is None
+
+
+def test_the_cycle_collector_is_off_during_pushes_and_back_on_after_the_last():
+    import gc
+
+    from server.domain.sync import ingest
+
+    assert gc.isenabled()
+    with ingest.cyclic_gc_paused():
+        assert not gc.isenabled()
+        with ingest.cyclic_gc_paused():  # an overlapping push
+            assert not gc.isenabled()
+        assert not gc.isenabled()
+    assert gc.isenabled()
+    try:
+        with ingest.cyclic_gc_paused():
+            raise RuntimeError("a failing push")
+    except RuntimeError:
+        pass
+    assert gc.isenabled()
+
+
+def test_the_cycle_collector_stays_off_when_it_was_off(monkeypatch):
+    import gc
+
+    from server.domain.sync import ingest
+
+    gc.disable()
+    try:
+        with ingest.cyclic_gc_paused():
+            pass
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
+
+
+def test_overlapping_pushes_still_collect_now_and_then(monkeypatch):
+    import gc
+
+    from server.domain.sync import ingest
+
+    collected = []
+    monkeypatch.setattr(ingest, "GC_PAUSE_MAX_SECONDS", 0.0)
+    monkeypatch.setattr(ingest.gc, "collect", lambda *a: collected.append(a) or 0)
+    with ingest.cyclic_gc_paused():
+        with ingest.cyclic_gc_paused():
+            pass
+        assert collected  # the inner push ended while the outer still ran: a full collection
+    assert gc.isenabled()
