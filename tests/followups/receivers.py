@@ -64,11 +64,17 @@ class Hit:
 
 @dataclass
 class WebhookReceiver:
-    """An HTTP server that answers `fail_first` requests with 500, then 204. `.hits` records all."""
+    """An HTTP server that answers `fail_first` requests with 500, then 204. `.hits` records all.
+
+    With `hold`, each request sets `.entered` and waits (at most a minute) for `.release` before
+    answering: a send that is in progress for as long as the test wants."""
 
     fail_first: int = 0
     port: int = field(default_factory=free_port)
     hits: list[Hit] = field(default_factory=list)
+    hold: bool = False
+    entered: threading.Event = field(default_factory=threading.Event)
+    release: threading.Event = field(default_factory=threading.Event)
 
     def __post_init__(self) -> None:
         receiver = self
@@ -76,6 +82,9 @@ class WebhookReceiver:
         class Handler(BaseHTTPRequestHandler):
             def do_POST(self):  # noqa: N802
                 body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
+                if receiver.hold:
+                    receiver.entered.set()
+                    receiver.release.wait(60)
                 with lock:
                     failing = len(receiver.hits) < receiver.fail_first
                     code = 500 if failing else 204
@@ -100,5 +109,6 @@ class WebhookReceiver:
         return self
 
     def __exit__(self, *exc) -> None:
+        self.release.set()
         self.server.shutdown()
         self.server.server_close()

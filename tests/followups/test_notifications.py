@@ -1,5 +1,6 @@
 """The outbox: e-mail to a real SMTP server (aiosmtpd), signed webhooks to a real receiver that fails
-first, an SMTP server that is down, and a server restart with notifications pending."""
+first, an SMTP server that is down, a server restart with notifications pending, no transaction
+held open while a notification is sent (tablets' pulls go on), and a lease that expires."""
 
 from __future__ import annotations
 
@@ -14,14 +15,18 @@ import subprocess
 import sys
 import time
 import urllib.request
+import uuid
 
+import httpx
 from sqlalchemy import text
 
-from server.db.engine import transaction
+from server.db.engine import make_engine, transaction
+from server.domain.notifications import worker as worker_module
 from server.domain.notifications.worker import SIGNATURE_HEADER, NotificationWorker
 from server.settings import get_settings
 from tests.conftest import ROOT
 from tests.followups.receivers import SmtpSink, WebhookReceiver, free_port
+from tests.sync.conftest import make_operation, visit
 
 
 def _settings(smtp_port: int):
@@ -153,10 +158,11 @@ async def test_server_restart_with_notifications_pending_loses_none(agency_opera
     rows = await _rows(db_engine, fids)
     assert len(rows) == 8 and not any(r.status == "sent" for r in rows)
     with SmtpSink(smtp_port) as smtp, WebhookReceiver(port=refusing.port) as hook:
-        # Make the webhook rows due now rather than after their backoff, then restart.
+        # Make the webhook rows due now rather than after their backoff, and let the lease of a row
+        # the kill caught mid-send run out now rather than in two minutes, then restart.
         async with transaction(db_engine) as s:
-            await s.execute(text("UPDATE notification SET next_attempt_at = now() WHERE followup_id = ANY(:ids)"),
-                            {"ids": fids})
+            await s.execute(text("UPDATE notification SET next_attempt_at = now(), claimed_until = NULL "
+                                 "WHERE followup_id = ANY(:ids)"), {"ids": fids})
         second = await asyncio.to_thread(_start_server, free_port(), smtp_port)
         try:
             deadline = time.monotonic() + 30
@@ -171,3 +177,128 @@ async def test_server_restart_with_notifications_pending_loses_none(agency_opera
         str(r.id) for r in rows if r.channel == "email")
     delivered = {json.loads(h.body)["service_request_id"] for h in hook.hits if h.answered == 204}
     assert delivered == {str(f) for f in fids}
+
+
+async def _poll(check, *, timeout: float, what: str):
+    """Await check() until it returns something true; fail naming `what` after `timeout` seconds."""
+    deadline = time.monotonic() + timeout
+    while True:
+        result = await check()
+        if result:
+            return result
+        assert time.monotonic() < deadline, f"{what} (still not so after {timeout}s)"
+        await asyncio.sleep(0.1)
+
+
+async def test_no_transaction_is_held_open_while_a_notification_is_sent(
+        agency_operation, raise_followup, db_engine, database_url, demo, client, headers):
+    """A webhook receiver that does not answer until the test lets it: meanwhile no session of the
+    database holds a transaction, the cluster's oldest running transaction moves past one that
+    committed during the send, and a tablet's pull shows a visit pushed during the send."""
+    sync_op = await make_operation(db_engine, demo, households=2)
+    name = f"doorstep-lease-test-{uuid.uuid4().hex[:8]}"
+    worker_engine = make_engine(database_url, connect_args={"server_settings": {"application_name": name}})
+    with SmtpSink() as smtp, WebhookReceiver(hold=True) as hook:
+        _, _, op = await agency_operation(webhook_url=hook.url, secret="held-secret")
+        fid = await raise_followup("graffiti", operation_id=op)
+        # A read timeout well beyond the hold, so the send stays in progress as long as the test needs.
+        worker = NotificationWorker(worker_engine, _settings(smtp.port), http=httpx.AsyncClient(timeout=90))
+        sending = asyncio.create_task(worker.run_once())
+        try:
+            assert await asyncio.to_thread(hook.entered.wait, 30), "the webhook was not sent"
+            assert not hook.hits  # the send is in progress: the receiver has not answered yet
+
+            async def leased() -> bool:
+                async with transaction(db_engine) as s:
+                    return (await s.execute(text(
+                        "SELECT claimed_until > now() FROM notification WHERE followup_id = :id "
+                        "AND channel = 'webhook'"), {"id": fid})).scalar_one()
+
+            assert await leased()  # the row is leased, so no other worker sends it meanwhile
+
+            async def no_session_in_a_transaction():
+                async with db_engine.connect() as conn:
+                    rows = (await conn.execute(text(
+                        "SELECT application_name, state, backend_xid FROM pg_stat_activity "
+                        "WHERE datname = current_database() AND pid <> pg_backend_pid() "
+                        "AND (backend_xid IS NOT NULL OR state LIKE 'idle in transaction%')"))).all()
+                    mine = (await conn.execute(text(
+                        "SELECT count(*) FROM pg_stat_activity WHERE application_name = :n"), {"n": name})).scalar()
+                return mine > 0 and not rows
+
+            await _poll(no_session_in_a_transaction, timeout=10,
+                        what="a session holds a transaction (an xid, or idle in transaction) during the send")
+
+            async with db_engine.begin() as conn:  # a transaction that commits after the send began
+                xid = (await conn.execute(text("SELECT pg_current_xact_id()::text::bigint"))).scalar_one()
+
+            async def xmin_past_it():
+                async with db_engine.connect() as conn:
+                    return (await conn.execute(text(
+                        "SELECT pg_snapshot_xmin(pg_current_snapshot())::text::bigint"))).scalar_one() > xid
+
+            # xmin is cluster-wide: other databases' short transactions may hold it back a moment.
+            await _poll(xmin_past_it, timeout=15, what="the snapshot's xmin did not pass a committed transaction")
+
+            record = visit(sync_op, team="b", outcome="no_answer")
+            pushed = await client.post("/api/v1/sync/push", json={"device_id": "lease-tab", "records": [record]},
+                                       headers=await headers("pcso"))
+            assert pushed.status_code == 200, pushed.text
+
+            async def pulled():
+                r = await client.get("/api/v1/sync/pull", params={"operation_id": sync_op.id},
+                                     headers=await headers("officer"))
+                assert r.status_code == 200, r.text
+                return record["id"] in {c["id"] for c in r.json()["changes"] if c["kind"] == "visit"}
+
+            await _poll(pulled, timeout=15, what="a visit pushed during the send did not reach the pull")
+            assert not hook.hits and await leased()  # the send was in progress all along
+        finally:
+            hook.release.set()
+            try:
+                await asyncio.wait_for(sending, 60)
+                rows = await _drain_until(worker, db_engine, [fid])
+            finally:
+                await worker.aclose()
+                await worker_engine.dispose()
+    async with transaction(db_engine) as s:
+        leases = (await s.execute(text("SELECT claimed_until FROM notification WHERE followup_id = :id"),
+                                  {"id": fid})).scalars().all()
+    assert leases == [None, None]  # the lease is handed back with the outcome
+    webhook = next(r for r in rows if r.channel == "webhook")
+    assert [h.headers["x-doorstep-delivery"] for h in hook.hits if h.answered == 204] == [str(webhook.id)]
+
+
+async def test_a_lease_blocks_other_workers_until_it_expires(agency_operation, raise_followup, db_engine):
+    """A worker that died mid-send leaves its lease: the row is not sent again while the lease runs,
+    is sent once it has expired, and the dead worker's late outcome changes nothing."""
+    with SmtpSink() as smtp, WebhookReceiver() as hook:
+        code, _, op = await agency_operation(webhook_url=hook.url, secret="lease-secret")
+        fid = await raise_followup("graffiti", operation_id=op)
+        async with transaction(db_engine) as s:  # what a claim writes, by a worker that then dies
+            dead_claims = (await s.execute(text(
+                "UPDATE notification SET claimed_until = now() + interval '2 minutes' "
+                "WHERE followup_id = :id RETURNING id, claimed_until"), {"id": fid})).mappings().all()
+        worker = NotificationWorker(db_engine, _settings(smtp.port))
+        try:
+            await worker.run_once()
+            rows = await _rows(db_engine, [fid])
+            assert [(r.status, r.attempts) for r in rows] == [("pending", 0), ("pending", 0)]
+            assert not [h for h in hook.hits if json.loads(h.body)["service_request_id"] == str(fid)]
+            assert not [m for m in smtp.mails if f"{code}@agency.example" in m.recipients]
+
+            async with transaction(db_engine) as s:  # two minutes later: the leases have run out
+                await s.execute(text("UPDATE notification SET claimed_until = now() - interval '1 second' "
+                                     "WHERE followup_id = :id"), {"id": fid})
+            rows = await _drain_until(worker, db_engine, [fid])
+            assert [r.attempts for r in rows] == [1, 1]
+
+            # The dead worker comes back and reports a refusal under its old claim: ignored.
+            stale = dict(dead_claims[0])
+            assert not await worker._settle(worker_module._REFUSED, stale, error="late", failed_after=5, delay=60)
+            assert [(r.status, r.attempts, r.last_error) for r in await _rows(db_engine, [fid])] == [
+                ("sent", 1, None), ("sent", 1, None)]
+        finally:
+            await worker.aclose()
+    assert len([m for m in smtp.mails if f"{code}@agency.example" in m.recipients]) == 1
+    assert len([h for h in hook.hits if json.loads(h.body)["service_request_id"] == str(fid)]) == 1

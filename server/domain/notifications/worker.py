@@ -2,12 +2,19 @@
 
 Delivery is at least once and nothing is lost on a restart:
 
-- A row is claimed with ``SELECT … FOR UPDATE SKIP LOCKED`` in its own transaction, which stays
-  open while the row is sent; several workers (server processes) never send the same row at
-  the same time. The row is marked ``sent`` only after the SMTP server accepted the message
-  (or the webhook answered 2xx), in that same transaction. If the process dies mid-send, the
-  transaction rolls back and the row is still pending for the next worker. Receivers can drop
-  the rare duplicate by the ``X-Doorstep-Delivery`` header (the notification id).
+- No network I/O happens inside a database transaction. Tablets' pulls only show rows older than
+  the oldest transaction still running in the cluster (README, "The change cursor"), so a
+  transaction held open during an SMTP or webhook exchange would hold back every tablet for as
+  long as the send takes. A row is therefore *leased*, not locked: one short transaction sets its
+  ``claimed_until`` to :data:`LEASE_SECONDS` from now (picking the row with ``FOR UPDATE SKIP
+  LOCKED`` among the due rows whose lease is unset or expired) and commits; the message is sent
+  with no transaction open; a second short transaction records the outcome and clears the lease,
+  only if the row still carries this claim's ``claimed_until`` (the claim token). Several workers
+  (server processes) never send the same row at the same time while a lease runs. The row is
+  marked ``sent`` only after the SMTP server accepted the message (or the webhook answered 2xx).
+  If the process dies mid-send, the lease expires and the row is sent again by the next worker:
+  receivers can drop the rare duplicate by the ``X-Doorstep-Delivery`` header (the notification
+  id). A worker stopped cleanly hands its lease back at once.
 - A refused delivery (SMTP 4xx/5xx, webhook non-2xx or unreachable) counts an attempt, keeps the
   error and is retried after ``2**attempts`` seconds (capped at one hour), until accepted. After
   :data:`FAILED_AFTER` attempts the row shows as ``failed`` to coordinators, and is still retried.
@@ -49,6 +56,7 @@ FAILED_AFTER = 5
 BACKOFF_BASE_SECONDS = 2.0
 BACKOFF_CAP_SECONDS = 3600.0
 SEND_TIMEOUT_SECONDS = 10.0
+LEASE_SECONDS = 120.0  # far above one send (each SMTP/HTTP step times out after SEND_TIMEOUT_SECONDS)
 SIGNATURE_HEADER = "X-Doorstep-Signature"
 
 
@@ -69,30 +77,45 @@ class ChannelDown(Exception):
     """The channel itself is unreachable (e.g. the SMTP server is down)."""
 
 
+# One short transaction: lease the oldest due row nobody holds a live lease on, and commit.
 _CLAIM = text("""
-SELECT n.id, n.channel, n.target, n.subject, n.body, n.attempts, n.followup_id, a.webhook_secret
-  FROM notification AS n JOIN agency AS a ON a.id = n.agency_id
- WHERE n.status IN ('pending', 'failed') AND n.next_attempt_at <= now()
-   AND NOT (n.channel = ANY(CAST(:paused AS text[])))
- ORDER BY n.next_attempt_at, n.id
- LIMIT 1
- FOR UPDATE OF n SKIP LOCKED
+UPDATE notification AS n
+   SET claimed_until = now() + make_interval(secs => CAST(:lease AS double precision))
+  FROM agency AS a
+ WHERE a.id = n.agency_id
+   AND n.id = (SELECT c.id FROM notification AS c
+                WHERE c.status IN ('pending', 'failed') AND c.next_attempt_at <= now()
+                  AND (c.claimed_until IS NULL OR c.claimed_until < now())
+                  AND NOT (c.channel = ANY(CAST(:paused AS text[])))
+                ORDER BY c.next_attempt_at, c.id
+                LIMIT 1
+                FOR UPDATE SKIP LOCKED)
+RETURNING n.id, n.channel, n.target, n.subject, n.body, n.attempts, n.followup_id, a.webhook_secret,
+          n.claimed_until
 """)
 
+# The outcome, in another short transaction, only if the row still carries this claim (:claim is
+# the claimed_until the claim set): a worker whose lease ran out and was taken over changes nothing.
 _SENT = text("""
-UPDATE notification SET status = 'sent', sent_at = now(), attempts = attempts + 1, last_error = NULL
- WHERE id = :id
+UPDATE notification SET status = 'sent', sent_at = now(), attempts = attempts + 1, last_error = NULL,
+       claimed_until = NULL
+ WHERE id = :id AND claimed_until = :claim
 """)
 
 _REFUSED = text("""
 UPDATE notification
    SET attempts = attempts + 1, last_error = :error,
        status = CASE WHEN attempts + 1 >= CAST(:failed_after AS integer) THEN 'failed' ELSE 'pending' END,
-       next_attempt_at = now() + make_interval(secs => CAST(:delay AS double precision))
- WHERE id = :id
+       next_attempt_at = now() + make_interval(secs => CAST(:delay AS double precision)),
+       claimed_until = NULL
+ WHERE id = :id AND claimed_until = :claim
 """)
 
-_CHANNEL_DOWN = text("UPDATE notification SET last_error = :error WHERE id = :id")
+_CHANNEL_DOWN = text("""
+UPDATE notification SET last_error = :error, claimed_until = NULL WHERE id = :id AND claimed_until = :claim
+""")
+
+_RELEASE = text("UPDATE notification SET claimed_until = NULL WHERE id = :id AND claimed_until = :claim")
 
 
 class NotificationWorker:
@@ -125,35 +148,57 @@ class NotificationWorker:
                 log.warning("notification worker: %s", type(exc).__name__)
             await asyncio.sleep(interval)
 
-    async def _one(self) -> bool:
+    async def _claim(self) -> Any | None:
+        """Lease the next due row (committed at once), or None if nothing is due."""
         async with transaction(self.engine) as session:
-            row = (await session.execute(_CLAIM, {"paused": self._paused()})).mappings().first()
-            if row is None:
-                return False
-            try:
-                if row["channel"] == "email":
-                    await self._send_email(row)
-                elif row["channel"] == "webhook":
-                    await self._send_webhook(row)
-                else:
-                    raise DeliveryRefused(f"unknown channel {row['channel']!r}")
-            except ChannelDown as exc:
-                outages = self._outages.get(row["channel"], 0) + 1
-                self._outages[row["channel"]] = outages
-                self._paused_until[row["channel"]] = time.monotonic() + backoff(outages)
-                await session.execute(_CHANNEL_DOWN, {"id": row["id"], "error": str(exc)[:500]})
-                log.warning("notification %s: %s channel unavailable, paused %.0fs", row["id"], row["channel"],
-                            backoff(outages))
-            except DeliveryRefused as exc:
-                attempts = row["attempts"] + 1
-                await session.execute(_REFUSED, {"id": row["id"], "error": str(exc)[:500],
-                                                 "failed_after": FAILED_AFTER, "delay": backoff(attempts)})
-                log.info("notification %s (%s) refused, attempt %d", row["id"], row["channel"], attempts)
+            return (await session.execute(_CLAIM, {"paused": self._paused(), "lease": LEASE_SECONDS})
+                    ).mappings().first()
+
+    async def _settle(self, statement: Any, row: Any, **params: Any) -> bool:
+        """Record an outcome if this claim still holds the row; False if it was taken over."""
+        async with transaction(self.engine) as session:
+            result = await session.execute(statement, {"id": row["id"], "claim": row["claimed_until"], **params})
+        if result.rowcount == 0:
+            log.warning("notification %s: lease lost before the outcome was recorded; it will be sent again",
+                        row["id"])
+            return False
+        return True
+
+    async def _one(self) -> bool:
+        row = await self._claim()
+        if row is None:
+            return False
+        # No transaction is open from here until the outcome is recorded.
+        try:
+            if row["channel"] == "email":
+                await self._send_email(row)
+            elif row["channel"] == "webhook":
+                await self._send_webhook(row)
             else:
-                self._outages.pop(row["channel"], None)
-                await session.execute(_SENT, {"id": row["id"]})
+                raise DeliveryRefused(f"unknown channel {row['channel']!r}")
+        except ChannelDown as exc:
+            outages = self._outages.get(row["channel"], 0) + 1
+            self._outages[row["channel"]] = outages
+            self._paused_until[row["channel"]] = time.monotonic() + backoff(outages)
+            await self._settle(_CHANNEL_DOWN, row, error=str(exc)[:500])
+            log.warning("notification %s: %s channel unavailable, paused %.0fs", row["id"], row["channel"],
+                        backoff(outages))
+        except DeliveryRefused as exc:
+            attempts = row["attempts"] + 1
+            await self._settle(_REFUSED, row, error=str(exc)[:500], failed_after=FAILED_AFTER,
+                               delay=backoff(attempts))
+            log.info("notification %s (%s) refused, attempt %d", row["id"], row["channel"], attempts)
+        except BaseException:
+            # Stopped (or a bug) mid-send: hand the lease back so the row is retried at once, not
+            # when the lease expires. The message may have gone out: at least once, as ever.
+            with contextlib.suppress(Exception):
+                await asyncio.shield(self._settle(_RELEASE, row))
+            raise
+        else:
+            self._outages.pop(row["channel"], None)
+            if await self._settle(_SENT, row):
                 log.info("notification %s (%s) sent", row["id"], row["channel"])
-            return True
+        return True
 
     # ------------------------------------------------------------ channels
     async def _send_email(self, row: Any) -> None:
@@ -216,7 +261,7 @@ def _smtp_send(host: str, port: int, msg: email.message.EmailMessage) -> None:
 
 @contextlib.asynccontextmanager
 async def notification_lifespan(app: Any) -> AsyncIterator[None]:
-    """Runs the worker beside the server (one per process; rows are claimed with SKIP LOCKED)."""
+    """Runs the worker beside the server (one per process; rows are leased, see the module docstring)."""
     settings: Settings = app.state.settings
     if settings.notify_interval_seconds <= 0:
         yield
