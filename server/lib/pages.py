@@ -27,6 +27,11 @@ class PageArea:
         self.login_path = login_path
         self.headings = {403: forbidden_heading, 404: "Not found"}
 
+    def __deepcopy__(self, memo: dict) -> PageArea:
+        # Litestar deep-copies route handlers (and their exception handlers, bound to this
+        # area) for each app it builds; the area is shared configuration, never changed.
+        return self
+
     def render(self, name: str, status_code: int = 200, **context: Any) -> Response:
         return Response(self.env.get_template(name).render(**context), media_type=HTML, status_code=status_code,
                         headers=NO_STORE)
