@@ -174,6 +174,13 @@ class Driver:
         assert is_shown(widget), f"{widget} is not shown"
         self.scroll_into_view(widget)
         x, y = widget.to_window(*widget.center)
+        # A page that was just built is laid out over the next frames; on a busy machine that
+        # takes more than one. Wait for the layout (bounded), as a person waits for the screen.
+        deadline = time.monotonic() + 5
+        while not (0 <= x < self.window.width and 0 <= y < self.window.height) and time.monotonic() < deadline:
+            self.pump(1)
+            self.scroll_into_view(widget)
+            x, y = widget.to_window(*widget.center)
         assert 0 <= x < self.window.width and 0 <= y < self.window.height, (x, y)
         for clip in _clipping_ancestors(widget):
             cx, cy = clip.to_window(clip.x, clip.y)
