@@ -26,6 +26,7 @@ from sqlalchemy import (
     Index,
     Integer,
     MetaData,
+    SmallInteger,
     String,
     Text,
     UniqueConstraint,
@@ -174,6 +175,27 @@ class TeamEvent(Base):
     at: Mapped[dt.datetime] = _now()
     change_txid: Mapped[int] = mapped_column(BigInteger, server_default=text("pg_current_xact_id()::text::bigint"))
     change_seq: Mapped[int] = mapped_column(BigInteger, server_default=text("nextval('change_seq')"))
+
+
+class HouseholdResult(Base):
+    """One row per knocked door: its attempts, strongest closing outcome and concerns.
+
+    Kept up to date by statement-level triggers on `visit` (migration 0003_results), in the
+    same transaction as the visits, so street results read about one row per door instead of
+    aggregating every visit. Never written by application code.
+    """
+
+    __tablename__ = "household_result"
+    __table_args__ = (Index("ix_household_result_operation", "operation_id"),)
+    household_id: Mapped[int] = mapped_column(
+        ForeignKey("household.id", ondelete="CASCADE", name="household_result_household_id_fkey"), primary_key=True)
+    operation_id: Mapped[int] = mapped_column(
+        ForeignKey("operation.id", ondelete="CASCADE", name="household_result_operation_id_fkey"))
+    attempts: Mapped[int] = mapped_column(Integer)
+    closing_rank: Mapped[int] = mapped_column(SmallInteger)  # 0 none; see doorstep_closing_rank()
+    concerns: Mapped[list[str]] = mapped_column(ARRAY(Text), server_default=text("'{}'"))
+    concern_mask: Mapped[int] = mapped_column(BigInteger, server_default="0")
+    last_visited_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
 
 
 # ---------------------------------------------------------------- records from tablets

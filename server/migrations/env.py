@@ -11,9 +11,12 @@ from server.settings import from_env
 target_metadata = Base.metadata
 
 
+POSTGIS_TABLES = {"spatial_ref_sys", "geography_columns", "geometry_columns", "layer", "topology"}
+
+
 def _include_object(obj, name, type_, reflected, compare_to):
-    # PostGIS's own tables (spatial_ref_sys, topology…) are not ours.
-    return not (type_ == "table" and reflected and compare_to is None)
+    # PostGIS's own tables are not ours; every other table must have a model.
+    return not (type_ == "table" and reflected and compare_to is None and name in POSTGIS_TABLES)
 
 
 def _run(connection) -> None:
