@@ -44,6 +44,7 @@ sys.path.insert(0, str(ROOT))
 
 import asyncpg  # noqa: E402
 import httpx  # noqa: E402
+from common import asyncpg_dsn, fresh_database, server_environment  # noqa: E402  (bench/common.py)
 
 from server.domain.results.services import STREETS_SQL  # noqa: E402
 
@@ -58,31 +59,6 @@ TARGET_SPREAD = 0.20
 
 
 # ---------------------------------------------------------------- the database and the server
-
-
-def database_url(args: argparse.Namespace) -> str:
-    db = ROOT / "scripts" / "db.sh"
-    subprocess.run(["bash", str(db), "start"], check=True, stdout=subprocess.DEVNULL)
-    subprocess.run(["bash", str(db), "drop", args.database], check=True)
-    subprocess.run(["bash", str(db), "ensure", args.database], check=True)
-    return subprocess.run(["bash", str(db), "url", args.database], check=True, capture_output=True,
-                          text=True).stdout.strip()
-
-
-def environment(url: str) -> dict[str, str]:
-    return dict(os.environ, DATABASE_URL=url, DOORSTEP_DEMO="1",
-                DOORSTEP_SECRET_KEY=os.environ.get("DOORSTEP_SECRET_KEY",
-                                                   "bench-secret-not-for-production-0123456789"),
-                DOORSTEP_NOTIFY_INTERVAL_SECONDS="0", DOORSTEP_LOGIN_ATTEMPTS_PER_MINUTE="1000")
-
-
-def asyncpg_dsn(url: str) -> dict:
-    """asyncpg connect() arguments from a postgresql+asyncpg:// URL (unix socket host in the query)."""
-    from sqlalchemy.engine import make_url
-
-    u = make_url(url)
-    return {"user": u.username, "password": u.password, "database": u.database,
-            "host": u.query.get("host") or u.host, "port": int(u.query.get("port") or u.port or 5432)}
 
 
 def make_url_name(url: str) -> str:
@@ -100,7 +76,7 @@ def free_port() -> int:
 def start_server(url: str) -> tuple[subprocess.Popen, str]:
     port = free_port()
     proc = subprocess.Popen([sys.executable, "-m", "server.cli", "serve", "--port", str(port)], cwd=ROOT,
-                            env=environment(url), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                            env=server_environment(url), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     base = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
@@ -351,11 +327,11 @@ async def main() -> int:
     args = parser.parse_args()
 
     alone_args = argparse.Namespace(**{**vars(args), "database": args.database + "_alone"})
-    urls = {"alone": database_url(alone_args), "crowded": database_url(args)}
+    urls = {"alone": fresh_database(alone_args.database), "crowded": fresh_database(args.database)}
     t0 = time.perf_counter()
     ops: dict[str, int] = {}
     for side, url in urls.items():
-        env = environment(url)
+        env = server_environment(url)
         subprocess.run([sys.executable, "-m", "server.cli", "migrate"], cwd=ROOT, env=env, check=True,
                        stdout=subprocess.DEVNULL)
         subprocess.run([sys.executable, "-m", "server.cli", "demo", "load"], cwd=ROOT, env=env, check=True,

@@ -44,6 +44,7 @@ sys.path.insert(0, str(ROOT))
 
 import asyncpg  # noqa: E402
 import httpx  # noqa: E402
+from common import asyncpg_dsn, fresh_database, server_environment  # noqa: E402  (bench/common.py)
 import msgspec  # noqa: E402
 
 from server.domain.sync.ingest import content_hash  # noqa: E402
@@ -62,38 +63,15 @@ COMMENTS = ["", "", "", "Bins left out on the pavement for weeks", "Street light
 
 
 def database_url(args: argparse.Namespace) -> str:
-    if args.database_url:
-        return args.database_url
-    db = ROOT / "scripts" / "db.sh"
-    subprocess.run(["bash", str(db), "start"], check=True, stdout=subprocess.DEVNULL)
-    subprocess.run(["bash", str(db), "drop", args.database], check=True)
-    subprocess.run(["bash", str(db), "ensure", args.database], check=True)
-    return subprocess.run(["bash", str(db), "url", args.database], check=True, capture_output=True,
-                          text=True).stdout.strip()
-
-
-def environment(url: str) -> dict[str, str]:
-    return dict(os.environ, DATABASE_URL=url, DOORSTEP_DEMO="1",
-                DOORSTEP_SECRET_KEY=os.environ.get("DOORSTEP_SECRET_KEY", "bench-secret-not-for-production-0123456789"),
-                DOORSTEP_NOTIFY_INTERVAL_SECONDS="0", DOORSTEP_LOGIN_ATTEMPTS_PER_MINUTE="1000")
+    return args.database_url or fresh_database(args.database)
 
 
 def prepare(url: str) -> None:
-    env = environment(url)
+    env = server_environment(url)
     subprocess.run([sys.executable, "-m", "server.cli", "migrate"], check=True, cwd=ROOT, env=env,
                    stdout=subprocess.DEVNULL)
     subprocess.run([sys.executable, "-m", "server.cli", "demo", "load"], check=True, cwd=ROOT, env=env,
                    stdout=subprocess.DEVNULL)
-
-
-def asyncpg_dsn(url: str) -> dict[str, Any]:
-    """asyncpg connect() arguments from a SQLAlchemy URL (unix-socket host in the query)."""
-    from sqlalchemy.engine import make_url
-
-    u = make_url(url)
-    query = dict(u.query)
-    return {"host": query.get("host", u.host), "port": int(query.get("port", u.port or 5432)), "user": u.username,
-            "password": u.password, "database": u.database}
 
 
 class Server:
@@ -106,7 +84,7 @@ class Server:
         self.base = f"http://127.0.0.1:{self.port}"
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "server.cli", "serve", "--port", str(self.port), "--workers", str(workers)],
-            cwd=ROOT, env=environment(url), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+            cwd=ROOT, env=server_environment(url), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
         deadline = time.monotonic() + 60
         while True:
             try:
