@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import uuid
 
 import msgspec
@@ -14,21 +13,8 @@ from server.domain.notifications.worker import notification_lifespan
 from server.lib.auth import current_user, requires
 
 
-class UndeliveredOut(msgspec.Struct):
-    id: int
-    channel: str
-    agency: str
-    followup_id: uuid.UUID | None
-    target: str
-    status: str
-    attempts: int
-    last_error: str | None
-    next_attempt_at: dt.datetime
-    created_at: dt.datetime
-
-
 class UndeliveredList(msgspec.Struct):
-    items: list[UndeliveredOut]
+    items: list[service.Undelivered]
     next: str | None = None
 
 
@@ -37,7 +23,7 @@ class UndeliveredList(msgspec.Struct):
 async def list_undelivered(request: Request, db_session: AsyncSession, followup_id: uuid.UUID | None = None,
                            limit: int = 200) -> UndeliveredList:
     rows = await service.undelivered(db_session, current_user(request), followup_id=followup_id, limit=limit)
-    return UndeliveredList(items=[UndeliveredOut(**r.__dict__) for r in rows])
+    return UndeliveredList(items=rows)
 
 
 ROUTES = [list_undelivered]

@@ -4,16 +4,17 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from dataclasses import dataclass
 
+import msgspec
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.lib.auth import CurrentUser
 
 
-@dataclass(frozen=True)
-class Undelivered:
+class Undelivered(msgspec.Struct, frozen=True):
+    """A notification that failed and is being retried (what coordinators see)."""
+
     id: int
     channel: str
     agency: str
