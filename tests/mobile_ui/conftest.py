@@ -165,6 +165,23 @@ class Driver:
                 return w
         raise AssertionError("no matching row in the list")
 
+    def scroll_rv_to(self, rv, predicate_on_data, timeout: float = 5.0):
+        """Scroll a RecycleView to the first data item matching ``predicate_on_data`` (as a finger
+        would) and return its view once it is laid out inside the window."""
+        index = next(i for i, item in enumerate(rv.data) if predicate_on_data(item))
+        item = rv.data[index]
+        count = len(rv.data)
+        rv.scroll_y = 1.0 if count <= 1 else max(0.0, min(1.0, 1.0 - index / (count - 1)))
+        deadline = time.monotonic() + timeout
+        while True:
+            self.pump(1)
+            for w in rv.children[0].children:
+                if all(getattr(w, k, None) == v for k, v in item.items() if k in ("op_id", "name")):
+                    x, y = w.to_window(*w.center)
+                    if 0 <= y < self.window.height:
+                        return w
+            assert time.monotonic() < deadline, f"{item} never came into view"
+
     # -- touching -------------------------------------------------------------------------
     def tap(self, widget, frames: int = 2) -> None:
         """A real touch down and up at the centre of ``widget``."""
