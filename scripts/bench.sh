@@ -8,6 +8,7 @@ bash scripts/db.sh start
 export DOORSTEP_DEMO=1 DOORSTEP_SECRET_KEY="bench-secret-not-for-production-0123456789"
 status=0
 for b in bench/*.py; do
+  [ "$(basename "$b")" = common.py ] && continue  # shared helpers, not a benchmark
   echo "==> $b"
   .venv/bin/python "$b" || status=1
 done
