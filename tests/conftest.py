@@ -7,6 +7,7 @@ each other's work (and the concurrency tests can commit for real).
 
 from __future__ import annotations
 
+import contextlib
 import os
 import subprocess
 import sys
@@ -110,17 +111,15 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-@pytest.fixture(scope="session")
-def live_server(database_url, demo):
-    """The real server in its own process (uvicorn) on a free port, against the test database.
-
-    Yields its base URL, e.g. http://127.0.0.1:PORT. Stopped at the end of the session.
-    """
+@contextlib.contextmanager
+def running_server(database_url: str, **env_overrides: str):
+    """The real server (`doorstep serve`, uvicorn) in its own process on a free port, against
+    `database_url`; yields its base URL, e.g. http://127.0.0.1:PORT, and stops it afterwards."""
     import time
     import urllib.request
 
     port = _free_port()
-    env = dict(os.environ, DATABASE_URL=database_url, DOORSTEP_NOTIFY_INTERVAL_SECONDS="0.5")
+    env = dict(os.environ, DATABASE_URL=database_url, **env_overrides)
     proc = subprocess.Popen([sys.executable, "-m", "server.cli", "serve", "--port", str(port)], cwd=ROOT, env=env,
                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     base = f"http://127.0.0.1:{port}"
@@ -136,12 +135,21 @@ def live_server(database_url, demo):
             proc.kill()
             pytest.fail(f"the server did not start: {proc.stderr.read().decode()[-2000:]}")
         time.sleep(0.2)
-    yield base
-    proc.terminate()
     try:
-        proc.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        proc.kill()
+        yield base
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+
+
+@pytest.fixture(scope="session")
+def live_server(database_url, demo):
+    """The real server in its own process, against the test database, for the whole session."""
+    with running_server(database_url, DOORSTEP_NOTIFY_INTERVAL_SECONDS="0.5") as base:
+        yield base
 
 
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",

@@ -16,11 +16,6 @@ over onto the rest of the suite:
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
-import time
-import urllib.request
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -28,18 +23,12 @@ from pathlib import Path
 import pytest
 import requests
 
+from tests.conftest import running_server
+
 ROOT = Path(__file__).resolve().parents[2]
 PASSWORD = "doorstep-demo"
 SANDBOX_AREA = {"type": "Polygon", "coordinates": [[[-1.60, 53.70], [-1.59, 53.70], [-1.59, 53.71],
                                                     [-1.60, 53.71], [-1.60, 53.70]]]}
-
-
-def _free_port() -> int:
-    import socket
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture(scope="package")
@@ -48,29 +37,8 @@ def contract_server(database_url, demo):
 
     Stopped when the contract tests are done, and without the notification worker (interval 0), so it
     never claims another test's outbox rows."""
-    port = _free_port()
-    env = dict(os.environ, DATABASE_URL=database_url, DOORSTEP_NOTIFY_INTERVAL_SECONDS="0")
-    proc = subprocess.Popen([sys.executable, "-m", "server.cli", "serve", "--port", str(port)], cwd=ROOT, env=env,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
-    while True:
-        try:
-            with urllib.request.urlopen(base + "/health", timeout=1) as r:
-                if r.status == 200:
-                    break
-        except OSError:
-            pass
-        if proc.poll() is not None or time.monotonic() > deadline:
-            proc.kill()
-            pytest.fail(f"the server did not start: {proc.stderr.read().decode()[-2000:]}")
-        time.sleep(0.2)
-    yield base
-    proc.terminate()
-    try:
-        proc.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        proc.kill()
+    with running_server(database_url, DOORSTEP_NOTIFY_INTERVAL_SECONDS="0") as base:
+        yield base
 
 
 @dataclass

@@ -174,6 +174,10 @@ def errors_are_json_with_detail(ctx, response, case) -> None:
         return None
     content_type = response.headers.get("content-type", [""])
     content_type = content_type[0] if isinstance(content_type, list) else content_type
+    if response.status_code == 400 and response.content == b"Invalid HTTP request received.":
+        # uvicorn's HTTP parser refusing a request it cannot frame (e.g. a garbage Content-Length
+        # header) before the app sees it: not the app's answer to give.
+        return None
     assert "json" in content_type, f"a {response.status_code} answer is {content_type or 'untyped'}, not JSON"
     try:
         body = json.loads(response.content)
