@@ -189,20 +189,28 @@ class Driver:
 
         self.pump(1)
         assert is_shown(widget), f"{widget} is not shown"
-        self.scroll_into_view(widget)
-        x, y = widget.to_window(*widget.center)
-        # A page that was just built is laid out over the next frames; on a busy machine that
-        # takes more than one. Wait for the layout (bounded), as a person waits for the screen.
-        deadline = time.monotonic() + 5
-        while not (0 <= x < self.window.width and 0 <= y < self.window.height) and time.monotonic() < deadline:
-            self.pump(1)
-            self.scroll_into_view(widget)
+
+        def reachable() -> tuple[float, float, str]:
+            """Where a finger would touch, and what (if anything) stops it touching there."""
             x, y = widget.to_window(*widget.center)
-        assert 0 <= x < self.window.width and 0 <= y < self.window.height, (x, y)
-        for clip in _clipping_ancestors(widget):
-            cx, cy = clip.to_window(clip.x, clip.y)
-            assert cx <= x <= cx + clip.width and cy <= y <= cy + clip.height, \
-                f"{getattr(widget, 'text', widget)!r} is scrolled out of view"
+            if not (0 <= x < self.window.width and 0 <= y < self.window.height):
+                return x, y, f"outside the window at {(x, y)}"
+            for clip in _clipping_ancestors(widget):
+                cx, cy = clip.to_window(clip.x, clip.y)
+                if not (cx <= x <= cx + clip.width and cy <= y <= cy + clip.height):
+                    return x, y, f"{getattr(widget, 'text', widget)!r} is scrolled out of view"
+            return x, y, ""
+
+        # A page that was just built is laid out (and scrolled) over the next frames; on a busy
+        # machine that takes more than one. Scroll and wait, bounded, as a person waits for the screen.
+        deadline = time.monotonic() + 5
+        while True:
+            self.scroll_into_view(widget)
+            x, y, problem = reachable()
+            if not problem or time.monotonic() > deadline:
+                break
+            self.pump(1)
+        assert not problem, problem
         touch = UnitTestTouch(x, y)
         touch.touch_down()
         self.pump(1)
