@@ -9,11 +9,12 @@ from typing import Any
 from urllib.parse import quote
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
-from litestar import Request, Response
+from litestar import Request, Response, get, post
+from litestar.datastructures import Cookie
 from litestar.exceptions import NotAuthorizedException, PermissionDeniedException
 from litestar.response import Redirect
 
-from server.lib.auth import CurrentUser, current_user
+from server.lib.auth import COOKIE_NAME, CurrentUser, current_user
 from server.lib.exceptions import DoorstepError
 
 HTML = "text/html; charset=utf-8"
@@ -21,10 +22,11 @@ NO_STORE = {"Cache-Control": "no-store", "Referrer-Policy": "same-origin"}
 
 
 class PageArea:
-    def __init__(self, templates: Path, login_path: str, forbidden_heading: str) -> None:
+    def __init__(self, templates: Path, home: str, forbidden_heading: str) -> None:
         self.env = Environment(loader=FileSystemLoader(templates), autoescape=select_autoescape(["html"]),
                                auto_reload=False)
-        self.login_path = login_path
+        self.home = home
+        self.login_path = f"{home}/login"
         self.headings = {403: forbidden_heading, 404: "Not found"}
 
     def __deepcopy__(self, memo: dict) -> PageArea:
@@ -53,6 +55,25 @@ class PageArea:
         return self.render("error.html", status_code=status, status=status,
                            heading=self.headings.get(status, "Something is wrong"), detail=detail,
                            user=self.user_or_none(request))
+
+    def sign_in_routes(self) -> list:
+        """GET /login (the sign-in page, then back to `next` on this site) and POST /logout."""
+        area = self
+
+        @get("/login", include_in_schema=False)
+        async def login_page(next: str = area.home) -> Response:  # noqa: A002 - the query parameter is "next"
+            if not next.startswith("/") or next.startswith("//"):
+                next = area.home
+            return area.render("login.html", next=next, user=None)
+
+        @post("/logout", include_in_schema=False, status_code=303)
+        async def logout() -> Response:
+            response = Redirect(area.login_path, status_code=303)
+            response.cookies.append(Cookie(key=COOKIE_NAME, value="", max_age=0, path="/", httponly=True,
+                                           samesite="strict"))
+            return response
+
+        return [login_page, logout]
 
     def exception_handlers(self) -> dict:
         return {NotAuthorizedException: self.to_login, PermissionDeniedException: self.error_page,

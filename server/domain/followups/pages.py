@@ -17,8 +17,6 @@ from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
 from litestar import Request, Response, Router, get, post
-from litestar.datastructures import Cookie
-from litestar.response import Redirect
 from litestar.static_files import create_static_files_router
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -26,7 +24,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from server.db.models import Household, Street
 from server.domain.followups import service
 from server.domain.notifications.service import undelivered
-from server.lib.auth import COOKIE_NAME, current_user, requires
+from server.lib.auth import current_user, requires
 from server.lib.exceptions import DoorstepError
 from server.lib.pages import PageArea
 from shared_schemas.codes import (
@@ -38,7 +36,7 @@ from shared_schemas.codes import (
 )
 
 WEB = Path(__file__).resolve().parents[2] / "web" / "partner"
-area = PageArea(WEB / "templates", "/partner/login", forbidden_heading="Not for your account")
+area = PageArea(WEB / "templates", "/partner", forbidden_heading="Not for your account")
 render = area.render
 _user_or_none = area.user_or_none
 area.env.filters["label"] = label
@@ -58,22 +56,6 @@ def _script_json(value: Any) -> str:
 
 def _is_coordinator(user) -> bool:
     return "coordinator" in user.roles or "admin" in user.roles
-
-
-# ---------------------------------------------------------------- sign-in
-@get("/login", include_in_schema=False)
-async def login_page(next: str = "/partner") -> Response:  # noqa: A002 - the query parameter is "next"
-    if not next.startswith("/") or next.startswith("//"):
-        next = "/partner"
-    return render("login.html", next=next, user=None)
-
-
-@post("/logout", include_in_schema=False, status_code=303)
-async def logout() -> Response:
-    response = Redirect("/partner/login", status_code=303)
-    response.cookies.append(Cookie(key=COOKIE_NAME, value="", max_age=0, path="/", httponly=True,
-                                   samesite="strict"))
-    return response
 
 
 # ---------------------------------------------------------------- inbox
@@ -194,7 +176,7 @@ async def _apply(request: Request, db_session: AsyncSession, followup_id: uuid.U
 
 partner_pages = Router(
     path="/partner",
-    route_handlers=[login_page, logout, inbox, followup_page, change_status, reassign],
+    route_handlers=[*area.sign_in_routes(), inbox, followup_page, change_status, reassign],
     exception_handlers={
         **area.exception_handlers(),
     },

@@ -11,43 +11,26 @@ import datetime as dt
 from pathlib import Path
 from typing import Any
 
-from litestar import Request, Response, Router, get, post
-from litestar.datastructures import Cookie
-from litestar.response import Redirect
+from litestar import Request, Response, Router, get
 from sqlalchemy import func, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.db.models import Household, Operation, Street
 from server.domain.operations.access import require_coordinator, visible_operations
 from server.domain.setup import services as setup_services
-from server.lib.auth import COOKIE_NAME, current_user, requires_coordinator
+from server.lib.auth import current_user, requires_coordinator
 from server.lib.pages import PageArea
 from shared_schemas.codes import OUTCOME_LABELS
 
 from . import services
 
 TEMPLATES = Path(__file__).resolve().parents[2] / "web" / "dashboard" / "templates"
-area = PageArea(TEMPLATES, "/dashboard/login", forbidden_heading="Not yours to see")
+area = PageArea(TEMPLATES, "/dashboard", forbidden_heading="Not yours to see")
 render = area.render
 _user_or_none = area.user_or_none
 
 
 # ---------------------------------------------------------------- pages
-
-
-@get("/login", include_in_schema=False)
-async def login_page(next: str = "/dashboard") -> Response:  # noqa: A002 - the query parameter is "next"
-    if not next.startswith("/") or next.startswith("//"):
-        next = "/dashboard"
-    return render("login.html", next=next, user=None)
-
-
-@post("/logout", include_in_schema=False, status_code=303)
-async def logout() -> Response:
-    response = Redirect("/dashboard/login", status_code=303)
-    response.cookies.append(Cookie(key=COOKIE_NAME, value="", max_age=0, path="/", httponly=True,
-                                   samesite="strict"))
-    return response
 
 
 @get("/", include_in_schema=False, guards=[requires_coordinator])
@@ -110,7 +93,7 @@ async def setup_page(request: Request, db_session: AsyncSession, operation_id: i
 
 dashboard = Router(
     path="/dashboard",
-    route_handlers=[login_page, logout, operations_page, operation_page, revisits_page, setup_page],
+    route_handlers=[*area.sign_in_routes(), operations_page, operation_page, revisits_page, setup_page],
     exception_handlers={
         **area.exception_handlers(),
     },
