@@ -7,6 +7,8 @@ from typing import Annotated, Any
 
 import msgspec
 
+from server.domain.operations.routes import OperationOut
+
 Name = Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
 TeamName = Annotated[str, msgspec.Meta(min_length=1, max_length=120)]
 
@@ -19,13 +21,9 @@ class OperationCreate(msgspec.Struct, forbid_unknown_fields=False):
     ends_on: dt.date | None = None
 
 
-class OperationDetail(msgspec.Struct):
-    id: int
-    name: str
-    status: str
-    starts_on: dt.date | None
-    ends_on: dt.date | None
-    questionnaire_id: str
+class OperationDetail(OperationOut):
+    """An operation as the list shows it, with its area and size."""
+
     area: msgspec.Raw | None = None  # GeoJSON
     streets: int = 0
     households: int = 0
