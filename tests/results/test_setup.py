@@ -47,7 +47,14 @@ async def test_create_operation(created, client, headers):
     assert created["status"] == "planned" and created["starts_on"] == "2026-12-01"
     assert created["area"]["type"] == "MultiPolygon"
     assert created["area"]["coordinates"][0] == AREA["coordinates"]
-    listed = (await client.get("/api/v1/operations", headers=await headers("coordinator"))).json()["items"]
+    listed, cursor = [], None
+    while True:  # every page: a database reused across runs holds more than one page of operations
+        page = (await client.get("/api/v1/operations", headers=await headers("coordinator"),
+                                 params={"cursor": cursor} if cursor else {})).json()
+        listed += page["items"]
+        cursor = page["next"]
+        if not cursor:
+            break
     assert created["id"] in [o["id"] for o in listed]  # its creator coordinates it
     view = (await client.get(f"/api/v1/operations/{created['id']}/setup", headers=await headers("coordinator"))).json()
     assert view["operation"]["streets"] > 5 and view["operation"]["households"] > 20
