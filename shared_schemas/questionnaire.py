@@ -41,9 +41,10 @@ from __future__ import annotations
 import math
 import os
 import re
+from collections.abc import Callable
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, NamedTuple
 
 import msgspec
 from msgspec import UNSET, Meta, UnsetType, field
@@ -332,8 +333,8 @@ def applicable_questions(questionnaire: Questionnaire, answers: dict[str, Any]) 
     """The questions to ask, in order, given the answers so far."""
     applicable: list[Question] = []
     seen: dict[str, Any] = {}  # answers to applicable questions only, so skips cascade
-    for question in questionnaire.questions:
-        if question.show_if is None or _holds(question.show_if, seen):
+    for question, step in zip(questionnaire.questions, _plan(questionnaire).steps, strict=True):
+        if step.shown is None or step.shown(seen):
             applicable.append(question)
             if question.id in answers:
                 seen[question.id] = answers[question.id]
@@ -347,25 +348,53 @@ def prune_answers(questionnaire: Questionnaire, answers: dict[str, Any]) -> dict
     return {key: value for key, value in answers.items() if key in ids and is_answered(value)}
 
 
-def _holds(condition: Condition, answers: dict[str, Any]) -> bool:
+Predicate = Callable[[dict[str, Any]], bool]
+
+
+def compile_condition(condition: Condition) -> Predicate:
+    """A show_if condition as a function of the answers so far: the one place its meaning is written.
+
+    Compiled once per questionnaire (``_plan``) so that checking a visit's answers does not
+    interpret the condition's structure again for every question of every visit.
+    """
     if condition.all is not UNSET:
-        return all(_holds(part, answers) for part in condition.all)
+        parts = [compile_condition(part) for part in condition.all]
+        return lambda answers: all(part(answers) for part in parts)
     if condition.any is not UNSET:
-        return any(_holds(part, answers) for part in condition.any)
-    value = answers.get(condition.question) if condition.question is not None else None
-    answered = is_answered(value)
+        parts = [compile_condition(part) for part in condition.any]
+        return lambda answers: any(part(answers) for part in parts)
+    name = condition.question
+
+    def chosen(answers: dict[str, Any]) -> list[Any] | tuple[Any] | tuple[()]:
+        """The answer as the values chosen; empty when not answered."""
+        value = answers.get(name) if name is not None else None
+        if type(value) is bool or type(value) is int:  # the common case, answered
+            return (value,)
+        if not is_answered(value):
+            return ()
+        return value if isinstance(value, list) else (value,)
+
     if condition.answered is not UNSET:
-        return answered == condition.answered
-    if not answered:
-        return False
-    chosen = value if isinstance(value, list) else [value]
+        wanted = condition.answered
+        return lambda answers: bool(chosen(answers)) == wanted
     if condition.equals is not UNSET:
-        return any(_same(item, condition.equals) for item in chosen)
+        equals = condition.equals
+        return lambda answers: any(_same(item, equals) for item in chosen(answers))
     if condition.in_ is not UNSET:
-        return any(_same(item, wanted) for item in chosen for wanted in condition.in_)
+        wanted_values = condition.in_
+        return lambda answers: any(_same(item, wanted) for item in chosen(answers) for wanted in wanted_values)
     if condition.not_equals is not UNSET:
-        return not any(_same(item, condition.not_equals) for item in chosen)
-    return False
+        not_equals = condition.not_equals
+
+        def holds(answers: dict[str, Any]) -> bool:
+            items = chosen(answers)
+            return bool(items) and not any(_same(item, not_equals) for item in items)
+        return holds
+    return lambda answers: False
+
+
+def _holds(condition: Condition, answers: dict[str, Any]) -> bool:
+    return compile_condition(condition)(answers)
 
 
 def _same(a: Any, b: Any) -> bool:
@@ -560,6 +589,135 @@ def concerns(questionnaire: Questionnaire, answers: dict[str, Any]) -> set[str]:
     return found
 
 
+# ---------------------------------------------------------------- the compiled form (the server's hot path)
+
+
+class _Step(NamedTuple):
+    """One question, ready to check many answer sets against: built once per questionnaire."""
+
+    id: str
+    required: bool
+    #: show_if compiled (``compile_condition``); None when always shown.
+    shown: Predicate | None
+    #: True when a value (already known to be an answer) surely has the right type; False means
+    #: "let the full check decide", never "wrong" by itself.
+    fits: Callable[[Any], bool]
+    #: Adds the concerns a fitting value counts toward.
+    count: Callable[[Any, set[str]], None]
+
+
+class _Plan:
+    def __init__(self, questionnaire: Questionnaire):
+        self.steps = [_step(question) for question in questionnaire.questions]
+        self.known = frozenset(question.id for question in questionnaire.questions)
+
+
+def _no_concern(value: Any, found: set[str]) -> None:
+    return None
+
+
+def _step(question: Question) -> _Step:
+    kind = question.type
+    count = _no_concern
+    fits: Callable[[Any], bool]
+    if kind is QuestionType.YES_NO:
+        def fits(value: Any) -> bool:
+            return value is True or value is False
+        if question.concern:
+            concern, when = question.concern, question.concern_answer
+
+            def count(value: Any, found: set[str]) -> None:
+                if value is when:
+                    found.add(concern)
+    elif kind is QuestionType.SCALE_1_5:
+        def fits(value: Any) -> bool:
+            return type(value) is int and 1 <= value <= 5
+        if question.concern and question.concern_at_or_below is not None:
+            concern, limit = question.concern, question.concern_at_or_below
+
+            def count(value: Any, found: set[str]) -> None:
+                if value <= limit:
+                    found.add(concern)
+    elif kind in CHOICE_TYPES:
+        values = frozenset(option.value for option in question.options)
+        concern_of = {option.value: option.concern for option in question.options if option.concern}
+        if kind is QuestionType.SINGLE_CHOICE:
+            def fits(value: Any) -> bool:
+                return type(value) is str and value in values
+
+            def count(value: Any, found: set[str]) -> None:
+                if value in concern_of:
+                    found.add(concern_of[value])
+        else:
+            def fits(value: Any) -> bool:
+                return type(value) is list and all(type(item) is str and item in values for item in value) \
+                    and len(set(value)) == len(value)
+
+            def count(value: Any, found: set[str]) -> None:
+                for item in value:
+                    if item in concern_of:
+                        found.add(concern_of[item])
+    else:  # number and text: rare, checked in full
+        def fits(value: Any) -> bool:
+            return not _check_type(question, value)
+    shown = compile_condition(question.show_if) if question.show_if is not None else None
+    return _Step(question.id, question.required, shown, fits, count)
+
+
+_PLANS: dict[int, tuple[Questionnaire, _Plan]] = {}
+_MISSING = object()
+
+
+def _plan(questionnaire: Questionnaire) -> _Plan:
+    """The compiled form of a questionnaire, kept while the same object is in use.
+
+    Questionnaire versions never change once published, so a definition object is not
+    edited after it is loaded; the object itself is kept with its plan, so an id that Python
+    reuses for another object never finds the wrong plan.
+    """
+    cached = _PLANS.get(id(questionnaire))
+    if cached is not None and cached[0] is questionnaire:
+        return cached[1]
+    plan = _Plan(questionnaire)
+    if len(_PLANS) >= 64:
+        _PLANS.clear()
+    _PLANS[id(questionnaire)] = (questionnaire, plan)
+    return plan
+
+
+def _surely_valid(plan: _Plan, answers: dict[str, Any]) -> set[str] | None:
+    """The concerns of answers that are certainly valid; None when the full check must decide.
+
+    It never calls anything valid that ``validate_answers`` would reject: every doubt (an
+    unknown key, an answer to a question that does not apply, a missing required answer, a
+    value of an unusual type) returns None, and ``check_answers`` then walks the questions
+    again, building every error message.
+    """
+    if not plan.known.issuperset(answers):
+        return None
+    found: set[str] = set()
+    seen: dict[str, Any] = {}
+    for qid, required, shown, fits, count in plan.steps:
+        value = answers.get(qid, _MISSING)
+        if shown is not None and not shown(seen):
+            if value is _MISSING or not is_answered(value):
+                continue
+            return None
+        if value is _MISSING:
+            if required:
+                return None
+            continue
+        seen[qid] = value
+        if type(value) is not bool and type(value) is not int and not is_answered(value):
+            if required:
+                return None
+            continue
+        if not fits(value):
+            return None
+        count(value, found)
+    return found
+
+
 def check_answers(questionnaire: Questionnaire, answers: Any) -> tuple[list[AnswerError], set[str]]:
     """``(validate_answers(...), concerns(...))`` in one walk over the questions.
 
@@ -570,6 +728,9 @@ def check_answers(questionnaire: Questionnaire, answers: Any) -> tuple[list[Answ
     """
     if not isinstance(answers, dict):
         return validate_answers(questionnaire, answers), set()
+    surely = _surely_valid(_plan(questionnaire), answers)
+    if surely is not None:
+        return [], surely
     errors: list[AnswerError] = []
     found: set[str] = set()
     seen: dict[str, Any] = {}  # answers to applicable questions only, so skips cascade
@@ -634,6 +795,7 @@ __all__ = [
     "applicable_questions",
     "check_answers",
     "check_questionnaire",
+    "compile_condition",
     "concern_codes",
     "concerns",
     "describe_condition",

@@ -564,21 +564,29 @@ def _answer_sets(questionnaire: Questionnaire, count: int, seed: int) -> list[di
 
 @pytest.mark.parametrize("which", ["every_type", "streetsafe"])
 def test_check_answers_equals_validate_answers_and_concerns(every_type, which):
-    from shared_schemas.questionnaire import check_answers
+    from shared_schemas.questionnaire import _plan, _surely_valid, check_answers
 
     questionnaire = every_type if which == "every_type" else load_questionnaire(FIXTURE)
     sets = _answer_sets(questionnaire, 3000, seed=7)
-    skipped = applied = 0
+    skipped = applied = quick = 0
+    plan = _plan(questionnaire)
     for answers in sets:
         errors, found = check_answers(questionnaire, answers)
         assert errors == validate_answers(questionnaire, answers), answers
         assert found == concerns(questionnaire, answers), answers
+        # The compiled quick path answers only for valid sets, and answers as the full walk does.
+        surely = _surely_valid(plan, answers)
+        if surely is not None:
+            quick += 1
+            assert errors == [] and surely == found, answers
+        elif not errors:
+            pytest.fail(f"valid answers left to the slow path: {answers}")
         shown = {q.id for q in applicable_questions(questionnaire, answers)}
         skipped += any(q.show_if is not None and q.id not in shown for q in questionnaire.questions)
         applied += any(q.show_if is not None and q.id in shown for q in questionnaire.questions)
     # The sets really exercise skip logic both ways, and both valid and invalid answers.
     assert skipped > 300 and applied > 300
-    assert sum(not validate_answers(questionnaire, a) for a in sets) > 30
+    assert sum(not validate_answers(questionnaire, a) for a in sets) == quick > 30
     assert sum(bool(concerns(questionnaire, a)) for a in sets) > 300
 
 
