@@ -10,7 +10,7 @@ import httpx
 from sqlalchemy import text
 
 from shared_schemas.sync import MAX_PUSH_RECORDS
-from tests.sync.conftest import fix, followup, make_operation, visit
+from tests.sync.conftest import ANSWERS, fix, followup, make_operation, visit
 
 
 async def _count(db_engine, table: str, ids: list[str]) -> int:
@@ -53,6 +53,33 @@ async def test_timestamps_are_stored_in_utc(op, push, db_engine):
         stored = (await conn.execute(text("SELECT to_char(visited_at AT TIME ZONE 'UTC', 'HH24:MI') FROM visit "
                                           "WHERE id = :id"), {"id": record["id"]})).scalar_one()
     assert stored == "17:03"
+
+
+async def test_every_field_is_stored_as_sent_whatever_its_characters(op, push, db_engine):
+    """Visits travel to PostgreSQL as JSON arrays (ingest.py): quotes, backslashes, braces, commas,
+    control characters, emoji and float digits must all arrive exactly as sent."""
+    awkward = 'He said "no", then {left}\\ back\tslash;\nnew line \u0007 bell, 🏠 £5, ä, 中文, \u2028'
+    answers = {**ANSWERS, "other_comments": awkward}
+    records = [
+        visit(op, outcome="answered", answers=answers, notes=awkward, visited_at="2026-05-14T23:59:59.123456+05:30",
+              location={"lon": -1.5612345678901234, "lat": 53.80000000000001, "accuracy_m": 0.1}),
+        visit(op, household=1, notes=""),  # no location, no answers, no questionnaire
+    ]
+    assert _statuses(await push(records)) == ["stored", "stored"]
+    async with db_engine.connect() as conn:
+        rows = {str(r.id): r for r in (await conn.execute(text(
+            "SELECT id, household_id, team_id, outcome, questionnaire_id, answers, concerns, lon, lat, accuracy_m, "
+            "notes, visited_at FROM visit WHERE id = ANY(CAST(:ids AS uuid[]))"),
+            {"ids": [r["id"] for r in records]})).all()}
+    first, second = rows[records[0]["id"]], rows[records[1]["id"]]
+    assert first.notes == awkward and first.answers == answers
+    assert (first.lon, first.lat, first.accuracy_m) == (-1.5612345678901234, 53.80000000000001, 0.1)
+    assert first.visited_at.isoformat() == "2026-05-14T18:29:59.123456+00:00"
+    assert first.questionnaire_id == op.questionnaire_id and first.outcome == "answered"
+    assert sorted(first.concerns) == ["anti_social_behaviour", "feeling_unsafe", "street_lighting"]
+    assert (second.household_id, second.team_id) == (op.household_ids[1], op.team_a)
+    assert (second.lon, second.lat, second.accuracy_m, second.questionnaire_id, second.answers, second.concerns,
+            second.notes) == (None, None, None, None, {}, [], "")
 
 
 async def test_one_invalid_record_does_not_block_the_rest(op, push, db_engine):

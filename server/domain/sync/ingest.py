@@ -290,16 +290,25 @@ def _check_visit(record: Visit, context: _Context) -> tuple[int, list[str]]:
 
 # ---------------------------------------------------------------- SQL
 
+# Visits, the bulk of every push, go in as one JSON array per column (msgspec writes them in C)
+# unpacked side by side with ROWS FROM: asyncpg's typed arrays cost ~10 us of the server's CPU
+# per visit (a Python-level type check per element), these ~4 us, for ~1 us more in PostgreSQL.
 _INSERT_VISITS = """
 INSERT INTO visit (id, operation_id, household_id, team_id, user_id, device_id, visited_at, outcome,
                    questionnaire_id, answers, concerns, lon, lat, accuracy_m, notes, content_hash)
-SELECT r.id, r.operation_id, r.household_id, r.team_id, $15, $16, r.visited_at, r.outcome,
-       r.questionnaire_id, r.answers::jsonb, r.concerns::text[], r.lon, r.lat, r.accuracy_m, r.notes, r.content_hash
-  FROM unnest($1::uuid[], $2::int[], $3::int[], $4::int[], $5::timestamptz[], $6::text[], $7::text[],
-              $8::text[], $9::text[], $10::float8[], $11::float8[], $12::float8[], $13::text[], $14::text[])
+SELECT r.id::uuid, r.operation_id::int, r.household_id::int, r.team_id::int, $15, $16, r.visited_at::timestamptz,
+       r.outcome, r.questionnaire_id, r.answers::jsonb, r.concerns::text[], r.lon::float8, r.lat::float8,
+       r.accuracy_m::float8, r.notes, r.content_hash
+  FROM ROWS FROM (json_array_elements_text($1::json), json_array_elements_text($2::json),
+                  json_array_elements_text($3::json), json_array_elements_text($4::json),
+                  json_array_elements_text($5::json), json_array_elements_text($6::json),
+                  json_array_elements_text($7::json), json_array_elements($8::json),
+                  json_array_elements_text($9::json), json_array_elements_text($10::json),
+                  json_array_elements_text($11::json), json_array_elements_text($12::json),
+                  json_array_elements_text($13::json), json_array_elements_text($14::json))
        AS r(id, operation_id, household_id, team_id, visited_at, outcome, questionnaire_id,
             answers, concerns, lon, lat, accuracy_m, notes, content_hash)
- ORDER BY r.id
+ ORDER BY r.id::uuid
 ON CONFLICT (id) DO NOTHING
 RETURNING id
 """
@@ -349,6 +358,10 @@ SELECT v.id, v.operation_id, v.household_id, h.street_id
   FROM visit AS v JOIN household AS h ON h.id = v.household_id
  WHERE v.id = ANY($1::uuid[])
 """
+
+
+def _json_text(column: list[Any]) -> str:
+    return _json.encode(column).decode()
 
 
 def _columns(rows: list[tuple], width: int) -> list[list[Any]]:
@@ -467,8 +480,8 @@ async def ingest(session: AsyncSession, user: CurrentUser, device_id: str,
         times.append(record.visited_at)  # aware; PostgreSQL stores the instant (timestamptz, UTC)
         outcomes.append(record.outcome.value)
         questionnaires.append(record.questionnaire)
-        answers.append(_json.encode(record.answers).decode())
-        found_concerns.append("{" + ",".join(found) + "}")
+        answers.append(msgspec.Raw(_json.encode(record.answers)))
+        found_concerns.append("{" + ",".join(found) + "}")  # codes are [a-z0-9_]: nothing to quote
         location = record.location
         if location is None:
             lons.append(None), lats.append(None), accuracies.append(None)
@@ -476,7 +489,7 @@ async def ingest(session: AsyncSession, user: CurrentUser, device_id: str,
             lons.append(location.lon), lats.append(location.lat), accuracies.append(location.accuracy_m)
         notes.append(record.notes)
         digests.append(digest)
-    await _insert_or_skip(raw, "visit", _INSERT_VISITS, [*columns, user.id, device_id], visits, batch)
+    await _insert_or_skip(raw, "visit", _INSERT_VISITS, [*map(_json_text, columns), user.id, device_id], visits, batch)
     if others:
         await _store_fixes_and_followups(session, raw, user, device_id, context, others, unique, batch)
     return _finish(batch)
