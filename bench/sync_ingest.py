@@ -206,7 +206,9 @@ def answers_for(questionnaire: Questionnaire, rng: random.Random) -> dict[str, A
 def make_visits(demo: Demo, username: str, count: int, rng: random.Random) -> list[dict[str, Any]]:
     team_id = demo.teams[username]
     homes = demo.households[team_id]
-    start = dt.datetime(2026, 5, 14, 9, 0, tzinfo=dt.timezone(dt.timedelta(hours=1)))
+    # In UTC, as the tablet app writes them (mobile/viewmodels/context.py); the server takes any
+    # offset and stores the instant (tests/sync/test_push.py).
+    start = dt.datetime(2026, 5, 14, 8, 0, tzinfo=dt.timezone.utc)
     outcomes = [o for o, _ in OUTCOMES]
     weights = [w for _, w in OUTCOMES]
     visits = []
