@@ -12,9 +12,10 @@ The rules (DESIGN.md "Sync rules", STYLE.md "Offline sync"):
   of the batch is stored. The whole batch is one transaction (the request's): a failure of
   the server itself stores nothing.
 * Set-based: one query per lookup for the whole batch (operations, the user's teams,
-  households, streets, referenced visits), one multi-row insert per table (``unnest`` of
-  binary arrays), rows sorted by id so concurrent pushes of overlapping batches take their
-  locks in the same order and cannot deadlock.
+  households, streets, referenced visits), one multi-row insert per table (visits: one JSON
+  array per column; fixes and follow-ups: ``unnest`` of binary arrays), rows sorted by id so
+  concurrent pushes of overlapping batches take their locks in the same order and cannot
+  deadlock.
 
 Residents' details never reach a log: reasons name fields and ids, never values.
 """
@@ -480,7 +481,7 @@ async def ingest(session: AsyncSession, user: CurrentUser, device_id: str,
         times.append(record.visited_at)  # aware; PostgreSQL stores the instant (timestamptz, UTC)
         outcomes.append(record.outcome.value)
         questionnaires.append(record.questionnaire)
-        answers.append(msgspec.Raw(_json.encode(record.answers)))
+        answers.append(record.answers)  # an object inside its column's array: json_array_elements
         found_concerns.append("{" + ",".join(found) + "}")  # codes are [a-z0-9_]: nothing to quote
         location = record.location
         if location is None:
