@@ -12,6 +12,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from litestar import Request, Response, get, post
 from litestar.datastructures import Cookie
 from litestar.exceptions import NotAuthorizedException, PermissionDeniedException
+from litestar.params import FromQuery
 from litestar.response import Redirect
 
 from server.lib.auth import COOKIE_NAME, CurrentUser, current_user
@@ -61,7 +62,7 @@ class PageArea:
         area = self
 
         @get("/login", include_in_schema=False)
-        async def login_page(next: str = area.home) -> Response:  # noqa: A002 - the query parameter is "next"
+        async def login_page(next: FromQuery[str] = area.home) -> Response:  # noqa: A002 - the query parameter is "next"
             if not next.startswith("/") or next.startswith("//"):
                 next = area.home
             return area.render("login.html", next=next, user=None)

@@ -5,6 +5,8 @@ from __future__ import annotations
 import msgspec
 from litestar import Request, Response, get, post
 from litestar.datastructures import Cookie
+from litestar.di import NamedDependency
+from litestar.params import FromPath, JSONBody
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.domain.auth.services import add_user, authenticate
@@ -32,7 +34,8 @@ class TokenResponse(msgspec.Struct):
 
 
 @post("/api/v1/auth/token", tags=["auth"], summary="Sign in", status_code=200)
-async def create_token(data: TokenRequest, request: Request, db_session: AsyncSession) -> Response[TokenResponse]:
+async def create_token(data: JSONBody[TokenRequest], request: Request,
+                       db_session: NamedDependency[AsyncSession]) -> Response[TokenResponse]:
     state = request.app.state
     user = await authenticate(db_session, state.login_throttle, data.username, data.password,
                               request.client.host if request.client else "unknown")
@@ -59,7 +62,7 @@ class NewUser(msgspec.Struct):
 
 
 @post("/api/v1/users", tags=["auth"], summary="Add a user (admins)", guards=[requires_admin], status_code=201)
-async def create_user(data: NewUser, request: Request, db_session: AsyncSession) -> UserOut:
+async def create_user(data: JSONBody[NewUser], request: Request, db_session: NamedDependency[AsyncSession]) -> UserOut:
     actor = current_user(request)
     user = await add_user(db_session, username=data.username, password=data.password,
                           display_name=data.display_name, agency_code=data.agency, roles=data.roles,
@@ -74,7 +77,7 @@ class RoleCheck(msgspec.Struct):
 
 
 @get("/api/v1/auth/check/{role:str}", tags=["auth"], summary="Does my token hold this role?")
-async def check_role(role: str, request: Request) -> RoleCheck:
+async def check_role(role: FromPath[str], request: Request) -> RoleCheck:
     """Lets a client (and the tests) ask whether the signed-in user holds a role: 200 or 403."""
     user = current_user(request)
     requires(role)(request, None)  # type: ignore[arg-type]

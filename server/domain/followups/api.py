@@ -5,6 +5,8 @@ from __future__ import annotations
 import uuid
 
 from litestar import Request, Response, get, patch, put
+from litestar.di import NamedDependency
+from litestar.params import FromPath, FromQuery, JSONBody
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.domain.followups import service
@@ -25,9 +27,11 @@ partner_or_coordinator = requires("partner", "coordinator")
 
 @get("/api/v1/followups", tags=["followups"], summary="Follow-ups you work or coordinate",
      guards=[partner_or_coordinator])
-async def list_followups(request: Request, db_session: AsyncSession, status: str | None = None,
-                         category: str | None = None, overdue: bool | None = None, operation_id: int | None = None,
-                         agency: str | None = None, limit: int = 50, cursor: str | None = None) -> FollowupList:
+async def list_followups(request: Request, db_session: NamedDependency[AsyncSession],
+                         status: FromQuery[str | None] = None, category: FromQuery[str | None] = None,
+                         overdue: FromQuery[bool | None] = None, operation_id: FromQuery[int | None] = None,
+                         agency: FromQuery[str | None] = None, limit: FromQuery[int] = 50,
+                         cursor: FromQuery[str | None] = None) -> FollowupList:
     """A partner sees its agency's follow-ups; a coordinator every follow-up of the operations they run."""
     filters = service.Filters(status=status, category=category, overdue=overdue, operation_id=operation_id,
                               agency=agency)
@@ -38,9 +42,10 @@ async def list_followups(request: Request, db_session: AsyncSession, status: str
 
 @get("/api/v1/followups.csv", tags=["followups"], summary="Follow-ups as CSV", guards=[partner_or_coordinator],
      media_type="text/csv")
-async def export_followups(request: Request, db_session: AsyncSession, status: str | None = None,
-                           category: str | None = None, overdue: bool | None = None, operation_id: int | None = None,
-                           residents: bool = False) -> Response[str]:
+async def export_followups(request: Request, db_session: NamedDependency[AsyncSession],
+                           status: FromQuery[str | None] = None, category: FromQuery[str | None] = None,
+                           overdue: FromQuery[bool | None] = None, operation_id: FromQuery[int | None] = None,
+                           residents: FromQuery[bool] = False) -> Response[str]:
     """Residents' details only with `residents=true`, only where the resident consented; audited."""
     filters = service.Filters(status=status, category=category, overdue=overdue, operation_id=operation_id)
     body = await service.export_csv(db_session, current_user(request), filters, with_residents=residents)
@@ -51,15 +56,16 @@ async def export_followups(request: Request, db_session: AsyncSession, status: s
 
 @get("/api/v1/followups/{followup_id:uuid}", tags=["followups"], summary="One follow-up with its history",
      guards=[partner_or_coordinator])
-async def get_followup(followup_id: uuid.UUID, request: Request, db_session: AsyncSession) -> Response[FollowupDetail]:
+async def get_followup(followup_id: FromPath[uuid.UUID], request: Request,
+                       db_session: NamedDependency[AsyncSession]) -> Response[FollowupDetail]:
     view = await service.get_followup(db_session, current_user(request), followup_id)
     return Response(followup_detail(view), headers={"Cache-Control": "no-store"})
 
 
 @patch("/api/v1/followups/{followup_id:uuid}", tags=["followups"], summary="Change status or reassign",
        guards=[partner_or_coordinator])
-async def patch_followup(followup_id: uuid.UUID, data: FollowupPatch, request: Request,
-                         db_session: AsyncSession) -> Response[FollowupDetail]:
+async def patch_followup(followup_id: FromPath[uuid.UUID], data: JSONBody[FollowupPatch], request: Request,
+                         db_session: NamedDependency[AsyncSession]) -> Response[FollowupDetail]:
     change = service.Change(version=data.version, status=data.status, note=data.note, reason=data.reason,
                             agency=data.agency)
     view = await service.change_followup(db_session, current_user(request), followup_id, change)
@@ -68,14 +74,16 @@ async def patch_followup(followup_id: uuid.UUID, data: FollowupPatch, request: R
 
 @get("/api/v1/operations/{operation_id:int}/routing", tags=["followups"], summary="Routing table of an operation",
      guards=[requires("coordinator")])
-async def get_routing(operation_id: int, request: Request, db_session: AsyncSession) -> Routing:
+async def get_routing(operation_id: FromPath[int], request: Request,
+                      db_session: NamedDependency[AsyncSession]) -> Routing:
     await require_coordinator(db_session, current_user(request), operation_id)
     return Routing(operation_id=operation_id, routing=await service.get_routing(db_session, operation_id))
 
 
 @put("/api/v1/operations/{operation_id:int}/routing", tags=["followups"], summary="Replace the routing table",
      guards=[requires("coordinator")])
-async def put_routing(operation_id: int, data: RoutingIn, request: Request, db_session: AsyncSession) -> Routing:
+async def put_routing(operation_id: FromPath[int], data: JSONBody[RoutingIn], request: Request,
+                      db_session: NamedDependency[AsyncSession]) -> Routing:
     """Category → agency code; applies to follow-ups that arrive from now on."""
     user = current_user(request)
     await require_coordinator(db_session, user, operation_id)

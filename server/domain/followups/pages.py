@@ -17,6 +17,8 @@ from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
 from litestar import Request, Response, Router, get, post
+from litestar.di import NamedDependency
+from litestar.params import FromPath, FromQuery
 from litestar.static_files import create_static_files_router
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -68,9 +70,10 @@ def _filters(status: str | None, category: str | None, overdue: str | None, oper
 
 
 @get("/", include_in_schema=False, guards=[partner_or_coordinator])
-async def inbox(request: Request, db_session: AsyncSession, status: str | None = None, category: str | None = None,
-                overdue: str | None = None, operation_id: str | None = None, agency: str | None = None,
-                cursor: str | None = None) -> Response:
+async def inbox(request: Request, db_session: NamedDependency[AsyncSession], status: FromQuery[str | None] = None,
+                category: FromQuery[str | None] = None, overdue: FromQuery[str | None] = None,
+                operation_id: FromQuery[str | None] = None, agency: FromQuery[str | None] = None,
+                cursor: FromQuery[str | None] = None) -> Response:
     user = current_user(request)
     filters = _filters(status, category, overdue, operation_id, agency)
     views, next_cursor = await service.list_followups(db_session, user, filters, limit=50, cursor=cursor)
@@ -124,8 +127,8 @@ async def _detail(request: Request, db_session: AsyncSession, followup_id: uuid.
 
 
 @get("/followups/{followup_id:uuid}", include_in_schema=False, guards=[partner_or_coordinator])
-async def followup_page(followup_id: uuid.UUID, request: Request, db_session: AsyncSession,
-                        done: str | None = None) -> Response:
+async def followup_page(followup_id: FromPath[uuid.UUID], request: Request,
+                        db_session: NamedDependency[AsyncSession], done: FromQuery[str | None] = None) -> Response:
     return await _detail(request, db_session, followup_id, done=done)
 
 
@@ -142,7 +145,8 @@ def _version(form: dict[str, str]) -> int:
 
 
 @post("/followups/{followup_id:uuid}", include_in_schema=False, guards=[partner_or_coordinator], status_code=200)
-async def change_status(followup_id: uuid.UUID, request: Request, db_session: AsyncSession) -> Response:
+async def change_status(followup_id: FromPath[uuid.UUID], request: Request,
+                        db_session: NamedDependency[AsyncSession]) -> Response:
     form = await _form(request)
     change = service.Change(version=_version(form), status=form.get("status") or None, note=form.get("note", ""),
                             reason=form.get("reason") or None)
@@ -151,7 +155,8 @@ async def change_status(followup_id: uuid.UUID, request: Request, db_session: As
 
 @post("/followups/{followup_id:uuid}/reassign", include_in_schema=False, guards=[requires("coordinator")],
       status_code=200)
-async def reassign(followup_id: uuid.UUID, request: Request, db_session: AsyncSession) -> Response:
+async def reassign(followup_id: FromPath[uuid.UUID], request: Request,
+                   db_session: NamedDependency[AsyncSession]) -> Response:
     form = await _form(request)
     change = service.Change(version=_version(form), agency=form.get("agency") or "", note=form.get("note", ""))
     return await _apply(request, db_session, followup_id, change)

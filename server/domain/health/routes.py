@@ -1,12 +1,13 @@
 """GET /health: the server and its database."""
 
 from litestar import Response, get
+from litestar.di import NamedDependency
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 
 @get("/health", tags=["health"], summary="Server and database health")
-async def health(db_engine: AsyncEngine) -> Response[dict]:
+async def health(db_engine: NamedDependency[AsyncEngine]) -> Response[dict]:
     try:
         async with db_engine.connect() as conn:
             await conn.execute(text("SELECT 1"))

@@ -6,6 +6,8 @@ import uuid
 
 import msgspec
 from litestar import Request, get
+from litestar.di import NamedDependency
+from litestar.params import FromQuery
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.domain.notifications import service
@@ -20,8 +22,9 @@ class UndeliveredList(msgspec.Struct):
 
 @get("/api/v1/notifications/undelivered", tags=["notifications"], guards=[requires("coordinator")],
      summary="Notifications that failed and are still being retried")
-async def list_undelivered(request: Request, db_session: AsyncSession, followup_id: uuid.UUID | None = None,
-                           limit: int = 200) -> UndeliveredList:
+async def list_undelivered(request: Request, db_session: NamedDependency[AsyncSession],
+                           followup_id: FromQuery[uuid.UUID | None] = None,
+                           limit: FromQuery[int] = 200) -> UndeliveredList:
     rows = await service.undelivered(db_session, current_user(request), followup_id=followup_id, limit=limit)
     return UndeliveredList(items=rows)
 

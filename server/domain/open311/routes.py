@@ -14,6 +14,8 @@ import binascii
 
 import msgspec
 from litestar import Request, Response, delete, get, post
+from litestar.di import NamedDependency
+from litestar.params import FromPath
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.domain.followups.service import audit
@@ -79,7 +81,7 @@ async def services() -> Response[list[dict]]:
 
 @get(f"{BASE}/requests.json", tags=["open311"], summary="Open311 service requests of your agency",
      exception_handlers=_HANDLERS)
-async def requests_list(request: Request, db_session: AsyncSession) -> Response[list[dict]]:
+async def requests_list(request: Request, db_session: NamedDependency[AsyncSession]) -> Response[list[dict]]:
     agency = await _agency(request, db_session)
     p = request.query_params
     q = service.Query(service_request_id=p.get("service_request_id"), service_code=p.get("service_code"),
@@ -89,7 +91,8 @@ async def requests_list(request: Request, db_session: AsyncSession) -> Response[
 
 @get(f"{BASE}/requests/{{name:str}}", tags=["open311"], summary="One Open311 service request (requests/{id}.json)",
      exception_handlers=_HANDLERS)
-async def request_one(name: str, request: Request, db_session: AsyncSession) -> Response[list[dict]]:
+async def request_one(name: FromPath[str], request: Request,
+                      db_session: NamedDependency[AsyncSession]) -> Response[list[dict]]:
     request_id, _, fmt = name.rpartition(".")
     _json_only(fmt)
     agency = await _agency(request, db_session)
@@ -104,7 +107,8 @@ class IssuedKey(msgspec.Struct):
 
 @post("/api/v1/agencies/{code:str}/open311-key", tags=["open311"], guards=[requires_admin], status_code=201,
       summary="Issue (or replace) an agency's Open311 API key")
-async def issue_key(code: str, request: Request, db_session: AsyncSession) -> Response[IssuedKey]:
+async def issue_key(code: FromPath[str], request: Request,
+                    db_session: NamedDependency[AsyncSession]) -> Response[IssuedKey]:
     key = await keys.issue_key(db_session, code)
     await audit(db_session, current_user(request), "open311.key_issued", "agency", code)
     return Response(IssuedKey(agency=code, api_key=key), status_code=201, headers={"Cache-Control": "no-store"})
@@ -112,7 +116,7 @@ async def issue_key(code: str, request: Request, db_session: AsyncSession) -> Re
 
 @delete("/api/v1/agencies/{code:str}/open311-key", tags=["open311"], guards=[requires_admin], status_code=204,
         summary="Revoke an agency's Open311 API key")
-async def revoke_key(code: str, request: Request, db_session: AsyncSession) -> None:
+async def revoke_key(code: FromPath[str], request: Request, db_session: NamedDependency[AsyncSession]) -> None:
     await keys.revoke_key(db_session, code)
     await audit(db_session, current_user(request), "open311.key_revoked", "agency", code)
 

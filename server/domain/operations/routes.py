@@ -6,6 +6,8 @@ import datetime as dt
 
 import msgspec
 from litestar import Request, get
+from litestar.di import NamedDependency
+from litestar.params import FromQuery
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.db.models import Operation
@@ -33,8 +35,8 @@ def operation_out(op: Operation) -> OperationOut:
 
 
 @get("/api/v1/operations", tags=["operations"], summary="Operations you may see")
-async def list_operations(request: Request, db_session: AsyncSession, limit: int = 100,
-                          cursor: int | None = None) -> OperationList:
+async def list_operations(request: Request, db_session: NamedDependency[AsyncSession], limit: FromQuery[int] = 100,
+                          cursor: FromQuery[int | None] = None) -> OperationList:
     user = current_user(request)
     limit = max(1, min(limit, 500))
     q = visible_operations(user).order_by(Operation.id).limit(limit + 1)

@@ -12,6 +12,8 @@ from pathlib import Path
 from typing import Any
 
 from litestar import Request, Response, Router, get
+from litestar.di import NamedDependency
+from litestar.params import FromPath, FromQuery
 from sqlalchemy import func, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -34,7 +36,7 @@ _user_or_none = area.user_or_none
 
 
 @get("/", include_in_schema=False, guards=[requires_coordinator])
-async def operations_page(request: Request, db_session: AsyncSession) -> Response:
+async def operations_page(request: Request, db_session: NamedDependency[AsyncSession]) -> Response:
     user = current_user(request)
     streets = select(func.count()).where(Street.operation_id == Operation.id).scalar_subquery()
     households = select(func.count()).where(Household.operation_id == Operation.id).scalar_subquery()
@@ -48,8 +50,8 @@ async def operations_page(request: Request, db_session: AsyncSession) -> Respons
 
 
 @get("/operations/{operation_id:int}", include_in_schema=False, guards=[requires_coordinator])
-async def operation_page(request: Request, db_session: AsyncSession, operation_id: int,
-                         poll: int | None = None) -> Response:
+async def operation_page(request: Request, db_session: NamedDependency[AsyncSession], operation_id: FromPath[int],
+                         poll: FromQuery[int | None] = None) -> Response:
     user = current_user(request)
     access = await require_coordinator(db_session, user, operation_id)
     poll_ms = max(250, min(poll, 60_000)) if poll else 5000
@@ -58,7 +60,8 @@ async def operation_page(request: Request, db_session: AsyncSession, operation_i
 
 
 @get("/operations/{operation_id:int}/revisits", include_in_schema=False, guards=[requires_coordinator])
-async def revisits_page(request: Request, db_session: AsyncSession, operation_id: int) -> Response:
+async def revisits_page(request: Request, db_session: NamedDependency[AsyncSession],
+                        operation_id: FromPath[int]) -> Response:
     user = current_user(request)
     access = await require_coordinator(db_session, user, operation_id)
     doors: list[Any] = []
@@ -85,7 +88,8 @@ async def revisits_page(request: Request, db_session: AsyncSession, operation_id
 
 
 @get("/operations/{operation_id:int}/setup", include_in_schema=False, guards=[requires_coordinator])
-async def setup_page(request: Request, db_session: AsyncSession, operation_id: int) -> Response:
+async def setup_page(request: Request, db_session: NamedDependency[AsyncSession],
+                     operation_id: FromPath[int]) -> Response:
     user = current_user(request)
     await require_coordinator(db_session, user, operation_id)
     return render("setup.html", user=user, view=await setup_services.setup_view(db_session, operation_id))

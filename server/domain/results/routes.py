@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 from litestar import Controller, Request, Response, get
-from litestar.params import Parameter
+from litestar.di import NamedDependency
+from litestar.params import FromPath, FromQuery, QueryParameter
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.domain.operations.access import require_coordinator
@@ -25,8 +28,9 @@ class ResultsController(Controller):
          description="Per street: households, knocked, closed, answered, to_revisit, refused, vacant, "
                      "do_not_visit, coverage, contact_rate, concerns, fixes, follow-ups; and the operation's "
                      "totals. No personal data.")
-    async def streets(self, request: Request, db_session: AsyncSession, operation_id: int,
-                      fmt: str = Parameter(query="format", default="json")) -> Response:
+    async def streets(self, request: Request, db_session: NamedDependency[AsyncSession],
+                      operation_id: FromPath[int],
+                      fmt: Annotated[str, QueryParameter(name="format")] = "json") -> Response:
         if fmt not in FORMATS:
             raise BadRequest(f"Unknown format {fmt!r}; the formats are {', '.join(FORMATS)}.", field="format")
         access = await require_coordinator(db_session, current_user(request), operation_id)
@@ -40,40 +44,47 @@ class ResultsController(Controller):
         return Response(StreetResults(operation_id=operation_id, items=rows.items, totals=rows.totals))
 
     @get("/results/version", summary="A version that changes when the results do (cheap to poll)")
-    async def version(self, request: Request, db_session: AsyncSession, operation_id: int) -> ResultsVersion:
+    async def version(self, request: Request, db_session: NamedDependency[AsyncSession],
+                      operation_id: FromPath[int]) -> ResultsVersion:
         await require_coordinator(db_session, current_user(request), operation_id)
         return ResultsVersion(operation_id=operation_id, version=await services.results_version(db_session,
                                                                                                 operation_id))
 
     @get("/households", summary="Doors and their statuses, a page at a time (keyset)")
-    async def households(self, request: Request, db_session: AsyncSession, operation_id: int,
-                         street_id: int | None = None, status: str | None = None, limit: int = 200,
-                         cursor: str | None = None) -> DoorPage:
+    async def households(self, request: Request, db_session: NamedDependency[AsyncSession],
+                         operation_id: FromPath[int],
+                         street_id: FromQuery[int | None] = None, status: FromQuery[str | None] = None,
+                         limit: FromQuery[int] = 200, cursor: FromQuery[str | None] = None) -> DoorPage:
         await require_coordinator(db_session, current_user(request), operation_id)
         return await services.doors(db_session, operation_id, street_id=street_id, status=status, limit=limit,
                                     cursor=cursor)
 
     @get("/revisits", summary="The revisit list: doors with attempts but no closing outcome")
-    async def revisits(self, request: Request, db_session: AsyncSession, operation_id: int,
-                       street_id: int | None = None, limit: int = 200, cursor: str | None = None) -> DoorPage:
+    async def revisits(self, request: Request, db_session: NamedDependency[AsyncSession],
+                       operation_id: FromPath[int],
+                       street_id: FromQuery[int | None] = None, limit: FromQuery[int] = 200,
+                       cursor: FromQuery[str | None] = None) -> DoorPage:
         await require_coordinator(db_session, current_user(request), operation_id)
         return await services.doors(db_session, operation_id, street_id=street_id, status="to_revisit",
                                     limit=limit, cursor=cursor)
 
     @get("/visits", summary="Attempts, newest first, a page at a time (keyset); outcomes and concerns only")
-    async def visits(self, request: Request, db_session: AsyncSession, operation_id: int,
-                     street_id: int | None = None, limit: int = 200, cursor: str | None = None) -> VisitPage:
+    async def visits(self, request: Request, db_session: NamedDependency[AsyncSession],
+                     operation_id: FromPath[int],
+                     street_id: FromQuery[int | None] = None, limit: FromQuery[int] = 200,
+                     cursor: FromQuery[str | None] = None) -> VisitPage:
         await require_coordinator(db_session, current_user(request), operation_id)
         return await services.visits(db_session, operation_id, street_id=street_id, limit=limit, cursor=cursor)
 
     @get("/pairs", summary="Progress per pair")
-    async def pairs(self, request: Request, db_session: AsyncSession, operation_id: int) -> PairList:
+    async def pairs(self, request: Request, db_session: NamedDependency[AsyncSession],
+                    operation_id: FromPath[int]) -> PairList:
         await require_coordinator(db_session, current_user(request), operation_id)
         return PairList(items=await services.pair_progress(db_session, operation_id))
 
     @get("/followup-summary", summary="Follow-ups by category and status")
-    async def followup_summary(self, request: Request, db_session: AsyncSession,
-                               operation_id: int) -> FollowupSummary:
+    async def followup_summary(self, request: Request, db_session: NamedDependency[AsyncSession],
+                               operation_id: FromPath[int]) -> FollowupSummary:
         await require_coordinator(db_session, current_user(request), operation_id)
         return await services.followup_summary(db_session, operation_id)
 

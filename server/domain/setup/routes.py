@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from litestar import Controller, Request, get, post, put
+from litestar.di import NamedDependency
+from litestar.params import FromPath, JSONBody
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.domain.operations.access import require_coordinator
@@ -14,7 +16,8 @@ from .schemas import OperationCreate, OperationDetail, SetupView, StreetIds, Str
 
 @post("/api/v1/operations", tags=["setup"], guards=[requires_coordinator], status_code=201,
       summary="Create an operation (planned) over an area; import its streets with `doorstep import-osm`")
-async def create_operation(request: Request, db_session: AsyncSession, data: OperationCreate) -> OperationDetail:
+async def create_operation(request: Request, db_session: NamedDependency[AsyncSession],
+                           data: JSONBody[OperationCreate]) -> OperationDetail:
     return await services.create_operation(db_session, current_user(request), data)
 
 
@@ -24,47 +27,53 @@ class SetupController(Controller):
     tags = ["setup"]
 
     @get("/setup", summary="The operation, its pairs, its streets and the visitors to choose from")
-    async def view(self, request: Request, db_session: AsyncSession, operation_id: int) -> SetupView:
+    async def view(self, request: Request, db_session: NamedDependency[AsyncSession],
+                   operation_id: FromPath[int]) -> SetupView:
         await require_coordinator(db_session, current_user(request), operation_id)
         return await services.setup_view(db_session, operation_id)
 
     @post("/open", status_code=200, summary="Open a planned operation (it needs a pair with streets)")
-    async def open_operation(self, request: Request, db_session: AsyncSession, operation_id: int) -> OperationDetail:
+    async def open_operation(self, request: Request, db_session: NamedDependency[AsyncSession],
+                             operation_id: FromPath[int]) -> OperationDetail:
         access = await require_coordinator(db_session, current_user(request), operation_id)
         return await services.change_status(db_session, access.operation, "open")
 
     @post("/close", status_code=200, summary="Close an active operation")
-    async def close_operation(self, request: Request, db_session: AsyncSession, operation_id: int) -> OperationDetail:
+    async def close_operation(self, request: Request, db_session: NamedDependency[AsyncSession],
+                              operation_id: FromPath[int]) -> OperationDetail:
         access = await require_coordinator(db_session, current_user(request), operation_id)
         return await services.change_status(db_session, access.operation, "close")
 
     @get("/teams", summary="The operation's pairs")
-    async def list_teams(self, request: Request, db_session: AsyncSession, operation_id: int) -> list[TeamOut]:
+    async def list_teams(self, request: Request, db_session: NamedDependency[AsyncSession],
+                         operation_id: FromPath[int]) -> list[TeamOut]:
         await require_coordinator(db_session, current_user(request), operation_id)
         return await services.teams(db_session, operation_id)
 
     @post("/teams", status_code=201,
           summary="Form a pair: members from at least two agencies, streets of this operation")
-    async def create_team(self, request: Request, db_session: AsyncSession, operation_id: int,
-                          data: TeamSave) -> TeamOut:
+    async def create_team(self, request: Request, db_session: NamedDependency[AsyncSession],
+                          operation_id: FromPath[int], data: JSONBody[TeamSave]) -> TeamOut:
         await require_coordinator(db_session, current_user(request), operation_id)
         return await services.create_team(db_session, operation_id, data)
 
     @put("/teams/{team_id:int}", summary="Change a pair's name, members and streets")
-    async def update_team(self, request: Request, db_session: AsyncSession, operation_id: int, team_id: int,
-                          data: TeamSave) -> TeamOut:
+    async def update_team(self, request: Request, db_session: NamedDependency[AsyncSession],
+                          operation_id: FromPath[int], team_id: FromPath[int], data: JSONBody[TeamSave]) -> TeamOut:
         await require_coordinator(db_session, current_user(request), operation_id)
         return await services.update_team(db_session, operation_id, team_id, data)
 
     @put("/teams/{team_id:int}/streets", summary="Give a pair exactly these streets")
-    async def assign_streets(self, request: Request, db_session: AsyncSession, operation_id: int, team_id: int,
-                             data: StreetIds) -> TeamOut:
+    async def assign_streets(self, request: Request, db_session: NamedDependency[AsyncSession],
+                             operation_id: FromPath[int], team_id: FromPath[int],
+                             data: JSONBody[StreetIds]) -> TeamOut:
         await require_coordinator(db_session, current_user(request), operation_id)
         return await services.assign_streets(db_session, operation_id, team_id, data.street_ids)
 
     @put("/streets/{street_id:int}/team", summary="Move one street to a pair (or to none)")
-    async def move_street(self, request: Request, db_session: AsyncSession, operation_id: int, street_id: int,
-                          data: StreetTeam) -> StreetOut:
+    async def move_street(self, request: Request, db_session: NamedDependency[AsyncSession],
+                          operation_id: FromPath[int], street_id: FromPath[int],
+                          data: JSONBody[StreetTeam]) -> StreetOut:
         await require_coordinator(db_session, current_user(request), operation_id)
         return await services.move_street(db_session, operation_id, street_id, data.team_id)
 

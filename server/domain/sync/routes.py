@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 from litestar import Request, Response, get, post
-from litestar.params import Parameter
+from litestar.di import NamedDependency
+from litestar.params import FromQuery, PathParameter, QueryParameter
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.domain.operations.access import require_team_or_coordinator
@@ -19,8 +22,8 @@ from shared_schemas.sync import MAX_PUSH_RECORDS, PullResponse, PushRequestError
      description="Everything a pair needs offline: operation, questionnaire, streets with geometry, households, "
                  "teams and their streets, categories, routing and the cursor to start pulling from. Send the "
                  "ETag back as If-None-Match to get 304 when nothing changed.")
-async def get_pack(request: Request, db_session: AsyncSession,
-                   operation_id: int = Parameter(ge=1, le=MAX_ID)) -> Response:
+async def get_pack(request: Request, db_session: NamedDependency[AsyncSession],
+                   operation_id: Annotated[int, PathParameter(ge=1, le=MAX_ID)]) -> Response:
     access = await require_team_or_coordinator(db_session, current_user(request), operation_id)
     pack = await build_pack(db_session, access.operation)
     headers = {"ETag": pack.etag, "Cache-Control": "private, no-cache"}
@@ -34,7 +37,7 @@ async def get_pack(request: Request, db_session: AsyncSession,
       description=f'Body: {{"device_id", "records": [...]}}, at most {MAX_PUSH_RECORDS} records. Each record is '
                   'stored once however often it is sent; the answer has one result per record, in order: '
                   '"stored", "duplicate" (same id, same content) or "rejected" with the reason.')
-async def push(request: Request, db_session: AsyncSession) -> PushResponse:
+async def push(request: Request, db_session: NamedDependency[AsyncSession]) -> PushResponse:
     user = current_user(request)
     raw_body = await request.body()
     try:
@@ -58,10 +61,10 @@ async def push(request: Request, db_session: AsyncSession) -> PushResponse:
                  "once while `more` is true.")
 async def pull_changes(
     request: Request,
-    db_session: AsyncSession,
-    operation_id: int = Parameter(query="operation_id", ge=1, le=MAX_ID),
-    since: str | None = None,
-    limit: int = Parameter(default=DEFAULT_LIMIT, ge=1, le=MAX_LIMIT),
+    db_session: NamedDependency[AsyncSession],
+    operation_id: Annotated[int, QueryParameter(name="operation_id", ge=1, le=MAX_ID)],
+    since: FromQuery[str | None] = None,
+    limit: Annotated[int, QueryParameter(ge=1, le=MAX_LIMIT)] = DEFAULT_LIMIT,
 ) -> PullResponse:
     access = await require_team_or_coordinator(db_session, current_user(request), operation_id)
     return await pull(db_session, operation_id, access.team_id, since, limit)
