@@ -10,6 +10,8 @@ import os
 from dataclasses import dataclass, field
 
 DEFAULT_SECRET = "change-me"
+#: Bank-holiday calendars of the UK (the ``holidays`` package's subdivisions of GB).
+BANK_HOLIDAY_REGIONS = {"ENG": "England", "WLS": "Wales", "SCT": "Scotland", "NIR": "Northern Ireland"}
 
 
 class SettingsError(RuntimeError):
@@ -35,6 +37,8 @@ class Settings:
     # Map base tiles for deployments that have their own tile server; empty = no base layer.
     tile_url: str = ""
     public_url: str = "http://127.0.0.1:8000"
+    # Working days for follow-up due dates skip this region's bank holidays.
+    bank_holidays: str = "ENG"
     extra: dict = field(default_factory=dict)
 
     def check_production_safe(self) -> None:
@@ -53,6 +57,10 @@ def from_env() -> Settings:
             "DATABASE_URL is not set: point it at a PostGIS database, e.g. "
             "postgresql+asyncpg://user:password@host:5432/doorstep (make run sets it for you)."
         )
+    region = os.environ.get("DOORSTEP_BANK_HOLIDAYS", "ENG").strip().upper()
+    if region not in BANK_HOLIDAY_REGIONS:
+        choices = ", ".join(f"{code} ({name})" for code, name in BANK_HOLIDAY_REGIONS.items())
+        raise SettingsError(f"DOORSTEP_BANK_HOLIDAYS is {region!r}: use one of {choices}.")
     if url.startswith("postgresql://") or url.startswith("postgres://"):
         url = "postgresql+asyncpg://" + url.split("://", 1)[1]
     return Settings(
@@ -67,6 +75,7 @@ def from_env() -> Settings:
         notify_interval_seconds=float(os.environ.get("DOORSTEP_NOTIFY_INTERVAL_SECONDS", 5.0)),
         tile_url=os.environ.get("DOORSTEP_TILE_URL", ""),
         public_url=os.environ.get("DOORSTEP_PUBLIC_URL", "http://127.0.0.1:8000"),
+        bank_holidays=region,
     )
 
 

@@ -51,8 +51,12 @@ async def test_default_routing_matches_the_issue(demo_ids):
     ("urgent", "2026-03-06T10:00:00+00:00", "2026-03-07T10:00:00+00:00"),  # Friday + 1 calendar day
     ("high", "2026-03-06T10:00:00+00:00", "2026-03-09T10:00:00+00:00"),    # Friday + 3 calendar days
     ("normal", "2026-03-06T10:00:00+00:00", "2026-03-20T10:00:00+00:00"),  # Friday + 10 working days
-    ("low", "2026-03-06T10:00:00+00:00", "2026-04-03T10:00:00+00:00"),     # Friday + 20 working days
+    # Friday + 20 working days: Good Friday (3 April) and Easter Monday (6 April) are skipped.
+    ("low", "2026-03-06T10:00:00+00:00", "2026-04-07T10:00:00+00:00"),
     ("normal", "2026-03-07T10:00:00+00:00", "2026-03-20T10:00:00+00:00"),  # Saturday: weekend skipped
+    # Christmas Eve + 10 working days: Christmas, Boxing Day (observed on Monday 28 December)
+    # and New Year's Day are not working days in England.
+    ("normal", "2026-12-24T10:00:00+00:00", "2027-01-12T10:00:00+00:00"),
 ])
 async def test_due_date_follows_priority(priority, raised, due, raise_followup, db_engine):
     fid = await raise_followup("graffiti", priority=priority, raised_at=dt.datetime.fromisoformat(raised))
@@ -78,3 +82,24 @@ async def test_unknown_category_in_routing_falls_back_to_other_then_unrouted(rai
                                  {"id": fid})).scalar_one()
     assert rows[fid] is None and rows[routed] == demo_ids["agencies"]["council"]
     assert "no agency" in notes and count == 0
+
+
+def test_bank_holidays_follow_the_region():
+    from server.domain.followups.hooks import bank_holidays
+
+    today = dt.date(2026, 11, 25)
+    england, scotland = set(bank_holidays("ENG", today)), set(bank_holidays("SCT", today))
+    assert {dt.date(2026, 4, 3), dt.date(2026, 4, 6), dt.date(2026, 12, 28)} <= england
+    assert dt.date(2027, 1, 4) in scotland and dt.date(2027, 1, 4) not in england  # 2 January, observed
+    assert dt.date(2026, 4, 6) not in scotland  # no Easter Monday holiday in Scotland
+    assert min(england).year == 2021 and max(england).year == 2027
+
+
+def test_an_unknown_bank_holiday_region_is_refused_with_the_choices(monkeypatch):
+    from server.settings import SettingsError, from_env
+
+    monkeypatch.setenv("DOORSTEP_BANK_HOLIDAYS", "wales")
+    with pytest.raises(SettingsError, match=r"DOORSTEP_BANK_HOLIDAYS is 'WALES': use one of ENG \(England\), WLS"):
+        from_env()
+    monkeypatch.setenv("DOORSTEP_BANK_HOLIDAYS", "sct")
+    assert from_env().bank_holidays == "SCT"

@@ -17,19 +17,23 @@ Due dates (from ``raised_at``, the moment the pair raised it on the doorstep)
     ``normal``    10 working days (Monday to Friday)
     ``low``       20 working days
     ============  ==========================================
-    Working days are counted in Europe/London and skip Saturdays and Sundays (bank holidays
-    are not known to the server). The same rule lives in :data:`DUE_RULES` for callers that
-    need to explain it.
+    Working days are counted in Europe/London and skip Saturdays, Sundays and the bank holidays
+    of the server's region (``DOORSTEP_BANK_HOLIDAYS``: ENG, WLS, SCT or NIR; England by
+    default), substitute days included, from the ``holidays`` package. The same rule lives in
+    :data:`DUE_RULES` for callers that need to explain it.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
 
+import holidays
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.domain.notifications.outbox import enqueue_followup_notifications
+from server.settings import get_settings
 
 #: priority → (amount, unit): the documented defaults the SQL below applies.
 DUE_RULES: dict[str, tuple[int, str]] = {
@@ -48,6 +52,7 @@ DUE_AT_SQL = """
         SELECT d FROM generate_series(f.raised_at + interval '1 day', f.raised_at + interval '60 days',
                                       interval '1 day') AS d
         WHERE extract(isodow FROM d AT TIME ZONE 'Europe/London') < 6
+          AND (d AT TIME ZONE 'Europe/London')::date <> ALL(CAST(:bank_holidays AS date[]))
         ORDER BY d
         OFFSET (CASE f.priority WHEN 'low' THEN 20 ELSE 10 END) - 1
         LIMIT 1)
@@ -80,6 +85,16 @@ RETURNING followup_id
 """)
 
 
+def bank_holidays(region: str, today: dt.date | None = None) -> list[dt.date]:
+    """The region's bank holidays (substitute days included) from five years ago to next year.
+
+    Five years back, because a tablet that was offline for long still raises follow-ups with
+    the date they were raised on; a due date reaches at most 60 days past that.
+    """
+    year = (today or dt.date.today()).year
+    return sorted(holidays.country_holidays("GB", subdiv=region, years=range(year - 5, year + 2)))
+
+
 async def on_followups_stored(session: AsyncSession, followup_ids: list[uuid.UUID]) -> None:
     """Route new follow-ups, set their due dates, write their first event, enqueue notifications.
 
@@ -89,5 +104,6 @@ async def on_followups_stored(session: AsyncSession, followup_ids: list[uuid.UUI
     if not followup_ids:
         return
     ids = list(followup_ids)
-    await session.execute(_ROUTE_AND_LOG, {"ids": ids})
+    await session.execute(_ROUTE_AND_LOG, {"ids": ids,
+                                           "bank_holidays": bank_holidays(get_settings().bank_holidays)})
     await enqueue_followup_notifications(session, ids, event="followup.created")
