@@ -64,8 +64,19 @@ async def app(database_url):
     from server.app import create_app
     from server.settings import get_settings
 
-    get_settings.cache_clear()
-    return create_app()
+    # No notification worker in the in-process app: the tests that send notifications run their own
+    # (tests/followups/test_notifications.py), and a second one in the background raced them for the
+    # same rows, sending to the environment's SMTP address. Live servers keep theirs.
+    saved = os.environ.get("DOORSTEP_NOTIFY_INTERVAL_SECONDS")
+    os.environ["DOORSTEP_NOTIFY_INTERVAL_SECONDS"] = "0"
+    try:
+        get_settings.cache_clear()
+        return create_app()
+    finally:
+        if saved is None:
+            del os.environ["DOORSTEP_NOTIFY_INTERVAL_SECONDS"]
+        else:
+            os.environ["DOORSTEP_NOTIFY_INTERVAL_SECONDS"] = saved
 
 
 @pytest.fixture(scope="session")
