@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import re
 import uuid
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from typing import Annotated, Any
 
@@ -243,7 +243,9 @@ def check_record(record: Record) -> list[str]:
     """Rules across fields that types cannot say. Returns every problem found.
 
     Also re-checks what decoding already guarantees (time zones) because a
-    tablet builds records in Python without decoding them.
+    tablet builds records in Python without decoding them, and refuses times
+    the server cannot store (an offset beyond PostgreSQL's +-15:59, or one
+    that moves the time in UTC out of the years 1 to 9999).
     """
     problems: list[str] = []
     match record:
@@ -272,9 +274,24 @@ def check_record(record: Record) -> list[str]:
     return problems
 
 
+#: Largest time zone offset PostgreSQL reads (RFC 3339 allows up to 23:59; real zones stay within 14:00).
+MAX_UTC_OFFSET = timedelta(hours=15, minutes=59, seconds=59)
+
+
 def _aware(field: str, value: datetime) -> list[str]:
-    if value.tzinfo is None or value.utcoffset() is None:
+    offset = value.utcoffset() if value.tzinfo is not None else None
+    if offset is None:
         return [f"{field} has no time zone: give {_DATETIME_HINT}"]
+    if abs(offset) > MAX_UTC_OFFSET:
+        minutes = int(abs(offset).total_seconds()) // 60
+        shown = f"{'-' if offset < timedelta(0) else '+'}{minutes // 60:02d}:{minutes % 60:02d}"
+        return [(f"{field} has the time zone offset {shown}, beyond the -15:59 to +15:59 the server can store: "
+                 "give the time in UTC, e.g. 2026-05-14T18:03:00Z")]
+    if value.year in (1, 9999):  # only there can the time in UTC leave the years 1 to 9999
+        try:
+            value.astimezone(UTC)
+        except OverflowError:
+            return [f"{field} is out of range: in UTC it falls outside the years 1 to 9999"]
     return []
 
 

@@ -221,6 +221,21 @@ def test_check_record_catches_naive_datetimes_built_in_python():
     assert any("done_at" in p for p in check_record(a_fix(done_at=datetime(2026, 5, 14))))
 
 
+def test_times_the_database_cannot_store_are_refused_per_record():
+    """RFC 3339 allows offsets up to 23:59, PostgreSQL reads at most 15:59; and an offset at the edge of
+    the years 1 to 9999 takes the time in UTC out of them. Both once made a push answer 500."""
+    far_east = timezone(timedelta(hours=17, minutes=44))
+    problems = check_record(a_visit(visited_at=datetime(2026, 5, 14, 18, 3, tzinfo=far_east)))
+    assert len(problems) == 1 and "visited_at" in problems[0] and "+17:44" in problems[0]
+    assert check_record(a_fix(done_at=datetime(2026, 5, 14, tzinfo=timezone(-timedelta(hours=16))))) != []
+    edge = timezone(timedelta(hours=15, minutes=59))
+    assert check_record(a_visit(visited_at=datetime(2026, 5, 14, tzinfo=edge))) == []
+    problems = check_record(a_followup(raised_at=datetime(1, 1, 1, tzinfo=timezone(timedelta(hours=10)))))
+    assert len(problems) == 1 and "raised_at" in problems[0] and "out of range" in problems[0]
+    assert check_record(a_followup(raised_at=datetime(9999, 12, 31, 23, tzinfo=timezone(-timedelta(hours=1))))) != []
+    assert check_record(a_followup(raised_at=datetime(1, 1, 1, tzinfo=timezone(-timedelta(hours=10))))) == []
+
+
 def test_answers_belong_to_an_answered_visit_with_a_questionnaire():
     assert "answered" in check_record(a_visit(outcome=Outcome.REFUSED))[0]
     assert "questionnaire" in check_record(a_visit(questionnaire=None))[0]
