@@ -11,6 +11,7 @@ import logging
 import re
 
 import asyncpg
+import msgspec
 from typing import Any
 
 from litestar import Request, Response
@@ -61,6 +62,18 @@ class Invalid(DoorstepError):
 
 class TooManyRequests(DoorstepError):
     status_code = 429
+
+
+class ErrorBody(msgspec.Struct):
+    """Every error answer (the OpenAPI document's schema of it; `_body` builds it)."""
+
+    status_code: int
+    #: What went wrong and what to do about it, for a person.
+    detail: str
+    #: The JSON path or parameter the error is about, for validation errors.
+    field: str | None = None
+    #: More a caller can use, e.g. the allowed next statuses on a 409.
+    extra: dict[str, Any] | list[Any] | None = None
 
 
 def _body(status: int, detail: str, field: str | None = None, extra: Any = None) -> dict[str, Any]:

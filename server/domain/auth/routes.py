@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.domain.auth.services import add_user, authenticate
 from server.lib.auth import COOKIE_NAME, current_user, issue_token, requires, requires_admin
+from server.lib.openapi import answers
 
 
 class TokenRequest(msgspec.Struct):
@@ -33,7 +34,8 @@ class TokenResponse(msgspec.Struct):
     token_type: str = "bearer"
 
 
-@post("/api/v1/auth/token", tags=["auth"], summary="Sign in", status_code=200)
+@post("/api/v1/auth/token", tags=["auth"], summary="Sign in", status_code=200,
+      **answers(400, 401, 422, 429, when={401: "Wrong username or password (or the user is deactivated)."}))
 async def create_token(data: JSONBody[TokenRequest], request: Request,
                        db_session: NamedDependency[AsyncSession]) -> Response[TokenResponse]:
     state = request.app.state
@@ -61,7 +63,10 @@ class NewUser(msgspec.Struct):
     roles: list[str]
 
 
-@post("/api/v1/users", tags=["auth"], summary="Add a user (admins)", guards=[requires_admin], status_code=201)
+@post("/api/v1/users", tags=["auth"], summary="Add a user (admins)", guards=[requires_admin], status_code=201,
+      **answers(400, 401, 403, 404, 409, 422, when={403: "Only admins add users.",
+                                                    404: "There is no agency with that code.",
+                                                    409: "The username is taken."}))
 async def create_user(data: JSONBody[NewUser], request: Request, db_session: NamedDependency[AsyncSession]) -> UserOut:
     actor = current_user(request)
     user = await add_user(db_session, username=data.username, password=data.password,
@@ -76,7 +81,8 @@ class RoleCheck(msgspec.Struct):
     username: str
 
 
-@get("/api/v1/auth/check/{role:str}", tags=["auth"], summary="Does my token hold this role?")
+@get("/api/v1/auth/check/{role:str}", tags=["auth"], summary="Does my token hold this role?",
+     **answers(401, 403, when={403: "Your token does not hold this role."}))
 async def check_role(role: FromPath[str], request: Request) -> RoleCheck:
     """Lets a client (and the tests) ask whether the signed-in user holds a role: 200 or 403."""
     user = current_user(request)

@@ -21,12 +21,17 @@ from server.domain.followups.schemas import (
 )
 from server.domain.operations.access import require_coordinator
 from server.lib.auth import current_user, requires
+from server.lib.openapi import answers
 
 partner_or_coordinator = requires("partner", "coordinator")
 
+NOT_PARTNER = {403: "Only partners and coordinators work follow-ups."}
+NO_FOLLOWUP = {404: "There is no such follow-up that you may see (another agency's is not yours to see)."}
+NOT_COORDINATOR = {403: "You do not coordinate this operation."}
+
 
 @get("/api/v1/followups", tags=["followups"], summary="Follow-ups you work or coordinate",
-     guards=[partner_or_coordinator])
+     guards=[partner_or_coordinator], **answers(401, 403, 422, when=NOT_PARTNER))
 async def list_followups(request: Request, db_session: NamedDependency[AsyncSession],
                          status: FromQuery[str | None] = None, category: FromQuery[str | None] = None,
                          overdue: FromQuery[bool | None] = None, operation_id: FromQuery[int | None] = None,
@@ -41,7 +46,7 @@ async def list_followups(request: Request, db_session: NamedDependency[AsyncSess
 
 
 @get("/api/v1/followups.csv", tags=["followups"], summary="Follow-ups as CSV", guards=[partner_or_coordinator],
-     media_type="text/csv")
+     media_type="text/csv", **answers(401, 403, 422, when=NOT_PARTNER))
 async def export_followups(request: Request, db_session: NamedDependency[AsyncSession],
                            status: FromQuery[str | None] = None, category: FromQuery[str | None] = None,
                            overdue: FromQuery[bool | None] = None, operation_id: FromQuery[int | None] = None,
@@ -55,7 +60,7 @@ async def export_followups(request: Request, db_session: NamedDependency[AsyncSe
 
 
 @get("/api/v1/followups/{followup_id:uuid}", tags=["followups"], summary="One follow-up with its history",
-     guards=[partner_or_coordinator])
+     guards=[partner_or_coordinator], **answers(401, 403, 404, when={**NOT_PARTNER, **NO_FOLLOWUP}))
 async def get_followup(followup_id: FromPath[uuid.UUID], request: Request,
                        db_session: NamedDependency[AsyncSession]) -> Response[FollowupDetail]:
     view = await service.get_followup(db_session, current_user(request), followup_id)
@@ -63,7 +68,14 @@ async def get_followup(followup_id: FromPath[uuid.UUID], request: Request,
 
 
 @patch("/api/v1/followups/{followup_id:uuid}", tags=["followups"], summary="Change status or reassign",
-       guards=[partner_or_coordinator])
+       guards=[partner_or_coordinator],
+       **answers(400, 401, 403, 404, 409, 422, when={
+           **NO_FOLLOWUP,
+           403: "Not a partner or coordinator; or a reassignment by someone who does not coordinate the "
+                "follow-up's operation.",
+           409: "The follow-up changed since you read it (`extra`: its `version` and `status`; reload and try "
+                "again), or the status cannot move there (`extra.allowed`: where it can), or a reassignment to "
+                "its own agency or of a resolved follow-up."}))
 async def patch_followup(followup_id: FromPath[uuid.UUID], data: JSONBody[FollowupPatch], request: Request,
                          db_session: NamedDependency[AsyncSession]) -> Response[FollowupDetail]:
     change = service.Change(version=data.version, status=data.status, note=data.note, reason=data.reason,
@@ -73,7 +85,7 @@ async def patch_followup(followup_id: FromPath[uuid.UUID], data: JSONBody[Follow
 
 
 @get("/api/v1/operations/{operation_id:int}/routing", tags=["followups"], summary="Routing table of an operation",
-     guards=[requires("coordinator")])
+     guards=[requires("coordinator")], **answers(401, 403, 404, 422, when=NOT_COORDINATOR))
 async def get_routing(operation_id: FromPath[int], request: Request,
                       db_session: NamedDependency[AsyncSession]) -> Routing:
     await require_coordinator(db_session, current_user(request), operation_id)
@@ -81,7 +93,7 @@ async def get_routing(operation_id: FromPath[int], request: Request,
 
 
 @put("/api/v1/operations/{operation_id:int}/routing", tags=["followups"], summary="Replace the routing table",
-     guards=[requires("coordinator")])
+     guards=[requires("coordinator")], **answers(400, 401, 403, 404, 422, when=NOT_COORDINATOR))
 async def put_routing(operation_id: FromPath[int], data: JSONBody[RoutingIn], request: Request,
                       db_session: NamedDependency[AsyncSession]) -> Routing:
     """Category → agency code; applies to follow-ups that arrive from now on."""

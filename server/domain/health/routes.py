@@ -2,11 +2,14 @@
 
 from litestar import Response, get
 from litestar.di import NamedDependency
+from litestar.openapi.datastructures import ResponseSpec
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 
-@get("/health", tags=["health"], summary="Server and database health")
+@get("/health", tags=["health"], summary="Server and database health",
+     responses={503: ResponseSpec(dict[str, str], generate_examples=False,
+                                  description='The database is unreachable: {"status": "degraded", "database": ...}.')})
 async def health(db_engine: NamedDependency[AsyncEngine]) -> Response[dict]:
     try:
         async with db_engine.connect() as conn:

@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from server.domain.notifications import service
 from server.domain.notifications.worker import notification_lifespan
 from server.lib.auth import current_user, requires
+from server.lib.openapi import answers
 
 
 class UndeliveredList(msgspec.Struct):
@@ -21,7 +22,7 @@ class UndeliveredList(msgspec.Struct):
 
 
 @get("/api/v1/notifications/undelivered", tags=["notifications"], guards=[requires("coordinator")],
-     summary="Notifications that failed and are still being retried")
+     summary="Notifications that failed and are still being retried", **answers(401, 403, 422))
 async def list_undelivered(request: Request, db_session: NamedDependency[AsyncSession],
                            followup_id: FromQuery[uuid.UUID | None] = None,
                            limit: FromQuery[int] = 200) -> UndeliveredList:

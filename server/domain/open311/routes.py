@@ -22,6 +22,7 @@ from server.domain.followups.service import audit
 from server.domain.open311 import keys, service
 from server.domain.open311.service import Open311Error
 from server.lib.auth import current_user, requires_admin
+from server.lib.openapi import answers
 
 BASE = "/open311/v2"
 
@@ -67,6 +68,16 @@ def _open311_errors(_: Request, exc: Open311Error) -> Response:
 _HANDLERS = {Open311Error: _open311_errors}
 
 
+class Open311Problem(msgspec.Struct):
+    """One error of the GeoReport spec's error list."""
+
+    code: int
+    description: str
+
+
+NO_KEY = {401: "No valid `api_key` (query parameter, X-API-Key header or the password of HTTP Basic auth)."}
+
+
 @get(f"{BASE}/discovery.json", tags=["open311"], summary="Open311 discovery", exception_handlers=_HANDLERS)
 async def discovery(request: Request) -> Response[dict]:
     base = request.app.state.settings.public_url.rstrip("/") + BASE
@@ -80,7 +91,10 @@ async def services() -> Response[list[dict]]:
 
 
 @get(f"{BASE}/requests.json", tags=["open311"], summary="Open311 service requests of your agency",
-     exception_handlers=_HANDLERS)
+     exception_handlers=_HANDLERS,
+     **answers(400, 401, error_body=list[Open311Problem],
+               when={**NO_KEY, 400: "A date that is not a W3C date-time, an unknown service_code, or a status "
+                                    "other than open or closed."}))
 async def requests_list(request: Request, db_session: NamedDependency[AsyncSession]) -> Response[list[dict]]:
     agency = await _agency(request, db_session)
     p = request.query_params
@@ -90,7 +104,9 @@ async def requests_list(request: Request, db_session: NamedDependency[AsyncSessi
 
 
 @get(f"{BASE}/requests/{{name:str}}", tags=["open311"], summary="One Open311 service request (requests/{id}.json)",
-     exception_handlers=_HANDLERS)
+     exception_handlers=_HANDLERS,
+     **answers(401, 404, error_body=list[Open311Problem],
+               when={**NO_KEY, 404: "No such service request of your agency, or a format other than .json."}))
 async def request_one(name: FromPath[str], request: Request,
                       db_session: NamedDependency[AsyncSession]) -> Response[list[dict]]:
     request_id, _, fmt = name.rpartition(".")
@@ -106,7 +122,9 @@ class IssuedKey(msgspec.Struct):
 
 
 @post("/api/v1/agencies/{code:str}/open311-key", tags=["open311"], guards=[requires_admin], status_code=201,
-      summary="Issue (or replace) an agency's Open311 API key")
+      summary="Issue (or replace) an agency's Open311 API key",
+      **answers(401, 403, 404, 422, when={403: "Only admins issue keys.", 404: "There is no agency with that code.",
+                                          422: "The code holds a character the database cannot store (NUL)."}))
 async def issue_key(code: FromPath[str], request: Request,
                     db_session: NamedDependency[AsyncSession]) -> Response[IssuedKey]:
     key = await keys.issue_key(db_session, code)
@@ -115,7 +133,9 @@ async def issue_key(code: FromPath[str], request: Request,
 
 
 @delete("/api/v1/agencies/{code:str}/open311-key", tags=["open311"], guards=[requires_admin], status_code=204,
-        summary="Revoke an agency's Open311 API key")
+        summary="Revoke an agency's Open311 API key",
+        **answers(401, 403, 422, when={403: "Only admins revoke keys.",
+                                       422: "The code holds a character the database cannot store (NUL)."}))
 async def revoke_key(code: FromPath[str], request: Request, db_session: NamedDependency[AsyncSession]) -> None:
     await keys.revoke_key(db_session, code)
     await audit(db_session, current_user(request), "open311.key_revoked", "agency", code)

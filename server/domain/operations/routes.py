@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from server.db.models import Operation
 from server.domain.operations.access import visible_operations
 from server.lib.auth import current_user
+from server.lib.openapi import answers
 
 
 class OperationOut(msgspec.Struct):
@@ -34,7 +35,7 @@ def operation_out(op: Operation) -> OperationOut:
                         questionnaire_id=op.questionnaire_id)
 
 
-@get("/api/v1/operations", tags=["operations"], summary="Operations you may see")
+@get("/api/v1/operations", tags=["operations"], summary="Operations you may see", **answers(401, 422))
 async def list_operations(request: Request, db_session: NamedDependency[AsyncSession], limit: FromQuery[int] = 100,
                           cursor: FromQuery[int | None] = None) -> OperationList:
     user = current_user(request)

@@ -9,13 +9,19 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.domain.operations.access import require_coordinator
 from server.lib.auth import current_user, requires_coordinator
+from server.lib.openapi import answers
 
 from . import services
 from .schemas import OperationCreate, OperationDetail, SetupView, StreetIds, StreetOut, StreetTeam, TeamOut, TeamSave
 
+WHO = {403: "You do not coordinate this operation.", 404: "There is no such operation."}
+PAIR_NAME_TAKEN = {409: "The operation already has a pair of that name."}
+
 
 @post("/api/v1/operations", tags=["setup"], guards=[requires_coordinator], status_code=201,
-      summary="Create an operation (planned) over an area; import its streets with `doorstep import-osm`")
+      summary="Create an operation (planned) over an area; import its streets with `doorstep import-osm`",
+      **answers(400, 401, 403, 409, 422, when={403: "Only coordinators create operations.",
+                                               409: "There is already an operation of that name."}))
 async def create_operation(request: Request, db_session: NamedDependency[AsyncSession],
                            data: JSONBody[OperationCreate]) -> OperationDetail:
     return await services.create_operation(db_session, current_user(request), data)
@@ -26,51 +32,63 @@ class SetupController(Controller):
     guards = [requires_coordinator]
     tags = ["setup"]
 
-    @get("/setup", summary="The operation, its pairs, its streets and the visitors to choose from")
+    @get("/setup", summary="The operation, its pairs, its streets and the visitors to choose from",
+         **answers(401, 403, 404, 422, when=WHO))
     async def view(self, request: Request, db_session: NamedDependency[AsyncSession],
                    operation_id: FromPath[int]) -> SetupView:
         await require_coordinator(db_session, current_user(request), operation_id)
         return await services.setup_view(db_session, operation_id)
 
-    @post("/open", status_code=200, summary="Open a planned operation (it needs a pair with streets)")
+    @post("/open", status_code=200, summary="Open a planned operation (it needs a pair with streets)",
+          **answers(401, 403, 404, 409, 422,
+                    when={**WHO, 409: "The operation is not planned, or has no pair with streets yet."}))
     async def open_operation(self, request: Request, db_session: NamedDependency[AsyncSession],
                              operation_id: FromPath[int]) -> OperationDetail:
         access = await require_coordinator(db_session, current_user(request), operation_id)
         return await services.change_status(db_session, access.operation, "open")
 
-    @post("/close", status_code=200, summary="Close an active operation")
+    @post("/close", status_code=200, summary="Close an active operation",
+          **answers(401, 403, 404, 409, 422, when={**WHO, 409: "The operation is not active."}))
     async def close_operation(self, request: Request, db_session: NamedDependency[AsyncSession],
                               operation_id: FromPath[int]) -> OperationDetail:
         access = await require_coordinator(db_session, current_user(request), operation_id)
         return await services.change_status(db_session, access.operation, "close")
 
-    @get("/teams", summary="The operation's pairs")
+    @get("/teams", summary="The operation's pairs", **answers(401, 403, 404, 422, when=WHO))
     async def list_teams(self, request: Request, db_session: NamedDependency[AsyncSession],
                          operation_id: FromPath[int]) -> list[TeamOut]:
         await require_coordinator(db_session, current_user(request), operation_id)
         return await services.teams(db_session, operation_id)
 
     @post("/teams", status_code=201,
-          summary="Form a pair: members from at least two agencies, streets of this operation")
+          summary="Form a pair: members from at least two agencies, streets of this operation",
+          **answers(400, 401, 403, 404, 409, 422, when={**WHO, **PAIR_NAME_TAKEN}))
     async def create_team(self, request: Request, db_session: NamedDependency[AsyncSession],
                           operation_id: FromPath[int], data: JSONBody[TeamSave]) -> TeamOut:
         await require_coordinator(db_session, current_user(request), operation_id)
         return await services.create_team(db_session, operation_id, data)
 
-    @put("/teams/{team_id:int}", summary="Change a pair's name, members and streets")
+    @put("/teams/{team_id:int}", summary="Change a pair's name, members and streets",
+         **answers(400, 401, 403, 404, 409, 422,
+                   when={**WHO, 404: "There is no such operation, or no such pair on it.", **PAIR_NAME_TAKEN}))
     async def update_team(self, request: Request, db_session: NamedDependency[AsyncSession],
                           operation_id: FromPath[int], team_id: FromPath[int], data: JSONBody[TeamSave]) -> TeamOut:
         await require_coordinator(db_session, current_user(request), operation_id)
         return await services.update_team(db_session, operation_id, team_id, data)
 
-    @put("/teams/{team_id:int}/streets", summary="Give a pair exactly these streets")
+    @put("/teams/{team_id:int}/streets", summary="Give a pair exactly these streets",
+         **answers(400, 401, 403, 404, 422,
+                   when={**WHO, 404: "There is no such operation, or no such pair on it."}))
     async def assign_streets(self, request: Request, db_session: NamedDependency[AsyncSession],
                              operation_id: FromPath[int], team_id: FromPath[int],
                              data: JSONBody[StreetIds]) -> TeamOut:
         await require_coordinator(db_session, current_user(request), operation_id)
         return await services.assign_streets(db_session, operation_id, team_id, data.street_ids)
 
-    @put("/streets/{street_id:int}/team", summary="Move one street to a pair (or to none)")
+    @put("/streets/{street_id:int}/team", summary="Move one street to a pair (or to none)",
+         **answers(400, 401, 403, 404, 422,
+                   when={**WHO, 404: "There is no such operation, or no such pair on it.",
+                         422: "No such street on this operation, or a value of the wrong type."}))
     async def move_street(self, request: Request, db_session: NamedDependency[AsyncSession],
                           operation_id: FromPath[int], street_id: FromPath[int],
                           data: JSONBody[StreetTeam]) -> StreetOut:

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from typing import Annotated
 
+import msgspec
 from litestar import Request, Response, get, post
 from litestar.di import NamedDependency
+from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import FromQuery, PathParameter, QueryParameter
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -15,13 +17,39 @@ from server.domain.sync.pack import build_pack, etag_matches
 from server.domain.sync.pull import DEFAULT_LIMIT, MAX_LIMIT, pull
 from server.lib.auth import current_user, requires, requires_visitor
 from server.lib.exceptions import BadRequest, Invalid, PayloadTooLarge
-from shared_schemas.sync import MAX_PUSH_RECORDS, PullResponse, PushRequestError, PushResponse, decode_push_request
+from server.lib.openapi import answers, json_body
+from shared_schemas.records import AnyRecord
+from shared_schemas.sync import (
+    MAX_PUSH_RECORDS,
+    PullResponse,
+    PushRequest,
+    PushRequestError,
+    PushResponse,
+    decode_push_request,
+)
+
+#: The push body for the OpenAPI document: shared_schemas.sync.PushRequest with each record typed as
+#: shared_schemas.records' tagged union (on "type"). The route itself reads the raw body (see push).
+_TYPED_PUSH_REQUEST = msgspec.defstruct(
+    "PushRequest",
+    [(f.name, Annotated[(list[AnyRecord], *f.type.__metadata__)] if f.name == "records" else f.type)
+     for f in msgspec.structs.fields(PushRequest)],
+    kw_only=True, forbid_unknown_fields=False)
+
+PUSH_BODY = json_body(
+    _TYPED_PUSH_REQUEST,
+    f"The tablet's device id and at most {MAX_PUSH_RECORDS} records, each a visit, a fix or a follow-up "
+    '(`"type"` says which). A record that breaks a rule does not fail the push: it is answered "rejected" '
+    "with the reason.")
 
 
 @get("/api/v1/operations/{operation_id:int}/pack", tags=["sync"], summary="The offline pack of an operation",
      description="Everything a pair needs offline: operation, questionnaire, streets with geometry, households, "
                  "teams and their streets, categories, routing and the cursor to start pulling from. Send the "
-                 "ETag back as If-None-Match to get 304 when nothing changed.")
+                 "ETag back as If-None-Match to get 304 when nothing changed.",
+     **answers(401, 403, 404, 422, when={403: "You are not on a pair of this operation and do not coordinate it."},
+               others={304: ResponseSpec(None, description="Not modified: the pack is the one of the ETag sent "
+                                                           "as If-None-Match.")}))
 async def get_pack(request: Request, db_session: NamedDependency[AsyncSession],
                    operation_id: Annotated[int, PathParameter(ge=1, le=MAX_ID)]) -> Response:
     access = await require_team_or_coordinator(db_session, current_user(request), operation_id)
@@ -36,7 +64,14 @@ async def get_pack(request: Request, db_session: NamedDependency[AsyncSession],
       summary="Push records (visits, fixes, follow-ups)",
       description=f'Body: {{"device_id", "records": [...]}}, at most {MAX_PUSH_RECORDS} records. Each record is '
                   'stored once however often it is sent; the answer has one result per record, in order: '
-                  '"stored", "duplicate" (same id, same content) or "rejected" with the reason.')
+                  '"stored", "duplicate" (same id, same content) or "rejected" with the reason.',
+      **answers(400, 401, 403, 413, 422, request_body=PUSH_BODY,
+                when={400: "The body is not valid JSON.",
+                      403: "Only visitors push records.",
+                      413: f"More than {MAX_PUSH_RECORDS} records (send the rest in another push), or a body "
+                           "over 32 MiB.",
+                      422: "The body is not a push: `device_id` or `records` missing, of the wrong type or out "
+                           "of bounds. (A bad record is not a 422: it is answered \"rejected\" in the results.)"}))
 async def push(request: Request, db_session: NamedDependency[AsyncSession]) -> PushResponse:
     user = current_user(request)
     raw_body = await request.body()
@@ -58,7 +93,11 @@ async def push(request: Request, db_session: NamedDependency[AsyncSession]) -> P
      summary="Changes since a cursor",
      description="Other pairs' visits (outcome only), status changes of your pair's follow-ups and team changes, "
                  "in the server's change order. Pass the answer's `cursor` as `since` next time; pull again at "
-                 "once while `more` is true.")
+                 "once while `more` is true.",
+     **answers(400, 401, 403, 404, 422,
+               when={400: "`since` is not a cursor this server issued.",
+                     403: "Not a visitor or coordinator, or not on a pair of this operation and not its coordinator.",
+                     404: "There is no such operation."}))
 async def pull_changes(
     request: Request,
     db_session: NamedDependency[AsyncSession],

@@ -1,0 +1,112 @@
+"""What the OpenAPI document (/schema/openapi.json) says about a route's answers, in one place.
+
+A route lists the error answers it really gives, and nothing else:
+
+    @get("/api/v1/things/{thing_id:int}", ..., **answers(401, 403, 404, 422))
+
+`answers` sets the route's `responses` (each code with the error body of
+server/lib/exceptions.py and a sentence on when it comes) and an `operation_class` that keeps
+only the answers declared. That is needed because Litestar adds a 400 "validation" answer to
+every route with parameters or a body, while here a parameter or a field of the wrong type is
+422 and only malformed JSON (or a value the route refuses with BadRequest) is 400.
+
+It also documents a body the route reads itself (`json_body`): push decodes its raw body for
+speed, so Litestar cannot see its type; msgspec writes the JSON Schema from the same structs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any, ClassVar
+
+import msgspec
+from litestar.openapi.datastructures import ResponseSpec
+from litestar.openapi.spec import OpenAPIMediaType, Operation, RequestBody
+from litestar.openapi.spec.base import BaseSchemaObject
+
+from server.lib.exceptions import ErrorBody
+
+#: When each error answer comes, unless a route says it more precisely.
+WHEN: dict[int, str] = {
+    400: "The request body is not valid JSON, or a parameter has a value the route does not know (the detail "
+         "lists the valid ones).",
+    401: "Not signed in: send `Authorization: Bearer <token>` (from POST /api/v1/auth/token) or the session "
+         "cookie; the token may have expired.",
+    403: "Signed in, but this is not for you: a role you lack, or an operation you do not run or work on.",
+    404: "There is no such thing, or none you may see.",
+    409: "It conflicts with the current state; the detail says what to do, `extra` may carry more.",
+    413: "The request is too large.",
+    422: "A value has the wrong type or breaks a rule; `field` names it where it can.",
+    429: "Too many failed sign-ins; wait a minute and try again.",
+}
+
+
+@dataclass
+class DocumentedOperation(Operation):
+    """An operation with exactly the error answers its route declares (and its own body, if any)."""
+
+    declared: ClassVar[frozenset[int]] = frozenset()
+    body: ClassVar[RequestBody | None] = None
+
+    def __post_init__(self) -> None:
+        if self.body is not None:
+            self.request_body = self.body
+        if self.responses:
+            self.responses = {code: answer for code, answer in self.responses.items()
+                              if int(code) < 400 or int(code) in self.declared}
+
+
+def answers(*codes: int, when: Mapping[int, str] | None = None, error_body: Any = ErrorBody,
+            others: Mapping[int, ResponseSpec] | None = None,
+            request_body: RequestBody | None = None) -> dict[str, Any]:
+    """Keyword arguments of a route decorator: `responses` and `operation_class`.
+
+    codes: the error answers the route gives, with `error_body` as their body; `when`: a route's
+    own sentence for some of them; `others`: answers with another body (e.g. 304, 503);
+    `request_body`: a body the route reads itself (see `json_body`).
+    """
+    when = {**WHEN, **(when or {})}
+    responses: dict[int, ResponseSpec] = {
+        code: ResponseSpec(data_container=error_body, description=when[code], generate_examples=False)
+        for code in codes
+    }
+    responses.update(others or {})
+    operation_class = type("DocumentedOperation", (DocumentedOperation,),
+                           {"declared": frozenset(responses), "body": request_body})
+    return {"responses": responses, "operation_class": operation_class}
+
+
+@dataclass
+class _Verbatim(BaseSchemaObject):
+    """A JSON Schema placed in the document as it is."""
+
+    schema: dict[str, Any]
+
+    def to_schema(self) -> dict[str, Any]:
+        return self.schema
+
+
+def json_body(struct: type[msgspec.Struct], description: str) -> RequestBody:
+    """A required JSON request body described by msgspec's JSON Schema of `struct`.
+
+    Written out in full, without references: Litestar rebuilds `components/schemas` from the
+    types it sees itself, so the structs' own components would not reach the document. Each
+    union member keeps its title (Visit, Fix, ...) and its tag as a one-value enum.
+    """
+    (ref,), components = msgspec.json.schema_components([struct], ref_template="{name}")
+    return RequestBody(required=True, description=description,
+                       content={"application/json": OpenAPIMediaType(schema=_Verbatim(_inline(ref, components)))})
+
+
+def _inline(node: Any, components: dict[str, Any]) -> Any:
+    if isinstance(node, dict):
+        if "$ref" in node:
+            rest = {k: v for k, v in node.items() if k != "$ref"}
+            return {**_inline(components[node["$ref"]], components), **_inline(rest, components)}
+        # A discriminator maps tags to component names, which an inline schema does not have.
+        union = "anyOf" in node or "oneOf" in node
+        return {k: _inline(v, components) for k, v in node.items() if not (union and k == "discriminator")}
+    if isinstance(node, list):
+        return [_inline(v, components) for v in node]
+    return node
