@@ -18,6 +18,7 @@ Public API (names are stable; the UI builds on them):
     store.apply_changes(op_id, pull_response)   store.pull_cursor(op_id)   store.reset_pull_cursor(op_id)
     store.mark_pushed(results)             store.note_push_attempt(ids, error)   store.note_sync(...)
     store.record_body(record_id)           store.device_id
+    store.erase_acknowledged_text(now=None, keep=timedelta(hours=24))   # also on open and after each push
     store.remember_sign_in(...)            store.sign_in_offline(username, password)
     store.current_session()                store.forget_token()      store.sign_out()
 

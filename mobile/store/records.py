@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Callable
 
 import msgspec
 from shared_schemas.questionnaire import Questionnaire, validate_answers
@@ -99,6 +100,74 @@ def without_contact_details(body: bytes) -> bytes:
     if isinstance(record, Followup) and record.resident is not None:
         return encode_record(msgspec.structs.replace(record, resident=None))
     return body
+
+
+#: What a follow-up's description becomes once erased (the record type needs a non-empty one).
+ERASED_DESCRIPTION = "Removed from this tablet after the server confirmed it; the full text is on the server."
+
+#: For an operation id and a visit's questionnaire id: the ids of its text questions, or None
+#: when the tablet does not hold that questionnaire (so which answers are text is unknown).
+TextQuestions = Callable[[int, str], frozenset[str] | None]
+
+
+def erase_acknowledged_text(conn: sqlite3.Connection, cutoff: str, text_questions: TextQuestions) -> int:
+    """Erase residents' free text from acknowledged records that happened before `cutoff`.
+
+    Call inside a write transaction. Only records made here, acknowledged by the server and
+    not in the outbox (never waiting or set-aside ones) whose event time is before `cutoff`
+    (UTC text): notes become "", a follow-up's description becomes ERASED_DESCRIPTION, and
+    answers to text questions leave `answers`; everything else is kept. Each record is then
+    marked (text_erased_at) and never read again. A visit whose questionnaire the tablet no
+    longer holds loses its notes but stays unmarked, to lose its text answers once it does.
+    Returns how many records changed.
+    """
+    rows = conn.execute(
+        """
+        SELECT id, operation_id, body FROM records
+        WHERE origin = 'local' AND acknowledged_at IS NOT NULL AND text_erased_at IS NULL
+          AND happened_at < ?
+          AND NOT EXISTS (SELECT 1 FROM outbox o WHERE o.record_id = records.id)
+        """,
+        (cutoff,),
+    ).fetchall()
+    now = utc_now()
+    rewritten, marked = [], []
+    for record_id, operation_id, body in rows:
+        body = bytes(body)
+        erased, complete = _without_free_text(decode_record(body), operation_id, text_questions)
+        new_body = encode_record(erased)
+        if new_body != body:
+            rewritten.append((new_body, now if complete else None, record_id))
+        elif complete:
+            marked.append((now, record_id))
+    conn.executemany("UPDATE records SET body = ?, text_erased_at = ? WHERE id = ?", rewritten)
+    conn.executemany("UPDATE records SET text_erased_at = ? WHERE id = ?", marked)
+    return len(rewritten)
+
+
+def _without_free_text(
+    record: AnyRecord, operation_id: int, text_questions: TextQuestions
+) -> tuple[AnyRecord, bool]:
+    """(the record without its free text, whether every piece of free text could be told)."""
+    match record:
+        case Visit():
+            answers, complete = record.answers, True
+            if answers:
+                text_ids = text_questions(operation_id, record.questionnaire or "")
+                if text_ids is None:
+                    complete = False
+                elif text_ids.intersection(answers):
+                    answers = {k: v for k, v in answers.items() if k not in text_ids}
+            if record.notes or answers is not record.answers:
+                record = msgspec.structs.replace(record, notes="", answers=answers)
+            return record, complete
+        case Fix():
+            return (msgspec.structs.replace(record, notes="") if record.notes else record), True
+        case Followup():
+            if record.description != ERASED_DESCRIPTION or record.resident is not None:
+                record = msgspec.structs.replace(record, description=ERASED_DESCRIPTION, resident=None)
+            return record, True
+    raise TypeError(f"not a record: {type(record).__name__}")
 
 
 def visits_for_household(conn: sqlite3.Connection, operation_id: int, household_id: int) -> list[Visit]:

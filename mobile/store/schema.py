@@ -119,6 +119,14 @@ MIGRATIONS: list[str] = [
         signed_in_at TEXT NOT NULL
     );
     """,
+    # 2: erasing residents' free text from acknowledged records (Store.erase_acknowledged_text).
+    # The partial index holds only records acknowledged and not yet erased, so finding what is
+    # due costs nothing while records wait in the outbox and little once they are erased.
+    """
+    ALTER TABLE records ADD COLUMN text_erased_at TEXT;  -- when notes, descriptions and text answers left
+    CREATE INDEX records_text_to_erase ON records (happened_at)
+        WHERE origin = 'local' AND acknowledged_at IS NOT NULL AND text_erased_at IS NULL;
+    """,
 ]
 
 

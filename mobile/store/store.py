@@ -6,22 +6,24 @@ takes an internal lock, so calls are short and never wait on the network.
 
 from __future__ import annotations
 
+import logging
 import sqlite3
 import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from uuid import UUID
 
 import msgspec
 from shared_schemas.pack import Pack
-from shared_schemas.questionnaire import Questionnaire
+from shared_schemas.questionnaire import Questionnaire, QuestionType
 from shared_schemas.records import Fix, Followup, Visit
 from shared_schemas.sync import PullResponse, PushResult
 
 from mobile.store import credentials, outbox, packs, records, views
 from mobile.store import pull as pull_module
-from mobile.store.db import connect, translate, utc_now, write_transaction
+from mobile.store.db import connect, translate, utc_now, utc_text, write_transaction
 from mobile.store.errors import RecordInvalidError, StoreError, UnknownRecordError
 from mobile.store.schema import migrate
 from mobile.store.types import (
@@ -35,7 +37,10 @@ from mobile.store.types import (
     TeamInfo,
 )
 
+log = logging.getLogger(__name__)
 _pack_encoder = msgspec.json.Encoder()
+#: How long residents' free text stays on the tablet after the event, once the server has it.
+ERASE_TEXT_AFTER = timedelta(hours=24)
 
 
 class Store:
@@ -55,20 +60,24 @@ class Store:
     def open(cls, path: str | Path) -> Store:
         """Open (creating if needed) the store at `path`.
 
-        Sets WAL with synchronous=FULL and runs the forward-only migrations not yet applied.
+        Sets WAL with synchronous=FULL and runs the forward-only migrations not yet applied,
+        then erases residents' free text the server has had for a day
+        (`erase_acknowledged_text`; a failure there is logged and the store opens anyway).
         Raises StorageFullError if the disk is full while creating it.
         """
         path = Path(path)
         conn = connect(path)
         try:
             migrate(conn)
-            return cls(conn, path)
+            store = cls(conn, path)
         except sqlite3.Error as exc:
             conn.close()
             raise translate(exc) from exc
         except BaseException:
             conn.close()
             raise
+        store.erase_acknowledged_text_quietly()
+        return store
 
     def close(self) -> None:
         """Close the database. Safe to call twice."""
@@ -278,13 +287,64 @@ class Store:
         with self._write() as conn:
             return outbox.apply_push_results(conn, results)
 
+    def erase_acknowledged_text(
+        self, now: datetime | None = None, keep: timedelta = ERASE_TEXT_AFTER
+    ) -> int:
+        """Erase residents' free text from acknowledged records whose event is older than `keep`.
+
+        Data minimisation: the server keeps everything; a lost tablet should not carry weeks
+        of notes about residents. In one transaction, every record made here, acknowledged by
+        the server (stored or duplicate) and whose event time (visited_at, done_at, raised_at)
+        is before `now - keep` loses its notes (""), a follow-up its description (replaced by
+        records.ERASED_DESCRIPTION) and a visit the answers to the questionnaire's text
+        questions. Outcome, other answers, categories, times and ids stay. Records waiting in
+        the outbox or set aside as rejected keep everything. Overwritten with secure_delete,
+        and the WAL is checkpointed so the old text leaves the files too. Running it again
+        changes nothing more. `now` (aware) defaults to the current time. Returns how many
+        records changed.
+        """
+        cutoff = utc_text((now or datetime.now(UTC)) - keep)
+        known: dict[tuple[int, str], frozenset[str] | None] = {}
+
+        def text_questions(operation_id: int, questionnaire_id: str) -> frozenset[str] | None:
+            key = (operation_id, questionnaire_id)
+            if key not in known:
+                known[key] = self._text_questions(operation_id, questionnaire_id)
+            return known[key]
+
+        with self._write() as conn:
+            erased = records.erase_acknowledged_text(conn, cutoff, text_questions)
+        if erased:
+            with self._read() as conn:
+                # The old pages stay in the WAL (and in the main file until checkpointed):
+                # copy the new ones over and empty the WAL now rather than at some later write.
+                conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        return erased
+
+    def erase_acknowledged_text_quietly(self) -> None:
+        """erase_acknowledged_text, logging a failure instead of raising (opening, after a push)."""
+        try:
+            erased = self.erase_acknowledged_text()
+        except Exception:  # never worth failing an open or a sync over
+            log.exception("could not erase acknowledged free text; will try again later")
+        else:
+            if erased:
+                log.info("erased free text from %d acknowledged records", erased)
+
+    def _text_questions(self, operation_id: int, questionnaire_id: str) -> frozenset[str] | None:
+        """The text questions' ids of the operation's questionnaire, if it is the one answered."""
+        questionnaire = self.questionnaire(operation_id)
+        if questionnaire is None or questionnaire.id != questionnaire_id:
+            return None
+        return frozenset(q.id for q in questionnaire.questions if q.type == QuestionType.TEXT)
+
     def note_push_attempt(self, record_ids: Sequence[str], error: str) -> None:
         """Count a failed send of these records (kept waiting), for the UI and diagnosis."""
         with self._write() as conn:
             outbox.note_attempt(conn, record_ids, error)
 
     def record_body(self, record_id: str | UUID) -> bytes | None:
-        """The stored JSON of a record (after acknowledgement, without contact details)."""
+        """The stored JSON of a record (without contact details once acknowledged, free text a day on)."""
         with self._read() as conn:
             row = conn.execute("SELECT body FROM records WHERE id = ?", (str(record_id),)).fetchone()
             return bytes(row[0]) if row else None
