@@ -12,6 +12,7 @@ import pytest
 
 from mobile.store import Store
 from mobile.store.records import ERASED_DESCRIPTION
+from mobile.sync import SyncEngine
 from shared_schemas.codes import Outcome
 from shared_schemas.questionnaire import concerns
 from shared_schemas.records import check_record, decode_record
@@ -27,6 +28,7 @@ from .builders import (
     household_ids,
     visit,
 )
+from .fakes import FaultyNetwork
 
 DAY = timedelta(hours=24)
 #: Not text: a scale counting toward a concern, a multiple choice, yes/no, a single choice.
@@ -172,6 +174,25 @@ def test_opening_the_store_erases_and_a_failure_there_still_opens_it(tmp_path, p
     monkeypatch.undo()
     with Store.open(path) as store:  # real time: T0 is long past, `recent` is not
         assert body(store, old).notes == "" and body(store, recent).notes == recent.notes
+
+
+def test_a_push_erases_old_acknowledged_text_and_a_failure_never_stops_the_sync(store, pack, server, monkeypatch):
+    old, fix, followup = doorstep_visit(pack, 0)
+    recent = msgspec.structs.replace(doorstep_visit(pack, 1)[0], visited_at=datetime.now(UTC))
+    store.record_visit(old, fixes=[fix], followups=[followup])
+    store.record_visit(recent)
+    outcome = SyncEngine(store, FaultyNetwork(server), batch_size=2).sync_once()
+    assert outcome.ok and outcome.stored == 4 and store.outbox_waiting() == []
+    assert body(store, old).notes == "" and body(store, followup).description == ERASED_DESCRIPTION
+    assert body(store, recent) == recent
+    assert decode_record(server.records[str(old.id)]).notes == old.notes  # the server keeps everything
+
+    later = visit(household_ids(pack)[2], Outcome.ANSWERED)
+    store.record_visit(msgspec.structs.replace(later, notes="old news"))
+    monkeypatch.setattr(store, "erase_acknowledged_text", lambda *a, **k: 1 / 0)
+    outcome = SyncEngine(store, FaultyNetwork(server)).sync_once()
+    assert outcome.ok and outcome.stored == 1 and store.outbox_waiting() == []
+    assert body(store, later).notes == "old news"
 
 
 @pytest.mark.parametrize("status", ["stored", "duplicate"])
