@@ -4,11 +4,12 @@ anything else → an error page saying why)."""
 
 from __future__ import annotations
 
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
-from jinja2 import Environment, FileSystemLoader, select_autoescape
+from jinja2 import ChoiceLoader, Environment, FileSystemLoader, select_autoescape
 from litestar import Request, Response, get, post
 from litestar.datastructures import Cookie
 from litestar.exceptions import NotAuthorizedException, PermissionDeniedException
@@ -22,10 +23,28 @@ HTML = "text/html; charset=utf-8"
 NO_STORE = {"Cache-Control": "no-store", "Referrer-Policy": "same-origin"}
 
 
+#: The frame every area's pages extend (base.html), its sign-in page and its error page; an
+#: area's own folder comes first, so it can still replace any of them.
+SHARED_TEMPLATES = Path(__file__).resolve().parents[1] / "web" / "templates"
+
+
+@dataclass(frozen=True)
+class AreaLook:
+    """What the shared templates say differently per area."""
+
+    name: str  # after "Doorstep · " in the header
+    title: str  # the page title when a page gives none
+    nav: str  # the header's link home, for a signed-in user
+    back: str  # the error page's link home
+    who_signs_in: str  # "… sign in with their Doorstep account."
+    stylesheets: tuple[str, ...]
+
+
 class PageArea:
-    def __init__(self, templates: Path, home: str, forbidden_heading: str) -> None:
-        self.env = Environment(loader=FileSystemLoader(templates), autoescape=select_autoescape(["html"]),
-                               auto_reload=False)
+    def __init__(self, templates: Path, home: str, forbidden_heading: str, look: AreaLook) -> None:
+        self.env = Environment(loader=ChoiceLoader([FileSystemLoader(templates), FileSystemLoader(SHARED_TEMPLATES)]),
+                               autoescape=select_autoescape(["html"]), auto_reload=False)
+        self.env.globals["area"] = {**asdict(look), "home": home}
         self.home = home
         self.login_path = f"{home}/login"
         self.headings = {403: forbidden_heading, 404: "Not found"}

@@ -28,7 +28,7 @@ from server.domain.followups import service
 from server.domain.notifications.service import undelivered
 from server.lib.auth import current_user, requires
 from server.lib.exceptions import DoorstepError
-from server.lib.pages import PageArea
+from server.lib.pages import AreaLook, PageArea
 from shared_schemas.codes import (
     FOLLOWUP_CATEGORY_LABELS,
     FOLLOWUP_STATUS_LABELS,
@@ -38,7 +38,9 @@ from shared_schemas.codes import (
 )
 
 WEB = Path(__file__).resolve().parents[2] / "web" / "partner"
-area = PageArea(WEB / "templates", "/partner", forbidden_heading="Not for your account")
+area = PageArea(WEB / "templates", "/partner", forbidden_heading="Not for your account", look=AreaLook(
+    name="Partner inbox", title="Partner inbox", nav="Follow-ups", back="Back to the follow-ups",
+    who_signs_in="Partner agencies and coordinators", stylesheets=("/static/partner/partner.css",)))
 render = area.render
 _user_or_none = area.user_or_none
 area.env.filters["label"] = label

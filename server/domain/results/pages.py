@@ -21,13 +21,15 @@ from server.db.models import Household, Operation, Street
 from server.domain.operations.access import require_coordinator, visible_operations
 from server.domain.setup import services as setup_services
 from server.lib.auth import current_user, requires_coordinator
-from server.lib.pages import PageArea
+from server.lib.pages import AreaLook, PageArea
 from shared_schemas.codes import OUTCOME_LABELS
 
 from . import services
 
 TEMPLATES = Path(__file__).resolve().parents[2] / "web" / "dashboard" / "templates"
-area = PageArea(TEMPLATES, "/dashboard", forbidden_heading="Not yours to see")
+area = PageArea(TEMPLATES, "/dashboard", forbidden_heading="Not yours to see", look=AreaLook(
+    name="Coordinators", title="Doorstep", nav="Operations", back="Back to your operations",
+    who_signs_in="Coordinators", stylesheets=("/static/doorstep.css", "/static/dashboard/dashboard.css")))
 render = area.render
 _user_or_none = area.user_or_none
 
