@@ -393,10 +393,6 @@ def compile_condition(condition: Condition) -> Predicate:
     return lambda answers: False
 
 
-def _holds(condition: Condition, answers: dict[str, Any]) -> bool:
-    return compile_condition(condition)(answers)
-
-
 def _same(a: Any, b: Any) -> bool:
     # True == 1 in Python; a yes/no answer must never match a number.
     if isinstance(a, bool) or isinstance(b, bool):
@@ -509,30 +505,6 @@ def _check_type(question: Question, value: Any) -> list[str]:
     return []
 
 
-def _type_fits(question: Question, kind: QuestionType, value: Any) -> bool:
-    """``not _check_type(question, value)``, without building messages (the hot path)."""
-    if kind is QuestionType.YES_NO:
-        return isinstance(value, bool)
-    if kind is QuestionType.SCALE_1_5:
-        return _is_int(value) and 1 <= value <= 5
-    if kind is QuestionType.SINGLE_CHOICE:
-        if not isinstance(value, str):
-            return False
-        for option in question.options:
-            if option.value == value:
-                return True
-        return False
-    if kind is QuestionType.MULTIPLE_CHOICE:
-        if not isinstance(value, list):
-            return False
-        values = {option.value for option in question.options}
-        for item in value:
-            if not isinstance(item, str) or item not in values:
-                return False
-        return len(set(value)) == len(value)
-    return not _check_type(question, value)
-
-
 def _is_int(value: Any) -> bool:
     return isinstance(value, int) and not isinstance(value, bool)
 
@@ -573,19 +545,15 @@ def concerns(questionnaire: Questionnaire, answers: dict[str, Any]) -> set[str]:
     ignored here (``validate_answers`` reports them).
     """
     found: set[str] = set()
-    for question in applicable_questions(questionnaire, answers):
-        value = answers.get(question.id)
-        if not is_answered(value) or _check_type(question, value):
+    seen: dict[str, Any] = {}  # answers to applicable questions only, so skips cascade
+    for question, step in zip(questionnaire.questions, _plan(questionnaire).steps, strict=True):
+        if step.shown is not None and not step.shown(seen):
             continue
-        kind = question.type
-        if kind is QuestionType.YES_NO and question.concern and value is question.concern_answer:
-            found.add(question.concern)
-        elif kind is QuestionType.SCALE_1_5 and question.concern and question.concern_at_or_below is not None:
-            if value <= question.concern_at_or_below:
-                found.add(question.concern)
-        elif kind in CHOICE_TYPES:
-            chosen = set(value) if isinstance(value, list) else {value}
-            found.update(option.concern for option in question.options if option.value in chosen and option.concern)
+        value = answers.get(question.id)
+        if question.id in answers:
+            seen[question.id] = value
+        if is_answered(value) and not _check_type(question, value):
+            step.count(value, found)
     return found
 
 
@@ -731,15 +699,16 @@ def check_answers(questionnaire: Questionnaire, answers: Any) -> tuple[list[Answ
     surely = _surely_valid(_plan(questionnaire), answers)
     if surely is not None:
         return [], surely
+    # Some answer has a problem: walk the questions again and say every one.
     errors: list[AnswerError] = []
     found: set[str] = set()
     seen: dict[str, Any] = {}  # answers to applicable questions only, so skips cascade
     known = set()
-    for question in questionnaire.questions:
+    for question, step in zip(questionnaire.questions, _plan(questionnaire).steps, strict=True):
         qid = question.id
         known.add(qid)
         value = answers.get(qid)
-        if question.show_if is not None and not _holds(question.show_if, seen):
+        if step.shown is not None and not step.shown(seen):
             if is_answered(value):
                 errors.append(AnswerError(
                     qid,
@@ -753,19 +722,12 @@ def check_answers(questionnaire: Questionnaire, answers: Any) -> tuple[list[Answ
             if question.required:
                 errors.append(AnswerError(qid, "an answer is required"))
             continue
-        kind = question.type
-        if not _type_fits(question, kind, value):
-            errors.extend(AnswerError(qid, message) for message in _check_type(question, value))
-            continue
-        if kind is QuestionType.YES_NO:
-            if question.concern and value is question.concern_answer:
-                found.add(question.concern)
-        elif kind is QuestionType.SCALE_1_5:
-            if question.concern and question.concern_at_or_below is not None and value <= question.concern_at_or_below:
-                found.add(question.concern)
-        elif kind in CHOICE_TYPES:
-            chosen = set(value) if isinstance(value, list) else {value}
-            found.update(option.concern for option in question.options if option.value in chosen and option.concern)
+        if not step.fits(value):
+            problems = _check_type(question, value)
+            if problems:
+                errors.extend(AnswerError(qid, message) for message in problems)
+                continue
+        step.count(value, found)
     for key in answers:
         if key not in known:
             errors.append(AnswerError(key, f"no question {key!r} in questionnaire {questionnaire.id!r}"))
