@@ -238,9 +238,6 @@ class SyncEngine:
                 raise
             answered = [result for result in response.results if canonical_id(result.id) in sent]
             stored, duplicates, rejected = self.store.mark_pushed(answered)
-            # Residents' free text the server has had for a day leaves the tablet; a failure
-            # is logged and skipped, never a reason to stop sending.
-            self.store.erase_acknowledged_text_quietly()
             tally.stored += stored
             tally.duplicates += duplicates
             tally.rejected += rejected
@@ -248,6 +245,9 @@ class SyncEngine:
             if missing := sorted(sent - named):
                 tally.unanswered += len(missing)
                 self.store.note_push_attempt(missing, messages.NOT_CONFIRMED)
+        # Once per push, not per batch: residents' free text the server has had for a day leaves
+        # the tablet; a failure is logged and skipped, never a reason to stop syncing.
+        self.store.erase_acknowledged_text_quietly()
 
     # ---- reporting -----------------------------------------------------------------
 
