@@ -20,6 +20,7 @@ from msgspec import Meta
 
 from .codes import FollowupStatus, Outcome
 from .pack import PackMember
+from .records import AnyRecord
 
 #: Most records one push may carry; the tablet sends a longer outbox in batches.
 MAX_PUSH_RECORDS = 1000
@@ -27,9 +28,22 @@ MAX_PUSH_RECORDS = 1000
 PushStatus = Literal["stored", "duplicate", "rejected"]
 
 
+DeviceId = Annotated[str, Meta(min_length=1, max_length=200)]
+
+
 class PushRequest(msgspec.Struct, forbid_unknown_fields=False, kw_only=True):
-    device_id: Annotated[str, Meta(min_length=1, max_length=200)]
+    device_id: DeviceId
+    #: Raw, so that each record is decoded on its own and one bad record is answered alone.
     records: Annotated[list[msgspec.Raw], Meta(max_length=MAX_PUSH_RECORDS)]
+
+
+class TypedPushRequest(msgspec.Struct, forbid_unknown_fields=False, kw_only=True):
+    """The same body with every record decoded (a visit, fix or follow-up, tagged on "type"):
+    what the server decodes in one go when every record is well formed, and the body the
+    OpenAPI document describes."""
+
+    device_id: DeviceId
+    records: Annotated[list[AnyRecord], Meta(max_length=MAX_PUSH_RECORDS)]
 
 
 class PushResult(msgspec.Struct, forbid_unknown_fields=False, kw_only=True):

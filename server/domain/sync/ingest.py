@@ -43,7 +43,7 @@ from shared_schemas.codes import Outcome
 from shared_schemas.questionnaire import Questionnaire, check_answers, load_questionnaire
 from shared_schemas.records import (AnyRecord, Fix, Followup, RecordError, Visit, check_record, decode_record,
                                    raw_record_id)
-from shared_schemas.sync import MAX_PUSH_RECORDS, PushResult
+from shared_schemas.sync import MAX_PUSH_RECORDS, PushResult, TypedPushRequest
 
 __all__ = ["MAX_PUSH_RECORDS", "ingest", "content_hash", "decode_all_records", "cyclic_gc_paused"]
 
@@ -95,11 +95,7 @@ def content_hash(record: Visit | Fix | Followup) -> str:
 # ---------------------------------------------------------------- decoding
 
 
-class _PushRecords(msgspec.Struct, forbid_unknown_fields=False):
-    records: list[AnyRecord]
-
-
-_push_records_decoder = msgspec.json.Decoder(_PushRecords)
+_push_records_decoder = msgspec.json.Decoder(TypedPushRequest)
 
 
 def decode_all_records(body: bytes) -> list[AnyRecord] | None:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Annotated
 
-import msgspec
 from litestar import Request, Response, get, post
 from litestar.di import NamedDependency
 from litestar.openapi.datastructures import ResponseSpec
@@ -12,32 +11,28 @@ from litestar.params import FromQuery, PathParameter, QueryParameter
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.domain.operations.access import require_team_or_coordinator
-from server.domain.sync.ingest import MAX_ID, cyclic_gc_paused, decode_all_records, ingest
+from server.domain.sync.ingest import (
+    MAX_ID,
+    cyclic_gc_paused,
+    decode_all_records,
+    ingest,
+)
 from server.domain.sync.pack import build_pack, etag_matches
 from server.domain.sync.pull import DEFAULT_LIMIT, MAX_LIMIT, pull
 from server.lib.auth import current_user, requires, requires_visitor
 from server.lib.exceptions import BadRequest, Invalid, PayloadTooLarge
 from server.lib.openapi import answers, json_body
-from shared_schemas.records import AnyRecord
 from shared_schemas.sync import (
     MAX_PUSH_RECORDS,
     PullResponse,
-    PushRequest,
     PushRequestError,
     PushResponse,
+    TypedPushRequest,
     decode_push_request,
 )
 
-#: The push body for the OpenAPI document: shared_schemas.sync.PushRequest with each record typed as
-#: shared_schemas.records' tagged union (on "type"). The route itself reads the raw body (see push).
-_TYPED_PUSH_REQUEST = msgspec.defstruct(
-    "PushRequest",
-    [(f.name, Annotated[(list[AnyRecord], *f.type.__metadata__)] if f.name == "records" else f.type)
-     for f in msgspec.structs.fields(PushRequest)],
-    kw_only=True, forbid_unknown_fields=False)
-
 PUSH_BODY = json_body(
-    _TYPED_PUSH_REQUEST,
+    TypedPushRequest,
     f"The tablet's device id and at most {MAX_PUSH_RECORDS} records, each a visit, a fix or a follow-up "
     '(`"type"` says which). A record that breaks a rule does not fail the push: it is answered "rejected" '
     "with the reason.")
