@@ -563,19 +563,22 @@ def _answer_sets(questionnaire: Questionnaire, count: int, seed: int) -> list[di
 
 
 @pytest.mark.parametrize("which", ["every_type", "streetsafe"])
-def test_check_answers_equals_validate_answers_and_concerns(every_type, which):
-    from shared_schemas.questionnaire import _plan, _surely_valid, check_answers
+def test_the_quick_path_and_the_full_walk_agree(every_type, which):
+    """check_answers recognises valid answers from the compiled plan (surely_valid) and walks
+    again only to say what is wrong (every_problem): the two must agree on every answer set."""
+    from shared_schemas.questionnaire import check_answers
+    from shared_schemas.questionnaire.answers import every_problem, plan_of, surely_valid
 
     questionnaire = every_type if which == "every_type" else load_questionnaire(FIXTURE)
     sets = _answer_sets(questionnaire, 3000, seed=7)
     skipped = applied = quick = 0
-    plan = _plan(questionnaire)
+    plan = plan_of(questionnaire)
     for answers in sets:
-        errors, found = check_answers(questionnaire, answers)
-        assert errors == validate_answers(questionnaire, answers), answers
-        assert found == concerns(questionnaire, answers), answers
-        # The compiled quick path answers only for valid sets, and answers as the full walk does.
-        surely = _surely_valid(plan, answers)
+        errors, found = every_problem(plan, answers)
+        assert check_answers(questionnaire, answers) == (errors, found), answers
+        assert validate_answers(questionnaire, answers) == errors and concerns(questionnaire, answers) == found
+        # The quick path answers only for valid sets, and answers as the full walk does.
+        surely = surely_valid(plan, answers)
         if surely is not None:
             quick += 1
             assert errors == [] and surely == found, answers

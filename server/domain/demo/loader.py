@@ -12,12 +12,12 @@ from sqlalchemy import func, select, text
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from server.db.models import Agency, Household, Operation, OperationCoordinator, QuestionnaireVersion, Street, Team, User
+from server.db.models import Agency, Household, Operation, OperationCoordinator, Street, Team, User
 from server.domain.areas.importer import import_area
 from server.domain.areas.osm_reader import read_area
 from server.domain.operations.teams import save_team
+from server.domain.questionnaires.repository import publish
 from server.lib.passwords import hash_password
-from shared_schemas.questionnaire import load_questionnaire
 
 FIXTURES = Path(__file__).resolve().parents[3] / "fixtures"
 
@@ -28,15 +28,6 @@ class DemoSummary:
     streets: int
     households: int
     teams: int
-
-
-async def ensure_questionnaire(session: AsyncSession, path: Path) -> str:
-    questionnaire = load_questionnaire(path)
-    definition = json.loads(path.read_text())
-    await session.execute(pg_insert(QuestionnaireVersion).values(
-        id=questionnaire.id, version=questionnaire.version, title=questionnaire.title, definition=definition,
-    ).on_conflict_do_nothing(index_elements=["id"]))
-    return questionnaire.id
 
 
 def _routing(path: Path) -> dict[str, str]:
@@ -57,7 +48,7 @@ async def load_demo(session: AsyncSession, fixtures: Path = FIXTURES, progress=N
     users = dict((await session.execute(select(User.username, User.id))).all())
 
     spec = demo["operation"]
-    questionnaire_id = await ensure_questionnaire(session, fixtures / spec["questionnaire"])
+    questionnaire_id = await publish(session, fixtures / spec["questionnaire"])
     await session.execute(pg_insert(Operation).values(
         name=spec["name"], status=spec["status"], questionnaire_id=questionnaire_id,
         routing=_routing(fixtures / spec["routing"]),

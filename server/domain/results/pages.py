@@ -19,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.db.models import Household, Operation, Street
 from server.domain.operations.access import require_coordinator, visible_operations
+from server.domain.questionnaires.repository import published_ids
 from server.domain.setup import services as setup_services
 from server.lib.auth import current_user, requires_coordinator
 from server.lib.pages import AreaLook, PageArea
@@ -46,9 +47,7 @@ async def operations_page(request: Request, db_session: NamedDependency[AsyncSes
         streets.label("streets"), households.label("households")).order_by(Operation.id))
     rows = [{"id": op.id, "name": op.name, "status": op.status, "starts_on": op.starts_on, "ends_on": op.ends_on,
              "streets": n_streets, "households": n_households} for op, n_streets, n_households in result.all()]
-    questionnaires = list((await db_session.execute(text("SELECT id FROM questionnaire_version ORDER BY id")))
-                          .scalars())
-    return render("operations.html", user=user, operations=rows, questionnaires=questionnaires)
+    return render("operations.html", user=user, operations=rows, questionnaires=await published_ids(db_session))
 
 
 @get("/operations/{operation_id:int}", include_in_schema=False, guards=[requires_coordinator])

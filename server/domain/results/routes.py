@@ -42,8 +42,8 @@ class ResultsController(Controller):
         if fmt not in FORMATS:
             raise BadRequest(f"Unknown format {fmt!r}; the formats are {', '.join(FORMATS)}.", field="format")
         access = await require_coordinator(db_session, current_user(request), operation_id)
-        rows = await services.street_results(db_session, operation_id, with_geometry=fmt == "geojson",
-                                             questionnaire_id=access.operation.questionnaire_id)
+        rows = await services.street_results(db_session, operation_id, access.operation.questionnaire_id,
+                                             with_geometry=fmt == "geojson")
         if fmt == "geojson":
             return Response(geojson_bytes(operation_id, rows), media_type="application/geo+json")
         if fmt == "csv":

@@ -29,10 +29,11 @@ import msgspec
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from server.domain.questionnaires.repository import published_version
 from server.domain.sync.driver import driver_connection
 from server.lib.exceptions import BadRequest
 from shared_schemas.codes import CLOSING_OUTCOMES, Concern, FixCategory, FollowupStatus, Outcome
-from shared_schemas.questionnaire import concern_codes
+from shared_schemas.questionnaire import QuestionnaireError, concern_codes
 
 from .schemas import (
     Door,
@@ -162,30 +163,13 @@ def _rate(part: int, whole: int) -> float | None:
     return round(part / whole, 4) if whole else None
 
 
-_CONCERN_KEYS: dict[str, list[str]] = {}  # published questionnaire versions never change (a trigger refuses it)
-
-
-async def _concern_keys(session: AsyncSession, operation_id: int, questionnaire_id: str | None) -> list[str]:
+async def _concern_keys(session: AsyncSession, questionnaire_id: str) -> list[str]:
     """The concern categories of the operation's questionnaire, in question order."""
-    if questionnaire_id is not None and questionnaire_id in _CONCERN_KEYS:
-        return _CONCERN_KEYS[questionnaire_id]
-    row = (await session.execute(text(
-        "SELECT q.id, q.definition FROM operation o JOIN questionnaire_version q ON q.id = o.questionnaire_id "
-        "WHERE o.id = :op"), {"op": operation_id})).first()
-    if row is None:
-        return []
-    keys = concern_codes(_questionnaire_from(row.definition))
-    _CONCERN_KEYS[row.id] = keys
-    return keys
-
-
-def _questionnaire_from(definition: dict) -> Any:
-    from shared_schemas.questionnaire import Questionnaire
-
     try:
-        return msgspec.convert(definition, Questionnaire)
-    except msgspec.ValidationError:  # a definition that no longer loads still has results
-        return Questionnaire(id="", version=0, title="", questions=[])
+        questionnaire = await published_version(session, questionnaire_id)
+    except QuestionnaireError:  # a definition that no longer loads still has results
+        return []
+    return concern_codes(questionnaire) if questionnaire is not None else []
 
 
 def _filled(counts: dict[str, int] | None, keys: list[str]) -> dict[str, int]:
@@ -208,9 +192,9 @@ class StreetRows(msgspec.Struct):
     geometries: list[str] | None  # GeoJSON text of each item's geometry, in item order
 
 
-async def street_results(session: AsyncSession, operation_id: int, with_geometry: bool = False,
-                         questionnaire_id: str | None = None) -> StreetRows:
-    concern_keys = await _concern_keys(session, operation_id, questionnaire_id)
+async def street_results(session: AsyncSession, operation_id: int, questionnaire_id: str,
+                         with_geometry: bool = False) -> StreetRows:
+    concern_keys = await _concern_keys(session, questionnaire_id)
     fix_keys = [c.value for c in FixCategory]
     status_keys = [s.value for s in FollowupStatus]
     # For this transaction only: no JIT (its compile time, tens of ms, dwarfs the query's run time) and no

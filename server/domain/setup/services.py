@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.db.models import Operation, OperationCoordinator, Team, TeamMember
 from server.domain.operations.teams import check_streets, save_team
+from server.domain.questionnaires.repository import published_ids
 from server.lib.auth import CurrentUser
 from server.lib.exceptions import Conflict, Invalid, NotFound
 from shared_schemas.codes import OperationStatus
@@ -36,7 +37,7 @@ async def create_operation(session: AsyncSession, user: CurrentUser, data: Opera
     kind = data.area.get("type")
     if kind not in AREA_TYPES:
         raise Invalid(f"The area must be a GeoJSON Polygon or MultiPolygon, not {kind!r}.", field="$.area.type")
-    known = list((await session.execute(text("SELECT id FROM questionnaire_version ORDER BY id"))).scalars())
+    known = await published_ids(session)
     if data.questionnaire_id not in known:
         raise Invalid(f"No questionnaire {data.questionnaire_id!r}; the published ones are "
                       f"{', '.join(known) or 'none yet'}.", field="$.questionnaire_id")
@@ -243,7 +244,6 @@ async def setup_view(session: AsyncSession, operation_id: int) -> SetupView:
         teams=await teams(session, operation_id),
         streets=await streets(session, operation_id),
         visitors=await visitors(session),
-        questionnaires=list((await session.execute(text("SELECT id FROM questionnaire_version ORDER BY id")))
-                            .scalars()),
+        questionnaires=await published_ids(session),
     )
 

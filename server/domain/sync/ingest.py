@@ -37,10 +37,11 @@ from typing import Any
 import msgspec
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from server.domain.questionnaires.repository import published_versions
 from server.domain.sync.driver import driver_connection
 from server.lib.auth import CurrentUser
 from shared_schemas.codes import Outcome
-from shared_schemas.questionnaire import Questionnaire, check_answers, load_questionnaire
+from shared_schemas.questionnaire import Questionnaire, check_answers
 from shared_schemas.records import (AnyRecord, Fix, Followup, RecordError, Visit, check_record, decode_record,
                                    raw_record_id)
 from shared_schemas.sync import MAX_PUSH_RECORDS, PushResult, TypedPushRequest
@@ -51,10 +52,6 @@ UTC = dt.timezone.utc
 _ZERO = dt.timedelta(0)
 _hash_encoder = msgspec.json.Encoder(order="deterministic")
 _json = msgspec.json.Encoder()
-
-# Questionnaire versions are immutable once published (a trigger refuses updates), so a
-# process may keep every one it has read.
-_QUESTIONNAIRES: dict[str, Questionnaire] = {}
 
 HOOK_MODULE = "server.domain.followups.hooks"
 
@@ -188,7 +185,8 @@ class _Reject(Exception):
         self.path = path
 
 
-async def _load_context(raw: Any, user: CurrentUser, records: Sequence[Visit | Fix | Followup]) -> _Context:
+async def _load_context(session: AsyncSession, raw: Any, user: CurrentUser,
+                        records: Sequence[Visit | Fix | Followup]) -> _Context:
     op_ids = sorted({r.operation_id for r in records})
     household_ids = sorted({r.household_id for r in records if r.household_id is not None})
     street_ids = sorted({r.street_id for r in records if not isinstance(r, Visit) and r.street_id is not None})
@@ -214,14 +212,8 @@ async def _load_context(raw: Any, user: CurrentUser, records: Sequence[Visit | F
         households={r[0]: (r[1], r[2]) for r in households},
         streets={r[0]: r[1] for r in streets},
     )
-    wanted = {r.questionnaire for r in records if isinstance(r, Visit) and r.questionnaire}
-    missing = sorted(q for q in wanted if q not in _QUESTIONNAIRES)
-    if missing:
-        for qid, definition in await raw.fetch(
-            "SELECT id, definition::text FROM questionnaire_version WHERE id = ANY($1::text[])", missing
-        ):
-            _QUESTIONNAIRES[qid] = load_questionnaire(definition.encode(), strict=False)
-    context.questionnaires = {q: _QUESTIONNAIRES[q] for q in wanted if q in _QUESTIONNAIRES}
+    context.questionnaires = await published_versions(
+        session, {r.questionnaire for r in records if isinstance(r, Visit) and r.questionnaire})
     return context
 
 
@@ -452,7 +444,7 @@ async def ingest(session: AsyncSession, user: CurrentUser, device_id: str,
         return _finish(batch)
 
     raw = await driver_connection(session)
-    context = await _load_context(raw, user, [r for _, r, _ in unique])
+    context = await _load_context(session, raw, user, [r for _, r, _ in unique])
 
     # Visits first: fixes and follow-ups may point at a visit of the same push.
     visits: list[tuple[int, Visit, str]] = []

@@ -21,10 +21,10 @@ import msgspec
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.db.models import Operation
+from server.domain.questionnaires.repository import published_version
 from server.domain.sync.cursor import START, encode_cursor
 from server.domain.sync.driver import driver_connection
 from shared_schemas.pack import Pack, PackHousehold, PackMember, PackOperation, PackStreet, PackTeam, default_categories
-from shared_schemas.questionnaire import Questionnaire, load_questionnaire
 
 _encoder = msgspec.json.Encoder()
 _members = msgspec.json.Decoder(list[PackMember])
@@ -55,13 +55,11 @@ async def build_pack(session: AsyncSession, operation: Operation) -> BuiltPack:
                   coalesce((SELECT array_agg(ts.street_id ORDER BY ts.street_id)
                               FROM team_street AS ts WHERE ts.team_id = t.id), '{}') AS street_ids
              FROM team AS t WHERE t.operation_id = $1 ORDER BY t.id""", operation.id)
-    definition = await raw.fetchval("SELECT definition::text FROM questionnaire_version WHERE id = $1",
-                                    operation.questionnaire_id)
     pack = Pack(
         operation=PackOperation(id=operation.id, name=operation.name, status=operation.status,
                                 starts_on=operation.starts_on, ends_on=operation.ends_on,
                                 questionnaire_id=operation.questionnaire_id),
-        questionnaire=_questionnaire(definition),
+        questionnaire=await published_version(session, operation.questionnaire_id),
         streets=[PackStreet(id=r["id"], ref=r["ref"], name=r["name"], locality=r["locality"],
                             geometry=msgspec.json.decode(r["geometry"])) for r in streets],
         households=[PackHousehold(id=r["id"], ref=r["ref"], address=r["address"], house_number=r["house_number"],
@@ -75,12 +73,6 @@ async def build_pack(session: AsyncSession, operation: Operation) -> BuiltPack:
     )
     body = _encoder.encode(pack)
     return BuiltPack(body=body, etag=f'"{hashlib.sha256(body).hexdigest()[:32]}"')
-
-
-def _questionnaire(definition: str | None) -> Questionnaire | None:
-    if definition is None:
-        return None
-    return load_questionnaire(definition.encode(), strict=False)
 
 
 def etag_matches(if_none_match: str | None, etag: str) -> bool:

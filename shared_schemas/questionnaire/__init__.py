@@ -1,0 +1,57 @@
+"""The questionnaire engine, the same code on the tablet and the server.
+
+- ``definition``: what a questionnaire is (questions, options, types) and which single values
+  fit each type;
+- ``conditions``: what a ``show_if`` condition means, compiled and in words;
+- ``answers``: the walk over the questions (the one place skips cascade), and from it which
+  questions apply, what is wrong with answers and which concerns they count toward;
+- ``loading``: reading a definition and checking it can be used.
+
+Import from here (``from shared_schemas.questionnaire import …``); the modules are how the
+engine is arranged, not separate contracts.
+"""
+
+from .answers import (
+    applicable_questions,
+    check_answers,
+    concerns,
+    prune_answers,
+    validate_answers,
+)
+from .conditions import compile_condition, describe_condition, is_answered
+from .definition import (
+    CHOICE_TYPES,
+    TEXT_MAX_LENGTH,
+    AnswerError,
+    Condition,
+    Option,
+    Question,
+    Questionnaire,
+    QuestionnaireError,
+    QuestionType,
+    concern_codes,
+)
+from .loading import check_questionnaire, load_questionnaire
+
+__all__ = [
+    "AnswerError",
+    "CHOICE_TYPES",
+    "Condition",
+    "Option",
+    "Question",
+    "QuestionType",
+    "Questionnaire",
+    "QuestionnaireError",
+    "TEXT_MAX_LENGTH",
+    "applicable_questions",
+    "check_answers",
+    "check_questionnaire",
+    "compile_condition",
+    "concern_codes",
+    "concerns",
+    "describe_condition",
+    "is_answered",
+    "load_questionnaire",
+    "prune_answers",
+    "validate_answers",
+]
