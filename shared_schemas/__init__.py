@@ -24,6 +24,7 @@ from .codes import (
     Role,
     label,
 )
+from .doors import STATUS_PRECEDENCE, DoorStatus, door_status
 from .pack import (
     CodeLabel,
     Pack,

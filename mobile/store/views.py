@@ -4,12 +4,17 @@ from __future__ import annotations
 
 import sqlite3
 
-from shared_schemas.codes import CLOSING_OUTCOMES, Outcome
+from shared_schemas.codes import CLOSING_OUTCOMES
+from shared_schemas.doors import DoorStatus, door_status
 
 from mobile.store.types import HouseholdRow, HouseholdStatus, StreetSummary
 
 _CLOSING = tuple(str(o) for o in CLOSING_OUTCOMES)
 _CLOSING_SQL = ", ".join(f"'{o}'" for o in _CLOSING)
+#: The shared door status (shared_schemas/doors.py) as the colours the screens show.
+_STATUS = {DoorStatus.NOT_KNOCKED: HouseholdStatus.NOT_KNOCKED, DoorStatus.TO_REVISIT: HouseholdStatus.TO_REVISIT,
+           DoorStatus.DO_NOT_VISIT: HouseholdStatus.DO_NOT_VISIT, DoorStatus.ANSWERED: HouseholdStatus.DONE,
+           DoorStatus.REFUSED: HouseholdStatus.DONE, DoorStatus.VACANT: HouseholdStatus.DONE}
 
 _SIDE = "CASE h.side WHEN 'odd' THEN 0 WHEN 'even' THEN 1 ELSE 2 END"
 _ORDERS = {
@@ -100,15 +105,7 @@ def _households(conn: sqlite3.Connection, where: str, params: tuple, order_by: s
 def _fold(rows: list[tuple]) -> HouseholdRow:
     first = rows[0]
     visits = [(r[9], r[10], r[11]) for r in rows if r[9] is not None]  # outcome, at, origin
-    outcomes = {outcome for outcome, _, _ in visits}
-    if Outcome.DO_NOT_VISIT in outcomes:
-        status = HouseholdStatus.DO_NOT_VISIT
-    elif outcomes & set(_CLOSING):
-        status = HouseholdStatus.DONE
-    elif visits:
-        status = HouseholdStatus.TO_REVISIT
-    else:
-        status = HouseholdStatus.NOT_KNOCKED
+    status = _STATUS[door_status(outcome for outcome, _, _ in visits)]
     last = visits[-1] if visits else (None, None, None)
     return HouseholdRow(
         id=first[0], ref=first[1], address=first[2], house_number=first[3], postcode=first[4],

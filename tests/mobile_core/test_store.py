@@ -171,6 +171,13 @@ def test_household_status_from_our_visits_and_other_pairs(store, pack):
     assert rows[doors[2]].status is HouseholdStatus.DO_NOT_VISIT
     assert (rows[doors[3]].status, rows[doors[3]].other_team_visits) == (HouseholdStatus.DONE, 1)
     assert rows[doors[4]].status is HouseholdStatus.NOT_KNOCKED and rows[doors[4]].visits == 0
+    # One precedence with the server (shared_schemas.doors): a door that answered is done, even if
+    # it was marked "do not visit" later.
+    store.record_visit(visit(doors[1], Outcome.DO_NOT_VISIT, minutes=120))
+    store.record_visit(visit(doors[0], Outcome.DO_NOT_VISIT, minutes=120))
+    rows = {h.id: h for h in store.households_on_street(OPERATION_ID, pack.streets[0].id)}
+    assert rows[doors[1]].status is HouseholdStatus.DONE
+    assert rows[doors[0]].status is HouseholdStatus.DO_NOT_VISIT
     [pulled] = store.visits_for_household(OPERATION_ID, doors[3])
     assert pulled.id == other and pulled.answers == {}
 

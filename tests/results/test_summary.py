@@ -6,8 +6,9 @@ import pytest
 from sqlalchemy import text
 
 from server.db.engine import transaction
-from server.domain.results.services import CLOSING_RANK, CONCERN_BITS, OTHER_CONCERN_BIT
+from server.domain.results.services import CLOSING_RANK, CONCERN_BITS, OTHER_CONCERN_BIT, doors
 from shared_schemas.codes import Concern, Outcome
+from shared_schemas.doors import door_status
 
 from shared_schemas.questionnaire import concerns
 
@@ -133,3 +134,16 @@ async def test_a_concern_code_the_bits_do_not_know_is_still_counted(db_engine, d
     assert items[w.street_ids[2]]["followups"]["on_hold"] == 1 and body["totals"]["followups"]["on_hold"] == 1
     assert items[w.street_ids[0]]["followups"] == {"open": 0, "acknowledged": 0, "in_progress": 0, "resolved": 0,
                                                    "declined": 0}
+
+
+async def test_the_server_gives_each_door_the_shared_door_status(sworld, db_engine):
+    """The coordinators' door list (SQL over the summary) and the tablet (shared_schemas.doors) agree."""
+    outcomes: dict[int, list[str]] = {hid: [] for hid in sworld.households}
+    for v in sworld.visits:
+        outcomes[v["household_id"]].append(v["outcome"])
+    async with transaction(db_engine) as s:
+        page = await doors(s, sworld.operation_id, limit=1000)
+    assert page.next is None and len(page.items) == len(outcomes)
+    assert {d.household_id: d.status for d in page.items} == {
+        hid: door_status(seen).value for hid, seen in outcomes.items()}
+    assert {d.status for d in page.items} >= {"to_revisit", "answered", "refused", "do_not_visit", "vacant"}

@@ -1,12 +1,8 @@
 """Results by street, computed in PostgreSQL in one set-based pass per request.
 
-A household's status comes from all the attempts at its door:
-- not knocked: no attempt yet;
-- closed: at least one attempt with a closing outcome (shared_schemas.codes.CLOSING_OUTCOMES).
-  When a door has more than one closing outcome, the strongest counts, in the order of
-  STATUS_PRECEDENCE (answered > refused > do_not_visit > vacant): a door that answered once
-  is answered, whatever was recorded before or after;
-- to revisit: attempts, none closing.
+A household's status comes from all the attempts at its door, by the rule in
+shared_schemas/doors.py (the tablet uses the same): not knocked, to revisit, or closed as its
+strongest closing outcome (answered > refused > do_not_visit > vacant).
 
 Concerns count households (a door that raised a concern at two visits counts once), from the
 `concerns` column the sync fills from the shared questionnaire engine; answers' free text and
@@ -32,7 +28,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from server.domain.questionnaires.repository import published_version
 from server.domain.sync.driver import driver_connection
 from server.lib.exceptions import BadRequest
-from shared_schemas.codes import CLOSING_OUTCOMES, Concern, FixCategory, FollowupStatus, Outcome
+from shared_schemas.codes import Concern, FixCategory, FollowupStatus
+from shared_schemas.doors import STATUS_PRECEDENCE, DoorStatus
 from shared_schemas.questionnaire import QuestionnaireError, concern_codes
 
 from .schemas import (
@@ -47,9 +44,7 @@ from .schemas import (
     VisitPage,
 )
 
-STATUS_PRECEDENCE: tuple[Outcome, ...] = (Outcome.ANSWERED, Outcome.REFUSED, Outcome.DO_NOT_VISIT, Outcome.VACANT)
-assert set(STATUS_PRECEDENCE) == set(CLOSING_OUTCOMES), "every closing outcome needs a place in the precedence"
-DOOR_STATUSES = ("not_knocked", "to_revisit", *(o.value for o in STATUS_PRECEDENCE))
+DOOR_STATUSES = tuple(s.value for s in DoorStatus)
 
 # household_result.closing_rank: 0 none, then the closing outcomes from the weakest up; the SQL
 # function doorstep_closing_rank (migration 0003_results) uses the same numbers (a test checks it).

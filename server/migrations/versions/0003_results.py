@@ -10,7 +10,7 @@ concurrent pushes lock summary rows in the same order and cannot deadlock.
 
 - attempts: visits at the door;
 - closing_rank: the strongest closing outcome so far (0 none, 1 vacant, 2 do_not_visit, 3 refused,
-  4 answered; see server/domain/results/services.py STATUS_PRECEDENCE);
+  4 answered; see shared_schemas/doors.py STATUS_PRECEDENCE);
 - concerns: the distinct concern categories of the door's visits, and concern_mask, the same as bits
   (bit i = the i-th code of shared_schemas.codes.Concern; bit 62 = a code this migration does not know,
   for which the results fall back to counting the `concerns` arrays);
