@@ -22,7 +22,7 @@ from litestar.static_files import create_static_files_router
 
 import server.domain
 from server.domain.auth.services import LoginThrottle
-from server.lib.auth import make_jwt_auth
+from server.lib.auth import SessionGate, make_jwt_auth
 from server.lib.exceptions import EXCEPTION_HANDLERS
 from server.settings import Settings, get_settings
 
@@ -85,5 +85,6 @@ def create_app(settings: Settings | None = None) -> Litestar:
     )
     app.state.settings = settings
     app.state.jwt_auth = jwt_auth
+    app.state.session_gate = SessionGate(settings)
     app.state.login_throttle = LoginThrottle(settings.login_attempts_per_minute)
     return app

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import functools
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 DEFAULT_SECRET = "change-me"
 #: Bank-holiday calendars of the UK (the ``holidays`` package's subdivisions of GB).
@@ -27,7 +27,13 @@ class Settings:
     database_url: str
     secret_key: str
     demo: bool
+    #: A web sign-in (pages, API clients) ends this long after it began (one shift).
     token_ttl_seconds: int = 12 * 3600
+    #: A tablet's sign-in ends after this many days without a request (it moves forward with use).
+    device_session_days: int = 30
+    #: How long a server process may trust what it last read about a session (≤ 30 s): a
+    #: deactivated user or an ended session is refused everywhere within this time.
+    session_check_seconds: float = 30.0
     login_attempts_per_minute: int = 10
     # Follow-up notifications (issue 5): SMTP for e-mail, optional signed webhooks.
     smtp_host: str = "127.0.0.1"
@@ -39,7 +45,6 @@ class Settings:
     public_url: str = "http://127.0.0.1:8000"
     # Working days for follow-up due dates skip this region's bank holidays.
     bank_holidays: str = "ENG"
-    extra: dict = field(default_factory=dict)
 
     def check_production_safe(self) -> None:
         if not self.demo and (not self.secret_key or self.secret_key == DEFAULT_SECRET):
@@ -61,6 +66,10 @@ def from_env() -> Settings:
     if region not in BANK_HOLIDAY_REGIONS:
         choices = ", ".join(f"{code} ({name})" for code, name in BANK_HOLIDAY_REGIONS.items())
         raise SettingsError(f"DOORSTEP_BANK_HOLIDAYS is {region!r}: use one of {choices}.")
+    session_check = float(os.environ.get("DOORSTEP_SESSION_CHECK_SECONDS", 30))
+    if not 0 <= session_check <= 30:
+        raise SettingsError(f"DOORSTEP_SESSION_CHECK_SECONDS is {session_check:g}: use 0 to 30 seconds (a "
+                            "deactivated user must be refused everywhere within half a minute).")
     if url.startswith("postgresql://") or url.startswith("postgres://"):
         url = "postgresql+asyncpg://" + url.split("://", 1)[1]
     return Settings(
@@ -68,6 +77,8 @@ def from_env() -> Settings:
         secret_key=os.environ.get("DOORSTEP_SECRET_KEY", DEFAULT_SECRET),
         demo=_bool("DOORSTEP_DEMO"),
         token_ttl_seconds=int(os.environ.get("DOORSTEP_TOKEN_TTL_SECONDS", 12 * 3600)),
+        device_session_days=int(os.environ.get("DOORSTEP_DEVICE_SESSION_DAYS", 30)),
+        session_check_seconds=session_check,
         login_attempts_per_minute=int(os.environ.get("DOORSTEP_LOGIN_ATTEMPTS_PER_MINUTE", 10)),
         smtp_host=os.environ.get("DOORSTEP_SMTP_HOST", "127.0.0.1"),
         smtp_port=int(os.environ.get("DOORSTEP_SMTP_PORT", 25)),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import platform
 from dataclasses import dataclass
 
 from mobile.store import NotSignedInError, Session, Store, StoreError
@@ -25,15 +26,28 @@ class SignInResult:
         return self.session is not None and self.session.offline
 
 
+def device_name(device_id: str) -> str:
+    """What an admin's list of tablets shows: the machine's name and the start of the store's id."""
+    name = platform.node().strip()
+    if not name or name == "localhost":  # Android answers "localhost"
+        name = "Tablet"
+    return f"{name[:150]} ({device_id[:8]})"
+
+
 def sign_in(store: Store, transport: Transport, username: str, password: str) -> SignInResult:
     """Sign in online; if the server cannot be reached (or fails), fall back to the offline verifier.
+
+    Online, the tablet signs in as itself (its store's device id): the server keeps one session
+    per user and tablet that lives while the tablet is used, so a shift that starts offline
+    goes on with the last token and never needs the password mid-shift.
 
     A wrong password from the server is final (no offline fallback): the server knows
     best, e.g. after the password was changed.
     """
     username = username.strip()
     try:
-        grant = transport.sign_in(username, password)
+        grant = transport.sign_in(username, password, device_id=store.device_id,
+                                  device_name=device_name(store.device_id))
     except WrongPassword:
         return SignInResult(None, messages.WRONG_PASSWORD)
     except (NetworkError, ServerError):

@@ -8,6 +8,7 @@ from typing import Any
 
 import httpx
 import msgspec
+from shared_schemas.auth import SignInAnswer, SignInRequest
 from shared_schemas.pack import Pack
 from shared_schemas.sync import PullResponse, PushRequest, PushResponse
 
@@ -27,13 +28,8 @@ from mobile.sync.transport import (
 _pack_decoder = msgspec.json.Decoder(Pack)
 _push_response_decoder = msgspec.json.Decoder(PushResponse)
 _pull_response_decoder = msgspec.json.Decoder(PullResponse)
+_sign_in_decoder = msgspec.json.Decoder(SignInAnswer)
 _encoder = msgspec.json.Encoder()
-
-
-class _TokenAnswer(msgspec.Struct, forbid_unknown_fields=False):
-    access_token: str
-    expires_in: int | None = None
-    user: dict[str, Any] = {}
 
 
 class _Page(msgspec.Struct, forbid_unknown_fields=False):
@@ -68,18 +64,22 @@ class HttpTransport:
 
     # ---- routes --------------------------------------------------------------------
 
-    def sign_in(self, username: str, password: str) -> TokenGrant:
+    def sign_in(self, username: str, password: str, *, device_id: str | None = None,
+                device_name: str | None = None) -> TokenGrant:
+        request = SignInRequest(username=username, password=password, device_id=device_id, device_name=device_name)
         try:
-            answer = self._send("POST", "/api/v1/auth/token", json={"username": username, "password": password})
+            answer = self._send("POST", "/api/v1/auth/token", content=_encoder.encode(request),
+                                headers={"Content-Type": "application/json"})
         except (AuthExpired, Forbidden) as exc:
             raise WrongPassword(exc.message, status=exc.status) from None
         except ServerError as exc:
             if exc.status == 429:  # too many failed sign-ins: the server's answer stands, no offline fallback
                 raise RequestRejected(exc.message, status=429) from None
             raise
-        token = self._decode(answer, _TokenAnswer)
-        self._token = token.access_token
-        return TokenGrant(access_token=token.access_token, expires_in=token.expires_in, user=token.user)
+        grant = self._decode(answer, _sign_in_decoder)
+        self._token = grant.access_token
+        return TokenGrant(access_token=grant.access_token, expires_in=grant.expires_in,
+                          user=msgspec.to_builtins(grant.user))
 
     def list_operations(self) -> list[dict]:
         items: list[dict] = []
@@ -140,9 +140,9 @@ class HttpTransport:
         status = answer.status_code
         if status < 400:
             return answer
-        detail = _detail(answer)
+        detail, reason = _detail(answer)
         if status == 401:
-            raise AuthExpired(detail, status=status)
+            raise AuthExpired(detail, status=status, reason=reason)
         if status == 403:
             raise Forbidden(detail, status=status)
         if status >= 500 or status in (408, 429):  # busy or timed out: worth retrying later
@@ -183,17 +183,23 @@ def _read(response: httpx.Response, progress: Callable[[float], None] | None) ->
     return b"".join(chunks)
 
 
-def _detail(answer: _Answer) -> str:
-    """The server's message for a person, or the HTTP status if it sent none."""
+def _detail(answer: _Answer) -> tuple[str, str | None]:
+    """The server's message for a person (or the HTTP status if it sent none), and its
+    machine-readable reason (`extra.reason`, e.g. "revoked" on a 401) if it gave one."""
     try:
         body = msgspec.json.decode(answer.content)
     except msgspec.DecodeError:
         body = None
+    message, reason = f"HTTP {answer.status_code}", None
     if isinstance(body, dict):
         for key in ("message", "detail"):
             if isinstance(body.get(key), str) and body[key]:
-                return body[key]
-    return f"HTTP {answer.status_code}"
+                message = body[key]
+                break
+        extra = body.get("extra")
+        if isinstance(extra, dict) and isinstance(extra.get("reason"), str):
+            reason = extra["reason"]
+    return message, reason
 
 
 __all__ = ["HttpTransport", "TransportError"]

@@ -39,7 +39,15 @@ class ServerError(TransportError):
 
 
 class AuthExpired(TransportError):
-    """401: the token is missing, wrong or expired. The person must sign in again."""
+    """401: the token is missing, wrong or expired, or its session ended. The person must sign in again.
+
+    `reason` is the server's machine-readable why (shared_schemas.auth): e.g. "revoked" when an
+    admin or coordinator ended this tablet's session, "user_deactivated", "expired".
+    """
+
+    def __init__(self, message: str, *, status: int | None = None, reason: str | None = None) -> None:
+        super().__init__(message, status=status)
+        self.reason = reason
 
 
 class WrongPassword(TransportError):
@@ -75,8 +83,10 @@ class PackDownload:
 class Transport(Protocol):
     """The server's HTTP API as the tablet uses it. Raises TransportError subclasses."""
 
-    def sign_in(self, username: str, password: str) -> TokenGrant:
-        """POST /api/v1/auth/token. Also makes the transport use the new token."""
+    def sign_in(self, username: str, password: str, *, device_id: str | None = None,
+                device_name: str | None = None) -> TokenGrant:
+        """POST /api/v1/auth/token, as this tablet (a device session). Also makes the transport use
+        the new token."""
         ...
 
     def set_token(self, token: str | None) -> None:

@@ -19,6 +19,7 @@ from geoalchemy2 import Geometry
 from sqlalchemy import (
     BigInteger,
     Boolean,
+    CheckConstraint,
     Date,
     DateTime,
     Float,
@@ -81,6 +82,36 @@ class User(Base):
     created_at: Mapped[dt.datetime] = _now()
 
     agency: Mapped[Agency] = relationship(lazy="joined")
+
+
+class UserSession(Base):
+    """One sign-in (migration 0008): the token names it, every request checks it (server/lib/auth.py).
+
+    ``kind`` is ``web`` (the pages and API clients; ends at ``expires_at``) or ``device`` (a tablet,
+    one live session per user and device; ``expires_at`` moves forward while the tablet keeps
+    using it). Never deleted: ``ended_at``/``ended_reason`` say when and why it ended.
+    """
+
+    __tablename__ = "user_session"
+    __table_args__ = (
+        CheckConstraint("kind IN ('web', 'device')", name="kind"),
+        CheckConstraint("kind = 'web' OR device_id IS NOT NULL", name="device_has_id"),
+        CheckConstraint("(ended_at IS NULL) = (ended_reason IS NULL)", name="ended_with_reason"),
+        Index("ix_user_session_live_user", "user_id", postgresql_where=text("ended_at IS NULL")),
+        Index("uq_user_session_live_device", "user_id", "device_id", unique=True,
+              postgresql_where=text("ended_at IS NULL AND kind = 'device'")),
+    )
+    id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("app_user.id"))
+    kind: Mapped[str] = mapped_column(String(10))
+    device_id: Mapped[str | None] = mapped_column(String(200))
+    device_name: Mapped[str | None] = mapped_column(String(200))
+    created_at: Mapped[dt.datetime] = _now()
+    last_seen_at: Mapped[dt.datetime] = _now()
+    expires_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    ended_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    ended_reason: Mapped[str | None] = mapped_column(String(40))
+    ended_by_user_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
 
 
 # ---------------------------------------------------------------- questionnaires and operations

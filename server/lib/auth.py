@@ -1,26 +1,43 @@
-"""Sign-in tokens (Litestar's JWT support) and role guards.
+"""Who is asking: sign-in tokens, the session each one names, and role guards.
 
-The token carries who the user is (id, username, agency, roles), so a request needs no
-database round trip to know it. The same token works as a Bearer header (tablets, API) and
-as an HttpOnly cookie (the coordinators' and partners' web pages).
+A token (a JWT, Litestar's JWT support) names a session (``jti``) and its user (``sub``),
+nothing more. Every request checks that session in PostgreSQL, the one truth every server
+process shares: it must not have ended, and its user must be active. The user is built from
+the database row, so a change of roles or agency applies at once. Each process trusts what it
+read for at most ``DOORSTEP_SESSION_CHECK_SECONDS`` (≤ 30 s); what this process ends itself
+(a sign-out, a deactivation) it refuses at once.
+
+The same token works as a Bearer header (tablets, API clients) and as an HttpOnly cookie (the
+coordinators' and partners' web pages). A request that sends an Authorization header is judged
+by that header alone, never by a cookie beside it.
+
+A 401 says why in ``extra.reason`` (shared_schemas.auth), so a tablet can tell "sign in again"
+from "this tablet's session was revoked".
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import time
+import uuid
+from dataclasses import dataclass
 from typing import Any
 
 import msgspec
 from litestar.connection import ASGIConnection
 from litestar.exceptions import NotAuthorizedException, PermissionDeniedException
 from litestar.handlers.base import BaseRouteHandler
-from litestar.security.jwt import JWTCookieAuth, Token
+from litestar.middleware.authentication import AuthenticationResult
+from litestar.security.jwt import JWTCookieAuth, JWTCookieAuthenticationMiddleware, Token
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from server.settings import Settings
 
 COOKIE_NAME = "doorstep_session"
 
 # Paths served without a token: each either has its own sign-in or shows nothing personal.
+# Another slice's public pages add their prefix here (a regular expression matched at the start).
 PUBLIC_PATHS = [
     "^/health",
     "^/api/v1/auth/token",
@@ -34,6 +51,23 @@ PUBLIC_PATHS = [
     "^/favicon",
 ]
 
+#: What a 401 says, per reason (``extra.reason``; shared_schemas.auth lists the reasons).
+REASON_MESSAGES = {
+    "no_token": "Sign in first: send Authorization: Bearer <token> from POST /api/v1/auth/token.",
+    "invalid_token": "Your sign-in is not valid or has expired: sign in again.",
+    "expired": "Your sign-in has expired: sign in again.",
+    "signed_out": "This sign-in was signed out: sign in again.",
+    "revoked": "This sign-in was ended by an admin or coordinator: sign in again, or ask them why.",
+    "user_deactivated": "This account is deactivated: ask an admin if you still need it.",
+    "password_changed": "The password of this account was changed: sign in again with the new one.",
+    "replaced": "You signed in again on this device, which ended this older sign-in: use the new one.",
+}
+
+
+def not_signed_in(reason: str) -> NotAuthorizedException:
+    return NotAuthorizedException(REASON_MESSAGES[reason], extra={"reason": reason},
+                                  headers={"WWW-Authenticate": 'Bearer error="invalid_token"'})
+
 
 class CurrentUser(msgspec.Struct, frozen=True):
     id: int
@@ -42,24 +76,147 @@ class CurrentUser(msgspec.Struct, frozen=True):
     agency_id: int
     agency_code: str
     roles: tuple[str, ...]
+    #: The session this request came with (user_session.id) and its kind, web or device.
+    session_id: str = ""
+    session_kind: str = "web"
 
     def has(self, role: str) -> bool:
         return role in self.roles or "admin" in self.roles
 
 
-async def _retrieve_user(token: Token, _: ASGIConnection) -> CurrentUser | None:
-    extras = token.extras or {}
-    try:
-        return CurrentUser(
-            id=int(token.sub),
-            username=extras["username"],
-            display_name=extras.get("display_name", extras["username"]),
-            agency_id=int(extras["agency_id"]),
-            agency_code=extras["agency_code"],
-            roles=tuple(extras["roles"]),
-        )
-    except (KeyError, ValueError, TypeError):
-        return None
+# ---------------------------------------------------------------- the per-request session check
+
+# One round trip: the session, its user and agency; a session still in use is marked seen (at
+# most once a minute), and a device session's end moves forward with use.
+_LOOKUP = text("""
+WITH seen AS (
+    UPDATE user_session
+       SET last_seen_at = now(),
+           expires_at = CASE WHEN kind = 'device'
+                             THEN greatest(expires_at, now() + make_interval(days => CAST(:device_days AS integer)))
+                             ELSE expires_at END
+     WHERE id = :sid AND ended_at IS NULL AND expires_at > now() AND last_seen_at < now() - interval '1 minute'
+    RETURNING id
+)
+SELECT s.user_id, s.kind, s.ended_reason, s.expires_at <= now() AS expired,
+       u.username, u.display_name, u.active, u.roles, a.id AS agency_id, a.code AS agency_code
+  FROM user_session AS s
+  JOIN app_user AS u ON u.id = s.user_id
+  JOIN agency AS a ON a.id = u.agency_id
+ WHERE s.id = :sid
+""")
+
+
+@dataclass(slots=True)
+class _Known:
+    until: float  # time.monotonic() after which the database is asked again
+    user_id: int
+    user: CurrentUser | None  # None: refused for `reason`
+    reason: str | None = None
+
+
+class SessionGate:
+    """The per-request check of a token's session, with a short per-process memory.
+
+    PostgreSQL holds the truth; this process remembers an answer for ``ttl`` seconds (≤ 30).
+    What this process changes itself (:meth:`ended`, :meth:`user_changed`) applies here at
+    once, even before the change commits; other processes see it when their memory of it runs
+    out. (Refusing a session whose ending then fails to commit costs a sign-in at worst.)
+    """
+
+    MAX_REMEMBERED = 20_000
+
+    def __init__(self, settings: Settings) -> None:
+        self.ttl = settings.session_check_seconds
+        self.device_days = settings.device_session_days
+        self._known: dict[str, _Known] = {}
+
+    async def user_for(self, token: Token, engine: AsyncEngine) -> CurrentUser:
+        sid = token.jti if isinstance(token.jti, str) else ""
+        try:
+            uuid.UUID(sid)
+            user_id = int(token.sub)
+        except ValueError:
+            raise not_signed_in("invalid_token") from None
+        now = time.monotonic()
+        known = self._known.get(sid)
+        if known is None or known.until <= now:
+            known = await self._read(sid, engine, now)
+        if known.user is None or known.user_id != user_id:
+            raise not_signed_in(known.reason or "invalid_token")
+        return known.user
+
+    async def _read(self, sid: str, engine: AsyncEngine, now: float) -> _Known:
+        async with engine.connect() as conn:
+            row = (await conn.execute(_LOOKUP, {"sid": sid, "device_days": self.device_days})).mappings().first()
+            await conn.commit()
+        if row is None:
+            known = _Known(now + self.ttl, -1, None, "invalid_token")
+        elif row["ended_reason"] or row["expired"] or not row["active"]:
+            reason = row["ended_reason"] or ("expired" if row["expired"] else "user_deactivated")
+            known = _Known(now + self.ttl, row["user_id"], None, reason)
+        else:
+            known = _Known(now + self.ttl, row["user_id"], CurrentUser(
+                id=row["user_id"], username=row["username"], display_name=row["display_name"],
+                agency_id=row["agency_id"], agency_code=row["agency_code"], roles=tuple(row["roles"]),
+                session_id=sid, session_kind=row["kind"]))
+        if len(self._known) >= self.MAX_REMEMBERED:
+            self._known = {k: v for k, v in self._known.items() if v.until > now}
+            if len(self._known) >= self.MAX_REMEMBERED:
+                self._known.clear()
+        self._known[sid] = known
+        return known
+
+    def ended(self, session_id: str, reason: str) -> None:
+        """This process ended a session: refuse it here at once (the database says so to the others)."""
+        known = self._known.get(session_id)
+        self._known[session_id] = _Known(time.monotonic() + self.ttl, known.user_id if known else -1, None, reason)
+
+    def user_changed(self, user_id: int) -> None:
+        """A user's row changed (roles, agency, name, active): read it again at their next request."""
+        self._known = {k: v for k, v in self._known.items() if v.user_id != user_id or v.user is None}
+
+
+# ---------------------------------------------------------------- the middleware
+
+
+class SessionAuthMiddleware(JWTCookieAuthenticationMiddleware):
+    """Litestar's JWT cookie middleware, with one rule changed: an Authorization header, when
+    sent, is the only credential looked at (Litestar's falls back to the cookie when the header
+    is empty), so "bearer or cookie" is never ambiguous."""
+
+    async def authenticate_request(self, connection: ASGIConnection[Any, Any, Any, Any]) -> AuthenticationResult:
+        header = connection.headers.get(self.auth_header)
+        if header is not None:
+            scheme, _, encoded = header.strip().partition(" ")
+            if scheme.lower() != "bearer" or not encoded.strip():
+                raise not_signed_in("invalid_token")
+            encoded = encoded.strip()
+        else:
+            encoded = connection.cookies.get(self.auth_cookie_key, "").split(" ")[-1]
+            if not encoded:
+                raise not_signed_in("no_token")
+        connection.scope["auth_via"] = "bearer" if header is not None else "cookie"  # type: ignore[typeddict-unknown-key]
+        return await self.authenticate_token(encoded_token=encoded, connection=connection)
+
+    async def authenticate_token(self, encoded_token: str,
+                                 connection: ASGIConnection[Any, Any, Any, Any]) -> AuthenticationResult:
+        try:
+            token = self.token_cls.decode(encoded_token=encoded_token, secret=self.token_secret,
+                                          algorithm=self.algorithm, verify_exp=True, verify_nbf=True)
+        except NotAuthorizedException:
+            raise not_signed_in("invalid_token") from None
+        user = await self.retrieve_user_handler(token, connection)
+        return AuthenticationResult(user=user, auth=token)
+
+
+async def _retrieve_user(token: Token, connection: ASGIConnection) -> CurrentUser:
+    state = connection.app.state
+    return await state.session_gate.user_for(token, state.db_engine)
+
+
+def session_cookie_name(settings: Settings) -> str:
+    return COOKIE_NAME
 
 
 def make_jwt_auth(settings: Settings) -> JWTCookieAuth[CurrentUser]:
@@ -68,30 +225,24 @@ def make_jwt_auth(settings: Settings) -> JWTCookieAuth[CurrentUser]:
         token_secret=settings.secret_key,
         default_token_expiration=dt.timedelta(seconds=settings.token_ttl_seconds),
         exclude=PUBLIC_PATHS,
-        key=COOKIE_NAME,
+        key=session_cookie_name(settings),
         samesite="strict",
         secure=False,  # served over plain HTTP on 127.0.0.1 in the demo; TLS terminates in front in production
         openapi_security_scheme_name="BearerToken",
+        authentication_middleware_class=SessionAuthMiddleware,
     )
 
 
-def issue_token(auth: JWTCookieAuth[CurrentUser], user: CurrentUser) -> str:
-    return auth.create_token(
-        identifier=str(user.id),
-        token_extras={
-            "username": user.username,
-            "display_name": user.display_name,
-            "agency_id": user.agency_id,
-            "agency_code": user.agency_code,
-            "roles": list(user.roles),
-        },
-    )
+def issue_token(auth: JWTCookieAuth[CurrentUser], user_id: int, session_id: uuid.UUID, expires_at: dt.datetime) -> str:
+    """A token naming the session and its user; valid until `expires_at` unless the session ends first."""
+    return auth.create_token(identifier=str(user_id), token_unique_jwt_id=str(session_id),
+                             token_expiration=expires_at - dt.datetime.now(dt.UTC))
 
 
 def current_user(connection: ASGIConnection[Any, CurrentUser, Any, Any]) -> CurrentUser:
-    user = connection.user
+    user = connection.scope.get("user")
     if not isinstance(user, CurrentUser):
-        raise NotAuthorizedException("Sign in first: send Authorization: Bearer <token> from POST /api/v1/auth/token.")
+        raise not_signed_in("no_token")
     return user
 
 

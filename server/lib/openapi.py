@@ -37,6 +37,7 @@ WHEN: dict[int, str] = {
     404: "There is no such thing, or none you may see.",
     409: "It conflicts with the current state; the detail says what to do, `extra` may carry more.",
     413: "The request is too large.",
+    415: "The body is not JSON: send it as `Content-Type: application/json`.",
     422: "A value has the wrong type or breaks a rule; `field` names it where it can.",
     429: "Too many failed sign-ins; wait a minute and try again.",
 }

@@ -12,11 +12,14 @@ from urllib.parse import quote
 from jinja2 import ChoiceLoader, Environment, FileSystemLoader, select_autoescape
 from litestar import Request, Response, get, post
 from litestar.datastructures import Cookie
+from litestar.di import NamedDependency
 from litestar.exceptions import NotAuthorizedException, PermissionDeniedException
 from litestar.params import FromQuery
 from litestar.response import Redirect
+from sqlalchemy.ext.asyncio import AsyncSession
 
-from server.lib.auth import COOKIE_NAME, CurrentUser, current_user
+from server.domain.auth.sessions import end_session
+from server.lib.auth import CurrentUser, current_user, session_cookie_name
 from server.lib.exceptions import DoorstepError
 
 HTML = "text/html; charset=utf-8"
@@ -67,6 +70,8 @@ class PageArea:
 
     def to_login(self, request: Request, _: Exception) -> Response:
         target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+        if request.method != "GET":
+            target = self.home  # e.g. signing out of a session that had ended: back to the area after sign-in
         return Redirect(f"{self.login_path}?next={quote(target, safe='/')}", status_code=303)
 
     def error_page(self, request: Request, exc: Exception) -> Response:
@@ -87,10 +92,13 @@ class PageArea:
             return area.render("login.html", next=next, user=None)
 
         @post("/logout", include_in_schema=False, status_code=303)
-        async def logout() -> Response:
+        async def logout(request: Request, db_session: NamedDependency[AsyncSession]) -> Response:
+            # Ends the session itself, not only the cookie: a copy of the token stops working too.
+            user = current_user(request)
+            await end_session(db_session, request.app.state.session_gate, user.session_id, "signed_out", by=user)
             response = Redirect(area.login_path, status_code=303)
-            response.cookies.append(Cookie(key=COOKIE_NAME, value="", max_age=0, path="/", httponly=True,
-                                           samesite="strict"))
+            response.cookies.append(Cookie(key=session_cookie_name(request.app.state.settings), value="", max_age=0,
+                                           path="/", httponly=True, samesite="strict"))
             return response
 
         return [login_page, logout]

@@ -95,12 +95,19 @@ class World:
     sandbox_operation: int
     sandbox_team: int
     sandbox_visitors: list[int]
+    sandbox_usernames: list[str]
     own_followup: uuid.UUID
     sync: SyncSandbox
     http: requests.Session = field(default_factory=requests.Session)
 
     def headers(self, username: str | None) -> dict[str, str]:
         return {"Authorization": f"Bearer {self.tokens[username]}"} if username else {}
+
+    def throwaway_token(self) -> str:
+        """A new session of the coordinator's, for routes that end the session they come with."""
+        r = self.http.post(f"{self.base}/api/v1/auth/token", json={"username": "coordinator", "password": PASSWORD})
+        self.http.cookies.clear()
+        return r.json()["access_token"]
 
 
 def _ok(r: requests.Response, *codes: int) -> dict:
@@ -134,13 +141,14 @@ def world(contract_server, sync_sandbox):
 
     # The sandbox: an operation and a pair of two fresh visitors from two agencies.
     tag = uuid.uuid4().hex[:8]
-    visitors = []
+    visitors, usernames = [], []
     for agency in ("police", "fire"):
         user = _ok(http.post(f"{base}/api/v1/users", headers=h("admin"), json={
             "username": f"contract-{agency}-{tag}", "password": f"contract-{tag}-pw",
             "display_name": f"Contract {agency}",
             "agency": agency, "roles": ["visitor"]}), 201)
         visitors.append(user["id"])
+        usernames.append(user["username"])
     sandbox = _ok(http.post(f"{base}/api/v1/operations", headers=h("coordinator"), json={
         "name": f"Contract sandbox {tag}", "area": SANDBOX_AREA,
         "questionnaire_id": pack["operation"].get("questionnaire_id", "streetsafe-community-v1")}), 201)
@@ -163,6 +171,6 @@ def world(contract_server, sync_sandbox):
         demo_street_ids={s["id"] for s in pack["streets"]},
         demo_visitor_ids={m["user_id"] for t in pack["teams"] for m in t["members"]},
         sandbox_operation=sandbox["id"], sandbox_team=team["id"], sandbox_visitors=visitors,
-        own_followup=followup_id, sync=sync_sandbox, http=http,
+        sandbox_usernames=usernames, own_followup=followup_id, sync=sync_sandbox, http=http,
     )
     http.close()

@@ -182,6 +182,7 @@ class FaultyNetwork:
         self.faults = dict(drop_request=drop_request, drop_response=drop_response, duplicate=duplicate,
                            reorder=reorder, server_error=server_error, partial_answer=partial_answer)
         self.token = token
+        self.signed_in_as_device: str | None = None  # the device id the last sign-in gave
         self.down = False  # no signal at all
         self.pushed_batches: list[list[str]] = []  # record ids per push the server received
         self.fault_log: Counter[str] = Counter()
@@ -206,7 +207,9 @@ class FaultyNetwork:
     def set_token(self, token: str | None) -> None:
         self.token = token
 
-    def sign_in(self, username: str, password: str) -> TokenGrant:
+    def sign_in(self, username: str, password: str, *, device_id: str | None = None,
+                device_name: str | None = None) -> TokenGrant:
+        self.signed_in_as_device = device_id
         if self.down:
             raise NetworkError("no signal")
         if (username, password) != ("officer", PASSWORD):

@@ -7,6 +7,7 @@ import uuid
 import httpx
 import msgspec
 import pytest
+from shared_schemas.auth import SignedInUser, SignInAnswer, SignInRequest
 from shared_schemas.sync import PushRequest
 
 from mobile.store import Store
@@ -72,8 +73,10 @@ def test_requests_carry_the_token_query_and_etag():
                 return httpx.Response(304)
             return httpx.Response(200, content=msgspec.json.encode(pack), headers={"ETag": '"abc"'})
         if request.url.path == "/api/v1/auth/token":
-            return httpx.Response(201, json={"access_token": "new", "token_type": "bearer", "expires_in": 60,
-                                             "user": {"username": "officer"}})
+            return httpx.Response(200, content=msgspec.json.encode(SignInAnswer(
+                access_token="new", expires_in=60, session_kind="device", session_id="s1",
+                user=SignedInUser(id=3, username="officer", display_name="Officer", agency_code="police",
+                                  roles=["visitor"]))))
         if request.url.path == "/api/v1/operations":
             if request.url.params.get("cursor") == "p2":
                 return httpx.Response(200, json={"items": [{"id": 2}], "next": None})
@@ -87,9 +90,22 @@ def test_requests_carry_the_token_query_and_etag():
     assert transport.pull(OPERATION_ID, "5").cursor == "9"
     assert seen[-1].url.params["operation_id"] == str(OPERATION_ID) and seen[-1].url.params["since"] == "5"
     assert all(r.headers["authorization"] == "Bearer t0k" for r in seen)
-    assert transport.sign_in("officer", "pw").access_token == "new"
+    grant = transport.sign_in("officer", "pw", device_id="tablet-9", device_name="Tablet (tablet-9)")
+    assert grant.access_token == "new" and grant.user["username"] == "officer"
+    sent = msgspec.json.decode(seen[-1].content, type=SignInRequest)
+    assert sent.device_id == "tablet-9" and seen[-1].headers["content-type"] == "application/json"
     assert [o["id"] for o in transport.list_operations()] == [1, 2]
     assert seen[-1].headers["authorization"] == "Bearer new"
+
+
+def test_a_revoked_session_is_an_auth_error_that_says_why():
+    """The server's machine-readable reason reaches the tablet (what it then does is the tablet's)."""
+    transport = transport_answering(lambda request: httpx.Response(
+        401, json={"status_code": 401, "detail": "This sign-in was ended by an admin or coordinator.",
+                   "extra": {"reason": "revoked"}}))
+    with pytest.raises(AuthExpired) as caught:
+        transport.pull(OPERATION_ID, None)
+    assert caught.value.reason == "revoked" and "ended by an admin" in caught.value.message
 
 
 def test_a_refused_sign_in_is_a_wrong_password():

@@ -145,7 +145,8 @@ class FakeTransport:
         self.valid_tokens.clear()
 
     # -- Transport ------------------------------------------------------------------
-    def sign_in(self, username: str, password: str):
+    def sign_in(self, username: str, password: str, *, device_id: str | None = None,
+                device_name: str | None = None):
         from mobile.sync import TokenGrant, WrongPassword
 
         self._check("sign_in", auth=False)

@@ -21,7 +21,9 @@ async def test_sign_in_returns_a_bearer_token_and_the_user(client):
     assert body["user"]["agency_code"] == "police"
     assert body["user"]["roles"] == ["visitor"]
     claims = jwt.decode(body["access_token"], options={"verify_signature": False})
-    assert claims["extras"]["roles"] == ["visitor"]
+    # The token names the session and the user, nothing more: roles come from the database.
+    assert claims["jti"] == body["session_id"] and claims["sub"] == str(body["user"]["id"])
+    assert "roles" not in str(claims) and body["session_kind"] == "web"
     assert "password" not in r.text and "argon2" not in r.text
     assert r.cookies.get("doorstep_session", "").startswith('"Bearer ') or "doorstep_session" in r.headers.get("set-cookie", "")
     client.cookies.clear()
@@ -71,6 +73,7 @@ async def test_expired_token_is_401(client, app):
     client.cookies.clear()
     r = await client.get("/api/v1/operations", headers={"Authorization": f"Bearer {encoded}"})
     assert r.status_code == 401
+    assert r.json()["extra"] == {"reason": "invalid_token"}
 
 
 async def test_token_signed_with_another_secret_is_401(client, app):

@@ -1,0 +1,156 @@
+"""Sessions: one per sign-in (web) or per user and tablet (device); ended, never deleted.
+
+The per-request check lives in server/lib/auth.py (SessionGate); this module starts, ends and
+lists sessions in the request's transaction, and tells this process's gate what it ended.
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import uuid
+from dataclasses import dataclass
+
+import msgspec
+
+from sqlalchemy import and_, or_, select, text, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from server.db.models import Agency, AuditLog, OperationCoordinator, Team, TeamMember, User, UserSession
+from server.lib.auth import CurrentUser, SessionGate
+from server.lib.exceptions import BadRequest, NotFound
+from server.settings import Settings
+
+#: A device token's own expiry: far, because the session row (which moves forward while the
+#: tablet keeps using it) decides. A tablet that never once signs in with signal for a year
+#: needs its password online again.
+DEVICE_TOKEN_DAYS = 365
+
+
+@dataclass(frozen=True)
+class StartedSession:
+    id: uuid.UUID
+    kind: str
+    token_expires_at: dt.datetime
+
+
+async def start_session(session: AsyncSession, settings: Settings, user_id: int, *, device_id: str | None,
+                        device_name: str | None) -> StartedSession:
+    """A new session for a user who just proved their password. A tablet keeps one live session
+    per user: a new sign-in on it ends the previous one (reason ``replaced``)."""
+    now = dt.datetime.now(dt.UTC)
+    sid = uuid.uuid4()
+    if device_id:
+        await session.execute(
+            update(UserSession)
+            .where(UserSession.user_id == user_id, UserSession.device_id == device_id, UserSession.kind == "device",
+                   UserSession.ended_at.is_(None))
+            .values(ended_at=now, ended_reason="replaced"))
+        expires_at = now + dt.timedelta(days=settings.device_session_days)
+        token_expires_at = now + dt.timedelta(days=DEVICE_TOKEN_DAYS)
+        kind = "device"
+    else:
+        expires_at = token_expires_at = now + dt.timedelta(seconds=settings.token_ttl_seconds)
+        kind = "web"
+    session.add(UserSession(id=sid, user_id=user_id, kind=kind, device_id=device_id if device_id else None,
+                            device_name=(device_name or None) if device_id else None, expires_at=expires_at))
+    await session.flush()
+    return StartedSession(id=sid, kind=kind, token_expires_at=token_expires_at)
+
+
+async def end_session(session: AsyncSession, gate: SessionGate, session_id: str, reason: str,
+                      by: CurrentUser | None = None) -> bool:
+    """End one session (if still live); True if it was."""
+    result = await session.execute(
+        update(UserSession).where(UserSession.id == uuid.UUID(session_id), UserSession.ended_at.is_(None))
+        .values(ended_at=text("now()"), ended_reason=reason, ended_by_user_id=by.id if by else None))
+    gate.ended(session_id, reason)
+    return bool(result.rowcount)
+
+
+async def end_user_sessions(session: AsyncSession, gate: SessionGate, user_id: int, reason: str,
+                            by: CurrentUser | None = None) -> int:
+    """End every live session of a user (deactivation, new password); how many ended."""
+    ended = (await session.execute(
+        update(UserSession).where(UserSession.user_id == user_id, UserSession.ended_at.is_(None))
+        .values(ended_at=text("now()"), ended_reason=reason, ended_by_user_id=by.id if by else None)
+        .returning(UserSession.id))).scalars().all()
+    for sid in ended:
+        gate.ended(str(sid), reason)
+    gate.user_changed(user_id)
+    return len(ended)
+
+
+# ---------------------------------------------------------------- tablets (device sessions)
+
+
+class Device(msgspec.Struct, frozen=True):
+    """A tablet signed in (a live device session), as GET /api/v1/devices lists it."""
+
+    session_id: uuid.UUID
+    username: str
+    display_name: str
+    agency_code: str
+    device_id: str
+    device_name: str | None
+    signed_in_at: dt.datetime
+    last_seen_at: dt.datetime
+    expires_at: dt.datetime
+
+
+def _devices_visible_to(user: CurrentUser):
+    """Admins see every tablet; a coordinator the tablets of the people on pairs of operations they run."""
+    if "admin" in user.roles:
+        return True
+    runs = select(OperationCoordinator.operation_id).where(OperationCoordinator.user_id == user.id)
+    members = (select(TeamMember.user_id).join(Team, Team.id == TeamMember.team_id)
+               .where(Team.operation_id.in_(runs)))
+    return or_(UserSession.user_id.in_(members), UserSession.user_id == user.id)
+
+
+def _cursor(row: Device) -> str:
+    raw = f"{row.last_seen_at.isoformat()}|{row.session_id}"
+    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+
+
+def _uncursor(cursor: str) -> tuple[dt.datetime, uuid.UUID]:
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
+        when, sid = raw.split("|")
+        return dt.datetime.fromisoformat(when), uuid.UUID(sid)
+    except (ValueError, UnicodeDecodeError):
+        raise BadRequest("`cursor` is not one this server issued: start again without it.", field="cursor") from None
+
+
+async def live_devices(session: AsyncSession, user: CurrentUser, *, limit: int,
+                       cursor: str | None) -> tuple[list[Device], str | None]:
+    """Live device sessions this user may see, most recently seen first (keyset paged)."""
+    q = (select(UserSession.id, User.username, User.display_name, Agency.code, UserSession.device_id,
+                UserSession.device_name, UserSession.created_at, UserSession.last_seen_at, UserSession.expires_at)
+         .join(User, User.id == UserSession.user_id).join(Agency, Agency.id == User.agency_id)
+         .where(UserSession.kind == "device", UserSession.ended_at.is_(None),
+                UserSession.expires_at > text("now()"), _devices_visible_to(user)))
+    if cursor:
+        seen, sid = _uncursor(cursor)
+        q = q.where(or_(UserSession.last_seen_at < seen,
+                        and_(UserSession.last_seen_at == seen, UserSession.id < sid)))
+    q = q.order_by(UserSession.last_seen_at.desc(), UserSession.id.desc()).limit(limit + 1)
+    rows = [Device(*r) for r in (await session.execute(q)).all()]
+    more = len(rows) > limit
+    rows = rows[:limit]
+    return rows, (_cursor(rows[-1]) if more and rows else None)
+
+
+async def revoke_device(session: AsyncSession, gate: SessionGate, user: CurrentUser, session_id: uuid.UUID) -> None:
+    """End a tablet's session (an admin, or a coordinator for a tablet on their operations); 404 if
+    there is no such live device session that they may see."""
+    found = (await session.execute(
+        select(UserSession.id, UserSession.user_id, UserSession.device_name)
+        .where(UserSession.id == session_id, UserSession.kind == "device", UserSession.ended_at.is_(None),
+               _devices_visible_to(user)))).first()
+    if found is None:
+        raise NotFound("There is no live tablet session with that id that you may see (it may have ended already).")
+    await end_session(session, gate, str(session_id), "revoked", by=user)
+    session.add(AuditLog(actor_user_id=user.id, actor_agency_id=user.agency_id, action="session.revoke",
+                         entity_type="user_session", entity_id=str(session_id),
+                         detail={"user_id": found.user_id, "device_name": found.device_name}))
