@@ -128,6 +128,7 @@ class QuestionnaireVersion(Base):
 
 class Operation(Base):
     __tablename__ = "operation"
+    __table_args__ = (Index("ix_operation_published", "published_at", postgresql_where=text("published_at IS NOT NULL")),)
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(200), unique=True)
     area = mapped_column(Geometry("MULTIPOLYGON", srid=4326, spatial_index=True), nullable=True)
@@ -137,6 +138,23 @@ class Operation(Base):
     questionnaire_id: Mapped[str] = mapped_column(ForeignKey("questionnaire_version.id"))
     routing: Mapped[dict] = mapped_column(JSONB, server_default=text("'{}'::jsonb"))  # follow-up category → agency code
     created_at: Mapped[dt.datetime] = _now()
+    # Open data (migration 0009): set while the results are published, cleared on withdrawal.
+    published_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    published_by: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
+    public_contact: Mapped[str | None] = mapped_column(Text)  # "who to contact" in the report
+
+
+class OperationPriority(Base):
+    """Up to three "what happens next" priorities of an operation, as its coordinator writes them."""
+
+    __tablename__ = "operation_priority"
+    __table_args__ = (CheckConstraint("position BETWEEN 1 AND 3", name="position"),
+                      CheckConstraint("length(btrim(text)) > 0", name="text"))
+    operation_id: Mapped[int] = mapped_column(ForeignKey("operation.id", ondelete="CASCADE"), primary_key=True)
+    position: Mapped[int] = mapped_column(SmallInteger, primary_key=True)  # 1..3 (a check constraint)
+    text: Mapped[str] = mapped_column(Text)
+    updated_at: Mapped[dt.datetime] = _now()
+    updated_by: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
 
 
 class OperationCoordinator(Base):

@@ -49,6 +49,8 @@ PUBLIC_PATHS = [
     "^/login",
     "^/$",
     "^/favicon",
+    "^/open-data",  # published open data; coordinators' previews check the session themselves (optional_user)
+    "^/ogc",  # OGC API – Features: public collections; a coordinator's bearer token adds internal ones
 ]
 
 #: What a 401 says, per reason (``extra.reason``; shared_schemas.auth lists the reasons).
@@ -244,6 +246,35 @@ def current_user(connection: ASGIConnection[Any, CurrentUser, Any, Any]) -> Curr
     if not isinstance(user, CurrentUser):
         raise not_signed_in("no_token")
     return user
+
+
+async def optional_user(connection: ASGIConnection) -> CurrentUser | None:
+    """Who is asking on a public path (one the auth middleware skips), if anyone.
+
+    Public pages and the OGC API show more to a signed-in coordinator. The token is checked by the
+    app's own authentication middleware, exactly as on any other path. A bad bearer header is a
+    401 (a GIS client should learn its token is wrong, not silently get less); a stale cookie only
+    means the page is shown as to anyone.
+    """
+    auth = connection.app.state.jwt_auth
+    has_header = bool(connection.headers.get(auth.auth_header))
+    if not has_header and not connection.cookies.get(auth.key):
+        return None
+    state = connection.app.state
+    middleware = getattr(state, "optional_auth_middleware", None)
+    if middleware is None:
+        async def _unused(*_: Any) -> None:  # the middleware is only asked to authenticate, never to pass on
+            return None
+
+        middleware = auth.middleware(_unused)
+        state.optional_auth_middleware = middleware
+    try:
+        result = await middleware.authenticate_request(connection)
+    except NotAuthorizedException:
+        if has_header:
+            raise
+        return None
+    return result.user if isinstance(result.user, CurrentUser) else None
 
 
 def requires(*roles: str):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Iterable, Sequence
 
 import msgspec
 
@@ -45,20 +46,30 @@ def _cell(value: object) -> object:
     return "" if value is None else value
 
 
-def csv_text(rows: StreetRows) -> str:
-    concern_keys = list(rows.totals.concerns)
-    fix_keys = list(rows.totals.fixes)
-    status_keys = list(rows.totals.followups)
+def csv_document(header: Sequence[str], rows: Iterable[Sequence[object]]) -> str:
+    """The project's CSV writer: UTF-8 with a byte-order mark (so spreadsheets read accents), RFC 4180
+    (CRLF line ends, quotes where needed), None as an empty cell, and text a spreadsheet would run
+    as a formula neutralised with a leading apostrophe."""
     out = io.StringIO()
     out.write("\ufeff")
-    writer = csv.writer(out)  # RFC 4180: CRLF line ends, quotes where needed
-    writer.writerow([*_SCALARS, *(f"concern_{k}" for k in concern_keys), *(f"fix_{k}" for k in fix_keys),
-                     *(f"followups_{k}" for k in status_keys)])
-    for item in rows.items:
-        writer.writerow([
-            *(_cell(getattr(item, k)) for k in _SCALARS),
-            *(item.concerns.get(k, 0) for k in concern_keys),
-            *(item.fixes.get(k, 0) for k in fix_keys),
-            *(item.followups.get(k, 0) for k in status_keys),
-        ])
+    writer = csv.writer(out)
+    writer.writerow(header)
+    writer.writerows([_cell(v) for v in row] for row in rows)
     return out.getvalue()
+
+
+def flat_row(item: StreetResult, concern_keys: Sequence[str], fix_keys: Sequence[str],
+             status_keys: Sequence[str]) -> dict[str, object]:
+    """A street's full figures as one flat row (the CSV's columns; the OGC internal layer's properties)."""
+    return {**{k: getattr(item, k) for k in _SCALARS},
+            **{f"concern_{k}": item.concerns.get(k, 0) for k in concern_keys},
+            **{f"fix_{k}": item.fixes.get(k, 0) for k in fix_keys},
+            **{f"followups_{k}": item.followups.get(k, 0) for k in status_keys}}
+
+
+def csv_text(rows: StreetRows) -> str:
+    keys = (list(rows.totals.concerns), list(rows.totals.fixes), list(rows.totals.followups))
+    flat = [flat_row(item, *keys) for item in rows.items]
+    header = list(flat[0]) if flat else [*_SCALARS, *(f"concern_{k}" for k in keys[0]),
+                                         *(f"fix_{k}" for k in keys[1]), *(f"followups_{k}" for k in keys[2])]
+    return csv_document(header, (list(r.values()) for r in flat))

@@ -47,7 +47,7 @@ class ResultsController(Controller):
         if fmt == "geojson":
             return Response(geojson_bytes(operation_id, rows), media_type="application/geo+json")
         if fmt == "csv":
-            return Response(csv_text(rows), media_type="text/csv; charset=utf-8", headers={
+            return Response(csv_text(rows), media_type="text/csv", headers={
                 "Content-Disposition": f'attachment; filename="operation-{operation_id}-streets.csv"'})
         return Response(StreetResults(operation_id=operation_id, items=rows.items, totals=rows.totals))
 

@@ -1,0 +1,1 @@
+"""Open data: publishing an operation's results for the public, GIS users and the beat meeting."""

@@ -1,0 +1,6 @@
+"""Routes of the open-data slice: the coordinators' API, the public pages and files."""
+
+from .api import API_ROUTES
+from .pages import PAGE_ROUTES
+
+ROUTES = [*API_ROUTES, *PAGE_ROUTES]
