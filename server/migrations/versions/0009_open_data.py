@@ -9,14 +9,14 @@
   sets them; the database itself holds them to three (position 1..3) and to non-empty text.
 
 Revision ID: 0009_open_data
-Revises: 0007_visit_keys
+Revises: 0008_user_sessions
 """
 
 import sqlalchemy as sa
 from alembic import op
 
 revision = "0009_open_data"
-down_revision = "0007_visit_keys"
+down_revision = "0008_user_sessions"
 branch_labels = None
 depends_on = None
 
