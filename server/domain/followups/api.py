@@ -19,7 +19,7 @@ from server.domain.followups.schemas import (
     followup_detail,
     followup_out,
 )
-from server.domain.operations.access import require_coordinator
+from server.domain.operations.access import COORDINATOR, Access
 from server.lib.auth import current_user, requires
 from server.lib.openapi import answers
 
@@ -85,22 +85,20 @@ async def patch_followup(followup_id: FromPath[uuid.UUID], data: JSONBody[Follow
 
 
 @get("/api/v1/operations/{operation_id:int}/routing", tags=["followups"], summary="Routing table of an operation",
-     guards=[requires("coordinator")], **answers(401, 403, 404, 422, when=NOT_COORDINATOR))
-async def get_routing(operation_id: FromPath[int], request: Request,
-                      db_session: NamedDependency[AsyncSession]) -> Routing:
-    await require_coordinator(db_session, current_user(request), operation_id)
-    return Routing(operation_id=operation_id, routing=await service.get_routing(db_session, operation_id))
+     guards=[requires("coordinator")], dependencies={"access": COORDINATOR},
+     **answers(401, 403, 404, 422, when=NOT_COORDINATOR))
+async def get_routing(access: Access) -> Routing:
+    return Routing(operation_id=access.operation.id, routing=service.routing_of(access.operation))
 
 
 @put("/api/v1/operations/{operation_id:int}/routing", tags=["followups"], summary="Replace the routing table",
-     guards=[requires("coordinator")], **answers(400, 401, 403, 404, 422, when=NOT_COORDINATOR))
-async def put_routing(operation_id: FromPath[int], data: JSONBody[RoutingIn], request: Request,
+     guards=[requires("coordinator")], dependencies={"access": COORDINATOR},
+     **answers(400, 401, 403, 404, 422, when=NOT_COORDINATOR))
+async def put_routing(access: Access, data: JSONBody[RoutingIn],
                       db_session: NamedDependency[AsyncSession]) -> Routing:
     """Category → agency code; applies to follow-ups that arrive from now on."""
-    user = current_user(request)
-    await require_coordinator(db_session, user, operation_id)
-    return Routing(operation_id=operation_id,
-                   routing=await service.set_routing(db_session, user, operation_id, data.routing))
+    return Routing(operation_id=access.operation.id,
+                   routing=await service.set_routing(db_session, access.user, access.operation, data.routing))
 
 
 API_ROUTES = [list_followups, export_followups, get_followup, patch_followup, get_routing, put_routing]

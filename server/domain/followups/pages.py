@@ -58,10 +58,6 @@ def _script_json(value: Any) -> str:
     return json.dumps(value).replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
 
 
-def _is_coordinator(user) -> bool:
-    return "coordinator" in user.roles or "admin" in user.roles
-
-
 # ---------------------------------------------------------------- inbox
 def _filters(status: str | None, category: str | None, overdue: str | None, operation_id: str | None,
              agency: str | None) -> service.Filters:
@@ -83,7 +79,7 @@ async def inbox(request: Request, db_session: NamedDependency[AsyncSession], sta
                                 "operation_id": operation_id, "agency": agency}.items() if v}
     api_filters = {**{k: v for k, v in chosen.items() if k != "overdue"},
                    **({"overdue": "true" if overdue == "yes" else "false"} if overdue in ("yes", "no") else {})}
-    coordinator = _is_coordinator(user)
+    coordinator = user.has("coordinator")
     places = [{"id": str(v.followup.id), "lat": v.lat, "lon": v.lon, "label": label(v.followup.category),
                "status": v.followup.status, "overdue": v.overdue} for v in views if v.lat is not None]
     return render(
@@ -111,7 +107,7 @@ async def _detail(request: Request, db_session: AsyncSession, followup_id: uuid.
                   status_code: int = 200, done: str | None = None, show_resident: bool = True) -> Response:
     user = current_user(request)
     view = await service.get_followup(db_session, user, followup_id, via="web", with_resident=show_resident)
-    coordinator = _is_coordinator(user)
+    coordinator = user.has("coordinator")
     street_id = view.followup.street_id
     if street_id is None and view.followup.household_id is not None:
         street_id = (await db_session.execute(select(Household.street_id)

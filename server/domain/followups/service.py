@@ -2,9 +2,8 @@
 
 Rules in one place:
 
-- A partner sees the follow-ups routed to its agency; a coordinator sees every follow-up of the
-  operations they run; an admin sees all. A follow-up outside that set answers 404, never 403,
-  so its existence does not leak.
+- Who sees which follow-up, and residents' details: server/domain/operations/access.py. A
+  follow-up outside what a user sees answers 404, never 403, so its existence does not leak.
 - A change names the version it read; a stale version is a 409 with the current version.
   A status change must be one of ``FOLLOWUP_TRANSITIONS`` (409 naming the allowed ones);
   ``declined`` needs a reason. Only a coordinator of the operation reassigns; a reassigned
@@ -25,7 +24,7 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import and_, false, func, insert, or_, select, true, tuple_, update
+from sqlalchemy import and_, func, insert, select, tuple_, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
@@ -37,11 +36,11 @@ from server.db.models import (
     FollowupResident,
     Household,
     Operation,
-    OperationCoordinator,
     Street,
     User,
 )
 from server.domain.notifications.outbox import enqueue_followup_notifications
+from server.domain.operations.access import may_see_resident, runs, runs_operation, sees_followup, sees_residents
 from server.lib.auth import CurrentUser
 from server.lib.exceptions import Conflict, Forbidden, Invalid, NotFound
 from shared_schemas.codes import FOLLOWUP_TRANSITIONS, FollowupCategory, FollowupStatus
@@ -49,35 +48,6 @@ from shared_schemas.codes import FOLLOWUP_TRANSITIONS, FollowupCategory, Followu
 FINAL = (FollowupStatus.RESOLVED.value, FollowupStatus.DECLINED.value)
 CATEGORIES = [c.value for c in FollowupCategory]
 STATUSES = [s.value for s in FollowupStatus]
-
-
-# ---------------------------------------------------------------- who sees what
-def runs_operation_clause(user: CurrentUser):
-    """SQL truth for "this user coordinates the follow-up's operation" (admins run all)."""
-    if "admin" in user.roles:
-        return true()
-    if "coordinator" not in user.roles:
-        return false()
-    return Followup.operation_id.in_(
-        select(OperationCoordinator.operation_id).where(OperationCoordinator.user_id == user.id))
-
-
-def visible_clause(user: CurrentUser):
-    """SQL truth for "this user may see this follow-up"."""
-    if "admin" in user.roles:
-        return true()
-    conditions = []
-    if "partner" in user.roles:
-        conditions.append(Followup.agency_id == user.agency_id)
-    if "coordinator" in user.roles:
-        conditions.append(runs_operation_clause(user))
-    return or_(*conditions) if conditions else false()
-
-
-def residents_clause(user: CurrentUser):
-    """SQL truth for "this user may see this follow-up's residents' details"."""
-    assigned = Followup.agency_id == user.agency_id if "partner" in user.roles else false()
-    return and_(Followup.resident_consent.is_(True), or_(assigned, runs_operation_clause(user)))
 
 
 # ---------------------------------------------------------------- reading
@@ -99,7 +69,7 @@ def _base(user: CurrentUser):
         .outerjoin(Agency, Agency.id == Followup.agency_id)
         .outerjoin(Household, Household.id == Followup.household_id)
         .outerjoin(_street, _street.id == func.coalesce(Followup.street_id, Household.street_id))
-        .where(visible_clause(user))
+        .where(sees_followup(user))
     )
 
 
@@ -216,22 +186,6 @@ async def events_of(session: AsyncSession, followup_id: uuid.UUID) -> list[dict[
              "agency": code, "version": e.version, "note": e.note} for e, name, code in rows]
 
 
-def may_see_resident(user: CurrentUser, f: Followup, runs_operation: bool) -> bool:
-    if not f.resident_consent:
-        return False
-    return runs_operation or ("partner" in user.roles and f.agency_id == user.agency_id)
-
-
-async def _runs(session: AsyncSession, user: CurrentUser, operation_id: int) -> bool:
-    if "admin" in user.roles:
-        return True
-    if "coordinator" not in user.roles:
-        return False
-    row = (await session.execute(select(OperationCoordinator.user_id).where(
-        OperationCoordinator.operation_id == operation_id, OperationCoordinator.user_id == user.id))).first()
-    return row is not None
-
-
 async def audit(session: AsyncSession, user: CurrentUser, action: str, entity_type: str, entity_id: str,
                 detail: dict[str, Any] | None = None) -> None:
     await session.execute(insert(AuditLog).values(
@@ -245,7 +199,7 @@ async def get_followup(session: AsyncSession, user: CurrentUser, followup_id: uu
     view = _view(await _visible(session, user, followup_id))
     view.events = await events_of(session, followup_id)
     f = view.followup
-    view.may_see_resident = may_see_resident(user, f, await _runs(session, user, f.operation_id))
+    view.may_see_resident = may_see_resident(user, f, await runs(session, user, f.operation_id))
     if view.may_see_resident and with_resident:
         resident = await session.get(FollowupResident, followup_id)
         if resident is not None and (resident.name or resident.phone or resident.email):
@@ -277,7 +231,7 @@ async def change_followup(session: AsyncSession, user: CurrentUser, followup_id:
     note = (change.note or "").strip()
     old_status, old_agency = f.status, f.agency_id
     if change.agency is not None:
-        if not await _runs(session, user, f.operation_id):
+        if not await runs(session, user, f.operation_id):
             raise Forbidden("Only a coordinator of this operation can reassign a follow-up.")
         agency_id = (await session.execute(select(Agency.id).where(Agency.code == change.agency))).scalar()
         if agency_id is None:
@@ -322,14 +276,11 @@ async def change_followup(session: AsyncSession, user: CurrentUser, followup_id:
 
 
 # ---------------------------------------------------------------- routing tables
-async def get_routing(session: AsyncSession, operation_id: int) -> dict[str, str]:
-    op = await session.get(Operation, operation_id)
-    if op is None:
-        raise NotFound(f"There is no operation {operation_id}.")
-    return dict(op.routing or {})
+def routing_of(operation: Operation) -> dict[str, str]:
+    return dict(operation.routing or {})
 
 
-async def set_routing(session: AsyncSession, user: CurrentUser, operation_id: int,
+async def set_routing(session: AsyncSession, user: CurrentUser, operation: Operation,
                       routing: dict[str, str]) -> dict[str, str]:
     """Replace an operation's routing table (coordinators); applies to follow-ups that arrive from now on."""
     for category in routing:
@@ -341,9 +292,9 @@ async def set_routing(session: AsyncSession, user: CurrentUser, operation_id: in
         if code not in known:
             raise Invalid(f"There is no agency {code!r} (for {category}); known agencies: {', '.join(sorted(known))}.",
                           field=f"$.routing.{category}")
-    old = await get_routing(session, operation_id)
-    await session.execute(update(Operation).where(Operation.id == operation_id).values(routing=routing))
-    await audit(session, user, "operation.routing", "operation", str(operation_id), {"from": old, "to": routing})
+    old = routing_of(operation)
+    await session.execute(update(Operation).where(Operation.id == operation.id).values(routing=routing))
+    await audit(session, user, "operation.routing", "operation", str(operation.id), {"from": old, "to": routing})
     return routing
 
 
@@ -361,7 +312,7 @@ async def export_csv(session: AsyncSession, user: CurrentUser, filters: Filters,
     rows = [_view(r) for r in (await session.execute(q)).all()]
     residents: dict[uuid.UUID, FollowupResident] = {}
     if with_residents and rows:
-        allowed = select(Followup.id).where(Followup.id.in_([v.followup.id for v in rows]), residents_clause(user))
+        allowed = select(Followup.id).where(Followup.id.in_([v.followup.id for v in rows]), sees_residents(user))
         residents = {r.followup_id: r for r in (await session.execute(
             select(FollowupResident).where(FollowupResident.followup_id.in_(allowed)))).scalars()}
     out = io.StringIO()
@@ -399,10 +350,7 @@ async def agencies(session: AsyncSession) -> list[tuple[str, str]]:
 
 
 async def operations_run_by(session: AsyncSession, user: CurrentUser) -> list[tuple[int, str]]:
-    q = select(Operation.id, Operation.name).order_by(Operation.name)
-    if "admin" not in user.roles:
-        q = q.where(Operation.id.in_(select(OperationCoordinator.operation_id)
-                                     .where(OperationCoordinator.user_id == user.id)))
+    q = select(Operation.id, Operation.name).where(runs_operation(user, Operation.id)).order_by(Operation.name)
     return [(i, n) for i, n in (await session.execute(q)).all()]
 
 

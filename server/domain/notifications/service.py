@@ -6,9 +6,11 @@ import datetime as dt
 import uuid
 
 import msgspec
-from sqlalchemy import text
+from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from server.db.models import Agency, Followup, Notification
+from server.domain.operations.access import runs_operation
 from server.lib.auth import CurrentUser
 
 
@@ -27,25 +29,19 @@ class Undelivered(msgspec.Struct, frozen=True):
     created_at: dt.datetime
 
 
-_UNDELIVERED = text("""
-SELECT n.id, n.channel, a.code AS agency, n.followup_id, n.target, n.status, n.attempts, n.last_error,
-       n.next_attempt_at, n.created_at
-  FROM notification AS n
-  JOIN agency AS a ON a.id = n.agency_id
-  LEFT JOIN followup AS f ON f.id = n.followup_id
- WHERE n.status <> 'sent' AND (n.attempts > 0 OR n.last_error IS NOT NULL)
-   AND (CAST(:all_ops AS boolean) OR f.operation_id IN (
-        SELECT operation_id FROM operation_coordinator WHERE user_id = :uid))
-   AND (CAST(:followup AS uuid) IS NULL OR n.followup_id = CAST(:followup AS uuid))
- ORDER BY n.created_at DESC, n.id DESC
- LIMIT :limit
-""")
-
-
 async def undelivered(session: AsyncSession, user: CurrentUser, *, followup_id: uuid.UUID | None = None,
                       limit: int = 200) -> list[Undelivered]:
     """Notifications that failed at least once and are not delivered yet (coordinators' operations only)."""
-    rows = (await session.execute(_UNDELIVERED, {
-        "all_ops": "admin" in user.roles, "uid": user.id, "followup": str(followup_id) if followup_id else None,
-        "limit": max(1, min(limit, 1000))})).mappings().all()
-    return [Undelivered(**r) for r in rows]
+    q = (select(Notification.id, Notification.channel, Agency.code.label("agency"), Notification.followup_id,
+                Notification.target, Notification.status, Notification.attempts, Notification.last_error,
+                Notification.next_attempt_at, Notification.created_at)
+         .join(Agency, Agency.id == Notification.agency_id)
+         .outerjoin(Followup, Followup.id == Notification.followup_id)
+         .where(Notification.status != "sent",
+                or_(Notification.attempts > 0, Notification.last_error.is_not(None)),
+                runs_operation(user, Followup.operation_id))
+         .order_by(Notification.created_at.desc(), Notification.id.desc())
+         .limit(max(1, min(limit, 1000))))
+    if followup_id is not None:
+        q = q.where(Notification.followup_id == followup_id)
+    return [Undelivered(**r) for r in (await session.execute(q)).mappings()]

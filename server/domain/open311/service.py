@@ -13,8 +13,12 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import text
+from sqlalchemy import Select, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
+
+from server.db.models import Agency, Followup, FollowupEvent, Household, Street
+from server.domain.operations.access import agency_sees_followup
 
 from shared_schemas.codes import FOLLOWUP_CATEGORY_LABELS, FollowupCategory
 
@@ -71,26 +75,24 @@ def discovery(base_url: str) -> dict[str, Any]:
                            "type": "production", "formats": ["application/json"]}]}
 
 
-_REQUESTS = text("""
-SELECT f.id, f.category, f.status, f.description, f.raised_at, f.updated_at, f.due_at,
-       a.code AS agency_code, a.name AS agency_name,
-       coalesce(h.address, s.name) AS address, h.ref AS address_id, h.postcode,
-       ST_Y(coalesce(h.geom, ST_ClosestPoint(s.geom, ST_Centroid(s.geom)))) AS lat,
-       ST_X(coalesce(h.geom, ST_ClosestPoint(s.geom, ST_Centroid(s.geom)))) AS lon,
-       (SELECT e.note FROM followup_event e WHERE e.followup_id = f.id ORDER BY e.id DESC LIMIT 1) AS note
-  FROM followup AS f
-  JOIN agency AS a ON a.id = f.agency_id
-  LEFT JOIN household AS h ON h.id = f.household_id
-  LEFT JOIN street AS s ON s.id = coalesce(f.street_id, h.street_id)
- WHERE f.agency_id = :agency_id
-   AND (CAST(:ids AS uuid[]) IS NULL OR f.id = ANY(CAST(:ids AS uuid[])))
-   AND (CAST(:codes AS text[]) IS NULL OR f.category = ANY(CAST(:codes AS text[])))
-   AND (CAST(:statuses AS text[]) IS NULL OR f.status = ANY(CAST(:statuses AS text[])))
-   AND (CAST(:start AS timestamptz) IS NULL OR f.raised_at >= CAST(:start AS timestamptz))
-   AND (CAST(:end AS timestamptz) IS NULL OR f.raised_at <= CAST(:end AS timestamptz))
- ORDER BY f.raised_at DESC, f.id DESC
- LIMIT :limit
-""")
+_street = aliased(Street)
+_point = func.coalesce(Household.geom, func.ST_ClosestPoint(_street.geom, func.ST_Centroid(_street.geom)))
+_latest_note = (select(FollowupEvent.note).where(FollowupEvent.followup_id == Followup.id)
+                .order_by(FollowupEvent.id.desc()).limit(1).scalar_subquery())
+
+
+def _requests(agency_id: int) -> Select:
+    """The agency's follow-ups as Open311 rows (access: ``agency_sees_followup``), newest first."""
+    return (select(Followup.id, Followup.category, Followup.status, Followup.description, Followup.raised_at,
+                   Followup.updated_at, Followup.due_at, Agency.code.label("agency_code"),
+                   Agency.name.label("agency_name"), func.coalesce(Household.address, _street.name).label("address"),
+                   Household.ref.label("address_id"), Household.postcode,
+                   func.ST_Y(_point).label("lat"), func.ST_X(_point).label("lon"), _latest_note.label("note"))
+            .join(Agency, Agency.id == Followup.agency_id)
+            .outerjoin(Household, Household.id == Followup.household_id)
+            .outerjoin(_street, _street.id == func.coalesce(Followup.street_id, Household.street_id))
+            .where(agency_sees_followup(agency_id))
+            .order_by(Followup.raised_at.desc(), Followup.id.desc()))
 
 
 @dataclass(frozen=True)
@@ -131,11 +133,10 @@ def _request(row: Any) -> dict[str, Any]:
 
 async def service_requests(session: AsyncSession, agency_id: int, q: Query) -> list[dict[str, Any]]:
     ids = _split(q.service_request_id)
-    params: dict[str, Any] = {"agency_id": agency_id, "ids": None, "codes": None, "statuses": None,
-                              "start": None, "end": None, "limit": MAX_RESULTS}
+    query = _requests(agency_id).limit(MAX_RESULTS)
     if ids:  # service_request_id overrides every other filter (the spec says so)
         try:
-            params["ids"] = [str(uuid.UUID(i)) for i in ids]
+            query = query.where(Followup.id.in_([uuid.UUID(i) for i in ids]))
         except ValueError:
             return []
     else:
@@ -144,28 +145,30 @@ async def service_requests(session: AsyncSession, agency_id: int, q: Query) -> l
         unknown = [c for c in codes if c not in known]
         if unknown:
             raise Open311Error(400, f"unknown service_code {', '.join(unknown)}; see services.json")
-        params["codes"] = codes or None
+        if codes:
+            query = query.where(Followup.category.in_(codes))
         statuses = _split(q.status)
         if any(s not in ("open", "closed") for s in statuses):
             raise Open311Error(400, "status must be open or closed (comma separated)")
         if statuses and len(set(statuses)) == 1:
-            params["statuses"] = list(CLOSED) if statuses[0] == "closed" else [
-                "open", "acknowledged", "in_progress"]
+            closed = Followup.status.in_(CLOSED)
+            query = query.where(closed if statuses[0] == "closed" else ~closed)
         start, end = parse_datetime("start_date", q.start_date), parse_datetime("end_date", q.end_date)
         if start is None and end is None:
             start = dt.datetime.now(dt.UTC) - DEFAULT_WINDOW
-        params["start"], params["end"] = start, end
-    rows = (await session.execute(_REQUESTS, params)).all()
-    return [_request(r) for r in rows]
+        if start is not None:
+            query = query.where(Followup.raised_at >= start)
+        if end is not None:
+            query = query.where(Followup.raised_at <= end)
+    return [_request(r) for r in (await session.execute(query)).all()]
 
 
 async def service_request(session: AsyncSession, agency_id: int, request_id: str) -> dict[str, Any]:
     try:
-        rid = str(uuid.UUID(request_id))
+        rid = uuid.UUID(request_id)
     except ValueError:
         raise Open311Error(404, f"no service request {request_id}") from None
-    rows = (await session.execute(_REQUESTS, {"agency_id": agency_id, "ids": [rid], "codes": None,
-                                              "statuses": None, "start": None, "end": None, "limit": 1})).all()
-    if not rows:
+    row = (await session.execute(_requests(agency_id).where(Followup.id == rid))).first()
+    if row is None:
         raise Open311Error(404, f"no service request {request_id}")
-    return _request(rows[0])
+    return _request(row)

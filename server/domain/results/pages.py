@@ -13,12 +13,12 @@ from typing import Any
 
 from litestar import Request, Response, Router, get
 from litestar.di import NamedDependency
-from litestar.params import FromPath, FromQuery
+from litestar.params import FromQuery
 from sqlalchemy import func, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.db.models import Household, Operation, Street
-from server.domain.operations.access import require_coordinator, visible_operations
+from server.domain.operations.access import COORDINATOR, Access, visible_operations
 from server.domain.questionnaires.repository import published_ids
 from server.domain.setup import services as setup_services
 from server.lib.auth import current_user, requires_coordinator
@@ -50,21 +50,18 @@ async def operations_page(request: Request, db_session: NamedDependency[AsyncSes
     return render("operations.html", user=user, operations=rows, questionnaires=await published_ids(db_session))
 
 
-@get("/operations/{operation_id:int}", include_in_schema=False, guards=[requires_coordinator])
-async def operation_page(request: Request, db_session: NamedDependency[AsyncSession], operation_id: FromPath[int],
-                         poll: FromQuery[int | None] = None) -> Response:
-    user = current_user(request)
-    access = await require_coordinator(db_session, user, operation_id)
+@get("/operations/{operation_id:int}", include_in_schema=False, guards=[requires_coordinator],
+     dependencies={"access": COORDINATOR})
+async def operation_page(request: Request, access: Access, poll: FromQuery[int | None] = None) -> Response:
     poll_ms = max(250, min(poll, 60_000)) if poll else 5000
-    return render("operation.html", user=user, operation=access.operation, poll_ms=poll_ms,
+    return render("operation.html", user=access.user, operation=access.operation, poll_ms=poll_ms,
                   tile_url=request.app.state.settings.tile_url)
 
 
-@get("/operations/{operation_id:int}/revisits", include_in_schema=False, guards=[requires_coordinator])
-async def revisits_page(request: Request, db_session: NamedDependency[AsyncSession],
-                        operation_id: FromPath[int]) -> Response:
-    user = current_user(request)
-    access = await require_coordinator(db_session, user, operation_id)
+@get("/operations/{operation_id:int}/revisits", include_in_schema=False, guards=[requires_coordinator],
+     dependencies={"access": COORDINATOR})
+async def revisits_page(access: Access, db_session: NamedDependency[AsyncSession]) -> Response:
+    operation_id = access.operation.id
     doors: list[Any] = []
     cursor = None
     while True:
@@ -83,17 +80,16 @@ async def revisits_page(request: Request, db_session: NamedDependency[AsyncSessi
                                                   "team": teams.get(d.street_id), "doors": []})
         street["doors"].append(d)
     ordered = sorted(streets.values(), key=lambda s: (s["street_id"] is None, s["name"], s["street_id"] or 0))
-    return render("revisits.html", user=user, operation=access.operation, streets=ordered,
+    return render("revisits.html", user=access.user, operation=access.operation, streets=ordered,
                   labels={o.value: label for o, label in OUTCOME_LABELS.items()},
                   printed_at=dt.datetime.now(dt.UTC).strftime("%d %b %Y %H:%M UTC"))
 
 
-@get("/operations/{operation_id:int}/setup", include_in_schema=False, guards=[requires_coordinator])
-async def setup_page(request: Request, db_session: NamedDependency[AsyncSession],
-                     operation_id: FromPath[int]) -> Response:
-    user = current_user(request)
-    await require_coordinator(db_session, user, operation_id)
-    return render("setup.html", user=user, view=await setup_services.setup_view(db_session, operation_id))
+@get("/operations/{operation_id:int}/setup", include_in_schema=False, guards=[requires_coordinator],
+     dependencies={"access": COORDINATOR})
+async def setup_page(access: Access, db_session: NamedDependency[AsyncSession]) -> Response:
+    return render("setup.html", user=access.user,
+                  view=await setup_services.setup_view(db_session, access.operation.id))
 
 
 dashboard = Router(

@@ -7,7 +7,7 @@ from litestar.di import NamedDependency
 from litestar.params import FromPath, JSONBody
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from server.domain.operations.access import require_coordinator
+from server.domain.operations.access import COORDINATOR, Access
 from server.lib.auth import current_user, requires_coordinator
 from server.lib.openapi import answers
 
@@ -30,70 +30,61 @@ async def create_operation(request: Request, db_session: NamedDependency[AsyncSe
 class SetupController(Controller):
     path = "/api/v1/operations/{operation_id:int}"
     guards = [requires_coordinator]
+    dependencies = {"access": COORDINATOR}
     tags = ["setup"]
 
     @get("/setup", summary="The operation, its pairs, its streets and the visitors to choose from",
          **answers(401, 403, 404, 422, when=WHO))
-    async def view(self, request: Request, db_session: NamedDependency[AsyncSession],
-                   operation_id: FromPath[int]) -> SetupView:
-        await require_coordinator(db_session, current_user(request), operation_id)
-        return await services.setup_view(db_session, operation_id)
+    async def view(self, access: Access, db_session: NamedDependency[AsyncSession]) -> SetupView:
+        return await services.setup_view(db_session, access.operation.id)
 
     @post("/open", status_code=200, summary="Open a planned operation (it needs a pair with streets)",
           **answers(401, 403, 404, 409, 422,
                     when={**WHO, 409: "The operation is not planned, or has no pair with streets yet."}))
-    async def open_operation(self, request: Request, db_session: NamedDependency[AsyncSession],
-                             operation_id: FromPath[int]) -> OperationDetail:
-        access = await require_coordinator(db_session, current_user(request), operation_id)
+    async def open_operation(self, access: Access,
+                             db_session: NamedDependency[AsyncSession]) -> OperationDetail:
         return await services.change_status(db_session, access.operation, "open")
 
     @post("/close", status_code=200, summary="Close an active operation",
           **answers(401, 403, 404, 409, 422, when={**WHO, 409: "The operation is not active."}))
-    async def close_operation(self, request: Request, db_session: NamedDependency[AsyncSession],
-                              operation_id: FromPath[int]) -> OperationDetail:
-        access = await require_coordinator(db_session, current_user(request), operation_id)
+    async def close_operation(self, access: Access,
+                              db_session: NamedDependency[AsyncSession]) -> OperationDetail:
         return await services.change_status(db_session, access.operation, "close")
 
     @get("/teams", summary="The operation's pairs", **answers(401, 403, 404, 422, when=WHO))
-    async def list_teams(self, request: Request, db_session: NamedDependency[AsyncSession],
-                         operation_id: FromPath[int]) -> list[TeamOut]:
-        await require_coordinator(db_session, current_user(request), operation_id)
-        return await services.teams(db_session, operation_id)
+    async def list_teams(self, access: Access, db_session: NamedDependency[AsyncSession]) -> list[TeamOut]:
+        return await services.teams(db_session, access.operation.id)
 
     @post("/teams", status_code=201,
           summary="Form a pair: members from at least two agencies, streets of this operation",
           **answers(400, 401, 403, 404, 409, 422, when={**WHO, **PAIR_NAME_TAKEN}))
-    async def create_team(self, request: Request, db_session: NamedDependency[AsyncSession],
-                          operation_id: FromPath[int], data: JSONBody[TeamSave]) -> TeamOut:
-        await require_coordinator(db_session, current_user(request), operation_id)
-        return await services.create_team(db_session, operation_id, data)
+    async def create_team(self, access: Access, db_session: NamedDependency[AsyncSession],
+                          data: JSONBody[TeamSave]) -> TeamOut:
+        return await services.create_team(db_session, access.operation.id, data)
 
     @put("/teams/{team_id:int}", summary="Change a pair's name, members and streets",
          **answers(400, 401, 403, 404, 409, 422,
                    when={**WHO, 404: "There is no such operation, or no such pair on it.", **PAIR_NAME_TAKEN}))
-    async def update_team(self, request: Request, db_session: NamedDependency[AsyncSession],
-                          operation_id: FromPath[int], team_id: FromPath[int], data: JSONBody[TeamSave]) -> TeamOut:
-        await require_coordinator(db_session, current_user(request), operation_id)
-        return await services.update_team(db_session, operation_id, team_id, data)
+    async def update_team(self, access: Access, db_session: NamedDependency[AsyncSession],
+                          team_id: FromPath[int], data: JSONBody[TeamSave]) -> TeamOut:
+        return await services.update_team(db_session, access.operation.id, team_id, data)
 
     @put("/teams/{team_id:int}/streets", summary="Give a pair exactly these streets",
          **answers(400, 401, 403, 404, 422,
                    when={**WHO, 404: "There is no such operation, or no such pair on it."}))
-    async def assign_streets(self, request: Request, db_session: NamedDependency[AsyncSession],
-                             operation_id: FromPath[int], team_id: FromPath[int],
+    async def assign_streets(self, access: Access, db_session: NamedDependency[AsyncSession],
+                             team_id: FromPath[int],
                              data: JSONBody[StreetIds]) -> TeamOut:
-        await require_coordinator(db_session, current_user(request), operation_id)
-        return await services.assign_streets(db_session, operation_id, team_id, data.street_ids)
+        return await services.assign_streets(db_session, access.operation.id, team_id, data.street_ids)
 
     @put("/streets/{street_id:int}/team", summary="Move one street to a pair (or to none)",
          **answers(400, 401, 403, 404, 422,
                    when={**WHO, 404: "There is no such operation, or no such pair on it.",
                          422: "No such street on this operation, or a value of the wrong type."}))
-    async def move_street(self, request: Request, db_session: NamedDependency[AsyncSession],
-                          operation_id: FromPath[int], street_id: FromPath[int],
+    async def move_street(self, access: Access, db_session: NamedDependency[AsyncSession],
+                          street_id: FromPath[int],
                           data: JSONBody[StreetTeam]) -> StreetOut:
-        await require_coordinator(db_session, current_user(request), operation_id)
-        return await services.move_street(db_session, operation_id, street_id, data.team_id)
+        return await services.move_street(db_session, access.operation.id, street_id, data.team_id)
 
 
 ROUTES = [create_operation, SetupController]

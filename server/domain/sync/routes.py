@@ -7,12 +7,11 @@ from typing import Annotated
 from litestar import Request, Response, get, post
 from litestar.di import NamedDependency
 from litestar.openapi.datastructures import ResponseSpec
-from litestar.params import FromQuery, PathParameter, QueryParameter
+from litestar.params import FromQuery, QueryParameter
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from server.domain.operations.access import require_team_or_coordinator
+from server.domain.operations.access import TEAM_OR_COORDINATOR, Access
 from server.domain.sync.ingest import (
-    MAX_ID,
     cyclic_gc_paused,
     decode_all_records,
     ingest,
@@ -44,10 +43,9 @@ PUSH_BODY = json_body(
                  "ETag back as If-None-Match to get 304 when nothing changed.",
      **answers(401, 403, 404, 422, when={403: "You are not on a pair of this operation and do not coordinate it."},
                others={304: ResponseSpec(None, description="Not modified: the pack is the one of the ETag sent "
-                                                           "as If-None-Match.")}))
-async def get_pack(request: Request, db_session: NamedDependency[AsyncSession],
-                   operation_id: Annotated[int, PathParameter(ge=1, le=MAX_ID)]) -> Response:
-    access = await require_team_or_coordinator(db_session, current_user(request), operation_id)
+                                                           "as If-None-Match.")}),
+     dependencies={"access": TEAM_OR_COORDINATOR})
+async def get_pack(request: Request, db_session: NamedDependency[AsyncSession], access: Access) -> Response:
     pack = await build_pack(db_session, access.operation)
     headers = {"ETag": pack.etag, "Cache-Control": "private, no-cache"}
     if etag_matches(request.headers.get("if-none-match"), pack.etag):
@@ -92,16 +90,15 @@ async def push(request: Request, db_session: NamedDependency[AsyncSession]) -> P
      **answers(400, 401, 403, 404, 422,
                when={400: "`since` is not a cursor this server issued.",
                      403: "Not a visitor or coordinator, or not on a pair of this operation and not its coordinator.",
-                     404: "There is no such operation."}))
+                     404: "There is no such operation."}),
+     dependencies={"access": TEAM_OR_COORDINATOR})
 async def pull_changes(
-    request: Request,
     db_session: NamedDependency[AsyncSession],
-    operation_id: Annotated[int, QueryParameter(name="operation_id", ge=1, le=MAX_ID)],
+    access: Access,
     since: FromQuery[str | None] = None,
     limit: Annotated[int, QueryParameter(ge=1, le=MAX_LIMIT)] = DEFAULT_LIMIT,
 ) -> PullResponse:
-    access = await require_team_or_coordinator(db_session, current_user(request), operation_id)
-    return await pull(db_session, operation_id, access.team_id, since, limit)
+    return await pull(db_session, access.operation.id, access.team_id, since, limit)
 
 
 ROUTES = [get_pack, push, pull_changes]
