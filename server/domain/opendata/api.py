@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from litestar import Controller, Request, delete, get, post, put
+from litestar import Controller, delete, get, post, put
 from litestar.di import NamedDependency
-from litestar.params import FromPath, JSONBody
+from litestar.params import JSONBody
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from server.domain.operations.access import require_coordinator
-from server.lib.auth import current_user, requires_coordinator
+from server.domain.operations.access import COORDINATOR, Access
+from server.lib.auth import requires_coordinator
 from server.lib.openapi import answers
 
 from . import publication
@@ -20,13 +20,12 @@ WHO = {403: "You do not coordinate this operation.", 404: "There is no such oper
 class OpenDataController(Controller):
     path = "/api/v1/operations/{operation_id:int}"
     guards = [requires_coordinator]
+    dependencies = {"access": COORDINATOR}
     tags = ["open data"]
 
     @get("/publish", summary="Whether the operation's open data is published, and its public links",
          **answers(401, 403, 404, 422, when=WHO))
-    async def state(self, request: Request, db_session: NamedDependency[AsyncSession],
-                    operation_id: FromPath[int]) -> Publication:
-        access = await require_coordinator(db_session, current_user(request), operation_id)
+    async def state(self, access: Access, db_session: NamedDependency[AsyncSession]) -> Publication:
         return await publication.publication(db_session, access.operation)
 
     @post("/publish", status_code=200,
@@ -34,21 +33,17 @@ class OpenDataController(Controller):
           description="From then on its open-data page, files, report and OGC API collection need no sign-in and "
                       "follow the results as they change. Publishing again changes nothing.",
           **answers(401, 403, 404, 422, when=WHO))
-    async def publish(self, request: Request, db_session: NamedDependency[AsyncSession],
-                      operation_id: FromPath[int]) -> Publication:
-        return await publication.publish(db_session, current_user(request), operation_id)
+    async def publish(self, access: Access, db_session: NamedDependency[AsyncSession]) -> Publication:
+        return await publication.publish(db_session, access)
 
     @delete("/publish", status_code=200, summary="Withdraw the operation's open data (its public URLs answer 404)",
             **answers(401, 403, 404, 422, when=WHO))
-    async def withdraw(self, request: Request, db_session: NamedDependency[AsyncSession],
-                       operation_id: FromPath[int]) -> Publication:
-        return await publication.withdraw(db_session, current_user(request), operation_id)
+    async def withdraw(self, access: Access, db_session: NamedDependency[AsyncSession]) -> Publication:
+        return await publication.withdraw(db_session, access)
 
     @get("/priorities", summary="What happens next: the report's priorities (up to three) and who to contact",
          **answers(401, 403, 404, 422, when=WHO))
-    async def next_steps(self, request: Request, db_session: NamedDependency[AsyncSession],
-                         operation_id: FromPath[int]) -> NextSteps:
-        access = await require_coordinator(db_session, current_user(request), operation_id)
+    async def next_steps(self, access: Access, db_session: NamedDependency[AsyncSession]) -> NextSteps:
         return await publication.next_steps(db_session, access.operation)
 
     @put("/priorities", summary="Set what happens next: up to three priorities (as a PACT meeting sets them) and "
@@ -56,9 +51,9 @@ class OpenDataController(Controller):
          **answers(400, 401, 403, 404, 422, when={
              **WHO, 422: "More than three priorities, an empty one, one over 200 characters (the contact over "
                          "300), or a line break or control character in them."}))
-    async def set_next_steps(self, request: Request, db_session: NamedDependency[AsyncSession],
-                             operation_id: FromPath[int], data: JSONBody[NextSteps]) -> NextSteps:
-        return await publication.set_next_steps(db_session, current_user(request), operation_id, data)
+    async def set_next_steps(self, access: Access, db_session: NamedDependency[AsyncSession],
+                             data: JSONBody[NextSteps]) -> NextSteps:
+        return await publication.set_next_steps(db_session, access, data)
 
 
 API_ROUTES = [OpenDataController]

@@ -15,8 +15,8 @@ from dataclasses import dataclass
 from sqlalchemy import delete, insert, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from server.db.models import AuditLog, Operation, OperationCoordinator, OperationPriority, User
-from server.domain.operations.access import require_coordinator
+from server.db.models import AuditLog, Operation, OperationPriority, User
+from server.domain.operations.access import OperationAccess, runs
 from server.lib.auth import CurrentUser
 from server.lib.exceptions import Invalid, NotFound
 
@@ -45,25 +45,23 @@ async def _audit(session: AsyncSession, user: CurrentUser, action: str, operatio
                                                   entity_type="operation", entity_id=str(operation_id), detail={}))
 
 
-async def publish(session: AsyncSession, user: CurrentUser, operation_id: int) -> Publication:
+async def publish(session: AsyncSession, access: OperationAccess) -> Publication:
     """Publish (again: a published operation keeps its first publication time)."""
-    access = await require_coordinator(session, user, operation_id)
-    operation = access.operation
+    operation, user = access.operation, access.user
     if operation.published_at is None:
         operation.published_at = (await session.execute(select(text("now()")))).scalar_one()
         operation.published_by = user.id
-        await _audit(session, user, "opendata.publish", operation_id)
+        await _audit(session, user, "opendata.publish", operation.id)
         await session.flush()
     return await publication(session, operation)
 
 
-async def withdraw(session: AsyncSession, user: CurrentUser, operation_id: int) -> Publication:
-    access = await require_coordinator(session, user, operation_id)
-    operation = access.operation
+async def withdraw(session: AsyncSession, access: OperationAccess) -> Publication:
+    operation, user = access.operation, access.user
     if operation.published_at is not None:
         operation.published_at = None
         operation.published_by = None
-        await _audit(session, user, "opendata.withdraw", operation_id)
+        await _audit(session, user, "opendata.withdraw", operation.id)
         await session.flush()
     return await publication(session, operation)
 
@@ -75,17 +73,6 @@ async def withdraw(session: AsyncSession, user: CurrentUser, operation_id: int) 
 class Viewable:
     operation: Operation
     preview: bool  # not published: a coordinator of it is looking
-
-
-async def coordinates(session: AsyncSession, user: CurrentUser | None, operation_id: int) -> bool:
-    if user is None:
-        return False
-    if "admin" in user.roles:
-        return True
-    if "coordinator" not in user.roles:
-        return False
-    return (await session.execute(select(OperationCoordinator.user_id).where(
-        OperationCoordinator.operation_id == operation_id, OperationCoordinator.user_id == user.id))).first() is not None
 
 
 async def viewable(session: AsyncSession, user: CurrentUser | None, operation_id: int, *,
@@ -101,7 +88,7 @@ async def viewable(session: AsyncSession, user: CurrentUser | None, operation_id
         raise unknown
     if operation.published_at is not None:
         return Viewable(operation, preview=False)
-    if preview and await coordinates(session, user, operation_id):
+    if preview and user is not None and await runs(session, user, operation_id):
         return Viewable(operation, preview=True)
     raise unknown
 
@@ -168,9 +155,9 @@ async def next_steps(session: AsyncSession, operation: Operation) -> NextSteps:
     return NextSteps(priorities=list(rows), contact=operation.public_contact)
 
 
-async def set_next_steps(session: AsyncSession, user: CurrentUser, operation_id: int, steps: NextSteps) -> NextSteps:
+async def set_next_steps(session: AsyncSession, access: OperationAccess, steps: NextSteps) -> NextSteps:
     steps = check_next_steps(steps)
-    operation = (await require_coordinator(session, user, operation_id)).operation
+    operation, user, operation_id = access.operation, access.user, access.operation.id
     await session.execute(delete(OperationPriority).where(OperationPriority.operation_id == operation_id))
     if steps.priorities:
         await session.execute(insert(OperationPriority), [
