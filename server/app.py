@@ -16,6 +16,7 @@ from typing import Any
 
 from advanced_alchemy.extensions.litestar import AsyncSessionConfig, SQLAlchemyAsyncConfig, SQLAlchemyPlugin
 from litestar import Litestar
+from litestar.config.app import AppConfig
 from litestar.config.compression import CompressionConfig
 from litestar.openapi import OpenAPIConfig
 from litestar.static_files import create_static_files_router
@@ -24,6 +25,7 @@ import server.domain
 from server.domain.auth.services import LoginThrottle
 from server.lib.auth import SessionGate, make_jwt_auth
 from server.lib.exceptions import EXCEPTION_HANDLERS
+from server.lib.security import json_only
 from server.settings import Settings, get_settings
 
 WEB_DIR = Path(__file__).parent / "web"
@@ -40,6 +42,11 @@ def _slices() -> list[Any]:
             if exc.name != f"server.domain.{info.name}.routes":
                 raise
     return modules
+
+
+def json_only_first(config: AppConfig) -> AppConfig:
+    config.middleware.insert(0, json_only)
+    return config
 
 
 def create_app(settings: Settings | None = None) -> Litestar:
@@ -73,7 +80,9 @@ def create_app(settings: Settings | None = None) -> Litestar:
         route_handlers=route_handlers,
         on_startup=[keep_engine_in_state],
         plugins=[SQLAlchemyPlugin(config=db_config)],
-        on_app_init=[jwt_auth.on_app_init],
+        # The JSON-only rule runs before the session check: a form from another site is refused
+        # for what it is (415) without a database round trip.
+        on_app_init=[jwt_auth.on_app_init, json_only_first],
         exception_handlers=EXCEPTION_HANDLERS,
         # Level 4, not Litestar's 9: a push's answer (1,000 results) compresses to within 1% of
         # level 9's size at half the CPU, and a pack to within 7% of level 6 (measured).

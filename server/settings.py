@@ -43,6 +43,9 @@ class Settings:
     # Map base tiles for deployments that have their own tile server; empty = no base layer.
     tile_url: str = ""
     public_url: str = "http://127.0.0.1:8000"
+    #: Served to browsers over HTTPS (TLS here or at a proxy in front): HSTS, and a Secure
+    #: ``__Host-`` session cookie. On by default outside demo mode.
+    https: bool = False
     # Working days for follow-up due dates skip this region's bank holidays.
     bank_holidays: str = "ENG"
 
@@ -70,12 +73,14 @@ def from_env() -> Settings:
     if not 0 <= session_check <= 30:
         raise SettingsError(f"DOORSTEP_SESSION_CHECK_SECONDS is {session_check:g}: use 0 to 30 seconds (a "
                             "deactivated user must be refused everywhere within half a minute).")
+    demo = _bool("DOORSTEP_DEMO")
     if url.startswith("postgresql://") or url.startswith("postgres://"):
         url = "postgresql+asyncpg://" + url.split("://", 1)[1]
     return Settings(
         database_url=url,
         secret_key=os.environ.get("DOORSTEP_SECRET_KEY", DEFAULT_SECRET),
-        demo=_bool("DOORSTEP_DEMO"),
+        demo=demo,
+        https=_bool("DOORSTEP_HTTPS", default=not demo),
         token_ttl_seconds=int(os.environ.get("DOORSTEP_TOKEN_TTL_SECONDS", 12 * 3600)),
         device_session_days=int(os.environ.get("DOORSTEP_DEVICE_SESSION_DAYS", 30)),
         session_check_seconds=session_check,

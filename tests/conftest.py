@@ -114,6 +114,19 @@ async def headers(tokens):
     return get
 
 
+#: The in-process test client's own address: what a page served by it sends as Origin.
+TEST_ORIGIN = "http://testserver.local"
+
+
+def csrf_token_in(html: str) -> str:
+    """The session's CSRF token a page carries (<meta name="csrf-token">), as its scripts and forms send it."""
+    import re
+
+    match = re.search(r'<meta name="csrf-token" content="([^"]+)"', html)
+    assert match, "the page carries no CSRF token (is the user signed in?)"
+    return match.group(1)
+
+
 def _free_port() -> int:
     import socket
 

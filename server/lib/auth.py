@@ -11,24 +11,38 @@ The same token works as a Bearer header (tablets, API clients) and as an HttpOnl
 coordinators' and partners' web pages). A request that sends an Authorization header is judged
 by that header alone, never by a cookie beside it.
 
+A browser sends the cookie by itself, even to a request another site's page makes. So a request
+authenticated by the cookie that could change something (any method but GET, HEAD, OPTIONS)
+must also come from this site (its Origin, or else its Referer) and carry the session's CSRF
+token (the ``X-CSRF-Token`` header from fetch(), or a form's ``_csrf_token`` field); the pages
+carry the token in ``<meta name="csrf-token">`` and their forms. A Bearer request needs neither:
+no browser attaches an Authorization header on its own.
+
 A 401 says why in ``extra.reason`` (shared_schemas.auth), so a tablet can tell "sign in again"
 from "this tablet's session was revoked".
 """
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
+import hashlib
+import hmac
 import time
 import uuid
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlsplit
 
 import msgspec
-from litestar.connection import ASGIConnection
+from litestar.connection import ASGIConnection, Request
+from litestar.datastructures import Cookie
 from litestar.exceptions import NotAuthorizedException, PermissionDeniedException
 from litestar.handlers.base import BaseRouteHandler
+from litestar.middleware._utils import should_bypass_middleware
 from litestar.middleware.authentication import AuthenticationResult
 from litestar.security.jwt import JWTCookieAuth, JWTCookieAuthenticationMiddleware, Token
+from litestar.types import Receive, Scope, Send
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -81,6 +95,8 @@ class CurrentUser(msgspec.Struct, frozen=True):
     #: The session this request came with (user_session.id) and its kind, web or device.
     session_id: str = ""
     session_kind: str = "web"
+    #: What the session's pages send back with a change (server/lib/auth.py, "CSRF").
+    csrf_token: str = ""
 
     def has(self, role: str) -> bool:
         return role in self.roles or "admin" in self.roles
@@ -130,6 +146,7 @@ class SessionGate:
 
     def __init__(self, settings: Settings) -> None:
         self.ttl = settings.session_check_seconds
+        self._csrf_key = hashlib.sha256(b"doorstep-csrf:" + settings.secret_key.encode()).digest()
         self.device_days = settings.device_session_days
         self._known: dict[str, _Known] = {}
 
@@ -161,13 +178,18 @@ class SessionGate:
             known = _Known(now + self.ttl, row["user_id"], CurrentUser(
                 id=row["user_id"], username=row["username"], display_name=row["display_name"],
                 agency_id=row["agency_id"], agency_code=row["agency_code"], roles=tuple(row["roles"]),
-                session_id=sid, session_kind=row["kind"]))
+                session_id=sid, session_kind=row["kind"], csrf_token=self._csrf(sid)))
         if len(self._known) >= self.MAX_REMEMBERED:
             self._known = {k: v for k, v in self._known.items() if v.until > now}
             if len(self._known) >= self.MAX_REMEMBERED:
                 self._known.clear()
         self._known[sid] = known
         return known
+
+    def _csrf(self, session_id: str) -> str:
+        """The session's CSRF token: an HMAC of its id, so nothing more is stored and every process agrees."""
+        digest = hmac.new(self._csrf_key, session_id.encode(), hashlib.sha256).digest()
+        return base64.urlsafe_b64encode(digest).decode().rstrip("=")
 
     def ended(self, session_id: str, reason: str) -> None:
         """This process ended a session: refuse it here at once (the database says so to the others)."""
@@ -179,6 +201,60 @@ class SessionGate:
         self._known = {k: v for k, v in self._known.items() if v.user_id != user_id or v.user is None}
 
 
+# ---------------------------------------------------------------- CSRF (cookie-authenticated changes)
+
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+CSRF_HEADER = "x-csrf-token"
+CSRF_FIELD = "_csrf_token"
+_FORMS = ("application/x-www-form-urlencoded", "multipart/form-data")
+
+CROSS_SITE = ("This request came from another site's page, so it was refused (your session cookie is only good "
+              "for Doorstep's own pages). Open the page on this site and try again.")
+NO_CSRF_TOKEN = ("The page's security token is missing or out of date, so the change was refused: reload the "
+                 "page and try again.")
+
+
+def _origin(url: str) -> str | None:
+    """scheme://host[:port] of a URL, the default port left out; None if it has none."""
+    parts = urlsplit(url)
+    if not parts.scheme or not parts.hostname:
+        return None
+    port = parts.port
+    default = {"http": 80, "https": 443}.get(parts.scheme)
+    host = parts.hostname if ":" not in parts.hostname else f"[{parts.hostname}]"
+    return f"{parts.scheme}://{host}" + (f":{port}" if port and port != default else "")
+
+
+def allowed_origins(connection: ASGIConnection[Any, Any, Any, Any], settings: Settings) -> set[str]:
+    """This site as the browser sees it: the Host it asked for (https when the deployment says it
+    is served over HTTPS) and the configured public address."""
+    scheme = "https" if settings.https else connection.scope.get("scheme", "http")
+    origins = {o for o in (_origin(settings.public_url),) if o}
+    host = connection.headers.get("host")
+    if host:
+        own = _origin(f"{scheme}://{host}")
+        if own:
+            origins.add(own)
+    return origins
+
+
+async def check_csrf(connection: ASGIConnection[Any, Any, Any, Any], user: CurrentUser, settings: Settings) -> None:
+    """A cookie-authenticated change must come from this site and carry the session's token."""
+    source = connection.headers.get("origin")
+    if source is None or source == "null":
+        referer = connection.headers.get("referer")
+        source = _origin(referer) if referer else None
+    if source is None or _origin(source) not in allowed_origins(connection, settings):
+        raise PermissionDeniedException(CROSS_SITE, extra={"reason": "cross_site"})
+    sent = connection.headers.get(CSRF_HEADER)
+    if sent is None and connection.headers.get("content-type", "").split(";")[0].strip().lower() in _FORMS:
+        form = await Request(connection.scope, connection.receive).form()  # kept in the scope for the handler
+        value = form.get(CSRF_FIELD)
+        sent = value if isinstance(value, str) else None
+    if not sent or not user.csrf_token or not hmac.compare_digest(sent.encode(), user.csrf_token.encode()):
+        raise PermissionDeniedException(NO_CSRF_TOKEN, extra={"reason": "csrf_token"})
+
+
 # ---------------------------------------------------------------- the middleware
 
 
@@ -186,6 +262,17 @@ class SessionAuthMiddleware(JWTCookieAuthenticationMiddleware):
     """Litestar's JWT cookie middleware, with one rule changed: an Authorization header, when
     sent, is the only credential looked at (Litestar's falls back to the cookie when the header
     is empty), so "bearer or cookie" is never ambiguous."""
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        # Litestar's base class builds the connection without `receive`; the CSRF check may need
+        # to read a form's body (kept in the scope, so the handler reads it again).
+        if not should_bypass_middleware(exclude_http_methods=self.exclude_http_methods,
+                                        exclude_opt_key=self.exclude_opt_key, exclude_path_pattern=self.exclude,
+                                        scope=scope, scopes=self.scopes):
+            result = await self.authenticate_request(ASGIConnection(scope, receive))
+            scope["user"] = result.user
+            scope["auth"] = result.auth
+        await self.app(scope, receive, send)
 
     async def authenticate_request(self, connection: ASGIConnection[Any, Any, Any, Any]) -> AuthenticationResult:
         header = connection.headers.get(self.auth_header)
@@ -198,8 +285,10 @@ class SessionAuthMiddleware(JWTCookieAuthenticationMiddleware):
             encoded = connection.cookies.get(self.auth_cookie_key, "").split(" ")[-1]
             if not encoded:
                 raise not_signed_in("no_token")
-        connection.scope["auth_via"] = "bearer" if header is not None else "cookie"  # type: ignore[typeddict-unknown-key]
-        return await self.authenticate_token(encoded_token=encoded, connection=connection)
+        result = await self.authenticate_token(encoded_token=encoded, connection=connection)
+        if header is None and connection.scope.get("method", "GET") not in SAFE_METHODS:
+            await check_csrf(connection, result.user, connection.app.state.settings)
+        return result
 
     async def authenticate_token(self, encoded_token: str,
                                  connection: ASGIConnection[Any, Any, Any, Any]) -> AuthenticationResult:
@@ -218,7 +307,15 @@ async def _retrieve_user(token: Token, connection: ASGIConnection) -> CurrentUse
 
 
 def session_cookie_name(settings: Settings) -> str:
-    return COOKIE_NAME
+    """Over HTTPS the cookie is ``__Host-`` prefixed: browsers then only accept it Secure, for this
+    exact host and path /, so no other subdomain or plain-HTTP page can set or overwrite it."""
+    return f"__Host-{COOKIE_NAME}" if settings.https else COOKIE_NAME
+
+
+def session_cookie(settings: Settings, value: str, max_age: int) -> Cookie:
+    """The web pages' session cookie (HttpOnly, SameSite=Strict, Secure over HTTPS); `max_age` 0 clears it."""
+    return Cookie(key=session_cookie_name(settings), value=value, httponly=True, samesite="strict",
+                  secure=settings.https, max_age=max_age, path="/")
 
 
 def make_jwt_auth(settings: Settings) -> JWTCookieAuth[CurrentUser]:
@@ -229,7 +326,7 @@ def make_jwt_auth(settings: Settings) -> JWTCookieAuth[CurrentUser]:
         exclude=PUBLIC_PATHS,
         key=session_cookie_name(settings),
         samesite="strict",
-        secure=False,  # served over plain HTTP on 127.0.0.1 in the demo; TLS terminates in front in production
+        secure=settings.https,
         openapi_security_scheme_name="BearerToken",
         authentication_middleware_class=SessionAuthMiddleware,
     )

@@ -56,6 +56,10 @@ class PayloadTooLarge(DoorstepError):
     status_code = 413
 
 
+class UnsupportedMediaType(DoorstepError):
+    status_code = 415
+
+
 class Invalid(DoorstepError):
     status_code = 422
 

@@ -17,12 +17,12 @@ speed, so Litestar cannot see its type; msgspec writes the JSON Schema from the 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, ClassVar
 
 import msgspec
 from litestar.openapi.datastructures import ResponseSpec
-from litestar.openapi.spec import OpenAPIMediaType, Operation, RequestBody
+from litestar.openapi.spec import OpenAPIMediaType, OpenAPIResponse, Operation, RequestBody
 from litestar.openapi.spec.base import BaseSchemaObject
 
 from server.lib.exceptions import ErrorBody
@@ -56,6 +56,10 @@ class DocumentedOperation(Operation):
         if self.responses:
             self.responses = {code: answer for code, answer in self.responses.items()
                               if int(code) < 400 or int(code) in self.declared}
+            # Every route that reads a body refuses one that is not JSON (server/lib/security.py).
+            error = self.responses.get("422") or self.responses.get("400")
+            if self.request_body is not None and "415" not in self.responses and isinstance(error, OpenAPIResponse):
+                self.responses["415"] = replace(error, description=WHEN[415])
 
 
 def answers(*codes: int, when: Mapping[int, str] | None = None, error_body: Any = ErrorBody,

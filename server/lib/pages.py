@@ -11,7 +11,6 @@ from urllib.parse import quote
 
 from jinja2 import ChoiceLoader, Environment, FileSystemLoader, select_autoescape
 from litestar import Request, Response, get, post
-from litestar.datastructures import Cookie
 from litestar.di import NamedDependency
 from litestar.exceptions import NotAuthorizedException, PermissionDeniedException
 from litestar.params import FromQuery
@@ -19,7 +18,7 @@ from litestar.response import Redirect
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.domain.auth.sessions import end_session
-from server.lib.auth import CurrentUser, current_user, session_cookie_name
+from server.lib.auth import CurrentUser, current_user, session_cookie
 from server.lib.exceptions import DoorstepError
 
 HTML = "text/html; charset=utf-8"
@@ -97,8 +96,7 @@ class PageArea:
             user = current_user(request)
             await end_session(db_session, request.app.state.session_gate, user.session_id, "signed_out", by=user)
             response = Redirect(area.login_path, status_code=303)
-            response.cookies.append(Cookie(key=session_cookie_name(request.app.state.settings), value="", max_age=0,
-                                           path="/", httponly=True, samesite="strict"))
+            response.cookies.append(session_cookie(request.app.state.settings, "", 0))
             return response
 
         return [login_page, logout]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from server.lib.auth import COOKIE_NAME
+from tests.conftest import TEST_ORIGIN, csrf_token_in
 
 
 async def test_signed_out_pages_go_to_the_sign_in_page_and_back(client):
@@ -31,8 +32,10 @@ async def test_sign_in_sets_the_cookie_and_sign_out_clears_it(client, demo):
     client.cookies.clear()
     r = await client.post("/api/v1/auth/token", json={"username": "coordinator", "password": "doorstep-demo"})
     assert r.status_code == 200 and COOKIE_NAME in client.cookies
-    assert (await client.get("/dashboard", follow_redirects=False)).status_code == 200  # by the cookie alone
-    r = await client.post("/dashboard/logout", follow_redirects=False)
+    page = await client.get("/dashboard", follow_redirects=False)
+    assert page.status_code == 200  # by the cookie alone
+    r = await client.post("/dashboard/logout", data={"_csrf_token": csrf_token_in(page.text)},
+                          headers={"Origin": TEST_ORIGIN}, follow_redirects=False)
     assert r.status_code == 303 and r.headers["location"] == "/dashboard/login"
     assert COOKIE_NAME not in client.cookies
     assert (await client.get("/dashboard", follow_redirects=False)).status_code == 303

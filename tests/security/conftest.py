@@ -7,6 +7,8 @@ import uuid
 
 import pytest
 
+from tests.followups.conftest import demo_ids, raise_followup  # noqa: F401 (fixtures: follow-ups to attack)
+
 PASSWORD = "a-long-enough-password"
 
 

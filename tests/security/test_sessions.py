@@ -10,7 +10,7 @@ import httpx
 from sqlalchemy import text
 
 from server.db.engine import transaction
-from tests.conftest import running_server
+from tests.conftest import TEST_ORIGIN, csrf_token_in, running_server
 from tests.security.conftest import PASSWORD, bearer
 
 
@@ -34,8 +34,10 @@ async def test_a_signed_out_token_is_refused(client, make_user, sign_in):
 async def test_the_pages_sign_out_ends_the_session_not_only_the_cookie(client, make_user, sign_in):
     answer = await sign_in(await make_user(("coordinator",), "council"))
     cookie = {"Cookie": f'doorstep_session="Bearer {answer["access_token"]}"'}
-    assert (await client.get("/dashboard", headers=cookie)).status_code == 200
-    r = await client.post("/dashboard/logout", headers=cookie, follow_redirects=False)
+    page = await client.get("/dashboard", headers=cookie)
+    assert page.status_code == 200
+    r = await client.post("/dashboard/logout", data={"_csrf_token": csrf_token_in(page.text)},
+                          headers={**cookie, "Origin": TEST_ORIGIN}, follow_redirects=False)
     assert r.status_code == 303 and r.headers["location"] == "/dashboard/login"
     assert 'doorstep_session=""' in r.headers["set-cookie"] or "Max-Age=0" in r.headers["set-cookie"]
     # An attacker who copied the cookie's token before the sign-out gets nothing with it.

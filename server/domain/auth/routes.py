@@ -8,7 +8,6 @@ from typing import Annotated
 
 import msgspec
 from litestar import Request, Response, delete, get, patch, post
-from litestar.datastructures import Cookie
 from litestar.di import NamedDependency
 from litestar.params import FromPath, JSONBody, QueryParameter
 from msgspec import Meta
@@ -16,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.domain.auth.services import add_user, authenticate, update_user
 from server.domain.auth.sessions import Device, end_session, live_devices, revoke_device, start_session
-from server.lib.auth import current_user, issue_token, requires, requires_admin, session_cookie_name
+from server.lib.auth import current_user, issue_token, requires, requires_admin, session_cookie
 from server.lib.openapi import answers
 from shared_schemas.auth import SignedInUser, SignInAnswer, SignInRequest
 
@@ -30,17 +29,11 @@ class UserOut(msgspec.Struct):
     active: bool = True
 
 
-def session_cookie(request: Request, value: str, max_age: int) -> Cookie:
-    """The web pages' session cookie (HttpOnly, SameSite=Strict); `max_age` 0 clears it."""
-    return Cookie(key=session_cookie_name(request.app.state.settings), value=value, httponly=True,
-                  samesite="strict", max_age=max_age, path="/")
-
-
 @post("/api/v1/auth/token", tags=["auth"], summary="Sign in", status_code=200,
       description="A tablet sends its `device_id` (and a `device_name` people recognise): its session then lives "
                   "while the tablet keeps using it, one per user and tablet. Without one, the sign-in is a web "
                   "session of fixed length, also set as the pages' HttpOnly cookie.",
-      **answers(400, 401, 415, 422, 429, when={401: "Wrong username or password (or the user is deactivated)."}))
+      **answers(400, 401, 422, 429, when={401: "Wrong username or password (or the user is deactivated)."}))
 async def create_token(data: JSONBody[SignInRequest], request: Request,
                        db_session: NamedDependency[AsyncSession]) -> Response[SignInAnswer]:
     state = request.app.state
@@ -57,7 +50,7 @@ async def create_token(data: JSONBody[SignInRequest], request: Request,
     if started.kind == "device":
         return Response(body)
     # The web pages sign in through the same route and keep the token in an HttpOnly cookie.
-    return Response(body, cookies=[session_cookie(request, f"Bearer {token}", lifetime)])
+    return Response(body, cookies=[session_cookie(state.settings, f"Bearer {token}", lifetime)])
 
 
 @post("/api/v1/auth/logout", tags=["auth"], summary="Sign out: end this session", status_code=204,
@@ -66,7 +59,7 @@ async def logout(request: Request, db_session: NamedDependency[AsyncSession]) ->
     """The token (or cookie) this request came with stops working, everywhere."""
     user = current_user(request)
     await end_session(db_session, request.app.state.session_gate, user.session_id, "signed_out", by=user)
-    return Response(None, status_code=204, cookies=[session_cookie(request, "", 0)])  # type: ignore[return-value]
+    return Response(None, status_code=204, cookies=[session_cookie(request.app.state.settings, "", 0)])  # type: ignore[return-value]
 
 
 class NewUser(msgspec.Struct):
@@ -78,7 +71,7 @@ class NewUser(msgspec.Struct):
 
 
 @post("/api/v1/users", tags=["auth"], summary="Add a user (admins)", guards=[requires_admin], status_code=201,
-      **answers(400, 401, 403, 404, 409, 415, 422, when={403: "Only admins add users.",
+      **answers(400, 401, 403, 404, 409, 422, when={403: "Only admins add users.",
                                                          404: "There is no agency with that code.",
                                                          409: "The username is taken."}))
 async def create_user(data: JSONBody[NewUser], request: Request, db_session: NamedDependency[AsyncSession]) -> UserOut:
@@ -104,7 +97,7 @@ class UserPatch(msgspec.Struct, forbid_unknown_fields=True):
        description='`{"active": false}` deactivates the user and ends every session of theirs at once; a new '
                    "`password` ends them too. Roles, agency and name apply to their live sessions within "
                    "30 seconds.",
-       **answers(400, 401, 403, 404, 415, 422, when={403: "Only admins change users.",
+       **answers(400, 401, 403, 404, 422, when={403: "Only admins change users.",
                                                      404: "There is no such user, or no agency with that code.",
                                                      422: "A field is wrong (unknown role, short password), or "
                                                           "you tried to deactivate or demote yourself."}))

@@ -1,8 +1,11 @@
-// Small helpers shared by the dashboard pages. The session cookie authenticates every call.
+// Small helpers shared by the dashboard pages. The session cookie authenticates every call; a change
+// also carries the page's CSRF token (the server refuses a cookie-authenticated change without it).
 var Doorstep = (function () {
   "use strict";
+  var csrf = document.querySelector('meta[name="csrf-token"]');
   function api(method, url, body) {
     var init = {method: method, credentials: "same-origin", headers: {"Accept": "application/json"}};
+    if (method !== "GET" && csrf) { init.headers["X-CSRF-Token"] = csrf.content; }
     if (body !== undefined) { init.headers["Content-Type"] = "application/json"; init.body = JSON.stringify(body); }
     return fetch(url, init).then(function (r) {
       if (r.status === 401) { window.location.assign("/dashboard/login?next=" + encodeURIComponent(location.pathname)); }
