@@ -225,7 +225,8 @@ async def test_a_server_failure_stores_nothing_of_the_batch(op, push, db_engine,
 
 async def test_bad_bodies(op, client, headers):
     h = await headers("officer")
-    r = await client.post("/api/v1/sync/push", content=b'{"device_id": "x", "records": [', headers=h)
+    r = await client.post("/api/v1/sync/push", content=b'{"device_id": "x", "records": [',
+                          headers={**h, "Content-Type": "application/json"})
     assert r.status_code == 400 and "not valid JSON" in r.json()["detail"]
     r = await client.post("/api/v1/sync/push", json={"device_id": "x", "records": "nope"}, headers=h)
     assert r.status_code == 422 and r.json()["field"] == "$.records"
