@@ -71,7 +71,7 @@ def make_visit(household_id: int, moment: datetime, rng: random.Random) -> tuple
               done_at=moment, visit_id=visit.id)
     followup = Followup(id=uuid.uuid4(), operation_id=OPERATION_ID, team_id=TEAM_ID,
                         category="home_fire_safety_visit", description="No working smoke alarm; wants a visit",
-                        resident_consent=True, resident=ResidentContact(name="A Resident", phone="07700 900000"),
+                        resident_consent=True, resident=ResidentContact(name="A Resident", phone="07911 123000"),
                         raised_at=moment, visit_id=visit.id)
     return visit, [fix], [followup]
 

@@ -46,12 +46,14 @@ if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
   echo "$want" > "$stamp"
 fi
 
-# Web assets for the coordinators' and partners' pages come from the npm registry at set-up
-# time, never from a CDN at run time.
-if [ -f server/web/package.json ]; then
-  if [ ! -d server/web/node_modules ] || [ server/web/package.json -nt server/web/node_modules ]; then
-    echo "==> installing web assets (npm)"
-    (cd server/web && npm install --no-audit --no-fund --silent)
-    touch server/web/node_modules
+# Web assets for the coordinators' and partners' pages, and the tablet's icon font, come from the
+# npm registry at set-up time, never from a CDN at run time (and are never committed).
+for assets in server/web mobile/assets; do
+  if [ -f "$assets/package.json" ]; then
+    if [ ! -d "$assets/node_modules" ] || [ "$assets/package.json" -nt "$assets/node_modules" ]; then
+      echo "==> installing assets in $assets (npm)"
+      (cd "$assets" && npm install --no-audit --no-fund --silent)
+      touch "$assets/node_modules"
+    fi
   fi
-fi
+done

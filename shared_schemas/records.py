@@ -24,6 +24,7 @@ from typing import Annotated, Any
 import msgspec
 from msgspec import Meta
 
+from . import fields
 from .codes import FixCategory, FollowupCategory, Outcome, Priority
 
 #: Largest id the server's tables hold (PostgreSQL integer).
@@ -35,7 +36,8 @@ AwareDatetime = Annotated[
     datetime,
     Meta(tz=True, description="ISO 8601 with a time zone, e.g. 2026-05-14T18:03:00Z"),
 ]
-Notes = Annotated[str, Meta(max_length=4000)]
+# Free-text limits come from shared_schemas.fields (the tablet's counters and checks use the same).
+Notes = Annotated[str, Meta(max_length=fields.LIMITS["visit.notes"].max_length)]
 
 RECORD_TAG_FIELD = "type"
 
@@ -51,9 +53,11 @@ class Location(msgspec.Struct, forbid_unknown_fields=False, kw_only=True):
 class ResidentContact(msgspec.Struct, forbid_unknown_fields=False, kw_only=True):
     """A resident's contact details; only ever sent with their consent."""
 
-    name: Annotated[str, Meta(max_length=200)] = ""
-    phone: Annotated[str, Meta(max_length=50)] | None = None
-    email: Annotated[str, Meta(max_length=320)] | None = None
+    name: Annotated[str, Meta(max_length=fields.LIMITS["resident.name"].max_length)] = ""
+    #: A UK phone number (fields.check_phone), checked by check_record.
+    phone: Annotated[str, Meta(max_length=fields.LIMITS["resident.phone"].max_length)] | None = None
+    #: An e-mail address (fields.check_email), checked by check_record.
+    email: Annotated[str, Meta(max_length=fields.LIMITS["resident.email"].max_length)] | None = None
 
 
 class Record(msgspec.Struct, tag_field=RECORD_TAG_FIELD, forbid_unknown_fields=False, kw_only=True):
@@ -91,7 +95,7 @@ class Followup(Record, tag="followup", kw_only=True):
     team_id: Id | None = None
     category: FollowupCategory
     priority: Priority = Priority.NORMAL
-    description: Annotated[str, Meta(max_length=4000)]
+    description: Annotated[str, Meta(max_length=fields.LIMITS["followup.description"].max_length)]
     resident_consent: bool = False
     #: Allowed only when resident_consent is true.
     resident: ResidentContact | None = None
@@ -210,6 +214,11 @@ def _record_error(text: str, raw: Any) -> RecordError:
         )
     if message.startswith("Invalid RFC3339 encoded datetime"):
         return RecordError(f"not a valid date and time: expected {_DATETIME_HINT}", path)
+    if message.startswith("Expected `str` of length <="):
+        key = fields.PATHS.get((_type_of(raw), path))
+        value = _value_at(raw, path)
+        if key is not None and isinstance(value, str):
+            return RecordError(fields.too_long(key, len(value)), path)
     if message.startswith("Invalid enum value"):
         codes = _ENUM_FIELDS.get((_type_of(raw), path))
         if codes is not None:
@@ -224,6 +233,19 @@ _ENUM_FIELDS: dict[tuple[str, str], type[StrEnum]] = {
     ("followup", "$.category"): FollowupCategory,
     ("followup", "$.priority"): Priority,
 }
+
+
+def _value_at(raw: Any, path: str) -> Any:
+    """The value at a simple ``$.a.b`` path of a raw record, or None."""
+    try:
+        value = raw if isinstance(raw, dict) else msgspec.json.decode(raw)
+    except msgspec.DecodeError:
+        return None
+    for part in path.removeprefix("$.").split("."):
+        if not isinstance(value, dict):
+            return None
+        value = value.get(part)
+    return value
 
 
 def _known_types() -> str:
@@ -271,6 +293,9 @@ def check_record(record: Record) -> list[str]:
                     "resident contact details were given without the resident's consent; "
                     "ask for consent or remove the details"
                 )
+            if record.resident is not None:
+                problems += [p for p in (fields.check_phone(record.resident.phone),
+                                         fields.check_email(record.resident.email)) if p]
     return problems
 
 

@@ -1,8 +1,10 @@
 """Colours and sizes for the tablet app, in one place.
 
 Field ergonomics (checked in tests/mobile_ui): every touch target is at least
-``TOUCH_DP`` dp, body text at least ``BODY_SP`` sp, and every text colour pair
-listed in ``TEXT_PAIRS`` has a WCAG contrast ratio of at least 4.5:1.
+``TOUCH_DP`` dp, body text at least ``BODY_SP`` sp, and every foreground/background
+pair the app draws (``PAIRS``: text on every surface, button labels, chips, icons)
+has a WCAG contrast ratio of at least ``MIN_CONTRAST`` (7:1, AAA: readable in daylight
+on a doorstep).
 
 Pure Python (no Kivy import) so the contrast test and the view-models can use it.
 kv files read it with ``#:import theme mobile.ui.theme``.
@@ -17,6 +19,9 @@ SMALL_SP = 16          # the smallest text anywhere
 TITLE_SP = 24
 BIG_SP = 26            # outcome buttons
 MIN_BODY_SP = 16
+ICON_SP = 26           # icon glyphs beside labels
+MESSAGE_DP = 28        # the line kept for a field's help, counter or error: messages never move what is below
+MIN_CONTRAST = 7.0     # WCAG 2.x AAA
 
 
 def hex_rgba(value: str, alpha: float = 1.0) -> tuple[float, float, float, float]:
@@ -29,49 +34,70 @@ def hex_rgba(value: str, alpha: float = 1.0) -> tuple[float, float, float, float
 BG = "#F5F6F8"          # screen background
 SURFACE = "#FFFFFF"     # cards, rows
 TEXT = "#1A1C1F"        # body text
-MUTED = "#4A4F57"       # secondary text
-PRIMARY = "#0B5CAD"     # primary buttons (white text)
+MUTED = "#3F444C"       # secondary text (also disabled labels)
+PRIMARY = "#0A4F96"     # primary buttons (white text), chosen answers, links
 ON_PRIMARY = "#FFFFFF"
 SECONDARY = "#DDE3EA"   # secondary buttons (dark text)
 ON_SECONDARY = "#1A1C1F"
-DANGER = "#B3261E"      # errors, rejected (white text on it, or as text on white)
+DANGER = "#9B1F19"      # errors, rejected (white text on it, or as text on white)
 ON_DANGER = "#FFFFFF"
-SUCCESS = "#1E6B34"     # done, synced
-WARNING = "#8A5300"     # waiting / no answer (as text on white)
+SUCCESS = "#175A2B"     # done, everything sent
+WARNING = "#6E4200"     # waiting to send, knock again
+NEUTRAL = "#4A5059"     # offline: saved on this tablet (not an error), not knocked
 BAR = "#14263D"         # top bar and status bar background
 ON_BAR = "#FFFFFF"
-SELECTED = "#0B5CAD"
+SELECTED = "#0A4F96"
+SUGGESTED = "#EDF2F9"   # a follow-up the answers suggest (dark text)
 
 # Door status colours (map dots and status chips: white text on them).
 STATUS_COLOURS = {
-    "not_knocked": "#5C636E",
-    "no_answer": "#8A5300",
-    "revisit": "#8A5300",
-    "done": "#1E6B34",
-    "do_not_visit": "#B3261E",
+    "not_knocked": NEUTRAL,
+    "no_answer": WARNING,
+    "revisit": WARNING,
+    "done": SUCCESS,
+    "do_not_visit": DANGER,
+    "draft": PRIMARY,
+    "rejected": DANGER,
     "other_pair": "#5B3A99",
 }
 
-#: Every (foreground, background) text pair the app draws. Tested >= 4.5:1.
-TEXT_PAIRS: dict[str, tuple[str, str]] = {
+#: The sync chip's colours by state: never the all-good colour while anything waits or was refused.
+SYNC_COLOURS = {
+    "sent": SUCCESS,        # everything sent
+    "waiting": WARNING,     # records waiting, online
+    "offline": NEUTRAL,     # saved on this tablet, no connection: not an error
+    "rejected": DANGER,     # the server refused something: open the sync page
+    "unknown": BAR,         # not connected yet
+}
+
+#: Every (foreground, background) pair the app draws: text, button labels, chips, icons. Tested >= 7:1.
+PAIRS: dict[str, tuple[str, str]] = {
     "body": (TEXT, BG),
     "body_on_surface": (TEXT, SURFACE),
+    "body_on_suggested": (TEXT, SUGGESTED),
     "muted_on_bg": (MUTED, BG),
     "muted_on_surface": (MUTED, SURFACE),
+    "muted_on_suggested": (MUTED, SUGGESTED),
     "primary_button": (ON_PRIMARY, PRIMARY),
     "secondary_button": (ON_SECONDARY, SECONDARY),
     "danger_button": (ON_DANGER, DANGER),
     "error_text": (DANGER, SURFACE),
     "error_text_bg": (DANGER, BG),
     "success_text": (SUCCESS, SURFACE),
+    "success_text_bg": (SUCCESS, BG),
     "warning_text": (WARNING, SURFACE),
+    "warning_text_bg": (WARNING, BG),
     "bar": (ON_BAR, BAR),
     "pressed_button": (ON_PRIMARY, BAR),
     "disabled_button": (MUTED, SECONDARY),
     "primary_text": (PRIMARY, SURFACE),
     "primary_text_bg": (PRIMARY, BG),
+    "primary_on_suggested": (PRIMARY, SUGGESTED),
     **{f"status_{k}": ("#FFFFFF", v) for k, v in STATUS_COLOURS.items()},
+    **{f"sync_{k}": (ON_BAR, v) for k, v in SYNC_COLOURS.items()},
 }
+#: Kept for older callers: every pair is a text pair.
+TEXT_PAIRS = PAIRS
 
 
 def _linear(channel: float) -> float:

@@ -92,6 +92,6 @@ def followup_for(v: Visit, *, with_contact: bool = True) -> Followup:
     return Followup(
         id=uuid.uuid4(), operation_id=v.operation_id, team_id=v.team_id, category="home_fire_safety_visit",
         description="Resident would like a home fire safety visit", resident_consent=with_contact,
-        resident=ResidentContact(name="Ada Resident", phone="07700 900123") if with_contact else None,
+        resident=ResidentContact(name="Ada Resident", phone="07911 123123") if with_contact else None,
         raised_at=v.visited_at, visit_id=v.id,
     )

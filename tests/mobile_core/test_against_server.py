@@ -55,7 +55,7 @@ def test_a_tablet_syncs_with_the_real_server(live_server, tmp_path):
               visit_id=visit.id)
     followup = Followup(id=uuid.uuid4(), operation_id=op_id, team_id=team.id, category="home_fire_safety_visit",
                         description="Wants a home fire safety visit", resident_consent=True,
-                        resident=ResidentContact(name="Test Resident", phone="07700 900999"), raised_at=now,
+                        resident=ResidentContact(name="Test Resident", phone="07911 123999"), raised_at=now,
                         visit_id=visit.id)
     store.record_visit(visit, fixes=[fix], followups=[followup])
     stray = Visit(id=uuid.uuid4(), operation_id=op_id, household_id=2_000_000_000, team_id=team.id,

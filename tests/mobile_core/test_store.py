@@ -261,7 +261,7 @@ def test_acknowledged_records_leave_the_outbox_and_lose_contact_details(store, p
     v = visit(household_ids(pack)[0], Outcome.ANSWERED)
     followup = followup_for(v)
     store.record_visit(v, followups=[followup])
-    assert b"07700 900123" in store.record_body(followup.id)
+    assert b"07911 123123" in store.record_body(followup.id)
     counts = store.mark_pushed([PushResult(id=str(followup.id).upper(), status="stored")])
     assert counts == (1, 0, 0)
     assert [e.record_id for e in store.outbox_waiting()] == [str(v.id)]  # not named: still waiting
@@ -269,7 +269,7 @@ def test_acknowledged_records_leave_the_outbox_and_lose_contact_details(store, p
     assert body.resident is None and body.description == followup.description
     store._conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     on_disk = store.path.read_bytes() + store.path.with_name(store.path.name + "-wal").read_bytes()
-    assert b"07700 900123" not in on_disk and b"Ada Resident" not in on_disk
+    assert b"07911 123123" not in on_disk and b"Ada Resident" not in on_disk
 
 
 def test_a_rejected_record_is_set_aside_with_its_reason_and_can_be_corrected(store, pack):

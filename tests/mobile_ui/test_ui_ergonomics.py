@@ -1,7 +1,7 @@
 """UI: field ergonomics on every screen, in landscape 1280x800 and portrait 800x1280.
 
-Touch targets at least 48 dp, text at least 16 sp, every text colour one whose
-contrast against its background is at least 4.5:1 (computed, WCAG 2.x).
+Touch targets at least 48 dp, text at least 16 sp, every text colour one of the theme's
+(whose pairs tests/mobile_core/test_theme.py computes at 7:1 or more).
 """
 
 import pytest
@@ -67,7 +67,7 @@ def _problems(ui, where):
     from kivy.uix.label import Label
     from kivy.uix.textinput import TextInput
 
-    allowed = {theme.hex_rgba(fg) for fg, _ in theme.TEXT_PAIRS.values()}
+    allowed = {theme.hex_rgba(fg) for fg, _ in theme.PAIRS.values()}
     width, height = ui.window.size
     problems = []
     for w in ui.app.root.walk(restrict=True):
@@ -90,15 +90,6 @@ def _problems(ui, where):
             if w.font_size < sp(theme.MIN_BODY_SP):
                 problems.append(f"{name} text is under 16 sp")
     return problems
-
-
-def test_contrast_of_every_text_colour_pair():
-    for name, (fg, bg) in theme.TEXT_PAIRS.items():
-        ratio = theme.contrast_ratio(fg, bg)
-        assert ratio >= 4.5, f"{name}: {fg} on {bg} is {ratio:.2f}:1"
-    # the formula itself: black on white is 21:1, a colour on itself 1:1
-    assert theme.contrast_ratio("#000000", "#FFFFFF") == pytest.approx(21.0)
-    assert theme.contrast_ratio("#777777", "#777777") == pytest.approx(1.0)
 
 
 def test_landscape_targets_text_and_colours(ui):

@@ -87,7 +87,7 @@ def test_fix_and_followup_with_consent(ui):
     ui.type_into(form.ids.contact_name, "Mrs Khan")
     form.scroll_y = 0
     ui.pump(3)
-    ui.type_into(form.ids.contact_phone, "07700 900456")
+    ui.type_into(form.ids.contact_phone, "07911 123456")
     ui.screenshot("followup_with_consent")
     ui.tap(form.ids.add)
     assert visit.vm.page == "followups" and len(visit.vm.followups) == 1
@@ -100,4 +100,4 @@ def test_fix_and_followup_with_consent(ui):
     followup = records["Followup"]
     assert followup.category == "home_fire_safety_visit" and followup.priority == "high"
     assert followup.resident_consent and followup.resident.name == "Mrs Khan"
-    assert followup.resident.phone == "07700 900456"
+    assert followup.resident.phone == "07911 123456"

@@ -214,7 +214,7 @@ def test_full_visit_with_fix_and_followup_with_consent(signed_in, store, transpo
     vm.edit_followup(consent=True)
     assert vm.draft.shows_contact
     assert not vm.save_followup_draft() and "contact" in vm.form_errors
-    vm.edit_followup(contact_name="Pat", contact_phone="07700 900123")
+    vm.edit_followup(contact_name="Pat", contact_phone="07911 123123")
     assert vm.save_followup_draft() and vm.page == "followups"
     vm.followups_done()
     lines = dict(vm.review_lines())
@@ -225,7 +225,7 @@ def test_full_visit_with_fix_and_followup_with_consent(signed_in, store, transpo
     assert {e.record_type for e in store.outbox_waiting()} == {"visit", "fix", "followup"}
     SyncViewModel(signed_in).sync_now()
     records = {type(r).__name__: r for r in pushed_records(transport)}
-    assert records["Followup"].resident_consent and records["Followup"].resident.phone == "07700 900123"
+    assert records["Followup"].resident_consent and records["Followup"].resident.phone == "07911 123123"
     assert records["Fix"].visit_id == records["Visit"].id
 
 

@@ -26,10 +26,10 @@ ROOT = Path(__file__).resolve().parents[2]
 QUESTIONNAIRE_ID = "streetsafe-community-v1"
 QUESTIONNAIRE = load_questionnaire(ROOT / "fixtures" / "questionnaires" / f"{QUESTIONNAIRE_ID}.json")
 SECRET_NAME = "Zebedee Quillfeather"
-SECRET_PHONE = "07700 900461"
+SECRET_PHONE = "07911 123461"
 SECRET_NOTE = "keysafe code QX4471 under the plant pot"
 SECRET_COMMENT = "my neighbour Ophelia Grimsditch deals from number 9"
-SECRETS = (SECRET_NAME, SECRET_PHONE, SECRET_NOTE, SECRET_COMMENT, "Quillfeather", "Grimsditch", "07700", "QX4471",
+SECRETS = (SECRET_NAME, SECRET_PHONE, SECRET_NOTE, SECRET_COMMENT, "Quillfeather", "Grimsditch", "123461", "QX4471",
            "keysafe", "plant pot")
 PRECEDENCE = ("answered", "refused", "do_not_visit", "vacant")
 

@@ -149,7 +149,7 @@ async def test_a_server_error_reveals_nothing_internal(app):
 
     @get("/boom")
     async def boom() -> None:
-        raise RuntimeError("secret internal detail: resident Jane Doe 07700 900123")
+        raise RuntimeError("secret internal detail: resident Jane Doe 07911 123123")
 
     async with AsyncTestClient(app=Litestar([boom], exception_handlers=EXCEPTION_HANDLERS)) as c:
         r = await c.get("/boom")
