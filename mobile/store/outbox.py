@@ -16,10 +16,16 @@ _COLUMNS = "seq, record_id, record_type, created_at, attempts, state, reason, pa
 
 
 def entries(
-    conn: sqlite3.Connection, state: OutboxState, limit: int | None = None, after_seq: int = 0
+    conn: sqlite3.Connection, state: OutboxState, limit: int | None = None, after_seq: int = 0,
+    due_at: str | None = None,
 ) -> list[OutboxEntry]:
-    sql = f"SELECT {_COLUMNS} FROM outbox WHERE state = ? AND seq > ? ORDER BY seq"
+    """Rows in `state` after `after_seq`; with `due_at`, only those not held past that time."""
+    sql = f"SELECT {_COLUMNS} FROM outbox WHERE state = ? AND seq > ?"
     params: tuple = (str(state), after_seq)
+    if due_at is not None:
+        sql += " AND (not_before IS NULL OR not_before <= ?)"
+        params += (due_at,)
+    sql += " ORDER BY seq"
     if limit is not None:
         sql += " LIMIT ?"
         params += (limit,)
@@ -72,6 +78,19 @@ def apply_push_results(conn: sqlite3.Connection, results: Sequence[PushResult]) 
             )
             rejected += 1
     return stored, duplicate, rejected
+
+
+def undo_held(conn: sqlite3.Connection, visit_id: str, now: str) -> bool:
+    """Delete a visit still held back (and what belongs to it) with its outbox rows; call inside a write transaction."""
+    held = conn.execute(
+        "SELECT 1 FROM outbox WHERE record_id = ? AND state = 'waiting' AND not_before > ?", (visit_id, now)
+    ).fetchone()
+    if held is None:
+        return False
+    ids = [visit_id] + [r[0] for r in conn.execute("SELECT id FROM records WHERE visit_id = ?", (visit_id,))]
+    conn.executemany("DELETE FROM outbox WHERE record_id = ?", [(i,) for i in ids])
+    conn.executemany("DELETE FROM records WHERE id = ? AND origin = 'local'", [(i,) for i in ids])
+    return True
 
 
 def note_attempt(conn: sqlite3.Connection, record_ids: Sequence[str], error: str) -> None:

@@ -34,7 +34,7 @@ def check(record: AnyRecord, questionnaire: Questionnaire | None) -> None:
         raise RecordInvalidError("This record cannot be saved: " + "; ".join(problems))
 
 
-def insert_local(conn: sqlite3.Connection, record: AnyRecord) -> bool:
+def insert_local(conn: sqlite3.Connection, record: AnyRecord, *, not_before: str | None = None) -> bool:
     """Insert a record made here and its outbox row; call inside a write transaction.
 
     Returns False (and writes nothing) if a record with this id is already stored,
@@ -55,8 +55,8 @@ def insert_local(conn: sqlite3.Connection, record: AnyRecord) -> bool:
     if not inserted:
         return False
     conn.execute(
-        "INSERT INTO outbox (record_id, record_type, payload, created_at) VALUES (?, ?, ?, ?)",
-        (record_id, columns[0], payload, utc_now()),
+        "INSERT INTO outbox (record_id, record_type, payload, created_at, not_before) VALUES (?, ?, ?, ?, ?)",
+        (record_id, columns[0], payload, utc_now(), not_before),
     )
     return True
 

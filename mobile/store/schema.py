@@ -127,6 +127,23 @@ MIGRATIONS: list[str] = [
     CREATE INDEX records_text_to_erase ON records (happened_at)
         WHERE origin = 'local' AND acknowledged_at IS NOT NULL AND text_erased_at IS NULL;
     """,
+    # 3: visits in progress (drafts) and a no-answer's Undo window.
+    """
+    -- A visit being filled in, written as it is filled in, so nothing is lost by leaving the
+    -- screen, signing out or the app being killed. One per door; saving the visit removes it
+    -- in the same transaction.
+    CREATE TABLE drafts (
+        operation_id INTEGER NOT NULL,
+        household_id INTEGER NOT NULL,
+        body BLOB NOT NULL,            -- the view-model's state (JSON), see mobile.viewmodels.visit
+        username TEXT,                 -- who started it
+        started_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL,
+        PRIMARY KEY (operation_id, household_id)
+    ) WITHOUT ROWID;
+    -- Held back from sending until then (UTC text): a no-answer can be undone while it waits.
+    ALTER TABLE outbox ADD COLUMN not_before TEXT;
+    """,
 ]
 
 

@@ -21,12 +21,13 @@ from shared_schemas.questionnaire import Questionnaire, QuestionType
 from shared_schemas.records import Fix, Followup, Visit
 from shared_schemas.sync import PullResponse, PushResult
 
-from mobile.store import credentials, outbox, packs, records, views
+from mobile.store import credentials, drafts, outbox, packs, records, views
 from mobile.store import pull as pull_module
 from mobile.store.db import connect, translate, utc_now, utc_text, write_transaction
 from mobile.store.errors import RecordInvalidError, StoreError, UnknownRecordError
 from mobile.store.schema import migrate
 from mobile.store.types import (
+    DraftRow,
     HouseholdRow,
     OperationSummary,
     OutboxEntry,
@@ -211,11 +212,15 @@ class Store:
         visit: Visit,
         fixes: Sequence[Fix] = (),
         followups: Sequence[Followup] = (),
+        *,
+        hold: timedelta | None = None,
     ) -> None:
         """Save a visit with its fixes and follow-ups, and queue all of them for sending.
 
         Give each fix and follow-up `visit_id=visit.id`. All or nothing: one transaction
-        writes the records and their outbox rows. Raises RecordInvalidError (contract
+        writes the records and their outbox rows and removes the door's draft (the visit
+        is what the draft became). `hold` keeps them from being sent for that long, so the
+        visit can still be undone (`undo_visit`). Raises RecordInvalidError (contract
         check failed; nothing saved) or StorageFullError (nothing saved).
         Saving the same record id twice is a no-op, never a duplicate.
         """
@@ -225,7 +230,18 @@ class Store:
                 raise RecordInvalidError(
                     "This record cannot be saved: its fixes and follow-ups belong to another operation."
                 )
-        self._save(batch)
+        not_before = utc_text(datetime.now(UTC) + hold) if hold else None
+        self._save(batch, not_before=not_before, draft=(visit.operation_id, visit.household_id))
+
+    def undo_visit(self, visit_id: str | UUID) -> bool:
+        """Take back a visit saved with `hold` while it is still held (never sent). False once it may have gone.
+
+        The records, their outbox rows and nothing else go, in one transaction. The sync
+        engine only reads rows whose hold has passed, so a row it may be sending is never
+        removed here.
+        """
+        with self._write() as conn:
+            return outbox.undo_held(conn, str(visit_id), utc_now())
 
     def record_fix(self, fix: Fix) -> None:
         """Save a fix not tied to a visit (e.g. street-level) and queue it."""
@@ -235,19 +251,50 @@ class Store:
         """Save a follow-up not tied to a visit (e.g. street-level) and queue it."""
         self._save([followup])
 
-    def _save(self, batch: Sequence[Visit | Fix | Followup]) -> None:
+    def _save(self, batch: Sequence[Visit | Fix | Followup], *, not_before: str | None = None,
+              draft: tuple[int, int] | None = None) -> None:
         for record in batch:
             records.check(record, self.questionnaire(record.operation_id))
         with self._write() as conn:
             for record in batch:
-                records.insert_local(conn, record)
+                records.insert_local(conn, record, not_before=not_before)
+            if draft is not None:
+                drafts.remove(conn, *draft)
+
+    # ---- drafts (visits in progress) -------------------------------------------------
+
+    def save_draft(self, operation_id: int, household_id: int, body: bytes, username: str | None = None) -> None:
+        """Write the visit in progress at a door (replacing the last version): survives anything."""
+        with self._write() as conn:
+            drafts.save(conn, operation_id, household_id, body, username)
+
+    def draft(self, operation_id: int, household_id: int) -> DraftRow | None:
+        """The visit in progress at a door, or None."""
+        with self._read() as conn:
+            return drafts.load(conn, operation_id, household_id)
+
+    def discard_draft(self, operation_id: int, household_id: int) -> None:
+        """Throw a visit in progress away (the person chose Discard)."""
+        with self._write() as conn:
+            drafts.remove(conn, operation_id, household_id)
+
+    def drafts(self, operation_id: int | None = None) -> list[DraftRow]:
+        """Every visit in progress (of one operation), oldest change first."""
+        with self._read() as conn:
+            return drafts.all_drafts(conn, operation_id)
 
     # ---- outbox --------------------------------------------------------------------
 
-    def outbox_waiting(self, limit: int | None = None, *, after_seq: int = 0) -> list[OutboxEntry]:
-        """Records waiting to be sent, oldest first (only those queued after `after_seq`)."""
+    def outbox_waiting(self, limit: int | None = None, *, after_seq: int = 0,
+                       include_held: bool = False) -> list[OutboxEntry]:
+        """Records waiting to be sent, oldest first (only those queued after `after_seq`).
+
+        Records still held back for an Undo (`record_visit(hold=…)`) are left out unless
+        `include_held`: the sync engine never sends one that may still be taken back.
+        """
         with self._read() as conn:
-            return outbox.entries(conn, OutboxState.WAITING, limit, after_seq)
+            return outbox.entries(conn, OutboxState.WAITING, limit, after_seq,
+                                  due_at=None if include_held else utc_now())
 
     def outbox_rejected(self) -> list[OutboxEntry]:
         """Records the server rejected, with its reason, oldest first. They stay until corrected."""
@@ -394,7 +441,12 @@ class Store:
                 last_sync_at=meta.get("last_sync_at"),
                 online=None if meta.get("online") is None else meta["online"] == "1",
                 last_error=meta.get("last_error"),
+                drafts=conn.execute("SELECT count(*) FROM drafts").fetchone()[0],
             )
+
+    def note_offline(self, error: str) -> None:
+        """A request outside the sync engine found no server (e.g. the operations list): offline now."""
+        self.note_sync(ok=False, online=False, error=error)
 
     def note_sync(self, *, ok: bool, online: bool | None, error: str | None) -> None:
         """Record the end of a sync attempt (the engine calls this)."""

@@ -84,6 +84,18 @@ class OutboxEntry:
 
 
 @dataclass(frozen=True, slots=True)
+class DraftRow:
+    """A visit in progress at one door (its body is the visit screen's state as JSON)."""
+
+    operation_id: int
+    household_id: int
+    body: bytes
+    username: str | None
+    started_at: str
+    updated_at: str
+
+
+@dataclass(frozen=True, slots=True)
 class SyncState:
     """What the sync status bar shows."""
 
@@ -92,6 +104,7 @@ class SyncState:
     last_sync_at: str | None  # UTC ISO 8601 of the last complete, successful sync
     online: bool | None  # None until the first attempt
     last_error: str | None  # a message a person can act on, or None
+    drafts: int = 0  # visits in progress (not records yet: they are never sent)
 
 
 @dataclass(frozen=True, slots=True)
