@@ -16,6 +16,7 @@ from .answers import (
     check_answers,
     concerns,
     prune_answers,
+    suggested_followups,
     validate_answers,
 )
 from .conditions import compile_condition, describe_condition, is_answered
@@ -24,6 +25,7 @@ from .definition import (
     TEXT_MAX_LENGTH,
     AnswerError,
     Condition,
+    FollowupSuggestion,
     Option,
     Question,
     Questionnaire,
@@ -37,6 +39,7 @@ __all__ = [
     "AnswerError",
     "CHOICE_TYPES",
     "Condition",
+    "FollowupSuggestion",
     "Option",
     "Question",
     "QuestionType",
@@ -53,5 +56,6 @@ __all__ = [
     "is_answered",
     "load_questionnaire",
     "prune_answers",
+    "suggested_followups",
     "validate_answers",
 ]

@@ -15,7 +15,16 @@ from collections.abc import Callable, Iterator
 from typing import Any, NamedTuple
 
 from .conditions import Predicate, compile_condition, describe_condition, is_answered
-from .definition import CHOICE_TYPES, AnswerError, Question, Questionnaire, QuestionType, kind_of, value_problems
+from .definition import (
+    CHOICE_TYPES,
+    AnswerError,
+    FollowupSuggestion,
+    Question,
+    Questionnaire,
+    QuestionType,
+    kind_of,
+    value_problems,
+)
 
 #: The value of a question that has no key in the answers.
 MISSING: Any = object()
@@ -235,3 +244,32 @@ def plan_of(questionnaire: Questionnaire) -> Plan:
         _PLANS.clear()
     _PLANS[id(questionnaire)] = plan
     return plan
+
+
+def suggested_followups(questionnaire: Questionnaire, answers: dict[str, Any]) -> list[FollowupSuggestion]:
+    """The follow-ups these answers suggest (each category once, in question order).
+
+    Only answers to questions that apply count, so a suggestion on a follow-on question
+    ("would you like a fire safety visit?", asked when there is no smoke alarm) holds the
+    whole rule: no smoke alarm and wants a visit.
+    """
+    found: list[FollowupSuggestion] = []
+    for step, value, applies in walk(plan_of(questionnaire), answers):
+        if not applies or value is MISSING or not is_answered(value) or not step.question.suggests:
+            continue
+        for suggestion in step.question.suggests:
+            if _suggested_by(value, suggestion.when) and all(s.category != suggestion.category for s in found):
+                found.append(suggestion)
+    return found
+
+
+def _suggested_by(value: Any, when: Any) -> bool:
+    wanted = when if isinstance(when, list) else [when]
+    chosen = value if isinstance(value, list) else [value]
+    return any(_same(a, b) for a in chosen for b in wanted)
+
+
+def _same(a: Any, b: Any) -> bool:
+    if isinstance(a, bool) or isinstance(b, bool):
+        return a is b
+    return a == b

@@ -62,6 +62,21 @@ class Condition(msgspec.Struct, forbid_unknown_fields=False, kw_only=True, omit_
     any: list[Condition] | UnsetType = UNSET
 
 
+class FollowupSuggestion(msgspec.Struct, forbid_unknown_fields=False, kw_only=True, omit_defaults=True):
+    """An answer that calls for a partner agency's follow-up: the tablet proposes it pre-filled,
+    one tap accepts it (``answers.suggested_followups``). It never changes what is valid or counted."""
+
+    #: A follow-up category code (shared_schemas.codes.FollowupCategory).
+    category: Code
+    #: The answer that suggests it: a value, or a list of values any of which does (for a
+    #: multiple-choice question: any of them chosen).
+    when: Any = True
+    #: Pre-fills the follow-up's description.
+    description: str = ""
+    #: A priority code (shared_schemas.codes.Priority).
+    priority: str = "normal"
+
+
 class Question(msgspec.Struct, forbid_unknown_fields=False, kw_only=True, omit_defaults=True):
     id: Code
     text: str
@@ -85,6 +100,8 @@ class Question(msgspec.Struct, forbid_unknown_fields=False, kw_only=True, omit_d
     #: text only.
     max_length: Annotated[int, Meta(ge=1)] | None = None
     help: str = ""
+    #: Follow-ups this question's answer suggests.
+    suggests: list[FollowupSuggestion] = []
 
 
 class Questionnaire(msgspec.Struct, forbid_unknown_fields=False, kw_only=True, omit_defaults=True):
@@ -167,7 +184,7 @@ def value_problems(question: Question, value: Any) -> list[str]:
         return [f"expected text, got {kind_of(value)}"]
     limit = question.max_length or TEXT_MAX_LENGTH
     if len(value) > limit:
-        return [f"text is {len(value)} characters long; at most {limit} are allowed"]
+        return [f"the answer is {len(value):,} characters; the limit is {limit:,}"]
     return []
 
 

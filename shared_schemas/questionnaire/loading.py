@@ -8,17 +8,20 @@ from typing import Any
 
 import msgspec
 
-from ..codes import Concern
+from ..codes import Concern, FollowupCategory, Priority
 from .conditions import condition_problems
 from .definition import (
     CHOICE_TYPES,
     Condition,
+    FollowupSuggestion,
     Option,
     Question,
     Questionnaire,
     QuestionnaireError,
     QuestionType,
+    could_be,
     number_text,
+    what_fits,
 )
 
 _decoder = msgspec.json.Decoder(Questionnaire)
@@ -103,6 +106,22 @@ def _question_problems(question: Question) -> list[str]:
         problems.append("max_length is only for text questions")
     if kind is not QuestionType.SCALE_1_5 and (question.low_label or question.high_label):
         problems.append("low_label and high_label are only for scale_1_5 questions")
+    for suggestion in question.suggests:
+        problems += [f"suggests {suggestion.category!r}: {p}" for p in _suggestion_problems(question, suggestion)]
+    return problems
+
+
+def _suggestion_problems(question: Question, suggestion: FollowupSuggestion) -> list[str]:
+    problems = []
+    if suggestion.category not in {c.value for c in FollowupCategory}:
+        problems.append(f"not a follow-up category; known ones are {', '.join(c.value for c in FollowupCategory)}")
+    if suggestion.priority not in {p.value for p in Priority}:
+        problems.append(f"priority {suggestion.priority!r} is not one of {', '.join(p.value for p in Priority)}")
+    values = suggestion.when if isinstance(suggestion.when, list) else [suggestion.when]
+    if not values:
+        problems.append("'when' needs at least one value")
+    problems += [f"'when' is {value!r}, which the answer can never be ({what_fits(question)})"
+                 for value in values if not could_be(question, value)]
     return problems
 
 
@@ -121,6 +140,8 @@ def _unknown_keys(raw: Any) -> list[str]:
             for i, option in enumerate(obj.get("options") or []):
                 check(option, Option, f"{where} option {i + 1}")
             check(obj.get("show_if"), Condition, f"{where} show_if")
+            for suggestion in obj.get("suggests") or []:
+                check(suggestion, FollowupSuggestion, f"{where} suggests")
         if struct is Condition:
             for combo in ("all", "any"):
                 for part in obj.get(combo) or []:

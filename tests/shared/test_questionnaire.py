@@ -396,9 +396,9 @@ def test_describe_condition(every_type):
         ("weekly_spend", -0.5, "-0.5 is below the minimum 0"),
         ("weekly_spend", True, "expected a number, got true/false"),
         ("weekly_spend", math.nan, "expected a number, got a number"),
-        ("asb_where", "x" * 21, "text is 21 characters long; at most 20 are allowed"),
+        ("asb_where", "x" * 21, "the answer is 21 characters; the limit is 20"),
         ("asb_where", 5, "expected text, got a number"),
-        ("graffiti_where", "x" * (TEXT_MAX_LENGTH + 1), f"at most {TEXT_MAX_LENGTH} are allowed"),
+        ("graffiti_where", "x" * (TEXT_MAX_LENGTH + 1), f"the limit is {TEXT_MAX_LENGTH:,}"),
     ],
 )
 def test_each_type_rejects_wrong_values(every_type, question_id, value, expected):

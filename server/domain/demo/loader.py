@@ -48,6 +48,10 @@ async def load_demo(session: AsyncSession, fixtures: Path = FIXTURES, progress=N
     users = dict((await session.execute(select(User.username, User.id))).all())
 
     spec = demo["operation"]
+    # Every version stays published (stored answers are read against the one they were given to);
+    # the operation uses the one it names.
+    for path in sorted((fixtures / "questionnaires").glob("*.json")):
+        await publish(session, path)
     questionnaire_id = await publish(session, fixtures / spec["questionnaire"])
     await session.execute(pg_insert(Operation).values(
         name=spec["name"], status=spec["status"], questionnaire_id=questionnaire_id,
