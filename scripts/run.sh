@@ -5,8 +5,10 @@ cd "$(dirname "$0")/.."
 bash scripts/setup.sh run
 if [ -z "${DATABASE_URL:-}" ]; then
   bash scripts/db.sh start
-  bash scripts/db.sh ensure doorstep
-  export DATABASE_URL="$(bash scripts/db.sh url doorstep)"
+  # DOORSTEP_DB_NAME: the database of the project's cluster to serve (every `doorstep` command run
+  # inside this checkout without DATABASE_URL finds the same one).
+  bash scripts/db.sh ensure "${DOORSTEP_DB_NAME:-doorstep}"
+  export DATABASE_URL="$(bash scripts/db.sh url "${DOORSTEP_DB_NAME:-doorstep}")"
 fi
 mkdir -p .data
 if [ -z "${DOORSTEP_SECRET_KEY:-}" ]; then

@@ -104,17 +104,61 @@ def demo_load() -> None:
                f"{summary.households} households, {summary.teams} pairs")
 
 
+def create_options(fn):
+    """--create --area AREA.geojson [--questionnaire ID] [--coordinator USER]: make the planned operation first."""
+    fn = click.option("--coordinator", "coordinators", multiple=True,
+                      help="With --create: a user who coordinates it (repeat for several).")(fn)
+    fn = click.option("--questionnaire", "questionnaire_id", default=None,
+                      help="With --create: the questionnaire id (default: the newest published).")(fn)
+    fn = click.option("--area", "area_file", type=click.Path(dir_okay=False, path_type=Path), default=None,
+                      help="With --create: the area, a GeoJSON Polygon or MultiPolygon file.")(fn)
+    fn = click.option("--create", is_flag=True, help="Create the operation (planned) before importing.")(fn)
+    return fn
+
+
+def _create_spec(create: bool, area_file: Path | None, questionnaire_id: str | None,
+                 coordinators: tuple[str, ...]):
+    from server.domain.areas.commands import CreateSpec
+
+    if not create:
+        if area_file or questionnaire_id or coordinators:
+            _fail("--area, --questionnaire and --coordinator go with --create")
+        return None
+    if area_file is None:
+        _fail("--create needs --area AREA.geojson (the operation's boundary)")
+    return CreateSpec(area_file=area_file, questionnaire_id=questionnaire_id, coordinators=coordinators)
+
+
 @main.command("import-osm")
 @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
-@click.option("--operation", "operation_name", required=True, help="Name of an existing operation.")
+@click.option("--operation", "operation_name", required=True, help="Name of the operation.")
+@create_options
 @one_line_errors
-def import_osm(file: Path, operation_name: str) -> None:
+def import_osm(file: Path, operation_name: str, create: bool, area_file: Path | None, questionnaire_id: str | None,
+               coordinators: tuple[str, ...]) -> None:
     """Import streets and households from an OpenStreetMap .osm or .osm.pbf FILE."""
     from server.domain.areas.commands import run_import
 
+    spec = _create_spec(create, area_file, questionnaire_id, coordinators)
     if not file.exists():
         _fail(f"no such file: {file}")
-    asyncio.run(run_import(None, file, operation_name))
+    asyncio.run(run_import(None, file, operation_name, create=spec))
+
+
+@main.command("import-addresses")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--operation", "operation_name", required=True, help="Name of the operation.")
+@create_options
+@one_line_errors
+def import_addresses(file: Path, operation_name: str, create: bool, area_file: Path | None,
+                     questionnaire_id: str | None, coordinators: tuple[str, ...]) -> None:
+    """Import doors from a council address list (CSV: UPRN, address, easting/northing or latitude/longitude)."""
+    from server.domain.addresses.commands import run_address_import
+
+    spec = _create_spec(create, area_file, questionnaire_id, coordinators)
+    if not file.exists():
+        _fail(f"no such file: {file}")
+    asyncio.run(run_address_import(None, file, operation_name, create=spec))
 
 
 @main.command("open311-key")

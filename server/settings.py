@@ -7,7 +7,9 @@ from __future__ import annotations
 
 import functools
 import os
+import subprocess
 from dataclasses import dataclass
+from pathlib import Path
 
 DEFAULT_SECRET = "change-me"
 #: Bank-holiday calendars of the UK (the ``holidays`` package's subdivisions of GB).
@@ -48,6 +50,11 @@ class Settings:
     https: bool = False
     # Working days for follow-up due dates skip this region's bank holidays.
     bank_holidays: str = "ENG"
+    # Planning from the web (issue 13): the largest operation area, the largest upload, how often
+    # a server process looks for queued imports (0 or less: this process runs none).
+    max_area_km2: float = 25.0
+    upload_max_bytes: int = 64 * 1024 * 1024
+    import_interval_seconds: float = 2.0
 
     def check_production_safe(self) -> None:
         if not self.demo and (not self.secret_key or self.secret_key == DEFAULT_SECRET):
@@ -58,12 +65,31 @@ class Settings:
             )
 
 
+#: The checkout this code runs from, when it is one (scripts/db.sh beside server/).
+CHECKOUT = Path(__file__).resolve().parents[1]
+
+
+def checkout_database_url() -> str | None:
+    """The project's own cluster, as `make run` uses it, when DATABASE_URL is unset inside a checkout.
+
+    Asks scripts/db.sh (the one place that knows the socket folder and port) for the URL of the
+    database `make run` serves (DOORSTEP_DB_NAME, default doorstep), once the cluster exists.
+    """
+    script = CHECKOUT / "scripts" / "db.sh"
+    if not script.is_file() or not (CHECKOUT / ".data" / "pg" / "PG_VERSION").is_file():
+        return None
+    name = os.environ.get("DOORSTEP_DB_NAME", "doorstep")
+    out = subprocess.run(["bash", str(script), "url", name], capture_output=True, text=True, check=False)
+    return (out.stdout.strip() or None) if out.returncode == 0 else None
+
+
 def from_env() -> Settings:
-    url = os.environ.get("DATABASE_URL", "")
+    url = os.environ.get("DATABASE_URL", "") or checkout_database_url() or ""
     if not url:
         raise SettingsError(
             "DATABASE_URL is not set: point it at a PostGIS database, e.g. "
-            "postgresql+asyncpg://user:password@host:5432/doorstep (make run sets it for you)."
+            "postgresql+asyncpg://user:password@host:5432/doorstep (inside a checkout, `make run` once "
+            "creates the project's own database, which every command then finds by itself)."
         )
     region = os.environ.get("DOORSTEP_BANK_HOLIDAYS", "ENG").strip().upper()
     if region not in BANK_HOLIDAY_REGIONS:
@@ -92,6 +118,9 @@ def from_env() -> Settings:
         tile_url=os.environ.get("DOORSTEP_TILE_URL", ""),
         public_url=os.environ.get("DOORSTEP_PUBLIC_URL", "http://127.0.0.1:8000"),
         bank_holidays=region,
+        max_area_km2=float(os.environ.get("DOORSTEP_MAX_AREA_KM2", 25.0)),
+        upload_max_bytes=int(float(os.environ.get("DOORSTEP_UPLOAD_MAX_MB", 64)) * 1024 * 1024),
+        import_interval_seconds=float(os.environ.get("DOORSTEP_IMPORT_INTERVAL_SECONDS", 2.0)),
     )
 
 

@@ -59,6 +59,14 @@ class PackHousehold(_PackStruct, kw_only=True):
     side: Literal["odd", "even", "none"] = "none"
     #: Order along the street within its side, for the door list.
     door_order: int = 0
+    #: Where the door comes from: "address_list" (the council's list, ref is the UPRN), "building" or
+    #: "address_point" (OpenStreetMap), or "generated" (placed along a street OSM had no house numbers
+    #: for: the door may not exist). None from servers that did not say.
+    source: str | None = None
+
+    @property
+    def generated(self) -> bool:
+        return self.source == "generated"
 
 
 class PackMember(_PackStruct, kw_only=True):

@@ -27,6 +27,7 @@ from sqlalchemy import (
     ForeignKeyConstraint,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     SmallInteger,
     String,
@@ -142,6 +143,8 @@ class Operation(Base):
     published_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
     published_by: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
     public_contact: Mapped[str | None] = mapped_column(Text)  # "who to contact" in the report
+    # When it was closed (0010): visits made after it are refused, those made before still count.
+    closed_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
 
 
 class OperationPriority(Base):
@@ -167,13 +170,18 @@ class OperationCoordinator(Base):
 
 class Street(Base):
     __tablename__ = "street"
-    __table_args__ = (UniqueConstraint("operation_id", "ref", name="uq_street_operation_ref"),)
+    __table_args__ = (
+        UniqueConstraint("operation_id", "ref", name="uq_street_operation_ref"),
+        Index("uq_street_operation_usrn", "operation_id", "usrn", unique=True, postgresql_where=text("usrn IS NOT NULL")),
+    )
     id: Mapped[int] = mapped_column(primary_key=True)
     operation_id: Mapped[int] = mapped_column(ForeignKey("operation.id", ondelete="CASCADE"), index=True)
     ref: Mapped[str] = mapped_column(String(80))  # stable reference (USRN-like)
     name: Mapped[str] = mapped_column(String(200))
     locality: Mapped[str | None] = mapped_column(String(200))
     geom = mapped_column(Geometry("MULTILINESTRING", srid=4326, spatial_index=True), nullable=False)
+    # Unique Street Reference Number, learnt from an address list (0010); unique per operation where set.
+    usrn: Mapped[int | None] = mapped_column(BigInteger)
 
 
 class Household(Base):
@@ -191,7 +199,8 @@ class Household(Base):
     street_id: Mapped[int | None] = mapped_column(ForeignKey("street.id", ondelete="SET NULL"), index=True)
     side: Mapped[str] = mapped_column(String(5), server_default="none")  # odd, even, none
     door_order: Mapped[int] = mapped_column(Integer, server_default="0")
-    source: Mapped[str] = mapped_column(String(20), server_default="building")  # building, address_point, generated
+    # building, address_point, generated (placed along the street: may not exist), address_list (0010)
+    source: Mapped[str] = mapped_column(String(20), server_default="building")
     geom = mapped_column(Geometry("POINT", srid=4326, spatial_index=True), nullable=False)
 
 
@@ -369,6 +378,43 @@ class FollowupEvent(Base):
     at: Mapped[dt.datetime] = _now()
     change_txid: Mapped[int] = mapped_column(BigInteger, server_default=text("pg_current_xact_id()::text::bigint"))
     change_seq: Mapped[int] = mapped_column(BigInteger, server_default=text("nextval('change_seq')"))
+
+
+# ---------------------------------------------------------------- imports from the web (0010)
+class ImportJob(Base):
+    """An uploaded OSM extract or address list: queued, running (under a worker's lease), done or failed.
+
+    The file waits in `content` until the job ends, so any server process can run it; the summary
+    stays with the operation. A partial unique index (uq_import_job_same_file) refuses a second
+    upload of the same file into the same operation while the first waits or runs.
+    """
+
+    __tablename__ = "import_job"
+    __table_args__ = (
+        Index("ix_import_job_operation", "operation_id", "id"),
+        Index("ix_import_job_due", "id", postgresql_where=text("status IN ('queued', 'running')")),
+        Index("uq_import_job_same_file", "operation_id", "sha256", unique=True,
+              postgresql_where=text("status IN ('queued', 'running')")),
+    )
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    operation_id: Mapped[int] = mapped_column(ForeignKey("operation.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(20))  # osm, addresses
+    filename: Mapped[str] = mapped_column(String(200))
+    sha256: Mapped[str] = mapped_column(String(64))
+    size_bytes: Mapped[int] = mapped_column(BigInteger)
+    content: Mapped[bytes | None] = mapped_column(LargeBinary)
+    status: Mapped[str] = mapped_column(String(10), server_default="queued")  # queued, running, done, failed
+    step: Mapped[str] = mapped_column(Text, server_default="")
+    done: Mapped[int] = mapped_column(BigInteger, server_default="0")
+    total: Mapped[int] = mapped_column(BigInteger, server_default="0")
+    summary: Mapped[dict | None] = mapped_column(JSONB)
+    error: Mapped[str | None] = mapped_column(Text)
+    attempts: Mapped[int] = mapped_column(Integer, server_default="0")
+    claimed_until: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
+    created_at: Mapped[dt.datetime] = _now()
+    started_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    finished_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
 
 
 # ---------------------------------------------------------------- notifications and audit

@@ -212,7 +212,7 @@ def test_signed_out_requests_get_a_json_401(world):
                     .replace("{street_id}", "1").replace("{followup_id}", str(world.own_followup))
                     .replace("{code}", "police").replace("{role}", "visitor")
                     .replace("{session_id}", "00000000-0000-4000-8000-000000000000")
-                    .replace("{username}", "officer"))
+                    .replace("{username}", "officer").replace("{job_id}", "1"))
         for method in item:
             if method not in ("get", "post", "put", "patch", "delete"):
                 continue

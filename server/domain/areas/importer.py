@@ -8,6 +8,8 @@ that the new file no longer has are kept, because visits may point at them.
 
 from __future__ import annotations
 
+import json
+
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
@@ -26,7 +28,7 @@ BATCH = 500
 Progress = Callable[[str, int, int], None]  # (step, done, total)
 
 
-def _reporter(progress) -> Progress:
+def reporter(progress) -> Progress:
     """Accept a plain callback, a rich.progress.Progress (one task per step), or None."""
     if progress is None:
         return lambda step, done, total: None
@@ -67,7 +69,7 @@ async def import_area(
     session: AsyncSession, area: Area, operation_name: str, progress=None
 ) -> ImportSummary:
     """`progress`: None, a callback (step, done, total), or a rich Progress."""
-    report = _reporter(progress)
+    report = reporter(progress)
     operation_id = await session.scalar(select(Operation.id).where(Operation.name == operation_name))
     if operation_id is None:
         raise UnknownOperationError(f"no operation named {operation_name!r}; create it first")
@@ -98,7 +100,13 @@ async def import_area(
             created, updated = created + inserted, updated + (not inserted)
         report("streets", start + len(chunk), len(streets))
 
-    households = list(area.households)
+    # A street whose doors came from the council's address list gets no generated doors again
+    # (they were placeholders for the doors the list now gives).
+    covered = set((await session.execute(text(
+        "SELECT DISTINCT s.ref FROM street s JOIN household h ON h.street_id = s.id "
+        "WHERE s.operation_id = :op AND h.source = 'address_list'"), {"op": operation_id})).scalars())
+    households = [h for h in area.households if not (h.source == "generated" and h.street_ref in covered)]
+    left_out = len(area.households) - len(households)
     for start in range(0, len(households), BATCH):
         chunk = households[start : start + BATCH]
         stmt = insert(Household).values(
@@ -155,37 +163,40 @@ async def import_area(
         created=created,
         updated=updated,
         by_source=by_source,
-        skipped=dict(area.skipped),
+        skipped={**area.skipped, **({"generated door on a street the address list covers": left_out}
+                                     if left_out else {})},
     )
 
 
-# One set-based statement for every household of this import whose addr:street named no
-# street of the area. Distances are EPSG:27700 metres; `<->` between the transformed
-# geometries is that distance. Candidates are first cut down, index-assisted, to streets
-# within a disc in degrees that holds the whole MATCH_RADIUS_M circle: a degree of
-# longitude is the shortest way to cover a metre (111 195 m · cos(latitude)), and 5 % more
-# covers the spheroid and the grid's scale. (Ordering by `<->` on raw EPSG:4326 instead
-# would rank in degrees, ~1.6 times longer east-west than north-south in Britain, and
-# can pick the wrong street: see test_nearest_is_measured_in_metres_not_degrees.)
-_NEAREST = text(
+def nearest_street(point: str) -> str:
+    """SQL for the id of the street of operation :operation_id nearest to the PostGIS point
+    expression `point`, within :radius metres (NULL if none): the one rule for "nearest street",
+    used by the OSM importer and the address-list importer.
+
+    Distances are EPSG:27700 metres; `<->` between the transformed geometries is that distance.
+    Candidates are first cut down, index-assisted, to streets within a disc in degrees that holds
+    the whole radius: a degree of longitude is the shortest way to cover a metre (111 195 m ·
+    cos(latitude)), and 5 % more covers the spheroid and the grid's scale. (Ordering by `<->` on
+    raw EPSG:4326 instead would rank in degrees, ~1.6 times longer east-west than north-south in
+    Britain, and can pick the wrong street: see test_nearest_is_measured_in_metres_not_degrees.)
     """
+    return f"""(SELECT s.id FROM street AS s
+        WHERE s.operation_id = :operation_id
+          AND ST_DWithin(s.geom, {point},
+                         1.05 * :radius / (111195.0 * greatest(cos(radians(ST_Y({point}))), 0.1)))
+          AND ST_DWithin(ST_Transform(s.geom, 27700), ST_Transform({point}, 27700), :radius)
+        ORDER BY ST_Transform(s.geom, 27700) <-> ST_Transform({point}, 27700), s.id
+        LIMIT 1)"""
+
+
+# One set-based statement for every household of this import whose addr:street named no street.
+_NEAREST = text(
+    f"""
     UPDATE household AS h
-    SET street_id = near.street_id
-    FROM household AS h2
-    CROSS JOIN LATERAL (
-        SELECT s.id AS street_id
-        FROM street AS s
-        WHERE s.operation_id = h2.operation_id
-          AND ST_DWithin(s.geom, h2.geom,
-                         1.05 * :radius / (111195.0 * greatest(cos(radians(ST_Y(h2.geom))), 0.1)))
-          AND ST_DWithin(ST_Transform(s.geom, 27700), ST_Transform(h2.geom, 27700), :radius)
-        ORDER BY ST_Transform(s.geom, 27700) <-> ST_Transform(h2.geom, 27700), s.id
-        LIMIT 1
-    ) AS near
-    WHERE h.id = h2.id
-      AND h2.operation_id = :operation_id
-      AND h2.ref = ANY(:refs)
-      AND h2.street_id IS NULL
+    SET street_id = {nearest_street("h.geom")}
+    WHERE h.operation_id = :operation_id
+      AND h.ref = ANY(:refs)
+      AND h.street_id IS NULL
     """
 ).bindparams(bindparam("refs", type_=ARRAY(String)))
 
@@ -196,7 +207,20 @@ async def _match_nearest(session: AsyncSession, operation_id: int, refs: list[st
 
 async def _order_doors(session: AsyncSession, area: Area, street_ids: dict[str, int]) -> None:
     """Number every household on this import's streets (older ones too) in walking order."""
-    lines_by_id = {street_ids[s.ref]: s.lines for s in area.streets}
+    await order_doors(session, {street_ids[s.ref]: s.lines for s in area.streets})
+
+
+async def street_lines(session: AsyncSession, ids: Sequence[int]) -> dict[int, tuple[tuple[Coord, ...], ...]]:
+    """The stored lines of these streets, as the door order walks them."""
+    rows = await session.execute(
+        text("SELECT id, ST_AsGeoJSON(geom, 7) FROM street WHERE id = ANY(:ids)")
+        .bindparams(bindparam("ids", type_=ARRAY(Integer))), {"ids": list(ids)})
+    return {sid: tuple(tuple((c[0], c[1]) for c in line) for line in json.loads(geo)["coordinates"])
+            for sid, geo in rows}
+
+
+async def order_doors(session: AsyncSession, lines_by_id: dict[int, Sequence[Sequence[Coord]]]) -> None:
+    """Number every household on these streets in walking order (street id -> its lines)."""
     rows = await session.execute(
         select(Household.id, Household.street_id, Household.side, func.ST_X(Household.geom), func.ST_Y(Household.geom))
         .where(Household.street_id.in_(list(lines_by_id)))

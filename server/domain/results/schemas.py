@@ -75,6 +75,9 @@ class Door(msgspec.Struct):
     attempts: int
     last_outcome: str | None
     last_visited_at: dt.datetime | None
+    #: building, address_point, address_list, or generated: placed along the street where OSM had no
+    #: house numbers, so the door may not exist.
+    source: str = "building"
 
 
 class DoorPage(msgspec.Struct):

@@ -278,7 +278,7 @@ _DOORS_SQL = f"""
 SELECT h.id AS household_id, h.ref, h.address, h.house_number, h.street_id, s.name AS street_name,
        h.door_order,
        coalesce({_CLOSED_AS}, CASE WHEN r.attempts > 0 THEN 'to_revisit' ELSE 'not_knocked' END) AS status,
-       coalesce(r.attempts, 0) AS attempts, last.outcome AS last_outcome, r.last_visited_at
+       coalesce(r.attempts, 0) AS attempts, last.outcome AS last_outcome, r.last_visited_at, h.source
 FROM household h
 LEFT JOIN street s ON s.id = h.street_id
 LEFT JOIN household_result r ON r.household_id = h.id AND r.operation_id = :op

@@ -16,7 +16,7 @@ TeamName = Annotated[str, msgspec.Meta(min_length=1, max_length=120)]
 class OperationCreate(msgspec.Struct, forbid_unknown_fields=False):
     name: Name
     area: dict[str, Any]  # a GeoJSON Polygon or MultiPolygon in lon/lat (EPSG:4326)
-    questionnaire_id: str
+    questionnaire_id: Annotated[str, msgspec.Meta(max_length=120)]
     starts_on: dt.date | None = None
     ends_on: dt.date | None = None
 
@@ -27,6 +27,15 @@ class OperationDetail(OperationOut):
     area: msgspec.Raw | None = None  # GeoJSON
     streets: int = 0
     households: int = 0
+    #: Doors placed along streets where OpenStreetMap had no house numbers: they may not exist.
+    generated_households: int = 0
+    #: Doors imported earlier that lie outside the area as it is now.
+    households_outside_area: int = 0
+    closed_at: dt.datetime | None = None
+
+
+class AreaChange(msgspec.Struct, forbid_unknown_fields=False):
+    area: dict[str, Any]  # a GeoJSON Polygon or MultiPolygon (or a Feature of one) in lon/lat
 
 
 class TeamSave(msgspec.Struct, forbid_unknown_fields=False):

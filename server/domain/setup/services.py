@@ -7,14 +7,16 @@ the tablets to pull.
 
 from __future__ import annotations
 
-import json
+import datetime as dt
+from typing import Any
 
 import msgspec
 from sqlalchemy import select, text
-from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.db.models import Operation, OperationCoordinator, Team, TeamMember
+from server.domain.areas.boundary import check_area
+from server.domain.operations.lifecycle import ensure_editable, ensure_planned
 from server.domain.operations.teams import check_streets, save_team
 from server.domain.questionnaires.repository import published_ids
 from server.lib.auth import CurrentUser
@@ -23,39 +25,26 @@ from shared_schemas.codes import OperationStatus
 
 from .schemas import Member, OperationCreate, OperationDetail, SetupView, StreetOut, TeamOut, TeamSave
 
-AREA_TYPES = ("Polygon", "MultiPolygon")
+async def create_operation(session: AsyncSession, user: CurrentUser, data: OperationCreate,
+                           max_km2: float) -> OperationDetail:
+    """A planned operation over an area; its creator coordinates it. Streets and doors come from uploads
+    on its set-up page (or `doorstep import-osm` / `import-addresses`)."""
+    return await create_planned_operation(session, data, [user.id], max_km2)
 
 
-async def create_operation(session: AsyncSession, user: CurrentUser, data: OperationCreate) -> OperationDetail:
-    """A planned operation over an area; its creator coordinates it. Streets and households come later
-    from `doorstep import-osm FILE --operation NAME`."""
+async def create_planned_operation(session: AsyncSession, data: OperationCreate, coordinator_ids: list[int],
+                                   max_km2: float) -> OperationDetail:
+    """The one way an operation is made (API, dashboard, CLI --create): name, dates, questionnaire, area."""
     name = data.name.strip()
     if not name:
         raise Invalid("Give the operation a name.", field="$.name")
     if data.starts_on and data.ends_on and data.ends_on < data.starts_on:
         raise Invalid(f"The operation ends ({data.ends_on}) before it starts ({data.starts_on}).", field="$.ends_on")
-    kind = data.area.get("type")
-    if kind not in AREA_TYPES:
-        raise Invalid(f"The area must be a GeoJSON Polygon or MultiPolygon, not {kind!r}.", field="$.area.type")
     known = await published_ids(session)
     if data.questionnaire_id not in known:
         raise Invalid(f"No questionnaire {data.questionnaire_id!r}; the published ones are "
                       f"{', '.join(known) or 'none yet'}.", field="$.questionnaire_id")
-    area = json.dumps(data.area)
-    try:
-        async with session.begin_nested():  # a malformed geometry must not spoil the request's transaction
-            reason = (await session.execute(text("""
-                SELECT CASE
-                  WHEN NOT ST_IsValid(g) THEN 'the area is not a valid polygon: ' || ST_IsValidReason(g)
-                  WHEN ST_IsEmpty(g) THEN 'the area is empty'
-                  WHEN ST_XMin(g) < -180 OR ST_XMax(g) > 180 OR ST_YMin(g) < -90 OR ST_YMax(g) > 90
-                    THEN 'the area''s coordinates are not longitude, latitude (EPSG:4326)'
-                END
-                FROM (SELECT ST_GeomFromGeoJSON(:area) AS g) x"""), {"area": area})).scalar()
-    except DBAPIError as exc:
-        raise Invalid(f"The area is not readable GeoJSON: {str(exc.orig).splitlines()[0]}.", field="$.area") from None
-    if reason:
-        raise Invalid(reason[0].upper() + reason[1:] + ".", field="$.area")
+    area = await check_area(session, data.area, max_km2)
     new_id = (await session.execute(text("""
         INSERT INTO operation (name, area, starts_on, ends_on, status, questionnaire_id)
         VALUES (:name, ST_Multi(ST_SetSRID(ST_GeomFromGeoJSON(:area), 4326)), :starts_on, :ends_on, 'planned', :q)
@@ -65,9 +54,20 @@ async def create_operation(session: AsyncSession, user: CurrentUser, data: Opera
     if new_id is None:
         raise Conflict(f"There is already an operation called {name!r}; choose another name.",
                        extra={"field": "$.name"})
-    session.add(OperationCoordinator(operation_id=new_id, user_id=user.id))
+    for user_id in coordinator_ids:
+        session.add(OperationCoordinator(operation_id=new_id, user_id=user_id))
     await session.flush()
     return await operation_detail(session, new_id)
+
+
+async def change_area(session: AsyncSession, operation: Operation, area: Any, max_km2: float) -> OperationDetail:
+    """A planned operation's new area. Doors already imported stay; the answer counts those now outside it."""
+    ensure_planned(operation, "its area")
+    multi = await check_area(session, area, max_km2)
+    await session.execute(text(
+        "UPDATE operation SET area = ST_Multi(ST_SetSRID(ST_GeomFromGeoJSON(:area), 4326)) WHERE id = :op"),
+        {"area": multi, "op": operation.id})
+    return await operation_detail(session, operation.id)
 
 
 async def operation_detail(session: AsyncSession, operation_id: int) -> OperationDetail:
@@ -75,7 +75,12 @@ async def operation_detail(session: AsyncSession, operation_id: int) -> Operatio
         SELECT o.id, o.name, o.status, o.starts_on, o.ends_on, o.questionnaire_id,
                ST_AsGeoJSON(o.area, 7) AS area,
                (SELECT count(*) FROM street s WHERE s.operation_id = o.id) AS streets,
-               (SELECT count(*) FROM household h WHERE h.operation_id = o.id) AS households
+               (SELECT count(*) FROM household h WHERE h.operation_id = o.id) AS households,
+               (SELECT count(*) FROM household h WHERE h.operation_id = o.id AND h.source = 'generated')
+                 AS generated_households,
+               (SELECT count(*) FROM household h WHERE h.operation_id = o.id AND o.area IS NOT NULL
+                  AND NOT ST_Intersects(o.area, h.geom)) AS households_outside_area,
+               o.closed_at
         FROM operation o WHERE o.id = :op"""), {"op": operation_id})).mappings().first()
     if row is None:
         raise NotFound(f"There is no operation {operation_id}.")
@@ -85,6 +90,7 @@ async def operation_detail(session: AsyncSession, operation_id: int) -> Operatio
 _TRANSITIONS = {
     "open": ({OperationStatus.PLANNED}, OperationStatus.ACTIVE),
     "close": ({OperationStatus.ACTIVE}, OperationStatus.CLOSED),
+    "reopen": ({OperationStatus.CLOSED}, OperationStatus.ACTIVE),
 }
 
 
@@ -102,6 +108,8 @@ async def change_status(session: AsyncSession, operation: Operation, action: str
             raise Conflict(f"Operation {operation.name!r} has no pair with streets yet: form a pair and assign "
                            "it streets before opening.")
     operation.status = to.value
+    # Visits made after closed_at are refused (lifecycle.closed_reason); reopening lets them in again.
+    operation.closed_at = dt.datetime.now(dt.UTC) if action == "close" else None
     await session.flush()
     return await operation_detail(session, operation.id)
 

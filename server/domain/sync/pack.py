@@ -42,7 +42,7 @@ async def build_pack(session: AsyncSession, operation: Operation) -> BuiltPack:
              FROM street WHERE operation_id = $1 ORDER BY id""", operation.id)
     households = await raw.fetch(
         """SELECT id, ref, address, house_number, postcode, street_id, ST_X(geom) AS lon, ST_Y(geom) AS lat,
-                  side, door_order
+                  side, door_order, source
              FROM household WHERE operation_id = $1 ORDER BY id""", operation.id)
     teams = await raw.fetch(
         """SELECT t.id, t.name,
@@ -64,7 +64,7 @@ async def build_pack(session: AsyncSession, operation: Operation) -> BuiltPack:
                             geometry=msgspec.json.decode(r["geometry"])) for r in streets],
         households=[PackHousehold(id=r["id"], ref=r["ref"], address=r["address"], house_number=r["house_number"],
                                   postcode=r["postcode"], street_id=r["street_id"], lon=r["lon"], lat=r["lat"],
-                                  side=r["side"], door_order=r["door_order"]) for r in households],
+                                  side=r["side"], door_order=r["door_order"], source=r["source"]) for r in households],
         teams=[PackTeam(id=r["id"], name=r["name"], members=_members.decode(r["members"]),
                         street_ids=list(r["street_ids"])) for r in teams],
         categories=default_categories(),
