@@ -10,12 +10,21 @@ preflight) and this server never says yes. Together with the CSRF check of cooki
 
 from __future__ import annotations
 
+import re
+
 from litestar.types import ASGIApp, Receive, Scope, Send
 
 from server.lib.exceptions import UnsupportedMediaType
 
 #: Methods whose body the API reads.
 _WITH_BODY = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+#: The one exception: the upload routes (server/domain/imports/routes.py) take the file itself as the
+#: body, with one of these types. None is a CORS "simple" type (text/plain or a form), so another
+#: site's page still cannot send one without a preflight, and the CSRF check still applies.
+FILE_UPLOAD_PATH = re.compile(r"^/api/v1/operations/\d+/imports/(?:osm|addresses)$")
+FILE_TYPES = frozenset({"text/csv", "application/csv", "application/vnd.ms-excel", "application/octet-stream",
+                        "application/xml", "text/xml", "application/vnd.openstreetmap.data+xml",
+                        "application/x-osm+xml", "application/x-protobuf"})
 JSON_ONLY = ("The API takes JSON only: send the body as `Content-Type: application/json` "
              "(this request sent {sent}).")
 
@@ -35,7 +44,7 @@ def json_only(app: ASGIApp) -> ASGIApp:
         if scope["type"] == "http" and scope["method"] in _WITH_BODY and scope["path"].startswith("/api/"):
             content_type = _header(scope, b"content-type")
             media = (content_type or "").split(";", 1)[0].strip().lower()
-            if media != "application/json":
+            if media != "application/json" and not (media in FILE_TYPES and FILE_UPLOAD_PATH.match(scope["path"])):
                 length = _header(scope, b"content-length")
                 has_body = content_type is not None or _header(scope, b"transfer-encoding") is not None or (
                     length is not None and length.strip() != "0")
@@ -47,4 +56,4 @@ def json_only(app: ASGIApp) -> ASGIApp:
     return middleware
 
 
-__all__ = ["JSON_ONLY", "json_only"]
+__all__ = ["FILE_TYPES", "FILE_UPLOAD_PATH", "JSON_ONLY", "json_only"]

@@ -85,6 +85,11 @@ async def test_bad_uploads_say_what_to_fix(client, headers, app):
     assert r.status_code == 422 and "no coordinate columns" in r.json()["detail"]
     r = await client.post(url + "/addresses", content=b'{"a": 1}', headers={**h, "Content-Type": "application/json"})
     assert r.status_code == 415
+    # A type another site's page could send without asking (text/plain, a form) is refused as everywhere.
+    for simple in ("text/plain", "multipart/form-data; boundary=x", "application/x-www-form-urlencoded"):
+        r = await client.post(url + "/addresses?filename=x.csv", content=b"uprn,address\n",
+                              headers={**h, "Content-Type": simple})
+        assert r.status_code == 415, simple
     limit = app.state.settings.upload_max_bytes
     r = await client.post(url + "/addresses?filename=big.csv", content=b"x" * (limit + 1),
                           headers={**h, "Content-Type": "text/csv"})

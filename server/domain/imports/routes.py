@@ -1,7 +1,8 @@
 """Uploads of an operation's streets (OSM extract) and doors (address list), run as background jobs.
 
 The upload routes take the file itself as the request body, not JSON: `Content-Type` says what it
-is (text/csv, application/octet-stream, application/xml …) and `?filename=` its name. The body is
+is (text/csv, application/octet-stream, application/xml …: server/lib/security.FILE_TYPES, the
+JSON-only rule's one exception) and `?filename=` its name. The body is
 read in chunks and refused with 413 past DOORSTEP_UPLOAD_MAX_MB (64 by default).
 """
 
@@ -21,12 +22,9 @@ from server.domain.operations.access import COORDINATOR, Access
 from server.lib.auth import current_user, requires_coordinator
 from server.lib.exceptions import PayloadTooLarge, UnsupportedMediaType
 from server.lib.openapi import answers
+from server.lib.security import FILE_TYPES
 
 PATH = "/api/v1/operations/{operation_id:int}/imports"
-#: What an upload may say it is. JSON is not a file upload.
-FILE_TYPES = ("text/csv", "text/plain", "application/csv", "application/vnd.ms-excel", "application/octet-stream",
-              "application/xml", "text/xml", "application/vnd.openstreetmap.data+xml", "application/x-osm+xml",
-              "application/x-protobuf")
 WHO = {403: "You do not coordinate this operation.", 404: "There is no such operation."}
 UPLOAD_ANSWERS = answers(401, 403, 404, 409, 413, 415, 422, when={
     **WHO,
