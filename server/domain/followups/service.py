@@ -108,6 +108,8 @@ class Filters:
     overdue: bool | None = None
     operation_id: int | None = None
     agency: str | None = None
+    #: Only follow-ups whose place lies in one of these WGS 84 envelopes (x0, y0, x1, y1).
+    bbox: tuple[tuple[float, float, float, float], ...] | None = None
 
     def check(self) -> None:
         if self.status is not None and self.status not in STATUSES:
@@ -128,6 +130,9 @@ def _filtered(user: CurrentUser, filters: Filters):
         q = q.where(Followup.operation_id == filters.operation_id)
     if filters.agency:
         q = q.where(Agency.code == filters.agency)
+    if filters.bbox is not None:
+        q = q.where(or_(false(), *(func.ST_Intersects(_point, func.ST_MakeEnvelope(*box, 4326))
+                                   for box in filters.bbox)))
     overdue = and_(Followup.due_at < func.now(), Followup.status.not_in(FINAL))
     if filters.overdue is True:
         q = q.where(overdue)
@@ -163,6 +168,19 @@ async def list_followups(session: AsyncSession, user: CurrentUser, filters: Filt
     rows = (await session.execute(q)).all()
     views = [_view(r) for r in rows[:limit]]
     return views, (encode_cursor(views[-1].followup) if len(rows) > limit else None)
+
+
+async def find_followup(session: AsyncSession, user: CurrentUser, operation_id: int,
+                        followup_id: uuid.UUID) -> FollowupView | None:
+    """One follow-up of an operation as the list shows it (no residents' details, nothing audited)."""
+    row = (await session.execute(_base(user).where(Followup.id == followup_id,
+                                                   Followup.operation_id == operation_id))).first()
+    return _view(row) if row is not None else None
+
+
+async def count_followups(session: AsyncSession, user: CurrentUser, filters: Filters) -> int:
+    """How many follow-ups `list_followups` would list, over every page."""
+    return (await session.execute(select(func.count()).select_from(_filtered(user, filters).subquery()))).scalar_one()
 
 
 async def _visible(session: AsyncSession, user: CurrentUser, followup_id: uuid.UUID, *, lock: bool = False):

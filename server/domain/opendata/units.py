@@ -16,7 +16,7 @@ from server.domain.results.schemas import StreetResult, Totals
 from server.domain.results.services import StreetRows
 
 from . import disclosure
-from .fields import CONCERNS, COUNT_FIELDS, FIXES, RATE_FIELDS
+from .fields import CONCERNS, COUNT_FIELDS, FIELD_NAMES, FIXES, RATE_FIELDS
 
 
 @dataclass(frozen=True)
@@ -38,8 +38,9 @@ class Unit:
 
     def row(self) -> dict[str, Any]:
         """The unit as one row of the published table (fields.FIELDS order)."""
-        return {"unit_id": self.unit_id, "unit_name": self.name, "street_ref": self.ref, "locality": self.locality,
-                **self.values}
+        row = {"unit_id": self.unit_id, "unit_name": self.name, "street_ref": self.ref, "locality": self.locality,
+               **self.values}
+        return {name: row[name] for name in FIELD_NAMES}
 
 
 @dataclass(frozen=True)

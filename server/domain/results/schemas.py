@@ -78,6 +78,8 @@ class Door(msgspec.Struct):
     #: building, address_point, address_list, or generated: placed along the street where OSM had no
     #: house numbers, so the door may not exist.
     source: str = "building"
+    lon: float | None = None  # where the door is (WGS 84)
+    lat: float | None = None
 
 
 class DoorPage(msgspec.Struct):

@@ -278,7 +278,8 @@ _DOORS_SQL = f"""
 SELECT h.id AS household_id, h.ref, h.address, h.house_number, h.street_id, s.name AS street_name,
        h.door_order,
        coalesce({_CLOSED_AS}, CASE WHEN r.attempts > 0 THEN 'to_revisit' ELSE 'not_knocked' END) AS status,
-       coalesce(r.attempts, 0) AS attempts, last.outcome AS last_outcome, r.last_visited_at, h.source
+       coalesce(r.attempts, 0) AS attempts, last.outcome AS last_outcome, r.last_visited_at, h.source,
+       ST_X(h.geom) AS lon, ST_Y(h.geom) AS lat
 FROM household h
 LEFT JOIN street s ON s.id = h.street_id
 LEFT JOIN household_result r ON r.household_id = h.id AND r.operation_id = :op
@@ -288,11 +289,34 @@ LEFT JOIN LATERAL (
 ) last ON true
 WHERE h.operation_id = :op
   AND (CAST(:street AS integer) IS NULL OR h.street_id = :street)
+  AND (CAST(:household AS integer) IS NULL OR h.id = :household)
   AND (coalesce(h.street_id, 0), h.door_order, h.id) > (:c_street, :c_order, :c_id)
-  {{status_filter}}
+  {{status_filter}} {{bbox_filter}}
 ORDER BY coalesce(h.street_id, 0), h.door_order, h.id
 LIMIT :limit
 """
+# Doors inside one or more WGS 84 envelopes (an OGC API bbox; two where it crosses the antimeridian).
+_BBOX_FILTER = "h.geom && ST_MakeEnvelope(:x0_{i}, :y0_{i}, :x1_{i}, :y1_{i}, 4326)"
+
+Envelope = tuple[float, float, float, float]
+
+
+def _bbox_filter(boxes: list[Envelope] | None, params: dict[str, Any]) -> str:
+    if boxes is None:
+        return ""
+    parts = []
+    for i, (x0, y0, x1, y1) in enumerate(boxes):
+        params.update({f"x0_{i}": x0, f"y0_{i}": y0, f"x1_{i}": x1, f"y1_{i}": y1})
+        parts.append(_BBOX_FILTER.format(i=i))
+    return f"AND ({' OR '.join(parts) or 'false'})"
+
+
+async def door_count(session: AsyncSession, operation_id: int, *, bbox: list[Envelope] | None = None) -> int:
+    """How many doors `doors` would list with this bbox, over every page."""
+    params: dict[str, Any] = {"op": operation_id}
+    where = _bbox_filter(bbox, params)
+    return (await session.execute(text(f"SELECT count(*) FROM household h WHERE h.operation_id = :op {where}"),
+                                  params)).scalar_one()
 
 
 def _cursor_out(*parts: Any) -> str:
@@ -311,7 +335,8 @@ def _door_cursor(cursor: str | None) -> tuple[int, int, int]:
 
 
 async def doors(session: AsyncSession, operation_id: int, *, street_id: int | None = None,
-                status: str | None = None, limit: int = 200, cursor: str | None = None) -> DoorPage:
+                status: str | None = None, limit: int = 200, cursor: str | None = None,
+                bbox: list[Envelope] | None = None, household_id: int | None = None) -> DoorPage:
     if status is not None and status not in DOOR_STATUSES:
         raise BadRequest(f"Unknown status {status!r}; use one of {', '.join(DOOR_STATUSES)}.", field="status")
     limit = max(1, min(limit, 1000))
@@ -323,9 +348,9 @@ async def doors(session: AsyncSession, operation_id: int, *, street_id: int | No
         status_filter = "AND r.closing_rank = 0"
     elif status is not None:
         status_filter = f"AND r.closing_rank = {CLOSING_RANK[status]}"
-    sql = _DOORS_SQL.replace("{status_filter}", status_filter)
-    params = {"op": operation_id, "street": street_id, "c_street": c_street, "c_order": c_order, "c_id": c_id,
-              "limit": limit + 1}
+    params = {"op": operation_id, "street": street_id, "household": household_id, "c_street": c_street,
+              "c_order": c_order, "c_id": c_id, "limit": limit + 1}
+    sql = _DOORS_SQL.replace("{status_filter}", status_filter).replace("{bbox_filter}", _bbox_filter(bbox, params))
     rows = (await session.execute(text(sql), params)).mappings().all()
     items = [Door(**r) for r in rows[:limit]]
     nxt = None
@@ -430,5 +455,5 @@ async def followup_summary(session: AsyncSession, operation_id: int) -> Followup
                            items=[FollowupCount(category=c, status=s, count=n) for c, s, n in rows])
 
 
-__all__ = ["DOOR_STATUSES", "STATUS_PRECEDENCE", "doors", "followup_summary",
+__all__ = ["DOOR_STATUSES", "STATUS_PRECEDENCE", "door_count", "doors", "followup_summary",
            "pair_progress", "results_version", "street_results", "visits"]
