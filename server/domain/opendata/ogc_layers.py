@@ -23,8 +23,9 @@ import msgspec
 from sqlalchemy import select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from server.db.models import Operation, OperationCoordinator
+from server.db.models import Operation
 from server.domain.followups import service as followups
+from server.domain.operations.access import runs, runs_operation
 from server.domain.results import services as results_services
 from server.domain.results.formats import flat_row
 from server.lib.auth import CurrentUser
@@ -99,7 +100,7 @@ async def layer(session: AsyncSession, user: CurrentUser | None, collection_id: 
     if kind == "streets":
         if operation.published_at is None:
             raise not_found(collection_id)
-    elif not await publication.coordinates(session, user, operation_id):
+    elif user is None or not await runs(session, user, operation_id):
         raise not_found(collection_id)  # never 403: whether it exists is not for everyone to learn
     return Layer(operation, kind)  # type: ignore[arg-type]
 
@@ -107,10 +108,7 @@ async def layer(session: AsyncSession, user: CurrentUser | None, collection_id: 
 async def layers(session: AsyncSession, user: CurrentUser | None) -> list[Layer]:
     out = [Layer(op, "streets") for op in sorted(await publication.published_operations(session), key=lambda o: o.id)]
     if user is not None and ("admin" in user.roles or "coordinator" in user.roles):
-        q = select(Operation).order_by(Operation.id)
-        if "admin" not in user.roles:
-            q = q.join(OperationCoordinator, OperationCoordinator.operation_id == Operation.id).where(
-                OperationCoordinator.user_id == user.id)
+        q = select(Operation).where(runs_operation(user, Operation.id)).order_by(Operation.id)
         for op in (await session.execute(q)).scalars():
             out.extend(Layer(op, kind) for kind in INTERNAL)
     return out
