@@ -200,7 +200,8 @@ def _door_feature(d: Any) -> dict[str, Any]:
             "geometry": {"type": "Point", "coordinates": [d.lon, d.lat]} if d.lon is not None else None,
             "properties": {"household_id": d.household_id, "ref": d.ref, "address": d.address,
                            "house_number": d.house_number, "street_id": d.street_id, "street_name": d.street_name,
-                           "status": d.status, "attempts": d.attempts, "last_outcome": d.last_outcome,
+                           "source": d.source, "status": d.status, "attempts": d.attempts,
+                           "last_outcome": d.last_outcome,
                            "last_visited_at": d.last_visited_at.isoformat() if d.last_visited_at else None}}
 
 
@@ -277,7 +278,8 @@ async def item(session: AsyncSession, user: CurrentUser | None, layer_: Layer, f
 # ---------------------------------------------------------------- what the features hold (JSON Schema)
 
 _DOOR_PROPERTIES = {"household_id": "integer", "ref": "string", "address": "string", "house_number": "string",
-                    "street_id": "integer", "street_name": "string", "status": "string", "attempts": "integer",
+                    "street_id": "integer", "street_name": "string", "source": "string", "status": "string",
+                    "attempts": "integer",
                     "last_outcome": "string", "last_visited_at": "string"}
 _FOLLOWUP_PROPERTIES = {"followup_id": "string", "category": "string", "priority": "string", "status": "string",
                         "agency_code": "string", "agency_name": "string", "street_id": "integer",
