@@ -18,14 +18,14 @@ from advanced_alchemy.extensions.litestar import AsyncSessionConfig, SQLAlchemyA
 from litestar import Litestar
 from litestar.config.app import AppConfig
 from litestar.config.compression import CompressionConfig
-from litestar.openapi import OpenAPIConfig
 from litestar.static_files import create_static_files_router
 
 import server.domain
 from server.domain.auth.services import LoginThrottle
 from server.lib.auth import SessionGate, make_jwt_auth
 from server.lib.exceptions import EXCEPTION_HANDLERS
-from server.lib.security import json_only
+from server.lib.openapi import openapi_config
+from server.lib.security import json_only, security_headers
 from server.settings import Settings, get_settings
 
 WEB_DIR = Path(__file__).parent / "web"
@@ -87,7 +87,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
         # Level 4, not Litestar's 9: a push's answer (1,000 results) compresses to within 1% of
         # level 9's size at half the CPU, and a pack to within 7% of level 6 (measured).
         compression_config=CompressionConfig(backend="gzip", minimum_size=1024, gzip_compress_level=4),
-        openapi_config=OpenAPIConfig(title="Doorstep API", version="1.0.0", path="/schema"),
+        openapi_config=openapi_config(),
+        before_send=[security_headers(settings)],
         lifespan=lifespan,
         request_max_body_size=32 * 1024 * 1024,
         debug=False,

@@ -16,12 +16,16 @@ speed, so Litestar cannot see its type; msgspec writes the JSON Schema from the 
 
 from __future__ import annotations
 
+import html
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from typing import Any, ClassVar
 
 import msgspec
+from litestar import Request
+from litestar.openapi import OpenAPIConfig
 from litestar.openapi.datastructures import ResponseSpec
+from litestar.openapi.plugins import SwaggerRenderPlugin
 from litestar.openapi.spec import OpenAPIMediaType, OpenAPIResponse, Operation, RequestBody
 from litestar.openapi.spec.base import BaseSchemaObject
 
@@ -115,3 +119,46 @@ def _inline(node: Any, components: dict[str, Any]) -> Any:
     if isinstance(node, list):
         return [_inline(v, components) for v in node]
     return node
+
+
+class LocalSwaggerUI(SwaggerRenderPlugin):
+    """Swagger UI at /schema/swagger from the npm package `swagger-ui-dist` served under /static
+    (Litestar's page loads it from a CDN and starts it with an inline script, which the pages'
+    CSP refuses). The page only links files; /static/swagger-init.js starts it."""
+
+    ASSETS = "/static/swagger-ui-dist"
+
+    def __init__(self) -> None:
+        super().__init__(path="/swagger", js_url=f"{self.ASSETS}/swagger-ui-bundle.js",
+                         css_url=f"{self.ASSETS}/swagger-ui.css",
+                         standalone_preset_js_url=f"{self.ASSETS}/swagger-ui-standalone-preset.js",
+                         favicon=f'<link rel="icon" type="image/png" href="{self.ASSETS}/favicon-32x32.png">',
+                         style="")
+
+    def render(self, request: Request, openapi_schema: dict[str, Any]) -> bytes:
+        title = html.escape(str(openapi_schema["info"]["title"]))
+        spec_url = f"{request.app.openapi_config.path if request.app.openapi_config else '/schema'}/openapi.json"
+        return f"""<!doctype html>
+<html lang="en">
+<head>
+  <meta charset="utf-8">
+  <meta name="viewport" content="width=device-width, initial-scale=1">
+  <title>{title}</title>
+  {self.favicon}
+  <link rel="stylesheet" href="{self.css_url}">
+</head>
+<body>
+  <div id="swagger-container" data-spec-url="{html.escape(spec_url)}"></div>
+  <script src="{self.js_url}"></script>
+  <script src="{self.standalone_preset_js_url}"></script>
+  <script src="/static/swagger-init.js"></script>
+</body>
+</html>
+""".encode()
+
+
+def openapi_config() -> OpenAPIConfig:
+    """/schema/openapi.json and Swagger UI at /schema/swagger (also /schema). No other renderer:
+    Litestar's others (ReDoc, Elements, RapiDoc) load their scripts from CDNs."""
+    return OpenAPIConfig(title="Doorstep API", version="1.0.0", path="/schema",
+                         render_plugins=[LocalSwaggerUI()])

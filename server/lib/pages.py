@@ -4,6 +4,7 @@ anything else → an error page saying why)."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -21,8 +22,19 @@ from server.domain.auth.sessions import end_session
 from server.lib.auth import CurrentUser, current_user, session_cookie
 from server.lib.exceptions import DoorstepError
 
-HTML = "text/html; charset=utf-8"
-NO_STORE = {"Cache-Control": "no-store", "Referrer-Policy": "same-origin"}
+HTML = "text/html"  # Litestar adds "; charset=utf-8" to text types itself
+NO_STORE = {"Cache-Control": "no-store"}
+
+# Where to go after signing in: a path on this site, or nowhere. A browser reads "\" as "/" and
+# drops tabs and newlines from a URL, so "/\evil.example" and "/<tab>/evil.example" would leave the
+# site as surely as "//evil.example"; any of them, a control character, a space or a scheme fails.
+# login.js holds the same expression (SAFE_NEXT there); tests/security/test_redirects.py runs both.
+SAFE_NEXT = re.compile(r"/(?![/\\])[^\x00-\x20\x7f\\]*")
+
+
+def safe_next(value: str | None, default: str) -> str:
+    """`value` if it is a path on this site (see SAFE_NEXT), else `default`."""
+    return value if value and SAFE_NEXT.fullmatch(value) else default
 
 
 #: The frame every area's pages extend (base.html), its sign-in page and its error page; an
@@ -86,9 +98,7 @@ class PageArea:
 
         @get("/login", include_in_schema=False)
         async def login_page(next: FromQuery[str] = area.home) -> Response:  # noqa: A002 - the query parameter is "next"
-            if not next.startswith("/") or next.startswith("//"):
-                next = area.home
-            return area.render("login.html", next=next, user=None)
+            return area.render("login.html", next=safe_next(next, area.home), user=None)
 
         @post("/logout", include_in_schema=False, status_code=303)
         async def logout(request: Request, db_session: NamedDependency[AsyncSession]) -> Response:

@@ -10,58 +10,16 @@ requests untouched) through the in-process app.
 from __future__ import annotations
 
 import datetime as dt
-import threading
 import uuid
-from contextlib import contextmanager
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import httpx
 import pytest
 
 from tests.conftest import TEST_ORIGIN, csrf_token_in
 from tests.security.conftest import bearer
+from tests.security.support import attacker_site, signed_in_page
 
 DEMO = "doorstep-demo"
-
-
-# ---------------------------------------------------------------- the attacker's site
-
-
-@contextmanager
-def attacker_site(pages: dict[str, str]):
-    """Serves `pages` (path → HTML) from another port of 127.0.0.1: same host, another origin."""
-
-    class Handler(BaseHTTPRequestHandler):
-        def do_GET(self):  # noqa: N802 (http.server's name)
-            body = pages.get(self.path, "").encode()
-            self.send_response(200 if body else 404)
-            self.send_header("Content-Type", "text/html; charset=utf-8")
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-
-        def log_message(self, *args):
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}"
-    finally:
-        server.shutdown()
-        server.server_close()
-
-
-def _signed_in_page(browser, base: str, username: str):
-    context = browser.new_context()
-    page = context.new_page()
-    page.goto(f"{base}/partner/login")
-    page.fill("#username", username)
-    page.fill("#password", DEMO)
-    page.click("#sign-in")
-    page.wait_for_url(f"{base}/partner")
-    return context, page
 
 
 def _token(base: str, username: str) -> dict[str, str]:
@@ -78,7 +36,7 @@ def test_a_cross_site_text_plain_form_cannot_create_an_admin(live_server, browse
             '"roles": ["admin"], "x": "' % evil)
     form = f"""<form id="f" method="post" enctype="text/plain" action="{live_server}/api/v1/users">
                <input name='{name}' value='"}}'></form><script>document.getElementById("f").submit()</script>"""
-    context, page = _signed_in_page(browser, live_server, "admin")
+    context, page = signed_in_page(browser, live_server, "admin")
     try:
         with attacker_site({"/": form}) as site, page.expect_response(lambda r: "/api/v1/users" in r.url) as answer:
             page.goto(site + "/")
@@ -108,7 +66,7 @@ def test_a_cross_site_form_cannot_decline_a_partners_followup(live_server, brows
     form = f"""<form id="f" method="post" action="{live_server}/partner/followups/{fid}">
                <input name="version" value="1"><input name="status" value="declined">
                <input name="reason" value="Not ours"></form><script>document.getElementById("f").submit()</script>"""
-    context, page = _signed_in_page(browser, live_server, "envhealth")
+    context, page = signed_in_page(browser, live_server, "envhealth")
     try:
         with attacker_site({"/": form}) as site, \
                 page.expect_response(lambda r: f"/partner/followups/{fid}" in r.url) as answer:
@@ -128,7 +86,7 @@ def test_a_cross_site_bodiless_post_cannot_rotate_an_open311_key(live_server, br
     script = f"""<script>fetch("{live_server}/api/v1/agencies/fire-safety/open311-key",
                  {{method: "POST", mode: "no-cors", credentials: "include"}})
                  .then(function () {{ document.title = "sent"; }});</script>"""
-    context, page = _signed_in_page(browser, live_server, "admin")
+    context, page = signed_in_page(browser, live_server, "admin")
     try:
         with attacker_site({"/": script}) as site, \
                 page.expect_response(lambda r: "/open311-key" in r.url) as answer:

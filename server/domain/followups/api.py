@@ -54,7 +54,7 @@ async def export_followups(request: Request, db_session: NamedDependency[AsyncSe
     """Residents' details only with `residents=true`, only where the resident consented; audited."""
     filters = service.Filters(status=status, category=category, overdue=overdue, operation_id=operation_id)
     body = await service.export_csv(db_session, current_user(request), filters, with_residents=residents)
-    return Response(body, media_type="text/csv; charset=utf-8",
+    return Response(body, media_type="text/csv",
                     headers={"Content-Disposition": 'attachment; filename="followups.csv"',
                              "Cache-Control": "no-store"})
 

@@ -12,7 +12,9 @@
   var markers = places.map(function (p) {
     var m = L.circleMarker([p.lat, p.lon], {radius: 7, weight: p.overdue ? 3 : 1,
       color: p.overdue ? "#b3261e" : "#ffffff", fillColor: colours[p.status] || "#0b5cad", fillOpacity: 0.9});
-    m.bindTooltip(p.label + " (" + p.status.replace("_", " ") + ")");
+    var tip = document.createElement("span");
+    tip.textContent = p.label + " (" + p.status.replace("_", " ") + ")";  // text, never HTML
+    m.bindTooltip(tip);
     m.on("click", function () { window.location.assign("/partner/followups/" + p.id); });
     return m;
   });

@@ -40,7 +40,11 @@
     box.textContent = "";
     var ramp = state.colourBy === "coverage" ? RAMP : PURPLES;
     box.appendChild(document.createTextNode(state.colourBy === "coverage" ? "0%" : "none"));
-    ramp.forEach(function (c) { box.appendChild(Doorstep.el("i", {style: "background:" + c})); });
+    ramp.forEach(function (c) {
+      var swatch = Doorstep.el("i");
+      swatch.style.backgroundColor = c;  // through the DOM: the page's CSP allows no style attributes
+      box.appendChild(swatch);
+    });
     box.appendChild(document.createTextNode(state.colourBy === "coverage" ? "100% knocked" : "every household"));
   }
 
@@ -56,7 +60,8 @@
           var s = styleOf(p); s.className = "street street-" + p.street_id; return s;
         }});
         layer.on("click", function () { select(p.street_id); });
-        layer.bindTooltip(p.name, {sticky: true});
+        // A street's name comes from a map file: a text node, never HTML (Leaflet puts a string in as HTML).
+        layer.bindTooltip(Doorstep.el("span", {text: p.name}), {sticky: true});
         layer.addTo(map);
         state.layers[p.street_id] = layer;
       });
