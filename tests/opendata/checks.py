@@ -10,6 +10,7 @@ from tests.results.world import SECRETS
 MONTHS = "January|February|March|April|May|June|July|August|September|October|November|December"
 _DATE = re.compile(rf"\b\d{{1,2}} (?:{MONTHS}) \d{{4}}\b|\b\d{{4}}-\d{{2}}-\d{{2}}\b")
 _PERCENT = re.compile(r"\b\d{1,3}%")
+_PAGE = re.compile(r"\bPage \d+ of \d+\b")  # a printed report's page numbers
 # A whole number standing alone (not part of a decimal, a version such as v3.0, a range or a longer number).
 _SMALL = re.compile(r"(?<![\w.,/-])[1-7](?![\w.,%/-])")
 
@@ -37,8 +38,8 @@ def assert_totals_follow_the_rule(totals: dict, expected: dict) -> None:
 
 
 def assert_no_small_counts_in_text(text: str, where: str) -> None:
-    """No figure from 1 to 7 in a text a person reads: dates (to the day) and percentages aside."""
-    scrubbed = _PERCENT.sub(" ", _DATE.sub(" ", text))
+    """No figure from 1 to 7 in a text a person reads: dates (to the day), percentages and page numbers aside."""
+    scrubbed = _PAGE.sub(" ", _PERCENT.sub(" ", _DATE.sub(" ", text)))
     found = [scrubbed[max(0, m.start() - 40):m.end() + 40] for m in _SMALL.finditer(scrubbed)]
     assert not found, (where, found)
 

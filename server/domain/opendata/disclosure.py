@@ -76,6 +76,11 @@ def day(value: dt.datetime | dt.date | None) -> dt.date | None:
     return value
 
 
+def short(published: int | None) -> str:
+    """A published count for a table cell: the figure, or "<8"."""
+    return f"<{SUPPRESS_BELOW}" if published is None else f"{published:,}"
+
+
 def words(published: int | None) -> str:
     """A published count for a sentence: the figure, or SUPPRESSED_WORDS."""
     return SUPPRESSED_WORDS if published is None else f"{published:,}"

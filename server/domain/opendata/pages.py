@@ -22,6 +22,7 @@ area = PageArea(TEMPLATES, "/open-data", forbidden_heading="Not published", look
     name="Open data", title="Open data", nav="Published operations", back="See the published operations",
     who_signs_in="Coordinators", stylesheets=("/static/doorstep.css", "/static/opendata/opendata.css")))
 area.env.filters["n"] = disclosure.words
+area.env.filters["nt"] = disclosure.short
 area.env.filters["day"] = public.long_day
 area.env.globals.update(OGL_LINE=files.OGL_LINE, OSM_LINE=files.OSM_LINE, RULE_TEXT=files.RULE_TEXT,
                         SUPPRESS_BELOW=disclosure.SUPPRESS_BELOW,
@@ -102,9 +103,11 @@ def error_page(_: Request, exc: DoorstepError) -> Response:
                        heading=area.headings.get(exc.status_code, "Something is wrong"), detail=exc.detail, user=None)
 
 
-pages = Router(path="/open-data", route_handlers=[published_list, operation_page],
+from .report_routes import REPORT_FILES, REPORT_PAGES  # noqa: E402 - they use this module's area
+
+pages = Router(path="/open-data", route_handlers=[published_list, operation_page, *REPORT_PAGES],
                exception_handlers={DoorstepError: error_page}, include_in_schema=False)
-downloads = Router(path="/open-data", route_handlers=[streets_csv, streets_geojson, datapackage],
+downloads = Router(path="/open-data", route_handlers=[streets_csv, streets_geojson, datapackage, *REPORT_FILES],
                    include_in_schema=False)
 
 PAGE_ROUTES = [pages, downloads]

@@ -33,7 +33,7 @@ class Line:
     pct: int | None = None
 
 
-def _order(line: Line) -> tuple:
+def order(line: Line) -> tuple:
     # Suppressed counts (1 to 7) sort between 0 and the published ones, in label order: ordering them
     # by their true size would tell what the suppression hides.
     return (-(line.count if line.count is not None else 1), line.label)
@@ -44,14 +44,14 @@ def concern_lines(values: dict[str, int | None], top: int | None = None) -> list
     first; concerns nobody raised are left out."""
     lines = [Line(c, CONCERN_LABELS[Concern(c)], values[f"concern_{c}"], values[f"concern_{c}_pct"])
              for c in CONCERNS if values[f"concern_{c}"] != 0]
-    lines.sort(key=_order)
+    lines.sort(key=order)
     return lines[:top] if top else lines
 
 
 def fix_lines(values: dict[str, int | None]) -> list[Line]:
     lines = [Line(c, FIX_CATEGORY_LABELS[FixCategory(c)], values[f"fix_{c}"]) for c in FIXES
              if values[f"fix_{c}"] != 0]
-    lines.sort(key=_order)
+    lines.sort(key=order)
     return lines
 
 

@@ -50,6 +50,7 @@ class PublicResults:
     totals: dict[str, int | None]  # every count and rate of the whole operation, published
     other_withheld: bool  # smaller streets exist, but together they did not reach MIN_HOUSEHOLDS
     street_names: dict[int, str] = field(default_factory=dict)  # every street of the operation
+    withheld_geometry: dict[str, Any] | None = None  # the small streets' lines, when their unit is withheld
 
     def unit(self, unit_id: int) -> Unit | None:
         return next((u for u in self.units if u.unit_id == unit_id), None)
@@ -111,4 +112,5 @@ def build(operation_id: int, rows: StreetRows) -> PublicResults:
                           geometry=_multiline(small_geoms), values=_published(other_raw)))
     return PublicResults(operation_id=operation_id, units=units, totals=_published(totals_raw),
                          other_withheld=0 < other_raw["households"] and not other_published,
-                         street_names={i.street_id: i.name for i in rows.items})
+                         street_names={i.street_id: i.name for i in rows.items},
+                         withheld_geometry=None if other_published else _multiline(small_geoms))
