@@ -166,7 +166,8 @@ async def _headlines(session: AsyncSession, operation: Operation, keys: list[int
             options = [(o.value, o.label, None) for o in q.options]
         lines = [AnswerLine(label, scale, disclosure.count(got.get(value, 0)), disclosure.rate(got.get(value, 0), base))
                  for value, label, scale in options]
-        out.append(Headline(q.text, lines, disclosure.count(base)))
+        if base:  # a question nobody has answered yet says nothing
+            out.append(Headline(q.text, lines, disclosure.count(base)))
     return out
 
 
