@@ -137,9 +137,53 @@ def _is_bad_value(exc: BaseException) -> bool:
     return False
 
 
+# ---------------------------------------------------------------- rules the database keeps
+
+ONE_PAIR_PER_STREET = "uq_team_street_street_id"
+PAIR_NAME_IN_OPERATION = "uq_team_operation_name"
+OPERATION_NAME = "uq_operation_name"
+
+#: Constraints whose violation is the caller's doing (two coordinators saving at once included),
+#: and the answer for each: the one place they are mapped onto HTTP. Code that can say more
+#: builds on it (server/domain/operations/teams.py names the pair that holds a street).
+CONSTRAINT_ANSWERS: dict[str, tuple[type[DoorstepError], str, str]] = {
+    ONE_PAIR_PER_STREET: (Invalid, "A street goes to one pair, and a street you chose is already with another: "
+                                   "move it with PUT /api/v1/operations/{operation_id}/streets/{street_id}/team, "
+                                   "or leave it out.", "$.street_ids"),
+    PAIR_NAME_IN_OPERATION: (Conflict, "The operation already has a pair of that name; choose another name.",
+                             "$.name"),
+    OPERATION_NAME: (Conflict, "There is already an operation of that name; choose another name.", "$.name"),
+}
+
+
+def violated_constraint(exc: BaseException) -> str | None:
+    """The name of the constraint a database error reports, anywhere in its chain."""
+    seen: BaseException | None = exc
+    for _ in range(5):
+        if seen is None:
+            return None
+        name = getattr(seen, "constraint_name", None)
+        if isinstance(name, str):
+            return name
+        seen = getattr(seen, "orig", None) or seen.__cause__
+    return None
+
+
+def constraint_error(name: str | None) -> DoorstepError | None:
+    """The domain error for a violated constraint of CONSTRAINT_ANSWERS; None for any other."""
+    if name not in CONSTRAINT_ANSWERS:
+        return None
+    error, detail, field = CONSTRAINT_ANSWERS[name]
+    return error(detail, field=field)
+
+
 def database_value_error_handler(request: Request, exc: DBAPIError) -> Response:
-    """A value the database cannot hold (an id past its integer range, a NUL in text) is the
-    caller's mistake, not the server's: 422. A backstop; typed ids and checks catch most first."""
+    """A constraint of CONSTRAINT_ANSWERS, or a value the database cannot hold (an id past its
+    integer range, a NUL in text), is the caller's mistake, not the server's: its 409 or 422. A
+    backstop; typed ids and checks catch most first."""
+    known = constraint_error(violated_constraint(exc))
+    if known is not None:
+        return domain_error_handler(request, known)
     if not _is_bad_value(exc):
         return internal_error_handler(request, exc)
     log.info("refused a value the database cannot hold on %s %s: %s", request.method, request.url.path,

@@ -197,3 +197,56 @@ async def test_setup_needs_the_operations_coordinator(created, client, headers, 
         assert r.status_code == 403, (method, path, r.text)
         r = await client.request(method, "/api/v1/operations/999999" + path, headers=h, json=body)
         assert r.status_code == 404, (method, path, r.text)
+
+
+async def test_pair_rules_hold_when_two_coordinators_save_at_once(created, client, headers, db_engine):
+    """The database keeps "one street, one pair" and unique pair names, so a race is a 409 or a 422
+    saying why, never a 500 and never two pairs on one street."""
+    import asyncio
+
+    h = await headers("coordinator")
+    base = f"/api/v1/operations/{created['id']}"
+    users = await _users(db_engine)
+    members = [users["officer"], users["councillor"]]
+    name = f"Racing pair {uuid.uuid4().hex[:6]}"
+    answers = await asyncio.gather(*[client.post(base + "/teams", headers=h, json={"name": name, "member_ids": members})
+                                     for _ in range(2)])
+    assert sorted(r.status_code for r in answers) == [201, 409], [r.text for r in answers]
+    assert "already has a pair of that name" in next(r for r in answers if r.status_code == 409).json()["detail"]
+
+    free = [s["id"] for s in (await client.get(base + "/setup", headers=h)).json()["streets"] if s["team_id"] is None]
+    pairs = []
+    for _ in range(2):
+        r = await client.post(base + "/teams", headers=h, json={"name": f"Pair {uuid.uuid4().hex[:6]}",
+                                                                  "member_ids": members})
+        assert r.status_code == 201, r.text
+        pairs.append(r.json())
+    answers = await asyncio.gather(*[client.put(f"{base}/teams/{p['id']}/streets", headers=h,
+                                                json={"street_ids": [free[0]]}) for p in pairs])
+    assert sorted(r.status_code for r in answers) == [200, 422], [r.text for r in answers]
+    refused = next(r for r in answers if r.status_code == 422).json()
+    winner = next(p for p, r in zip(pairs, answers) if r.status_code == 200)
+    assert refused["field"] == "$.street_ids" and winner["name"] in refused["detail"]
+    async with transaction(db_engine) as s:
+        holders = (await s.execute(text("SELECT team_id FROM team_street WHERE street_id = :s"),
+                                   {"s": free[0]})).scalars().all()
+    assert holders == [winner["id"]]
+
+
+async def test_the_database_refuses_a_second_pair_for_a_street_from_any_writer(created, db_engine):
+    from sqlalchemy.exc import IntegrityError
+
+    from server.lib.exceptions import ONE_PAIR_PER_STREET, violated_constraint
+
+    async with transaction(db_engine) as s:
+        held = (await s.execute(text(
+            "SELECT ts.street_id, t.operation_id FROM team_street ts JOIN team t ON t.id = ts.team_id "
+            "WHERE t.operation_id = :op LIMIT 1"), {"op": created["id"]})).first()
+        other = (await s.execute(text("SELECT id FROM team WHERE operation_id = :op AND id NOT IN "
+                                      "(SELECT team_id FROM team_street WHERE street_id = :s) LIMIT 1"),
+                                 {"op": created["id"], "s": held[0]})).scalar()
+    with pytest.raises(IntegrityError) as caught:
+        async with transaction(db_engine) as s:
+            await s.execute(text("INSERT INTO team_street (team_id, street_id) VALUES (:t, :s)"),
+                            {"t": other, "s": held[0]})
+    assert violated_constraint(caught.value) == ONE_PAIR_PER_STREET

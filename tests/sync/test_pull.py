@@ -97,7 +97,7 @@ async def test_team_changes(op, pull_all, db_engine):
     _, start = await pull_all(op.id, "officer")
     async with transaction(db_engine) as session:
         users = dict((await session.execute(text("SELECT username, id FROM app_user"))).all())
-        await save_team(session, op.id, "B renamed", [users["pcso"], users["firefighter"]], op.street_ids[1:],
+        await save_team(session, op.id, "B renamed", [users["pcso"], users["firefighter"]], op.street_ids[2:],
                         team_id=op.team_b)
     def renamed(changes):
         return [c for c in changes if c["kind"] == "team" and c["team_id"] == op.team_b and c["name"] == "B renamed"]
@@ -108,7 +108,7 @@ async def test_team_changes(op, pull_all, db_engine):
     assert all(c["kind"] == "team" for c in changes)
     team = renamed(changes)[-1]
     assert team["kind"] == "team" and team["team_id"] == op.team_b and team["name"] == "B renamed"
-    assert team["street_ids"] == op.street_ids[1:] and not team["removed"]
+    assert team["street_ids"] == op.street_ids[2:] and not team["removed"]
     assert sorted(m["username"] for m in team["members"]) == ["firefighter", "pcso"]
 
 

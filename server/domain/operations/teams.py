@@ -1,14 +1,32 @@
-"""Forming visit pairs and assigning streets: the invariants live here, used by the API and the demo."""
+"""Forming visit pairs and assigning streets: the invariants live here, used by the API and the demo.
+
+- A pair has at least two members from at least two agencies, all visitors (``check_members``).
+- Its streets are streets of its operation (``check_streets``).
+- A street goes to one pair, and a pair's name is unique in its operation: database constraints
+  (``uq_team_street_street_id``, migration 0010; ``uq_team_operation_name``), so every writer,
+  racing or not, is held to them. A violation is answered in server/lib/exceptions.py
+  (``CONSTRAINT_ANSWERS``); ``save_team`` adds which pair holds the street.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 
 from sqlalchemy import delete, insert, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.db.models import Agency, Street, Team, TeamEvent, TeamMember, TeamStreet, User
-from server.lib.exceptions import Invalid, NotFound
+from server.lib.exceptions import ONE_PAIR_PER_STREET, Invalid, NotFound, constraint_error, violated_constraint
+
+
+#: The members of the pair ``t`` (a ``team`` row in the enclosing query) as a JSON array of
+#: shared_schemas.pack.PackMember, for the hand-written SQL of the pack and the pull.
+TEAM_MEMBERS_JSON = """coalesce((
+    SELECT json_agg(json_build_object('user_id', u.id, 'username', u.username, 'display_name', u.display_name,
+                                      'agency_code', ag.code, 'agency_name', ag.name) ORDER BY u.id)
+      FROM team_member AS m JOIN app_user AS u ON u.id = m.user_id JOIN agency AS ag ON ag.id = u.agency_id
+     WHERE m.team_id = t.id), '[]'::json)"""
 
 
 async def check_members(session: AsyncSession, user_ids: Iterable[int]) -> list[User]:
@@ -73,6 +91,24 @@ async def save_team(session: AsyncSession, operation_id: int, name: str, member_
         await session.execute(delete(TeamStreet).where(TeamStreet.team_id == team.id))
     await session.execute(insert(TeamMember), [{"team_id": team.id, "user_id": u} for u in sorted(set(member_ids))])
     if streets:
-        await session.execute(insert(TeamStreet), [{"team_id": team.id, "street_id": s} for s in streets])
+        try:
+            async with session.begin_nested():  # so the transaction can still say who holds the street
+                await session.execute(insert(TeamStreet), [{"team_id": team.id, "street_id": s} for s in streets])
+        except IntegrityError as exc:
+            if violated_constraint(exc) != ONE_PAIR_PER_STREET:
+                raise
+            raise await _street_held(session, operation_id, streets, team.id) from None
     await record_team_event(session, operation_id, team.id)
     return team
+
+
+async def _street_held(session: AsyncSession, operation_id: int, street_ids: list[int], team_id: int) -> Invalid:
+    """The answer to a street that already has a pair, naming the streets and the pairs."""
+    rows = (await session.execute(
+        select(TeamStreet.street_id, Street.name, Team.name)
+        .join(Team, Team.id == TeamStreet.team_id).join(Street, Street.id == TeamStreet.street_id)
+        .where(TeamStreet.street_id.in_(street_ids), TeamStreet.team_id != team_id)
+        .order_by(TeamStreet.street_id))).all()
+    answer = constraint_error(ONE_PAIR_PER_STREET)
+    held = "; ".join(f"{street} (street {street_id}) is with {pair}" for street_id, street, pair in rows)
+    return Invalid(f"{answer.detail} {held}." if held else answer.detail, field=answer.field)

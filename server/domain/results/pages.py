@@ -14,10 +14,10 @@ from typing import Any
 from litestar import Request, Response, Router, get
 from litestar.di import NamedDependency
 from litestar.params import FromQuery
-from sqlalchemy import func, select, text
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from server.db.models import Household, Operation, Street
+from server.db.models import Household, Operation, Street, Team, TeamStreet
 from server.domain.operations.access import COORDINATOR, Access, visible_operations
 from server.domain.questionnaires.repository import published_ids
 from server.domain.setup import services as setup_services
@@ -70,10 +70,9 @@ async def revisits_page(access: Access, db_session: NamedDependency[AsyncSession
         cursor = page.next
         if cursor is None:
             break
-    teams = dict((await db_session.execute(text(
-        "SELECT ts.street_id, string_agg(t.name, ', ' ORDER BY t.name) FROM team_street ts "
-        "JOIN team t ON t.id = ts.team_id WHERE t.operation_id = :op GROUP BY ts.street_id"),
-        {"op": operation_id})).all())
+    teams = dict((await db_session.execute(
+        select(TeamStreet.street_id, Team.name).join(Team, Team.id == TeamStreet.team_id)
+        .where(Team.operation_id == operation_id))).all())
     streets: dict[Any, dict] = {}
     for d in doors:
         street = streets.setdefault(d.street_id, {"street_id": d.street_id, "name": d.street_name or "No street",

@@ -101,11 +101,10 @@ WITH by_street AS (         -- doors by street, from the per-door summary
     SELECT coalesce(street_id, 0) AS street_key,
 {_pivot("status", STATUS_CODES, "followup")}
     FROM followup WHERE operation_id = :op GROUP BY 1
-), assigned AS (
-    SELECT ts.street_id, min(ts.team_id) AS team_id
+), assigned AS (          -- one pair per street (migration 0010)
+    SELECT ts.street_id, ts.team_id
     FROM team_street ts JOIN team t ON t.id = ts.team_id
     WHERE t.operation_id = :op
-    GROUP BY ts.street_id
 ), streets AS (
     SELECT s.id AS street_key, s.id AS street_id, s.ref, s.name, s.locality, s.geom
     FROM street s WHERE s.operation_id = :op

@@ -21,6 +21,7 @@ import msgspec
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.db.models import Operation
+from server.domain.operations.teams import TEAM_MEMBERS_JSON
 from server.domain.questionnaires.repository import published_version
 from server.domain.sync.cursor import START, encode_cursor
 from server.domain.sync.driver import driver_connection
@@ -28,6 +29,13 @@ from shared_schemas.pack import Pack, PackHousehold, PackMember, PackOperation, 
 
 _encoder = msgspec.json.Encoder()
 _members = msgspec.json.Decoder(list[PackMember])
+
+
+_TEAMS_SQL = f"""
+SELECT t.id, t.name, {TEAM_MEMBERS_JSON}::text AS members,
+       coalesce((SELECT array_agg(ts.street_id ORDER BY ts.street_id)
+                   FROM team_street AS ts WHERE ts.team_id = t.id), '{{}}') AS street_ids
+  FROM team AS t WHERE t.operation_id = $1 ORDER BY t.id"""
 
 
 class BuiltPack(msgspec.Struct, frozen=True):
@@ -44,17 +52,7 @@ async def build_pack(session: AsyncSession, operation: Operation) -> BuiltPack:
         """SELECT id, ref, address, house_number, postcode, street_id, ST_X(geom) AS lon, ST_Y(geom) AS lat,
                   side, door_order, source
              FROM household WHERE operation_id = $1 ORDER BY id""", operation.id)
-    teams = await raw.fetch(
-        """SELECT t.id, t.name,
-                  coalesce((SELECT json_agg(json_build_object('user_id', u.id, 'username', u.username,
-                                              'display_name', u.display_name, 'agency_code', ag.code,
-                                              'agency_name', ag.name) ORDER BY u.id)
-                              FROM team_member AS m JOIN app_user AS u ON u.id = m.user_id
-                              JOIN agency AS ag ON ag.id = u.agency_id
-                             WHERE m.team_id = t.id), '[]'::json)::text AS members,
-                  coalesce((SELECT array_agg(ts.street_id ORDER BY ts.street_id)
-                              FROM team_street AS ts WHERE ts.team_id = t.id), '{}') AS street_ids
-             FROM team AS t WHERE t.operation_id = $1 ORDER BY t.id""", operation.id)
+    teams = await raw.fetch(_TEAMS_SQL, operation.id)
     pack = Pack(
         operation=PackOperation(id=operation.id, name=operation.name, status=operation.status,
                                 starts_on=operation.starts_on, ends_on=operation.ends_on,

@@ -20,6 +20,7 @@ from __future__ import annotations
 import msgspec
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from server.domain.operations.teams import TEAM_MEMBERS_JSON
 from server.domain.sync.cursor import Position, all_before, decode_cursor, encode_cursor
 from server.domain.sync.driver import driver_connection
 from server.lib.exceptions import BadRequest
@@ -70,12 +71,7 @@ WITH snap AS MATERIALIZED (
            NULL::int,
            json_build_object(
              'removed', te.removed OR t.id IS NULL,
-             'members', coalesce((
-                SELECT json_agg(json_build_object('user_id', u.id, 'username', u.username,
-                                                  'display_name', u.display_name, 'agency_code', ag.code,
-                                                  'agency_name', ag.name) ORDER BY u.id)
-                  FROM team_member AS m JOIN app_user AS u ON u.id = m.user_id JOIN agency AS ag ON ag.id = u.agency_id
-                 WHERE m.team_id = t.id), '[]'::json),
+             'members', {TEAM_MEMBERS_JSON},
              'street_ids', coalesce((SELECT json_agg(ts.street_id ORDER BY ts.street_id)
                                        FROM team_street AS ts WHERE ts.team_id = t.id), '[]'::json)
            )::text
