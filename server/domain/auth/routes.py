@@ -9,12 +9,12 @@ from typing import Annotated
 import msgspec
 from litestar import Request, Response, delete, get, patch, post
 from litestar.di import NamedDependency
-from litestar.params import FromPath, JSONBody, QueryParameter
+from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 from msgspec import Meta
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.domain.auth.services import add_user, authenticate, update_user
-from server.domain.auth.sessions import Device, end_session, live_devices, revoke_device, start_session
+from server.domain.auth.sessions import DEVICES, Device, end_session, live_devices, revoke_device, start_session
 from server.lib.auth import current_user, issue_token, requires, requires_admin, session_cookie
 from server.lib.openapi import answers
 from shared_schemas.auth import SignedInUser, SignInAnswer, SignInRequest
@@ -139,7 +139,7 @@ admin_or_coordinator = requires("admin", "coordinator")
      guards=[admin_or_coordinator],
      **answers(400, 401, 403, 422, when={403: "Only admins and coordinators see tablets."}))
 async def list_devices(request: Request, db_session: NamedDependency[AsyncSession],
-                       limit: Annotated[int, QueryParameter(ge=1, le=500)] = 100,
+                       limit: FromQuery[int] = DEVICES.default,
                        cursor: Annotated[str | None, QueryParameter(max_length=200)] = None) -> DeviceList:
     """Live tablet sessions, most recently seen first: a coordinator sees the tablets of the people on
     the pairs of the operations they run."""

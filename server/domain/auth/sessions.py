@@ -6,19 +6,20 @@ lists sessions in the request's transaction, and tells this process's gate what 
 
 from __future__ import annotations
 
-import base64
 import datetime as dt
 import uuid
 from dataclasses import dataclass
 
 import msgspec
 
-from sqlalchemy import and_, or_, select, text, update
+from sqlalchemy import select, text, tuple_, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from server.db.models import Agency, AuditLog, OperationCoordinator, Team, TeamMember, User, UserSession
+from server.db.models import Agency, AuditLog, User, UserSession
+from server.domain.operations.access import sees_person
 from server.lib.auth import CurrentUser, SessionGate
-from server.lib.exceptions import BadRequest, NotFound
+from server.lib.exceptions import NotFound
+from server.lib.paging import Keyset
 from server.settings import Settings
 
 #: A device token's own expiry: far, because the session row (which moves forward while the
@@ -98,47 +99,24 @@ class Device(msgspec.Struct, frozen=True):
     expires_at: dt.datetime
 
 
-def _devices_visible_to(user: CurrentUser):
-    """Admins see every tablet; a coordinator the tablets of the people on pairs of operations they run."""
-    if "admin" in user.roles:
-        return True
-    runs = select(OperationCoordinator.operation_id).where(OperationCoordinator.user_id == user.id)
-    members = (select(TeamMember.user_id).join(Team, Team.id == TeamMember.team_id)
-               .where(Team.operation_id.in_(runs)))
-    return or_(UserSession.user_id.in_(members), UserSession.user_id == user.id)
+#: Most recently seen first.
+DEVICES = Keyset(tuple[dt.datetime, uuid.UUID], default=100, maximum=500)
 
 
-def _cursor(row: Device) -> str:
-    raw = f"{row.last_seen_at.isoformat()}|{row.session_id}"
-    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
-
-
-def _uncursor(cursor: str) -> tuple[dt.datetime, uuid.UUID]:
-    try:
-        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
-        when, sid = raw.split("|")
-        return dt.datetime.fromisoformat(when), uuid.UUID(sid)
-    except (ValueError, UnicodeDecodeError):
-        raise BadRequest("`cursor` is not one this server issued: start again without it.", field="cursor") from None
-
-
-async def live_devices(session: AsyncSession, user: CurrentUser, *, limit: int,
-                       cursor: str | None) -> tuple[list[Device], str | None]:
-    """Live device sessions this user may see, most recently seen first (keyset paged)."""
+async def live_devices(session: AsyncSession, user: CurrentUser, *, limit: int = DEVICES.default,
+                       cursor: str | None = None) -> tuple[list[Device], str | None]:
+    """Live device sessions this user may see (access.sees_person), most recently seen first (keyset paged)."""
+    limit, after = DEVICES.limit(limit), DEVICES.after(cursor)
     q = (select(UserSession.id, User.username, User.display_name, Agency.code, UserSession.device_id,
                 UserSession.device_name, UserSession.created_at, UserSession.last_seen_at, UserSession.expires_at)
          .join(User, User.id == UserSession.user_id).join(Agency, Agency.id == User.agency_id)
          .where(UserSession.kind == "device", UserSession.ended_at.is_(None),
-                UserSession.expires_at > text("now()"), _devices_visible_to(user)))
-    if cursor:
-        seen, sid = _uncursor(cursor)
-        q = q.where(or_(UserSession.last_seen_at < seen,
-                        and_(UserSession.last_seen_at == seen, UserSession.id < sid)))
+                UserSession.expires_at > text("now()"), sees_person(user, UserSession.user_id)))
+    if after is not None:
+        q = q.where(tuple_(UserSession.last_seen_at, UserSession.id) < tuple_(*after))
     q = q.order_by(UserSession.last_seen_at.desc(), UserSession.id.desc()).limit(limit + 1)
     rows = [Device(*r) for r in (await session.execute(q)).all()]
-    more = len(rows) > limit
-    rows = rows[:limit]
-    return rows, (_cursor(rows[-1]) if more and rows else None)
+    return DEVICES.page(rows, limit, key=lambda d: (d.last_seen_at, d.session_id))
 
 
 async def revoke_device(session: AsyncSession, gate: SessionGate, user: CurrentUser, session_id: uuid.UUID) -> None:
@@ -147,7 +125,7 @@ async def revoke_device(session: AsyncSession, gate: SessionGate, user: CurrentU
     found = (await session.execute(
         select(UserSession.id, UserSession.user_id, UserSession.device_name)
         .where(UserSession.id == session_id, UserSession.kind == "device", UserSession.ended_at.is_(None),
-               _devices_visible_to(user)))).first()
+               sees_person(user, UserSession.user_id)))).first()
     if found is None:
         raise NotFound("There is no live tablet session with that id that you may see (it may have ended already).")
     await end_session(session, gate, str(session_id), "revoked", by=user)

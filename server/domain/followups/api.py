@@ -31,11 +31,12 @@ NOT_COORDINATOR = {403: "You do not coordinate this operation."}
 
 
 @get("/api/v1/followups", tags=["followups"], summary="Follow-ups you work or coordinate",
-     guards=[partner_or_coordinator], **answers(401, 403, 422, when=NOT_PARTNER))
+     guards=[partner_or_coordinator],
+     **answers(400, 401, 403, 422, when={**NOT_PARTNER, 400: "`cursor` is not one this list gave out."}))
 async def list_followups(request: Request, db_session: NamedDependency[AsyncSession],
                          status: FromQuery[str | None] = None, category: FromQuery[str | None] = None,
                          overdue: FromQuery[bool | None] = None, operation_id: FromQuery[int | None] = None,
-                         agency: FromQuery[str | None] = None, limit: FromQuery[int] = 50,
+                         agency: FromQuery[str | None] = None, limit: FromQuery[int] = service.FOLLOWUPS.default,
                          cursor: FromQuery[str | None] = None) -> FollowupList:
     """A partner sees its agency's follow-ups; a coordinator every follow-up of the operations they run."""
     filters = service.Filters(status=status, category=category, overdue=overdue, operation_id=operation_id,

@@ -91,7 +91,7 @@ async def inbox(request: Request, db_session: NamedDependency[AsyncSession], sta
         csv_residents_url="/api/v1/followups.csv?" + urlencode({**api_filters, "residents": "true"}),
         operations=await service.operations_run_by(db_session, user) if coordinator else [],
         agencies=await service.agencies(db_session) if coordinator else [],
-        failures=await undelivered(db_session, user, limit=20) if coordinator else [],
+        failures=(await undelivered(db_session, user, limit=20))[0] if coordinator else [],
     )
 
 
@@ -118,7 +118,7 @@ async def _detail(request: Request, db_session: AsyncSession, followup_id: uuid.
         "followup.html", status_code=status_code, user=user, v=view, f=view.followup, error=error, done=done,
         actions=[(s, ACTION_LABELS[s]) for s in view.allowed], coordinator=coordinator,
         agencies=await service.agencies(db_session) if coordinator else [],
-        failures=await undelivered(db_session, user, followup_id=followup_id) if coordinator else [],
+        failures=(await undelivered(db_session, user, followup_id=followup_id))[0] if coordinator else [],
         map_json=_script_json(map_data), final=view.followup.status in service.FINAL,
         declined=FollowupStatus.DECLINED.value, resident_hidden=not show_resident and view.may_see_resident,
     )

@@ -16,7 +16,6 @@ Rules in one place:
 
 from __future__ import annotations
 
-import base64
 import csv
 import datetime as dt
 import io
@@ -43,6 +42,7 @@ from server.domain.notifications.outbox import enqueue_followup_notifications
 from server.domain.operations.access import may_see_resident, runs, runs_operation, sees_followup, sees_residents
 from server.lib.auth import CurrentUser
 from server.lib.exceptions import Conflict, Forbidden, Invalid, NotFound
+from server.lib.paging import Keyset
 from shared_schemas.codes import FOLLOWUP_TRANSITIONS, FollowupCategory, FollowupStatus
 
 FINAL = (FollowupStatus.RESOLVED.value, FollowupStatus.DECLINED.value)
@@ -141,16 +141,8 @@ def _filtered(user: CurrentUser, filters: Filters):
     return q
 
 
-def encode_cursor(f: Followup) -> str:
-    return base64.urlsafe_b64encode(f"{f.raised_at.isoformat()}|{f.id}".encode()).decode()
-
-
-def decode_cursor(cursor: str) -> tuple[dt.datetime, uuid.UUID]:
-    try:
-        raised, fid = base64.urlsafe_b64decode(cursor.encode()).decode().split("|")
-        return dt.datetime.fromisoformat(raised), uuid.UUID(fid)
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise Invalid("The cursor is not one this server gave out; start again without it.", field="cursor") from exc
+#: Newest raised first.
+FOLLOWUPS = Keyset(tuple[dt.datetime, uuid.UUID], default=50, maximum=500)
 
 
 def _view(row) -> FollowupView:
@@ -158,16 +150,16 @@ def _view(row) -> FollowupView:
                         street_name=row.street_name, lat=row.lat, lon=row.lon, operation_name=row.operation_name)
 
 
-async def list_followups(session: AsyncSession, user: CurrentUser, filters: Filters, *, limit: int = 50,
-                         cursor: str | None = None) -> tuple[list[FollowupView], str | None]:
+async def list_followups(session: AsyncSession, user: CurrentUser, filters: Filters, *,
+                         limit: int = FOLLOWUPS.default, cursor: str | None = None
+                         ) -> tuple[list[FollowupView], str | None]:
     """A page of follow-ups, newest raised first, keyset-paginated on (raised_at, id)."""
-    limit = max(1, min(limit, 500))
+    limit, after = FOLLOWUPS.limit(limit), FOLLOWUPS.after(cursor)
     q = _filtered(user, filters).order_by(Followup.raised_at.desc(), Followup.id.desc()).limit(limit + 1)
-    if cursor:
-        q = q.where(tuple_(Followup.raised_at, Followup.id) < tuple_(*decode_cursor(cursor)))
-    rows = (await session.execute(q)).all()
-    views = [_view(r) for r in rows[:limit]]
-    return views, (encode_cursor(views[-1].followup) if len(rows) > limit else None)
+    if after is not None:
+        q = q.where(tuple_(Followup.raised_at, Followup.id) < tuple_(*after))
+    views = [_view(r) for r in (await session.execute(q)).all()]
+    return FOLLOWUPS.page(views, limit, key=lambda v: (v.followup.raised_at, v.followup.id))
 
 
 async def find_followup(session: AsyncSession, user: CurrentUser, operation_id: int,

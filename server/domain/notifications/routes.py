@@ -22,12 +22,15 @@ class UndeliveredList(msgspec.Struct):
 
 
 @get("/api/v1/notifications/undelivered", tags=["notifications"], guards=[requires("coordinator")],
-     summary="Notifications that failed and are still being retried", **answers(401, 403, 422))
+     summary="Notifications that failed and are still being retried",
+     **answers(400, 401, 403, 422, when={400: "`cursor` is not one this list gave out."}))
 async def list_undelivered(request: Request, db_session: NamedDependency[AsyncSession],
                            followup_id: FromQuery[uuid.UUID | None] = None,
-                           limit: FromQuery[int] = 200) -> UndeliveredList:
-    rows = await service.undelivered(db_session, current_user(request), followup_id=followup_id, limit=limit)
-    return UndeliveredList(items=rows)
+                           limit: FromQuery[int] = service.UNDELIVERED.default,
+                           cursor: FromQuery[str | None] = None) -> UndeliveredList:
+    rows, next_cursor = await service.undelivered(db_session, current_user(request), followup_id=followup_id,
+                                                  limit=limit, cursor=cursor)
+    return UndeliveredList(items=rows, next=next_cursor)
 
 
 ROUTES = [list_undelivered]

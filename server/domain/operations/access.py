@@ -147,6 +147,15 @@ ACCESS_PROVIDERS = (COORDINATOR, TEAM_OR_COORDINATOR)
 Access = NamedDependency[OperationAccess]
 
 
+def sees_person(user: CurrentUser, user_id: Any) -> ColumnElement[bool]:
+    """SQL truth for "this user may see the person ``user_id`` (e.g. their tablets)": admins everyone;
+    others themselves, and a coordinator the people on pairs of the operations they run."""
+    if "admin" in user.roles:
+        return true()
+    people = select(TeamMember.user_id).join(Team, Team.id == TeamMember.team_id)
+    return or_(user_id == user.id, user_id.in_(people.where(runs_operation(user, Team.operation_id))))
+
+
 # ---------------------------------------------------------------- follow-ups
 
 

@@ -14,6 +14,7 @@ from server.db.models import Operation
 from server.domain.operations.access import visible_operations
 from server.lib.auth import current_user
 from server.lib.openapi import answers
+from server.lib.paging import Int32, Keyset
 
 
 class OperationOut(msgspec.Struct):
@@ -35,17 +36,20 @@ def operation_out(op: Operation) -> OperationOut:
                         questionnaire_id=op.questionnaire_id)
 
 
-@get("/api/v1/operations", tags=["operations"], summary="Operations you may see", **answers(401, 422))
-async def list_operations(request: Request, db_session: NamedDependency[AsyncSession], limit: FromQuery[int] = 100,
-                          cursor: FromQuery[int | None] = None) -> OperationList:
-    user = current_user(request)
-    limit = max(1, min(limit, 500))
-    q = visible_operations(user).order_by(Operation.id).limit(limit + 1)
-    if cursor is not None:
-        q = q.where(Operation.id > cursor)
-    rows = (await db_session.execute(q)).scalars().all()
-    items = [operation_out(o) for o in rows[:limit]]
-    return OperationList(items=items, next=str(rows[limit - 1].id) if len(rows) > limit else None)
+OPERATIONS = Keyset(tuple[Int32], default=100, maximum=500)
+
+
+@get("/api/v1/operations", tags=["operations"], summary="Operations you may see",
+     **answers(400, 401, 422, when={400: "`cursor` is not one this list gave out."}))
+async def list_operations(request: Request, db_session: NamedDependency[AsyncSession],
+                          limit: FromQuery[int] = OPERATIONS.default,
+                          cursor: FromQuery[str | None] = None) -> OperationList:
+    limit, after = OPERATIONS.limit(limit), OPERATIONS.after(cursor)
+    q = visible_operations(current_user(request)).order_by(Operation.id).limit(limit + 1)
+    if after is not None:
+        q = q.where(Operation.id > after[0])
+    rows, next_cursor = OPERATIONS.page((await db_session.execute(q)).scalars().all(), limit, key=lambda o: (o.id,))
+    return OperationList(items=[operation_out(o) for o in rows], next=next_cursor)
 
 
 ROUTES = [list_operations]

@@ -61,13 +61,14 @@ class ResultsController(Controller):
                    when={**WHO, 400: "`cursor` is not one this list gave out, or an unknown `status`."}))
     async def households(self, access: Access, db_session: NamedDependency[AsyncSession],
                          street_id: FromQuery[int | None] = None, status: FromQuery[str | None] = None,
-                         limit: FromQuery[int] = 200, cursor: FromQuery[str | None] = None) -> DoorPage:
+                         limit: FromQuery[int] = services.DOORS.default,
+                         cursor: FromQuery[str | None] = None) -> DoorPage:
         return await services.doors(db_session, access.operation.id, street_id=street_id, status=status,
                                     limit=limit, cursor=cursor)
 
     @get("/revisits", summary="The revisit list: doors with attempts but no closing outcome", **PAGED)
     async def revisits(self, access: Access, db_session: NamedDependency[AsyncSession],
-                       street_id: FromQuery[int | None] = None, limit: FromQuery[int] = 200,
+                       street_id: FromQuery[int | None] = None, limit: FromQuery[int] = services.DOORS.default,
                        cursor: FromQuery[str | None] = None) -> DoorPage:
         return await services.doors(db_session, access.operation.id, street_id=street_id, status="to_revisit",
                                     limit=limit, cursor=cursor)
@@ -75,7 +76,7 @@ class ResultsController(Controller):
     @get("/visits", summary="Attempts, newest first, a page at a time (keyset); outcomes and concerns only",
          **PAGED)
     async def visits(self, access: Access, db_session: NamedDependency[AsyncSession],
-                     street_id: FromQuery[int | None] = None, limit: FromQuery[int] = 200,
+                     street_id: FromQuery[int | None] = None, limit: FromQuery[int] = services.VISITS.default,
                      cursor: FromQuery[str | None] = None) -> VisitPage:
         return await services.visits(db_session, access.operation.id, street_id=street_id, limit=limit,
                                      cursor=cursor)

@@ -28,6 +28,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from server.domain.questionnaires.repository import published_version
 from server.domain.sync.driver import driver_connection
 from server.lib.exceptions import BadRequest
+from server.lib.paging import Int32, Keyset
 from shared_schemas.codes import Concern, FixCategory, FollowupStatus
 from shared_schemas.doors import STATUS_PRECEDENCE, DoorStatus
 from shared_schemas.questionnaire import QuestionnaireError, concern_codes
@@ -318,28 +319,18 @@ async def door_count(session: AsyncSession, operation_id: int, *, bbox: list[Env
                                   params)).scalar_one()
 
 
-def _cursor_out(*parts: Any) -> str:
-    return ".".join(str(p) for p in parts)
-
-
-def _door_cursor(cursor: str | None) -> tuple[int, int, int]:
-    if not cursor:
-        return (-1, -2**31, -1)
-    try:
-        a, b, c = (int(p) for p in cursor.split("."))
-        return a, b, c
-    except ValueError:
-        raise BadRequest(f"The cursor {cursor!r} is not one this list gave out; use the `next` value of "
-                         "the previous page, or leave it out for the first page.", field="cursor") from None
+#: Street by street (doors on no street first: key 0), each in walking order.
+DOORS = Keyset(tuple[Int32, Int32, Int32], default=200, maximum=1000)
+_BEFORE_EVERY_DOOR = (-1, -(2**31), -1)
 
 
 async def doors(session: AsyncSession, operation_id: int, *, street_id: int | None = None,
-                status: str | None = None, limit: int = 200, cursor: str | None = None,
+                status: str | None = None, limit: int = DOORS.default, cursor: str | None = None,
                 bbox: list[Envelope] | None = None, household_id: int | None = None) -> DoorPage:
     if status is not None and status not in DOOR_STATUSES:
         raise BadRequest(f"Unknown status {status!r}; use one of {', '.join(DOOR_STATUSES)}.", field="status")
-    limit = max(1, min(limit, 1000))
-    c_street, c_order, c_id = _door_cursor(cursor)
+    limit = DOORS.limit(limit)
+    c_street, c_order, c_id = DOORS.after(cursor) or _BEFORE_EVERY_DOOR
     status_filter = ""
     if status == "not_knocked":
         status_filter = "AND r.household_id IS NULL"
@@ -350,18 +341,16 @@ async def doors(session: AsyncSession, operation_id: int, *, street_id: int | No
     params = {"op": operation_id, "street": street_id, "household": household_id, "c_street": c_street,
               "c_order": c_order, "c_id": c_id, "limit": limit + 1}
     sql = _DOORS_SQL.replace("{status_filter}", status_filter).replace("{bbox_filter}", _bbox_filter(bbox, params))
-    rows = (await session.execute(text(sql), params)).mappings().all()
-    items = [Door(**r) for r in rows[:limit]]
-    nxt = None
-    if len(rows) > limit:
-        last = items[-1]
-        nxt = _cursor_out(last.street_id or 0, last.door_order, last.household_id)
-    return DoorPage(items=items, next=nxt)
+    rows = [Door(**r) for r in (await session.execute(text(sql), params)).mappings()]
+    items, next_cursor = DOORS.page(rows, limit, key=lambda door: (door.street_id or 0, door.door_order,
+                                                                  door.household_id))
+    return DoorPage(items=items, next=next_cursor)
 
 
 # ---------------------------------------------------------------- visits (keyset pages, newest first)
 
-_EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
+#: Newest first.
+VISITS = Keyset(tuple[dt.datetime, uuid.UUID], default=200, maximum=1000)
 
 _VISITS_SQL = """
 SELECT v.id, v.household_id, h.street_id, v.team_id, v.outcome, v.visited_at, v.concerns
@@ -374,26 +363,16 @@ LIMIT :limit
 """
 
 
-async def visits(session: AsyncSession, operation_id: int, *, street_id: int | None = None, limit: int = 200,
-                 cursor: str | None = None) -> VisitPage:
-    limit = max(1, min(limit, 1000))
-    c_at: dt.datetime | None = None
-    c_id: uuid.UUID | None = None
-    if cursor:
-        try:
-            at, ident = cursor.split("_", 1)
-            c_at, c_id = _EPOCH + dt.timedelta(microseconds=int(at)), uuid.UUID(ident)
-        except ValueError:
-            raise BadRequest(f"The cursor {cursor!r} is not one this list gave out; use the `next` value of "
-                             "the previous page, or leave it out for the first page.", field="cursor") from None
+async def visits(session: AsyncSession, operation_id: int, *, street_id: int | None = None,
+                 limit: int = VISITS.default, cursor: str | None = None) -> VisitPage:
+    limit, after = VISITS.limit(limit), VISITS.after(cursor)
+    c_at, c_id = after if after is not None else (None, None)
     rows = (await session.execute(text(_VISITS_SQL), {
         "op": operation_id, "c_at": c_at, "c_id": c_id, "street": street_id, "limit": limit + 1,
     })).mappings().all()
-    items = [VisitOut(**{**r, "concerns": list(r["concerns"] or [])}) for r in rows[:limit]]
-    nxt = None
-    if len(rows) > limit:  # URL-safe: microseconds since 1970 and the id
-        nxt = f"{(items[-1].visited_at - _EPOCH) // dt.timedelta(microseconds=1)}_{items[-1].id}"
-    return VisitPage(items=items, next=nxt)
+    items, next_cursor = VISITS.page([VisitOut(**{**r, "concerns": list(r["concerns"] or [])}) for r in rows], limit,
+                                     key=lambda v: (v.visited_at, v.id))
+    return VisitPage(items=items, next=next_cursor)
 
 
 # ---------------------------------------------------------------- pairs

@@ -24,6 +24,7 @@ from server.domain.operations.teams import TEAM_MEMBERS_JSON
 from server.domain.sync.cursor import Position, all_before, decode_cursor, encode_cursor
 from server.domain.sync.driver import driver_connection
 from server.lib.exceptions import BadRequest
+from server.lib.paging import checked_limit
 from shared_schemas.pack import PackMember
 from shared_schemas.sync import Change, FollowupStatusChange, PullResponse, TeamChange, VisitChange
 
@@ -99,7 +100,7 @@ async def pull(session: AsyncSession, operation_id: int, team_id: int | None, si
                limit: int = DEFAULT_LIMIT) -> PullResponse:
     """Changes after ``since`` for the pair ``team_id`` (None: a coordinator, every team)."""
     position = decode_cursor(since)
-    limit = max(1, min(limit, MAX_LIMIT))
+    limit = checked_limit(limit, MAX_LIMIT)
     raw = await driver_connection(session)
     if team_id is None:
         rows = await raw.fetch(_SQL_ALL, operation_id, position.txid, position.seq, limit)

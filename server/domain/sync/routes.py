@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Annotated
 
 from litestar import Request, Response, get, post
 from litestar.di import NamedDependency
 from litestar.openapi.datastructures import ResponseSpec
-from litestar.params import FromQuery, QueryParameter
+from litestar.params import FromQuery
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.domain.operations.access import TEAM_OR_COORDINATOR, Access
@@ -17,7 +16,7 @@ from server.domain.sync.ingest import (
     ingest,
 )
 from server.domain.sync.pack import build_pack, etag_matches
-from server.domain.sync.pull import DEFAULT_LIMIT, MAX_LIMIT, pull
+from server.domain.sync.pull import DEFAULT_LIMIT, pull
 from server.lib.auth import current_user, requires, requires_visitor
 from server.lib.exceptions import BadRequest, Invalid, PayloadTooLarge
 from server.lib.openapi import answers, json_body
@@ -96,7 +95,7 @@ async def pull_changes(
     db_session: NamedDependency[AsyncSession],
     access: Access,
     since: FromQuery[str | None] = None,
-    limit: Annotated[int, QueryParameter(ge=1, le=MAX_LIMIT)] = DEFAULT_LIMIT,
+    limit: FromQuery[int] = DEFAULT_LIMIT,
 ) -> PullResponse:
     return await pull(db_session, access.operation.id, access.team_id, since, limit)
 
