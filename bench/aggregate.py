@@ -256,9 +256,8 @@ class Side:
         self.http.headers["Authorization"] = f"Bearer {token.json()['access_token']}"
 
     async def round(self, n: int) -> None:
-        streets_sql = STREETS_SQL.replace(":op", "$1")
         self.samples["plain"] += await time_sql(self.conn, PLAIN_SQL, self.op, n)
-        self.samples["query"] += await time_sql(self.mine, streets_sql, self.op, n)
+        self.samples["query"] += await time_sql(self.mine, STREETS_SQL, self.op, n)
         got, self.sizes["json"] = time_http(self.http, f"/api/v1/operations/{self.op}/streets", n)
         self.samples["json"] += got
         got, self.sizes["geojson"] = time_http(self.http, f"/api/v1/operations/{self.op}/streets?format=geojson", n)

@@ -8,7 +8,7 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
-from sqlalchemy import func, select, text
+from sqlalchemy import exists, func, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -65,11 +65,11 @@ async def load_demo(session: AsyncSession, fixtures: Path = FIXTURES, progress=N
     area = read_area(fixtures / spec["area_file"])
     await import_area(session, area, operation.name, progress=progress)
     # The operation's area: the convex hull of its streets, grown by 50 m.
-    await session.execute(text("""
-        UPDATE operation SET area = (
-            SELECT ST_Multi(ST_Transform(ST_Buffer(ST_ConvexHull(ST_Collect(ST_Transform(geom, 27700))), 50), 4326))
-            FROM street WHERE operation_id = :op)
-        WHERE id = :op AND area IS NULL"""), {"op": operation.id})
+    hull = (select(func.ST_Multi(func.ST_Transform(func.ST_Buffer(func.ST_ConvexHull(
+        func.ST_Collect(func.ST_Transform(Street.geom, 27700))), 50), 4326)))
+        .where(Street.operation_id == operation.id).scalar_subquery())
+    await session.execute(update(Operation).where(Operation.id == operation.id, Operation.area.is_(None))
+                          .values(area=hull))
 
     existing = set((await session.execute(select(Team.name).where(Team.operation_id == operation.id))).scalars())
     halves = await _streets_west_east(session, operation.id)
@@ -89,9 +89,8 @@ async def load_demo(session: AsyncSession, fixtures: Path = FIXTURES, progress=N
 
 async def _streets_west_east(session: AsyncSession, operation_id: int) -> dict[str, list[int]]:
     """Streets with households, split in two by the east-west position of their middle."""
-    ids = (await session.execute(text("""
-        SELECT s.id FROM street s
-        WHERE s.operation_id = :op AND EXISTS (SELECT 1 FROM household h WHERE h.street_id = s.id)
-        ORDER BY ST_X(ST_Centroid(s.geom)), s.id"""), {"op": operation_id})).scalars().all()
+    ids = (await session.execute(
+        select(Street.id).where(Street.operation_id == operation_id, exists().where(Household.street_id == Street.id))
+        .order_by(func.ST_X(func.ST_Centroid(Street.geom)), Street.id))).scalars().all()
     half = (len(ids) + 1) // 2
     return {"west": list(ids[:half]), "east": list(ids[half:])}

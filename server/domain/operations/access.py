@@ -36,7 +36,7 @@ from typing import Annotated, Any
 from litestar import Request
 from litestar.di import NamedDependency, Provide
 from litestar.params import Parameter
-from sqlalchemy import ColumnElement, Select, and_, exists, false, or_, select, text, true
+from sqlalchemy import ColumnElement, Select, and_, exists, false, func, or_, select, true
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.db.models import Followup, Operation, OperationCoordinator, Team, TeamMember
@@ -74,8 +74,8 @@ def visible_operations(user: CurrentUser) -> Select[tuple[Operation]]:
         conditions.append(on_a_pair_of(user, Operation.id))
     if "partner" in user.roles:
         # Any follow-up category of the routing table sent to the partner's agency.
-        conditions.append(text("EXISTS (SELECT 1 FROM jsonb_each_text(operation.routing) AS r "
-                               "WHERE r.value = :partner_agency)").bindparams(partner_agency=user.agency_code))
+        routes = func.jsonb_each_text(Operation.routing).table_valued("key", "value").render_derived("route")
+        conditions.append(exists(select(1).select_from(routes).where(routes.c.value == user.agency_code)))
     if not conditions:
         return q.where(false())
     return q.where(or_(*conditions))

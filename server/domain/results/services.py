@@ -26,7 +26,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.domain.questionnaires.repository import published_version
-from server.domain.sync.driver import driver_connection
+from server.db.driver import driver_connection
 from server.lib.exceptions import BadRequest
 from server.lib.paging import Int32, Keyset
 from shared_schemas.codes import Concern, FixCategory, FollowupStatus
@@ -79,7 +79,9 @@ def _pivot(column: str, codes: tuple[str, ...], prefix: str) -> str:
 
 _COUNTS = ("households", "knocked", "closed", "answered", "to_revisit", "refused", "vacant", "do_not_visit")
 
-_STREETS_SQL = f"""
+def _streets_sql(geometry: str) -> str:
+    """The street results statement (asyncpg, $1 the operation id); ``geometry`` adds a column."""
+    return f"""
 WITH by_street AS (         -- doors by street, from the per-door summary
     SELECT coalesce(h.street_id, 0) AS street_key,
            count(*) AS households,
@@ -91,24 +93,24 @@ WITH by_street AS (         -- doors by street, from the per-door summary
            count(*) FILTER (WHERE r.concern_mask & {1 << OTHER_CONCERN_BIT} <> 0) AS concern_other,
            coalesce(sum(r.attempts), 0)::bigint AS visits
     FROM household h
-    LEFT JOIN household_result r ON r.household_id = h.id AND r.operation_id = :op  -- only this operation's rows
-    WHERE h.operation_id = :op
+    LEFT JOIN household_result r ON r.household_id = h.id AND r.operation_id = $1  -- only this operation's rows
+    WHERE h.operation_id = $1
     GROUP BY 1
 ), fixes AS (
     SELECT coalesce(street_id, 0) AS street_key,
 {_pivot("category", FIX_CODES, "fix")}
-    FROM fix WHERE operation_id = :op GROUP BY 1
+    FROM fix WHERE operation_id = $1 GROUP BY 1
 ), followups AS (
     SELECT coalesce(street_id, 0) AS street_key,
 {_pivot("status", STATUS_CODES, "followup")}
-    FROM followup WHERE operation_id = :op GROUP BY 1
+    FROM followup WHERE operation_id = $1 GROUP BY 1
 ), assigned AS (          -- one pair per street (migration 0010)
     SELECT ts.street_id, ts.team_id
     FROM team_street ts JOIN team t ON t.id = ts.team_id
-    WHERE t.operation_id = :op
+    WHERE t.operation_id = $1
 ), streets AS (
     SELECT s.id AS street_key, s.id AS street_id, s.ref, s.name, s.locality, s.geom
-    FROM street s WHERE s.operation_id = :op
+    FROM street s WHERE s.operation_id = $1
     UNION ALL                -- the row for what is on no street (street ids start at 1)
     SELECT 0, NULL, NULL, NULL, NULL, NULL
 )
@@ -122,7 +124,7 @@ SELECT s.street_id, s.ref, s.name, s.locality,
        {", ".join(f"coalesce(fu.followup_{i}, 0) AS followup_{i}" for i in range(len(STATUS_CODES)))},
        coalesce(fu.followup_other, 0) AS followup_other,
        a.team_id
-       {{geometry}}
+       {geometry}
 FROM streets s
 LEFT JOIN by_street b ON b.street_key = s.street_key
 LEFT JOIN fixes f ON f.street_key = s.street_key
@@ -130,14 +132,13 @@ LEFT JOIN followups fu ON fu.street_key = s.street_key
 LEFT JOIN assigned a ON a.street_id = s.street_id
 ORDER BY s.name, s.street_id
 """
-STREETS_SQL = _STREETS_SQL.replace("{geometry}", "")
-STREETS_GEO_SQL = _STREETS_SQL.replace("{geometry}", ", ST_AsGeoJSON(s.geom, 7) AS geometry")
+
+
+STREETS_SQL = _streets_sql("")
+STREETS_GEO_SQL = _streets_sql(", ST_AsGeoJSON(s.geom, 7) AS geometry")
 _CONCERN_COLS = [(code, f"concern_{i}") for i, code in enumerate(CONCERN_BITS)]
 _FIX_COLS = [(code, f"fix_{i}") for i, code in enumerate(FIX_CODES)]
 _STATUS_COLS = [(code, f"followup_{i}") for i, code in enumerate(STATUS_CODES)]
-# The same for asyncpg, which the hot path uses directly (one parameter, $1).
-_STREETS_PG = STREETS_SQL.replace(":op", "$1")
-_STREETS_GEO_PG = STREETS_GEO_SQL.replace(":op", "$1")
 
 _FIXES_EXACT_SQL = "SELECT coalesce(street_id, 0), category, count(*) FROM fix WHERE operation_id = $1 GROUP BY 1, 2"
 _FOLLOWUPS_EXACT_SQL = ("SELECT coalesce(street_id, 0), status, count(*) FROM followup WHERE operation_id = $1 "
@@ -197,7 +198,7 @@ async def street_results(session: AsyncSession, operation_id: int, questionnaire
     await session.execute(text("SELECT set_config('jit', 'off', true), "
                                "set_config('max_parallel_workers_per_gather', '0', true)"))
     raw = await driver_connection(session)  # asyncpg records: no ORM row objects for a thousand wide rows
-    rows = await raw.fetch(_STREETS_GEO_PG if with_geometry else _STREETS_PG, operation_id)
+    rows = await raw.fetch(STREETS_GEO_SQL if with_geometry else STREETS_SQL, operation_id)
     exact_concerns = await _exact(raw, _CONCERNS_EXACT_SQL, operation_id) if any(
         r["concern_other"] for r in rows) else None
     exact_fixes = await _exact(raw, _FIXES_EXACT_SQL, operation_id) if any(r["fix_other"] for r in rows) else None

@@ -38,7 +38,7 @@ import msgspec
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.domain.questionnaires.repository import published_versions
-from server.domain.sync.driver import driver_connection
+from server.db.driver import driver_connection
 from server.lib.auth import CurrentUser
 from shared_schemas.codes import Outcome
 from shared_schemas.questionnaire import Questionnaire, check_answers

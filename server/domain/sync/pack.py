@@ -24,7 +24,7 @@ from server.db.models import Operation
 from server.domain.operations.teams import TEAM_MEMBERS_JSON
 from server.domain.questionnaires.repository import published_version
 from server.domain.sync.cursor import START, encode_cursor
-from server.domain.sync.driver import driver_connection
+from server.db.driver import driver_connection
 from shared_schemas.pack import Pack, PackHousehold, PackMember, PackOperation, PackStreet, PackTeam, default_categories
 
 _encoder = msgspec.json.Encoder()
