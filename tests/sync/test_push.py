@@ -215,7 +215,7 @@ async def test_a_server_failure_stores_nothing_of_the_batch(op, push, db_engine,
     async def broken(*_):
         raise RuntimeError("the database went away")
 
-    monkeypatch.setattr(ingest, "_followups_stored_hook", broken)
+    monkeypatch.setattr(ingest, "on_followups_stored", broken)
     batch = [visit(op), visit(op), followup(op, household_id=op.household_ids[0])]
     response = await push(batch)
     assert response.status_code == 500

@@ -1,4 +1,4 @@
-"""Push internals: the one-go decode gives the records decoding one by one gives; the GC pause nests."""
+"""Push internals: the one decode gives the records decoding one by one gives; the GC pause nests."""
 
 from __future__ import annotations
 
@@ -6,9 +6,11 @@ import uuid
 
 import msgspec
 
-from server.domain.sync.ingest import decode_all_records
+import pytest
+
+from server.domain.sync.ingest import read_push
 from shared_schemas.records import decode_record
-from shared_schemas.sync import decode_push_request
+from shared_schemas.sync import PushRequestError, decode_push_request
 
 
 def _visit(**changes):
@@ -26,16 +28,32 @@ def _fix():
 
 def test_well_formed_records_decode_in_one_go_as_one_by_one():
     body = msgspec.json.encode({"device_id": "t", "records": [_visit(), _fix(), _visit(notes="gate"), _visit()]})
-    together = decode_all_records(body)
+    push = read_push(body)
     one_by_one = [decode_record(raw) for raw in decode_push_request(body).records]
-    assert together == one_by_one
+    assert push.device_id == "t" and list(push.records) == one_by_one
+    assert not any(isinstance(record, msgspec.Raw) for record in push.records)
 
 
-def test_one_bad_record_or_a_nul_sends_the_push_record_by_record():
-    assert decode_all_records(msgspec.json.encode({"device_id": "t", "records": [_visit(), _visit(outcome="x")]})) \
-        is None
-    assert decode_all_records(msgspec.json.encode({"device_id": "t", "records": [_visit(notes="a\x00b")]})) is None
-    assert decode_all_records(b'{"device_id": "t", "records": [{"type": "visit"}]}') is None
+@pytest.mark.parametrize("body", [
+    msgspec.json.encode({"device_id": "t", "records": [_visit(), _visit(outcome="x")]}),
+    msgspec.json.encode({"device_id": "t", "records": [_visit(notes="a\x00b")]}),
+    b'{"device_id": "t", "records": [{"type": "visit"}]}',
+])
+def test_one_bad_record_or_a_nul_sends_the_push_record_by_record(body):
+    push = read_push(body)
+    assert push.device_id == "t" and push.records and all(isinstance(r, msgspec.Raw) for r in push.records)
+
+
+@pytest.mark.parametrize(("body", "path"), [
+    (b'{"device_id": "t", "records": [', "$"),
+    (b'{"records": []}', "$"),
+    (msgspec.json.encode({"device_id": "t\x00", "records": []}), "$.device_id"),
+    (msgspec.json.encode({"device_id": "t", "records": [{}] * 1001}), "$.records"),
+])
+def test_a_body_that_is_not_a_push_says_what_is_wrong(body, path):
+    with pytest.raises(PushRequestError) as caught:
+        read_push(body)
+    assert caught.value.path == path
 
 
 def test_the_cycle_collector_is_off_during_pushes_and_back_on_after_the_last():

@@ -10,11 +10,7 @@ from litestar.params import FromQuery
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.domain.operations.access import TEAM_OR_COORDINATOR, Access
-from server.domain.sync.ingest import (
-    cyclic_gc_paused,
-    decode_all_records,
-    ingest,
-)
+from server.domain.sync.ingest import cyclic_gc_paused, ingest, read_push
 from server.domain.sync.pack import build_pack, etag_matches
 from server.domain.sync.pull import DEFAULT_LIMIT, pull
 from server.lib.auth import current_user, requires, requires_visitor
@@ -26,7 +22,6 @@ from shared_schemas.sync import (
     PushRequestError,
     PushResponse,
     TypedPushRequest,
-    decode_push_request,
 )
 
 PUSH_BODY = json_body(
@@ -66,9 +61,8 @@ async def get_pack(request: Request, db_session: NamedDependency[AsyncSession], 
                            "of bounds. (A bad record is not a 422: it is answered \"rejected\" in the results.)"}))
 async def push(request: Request, db_session: NamedDependency[AsyncSession]) -> PushResponse:
     user = current_user(request)
-    raw_body = await request.body()
     try:
-        body = decode_push_request(raw_body)
+        body = read_push(await request.body())
     except PushRequestError as exc:
         if exc.message.startswith("not valid JSON"):
             raise BadRequest(f"The request body is not valid JSON: {exc.message}") from None
@@ -77,8 +71,7 @@ async def push(request: Request, db_session: NamedDependency[AsyncSession]) -> P
                                   field="$.records") from None
         raise Invalid(f"{exc.message} (at {exc.path})", field=exc.path) from None
     with cyclic_gc_paused():
-        results = await ingest(db_session, user, body.device_id, body.records, decode_all_records(raw_body))
-        return PushResponse(results=results)
+        return PushResponse(results=await ingest(db_session, user, body))
 
 
 @get("/api/v1/sync/pull", guards=[requires("visitor", "coordinator")], tags=["sync"],
