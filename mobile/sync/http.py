@@ -9,6 +9,7 @@ from typing import Any
 import httpx
 import msgspec
 from shared_schemas.auth import SignInAnswer, SignInRequest
+from shared_schemas.operations import ListedOperation, OperationList
 from shared_schemas.pack import Pack
 from shared_schemas.sync import PullResponse, PushRequest, PushResponse
 
@@ -28,13 +29,9 @@ from mobile.sync.transport import (
 _pack_decoder = msgspec.json.Decoder(Pack)
 _push_response_decoder = msgspec.json.Decoder(PushResponse)
 _pull_response_decoder = msgspec.json.Decoder(PullResponse)
+_operations_decoder = msgspec.json.Decoder(OperationList)
 _sign_in_decoder = msgspec.json.Decoder(SignInAnswer)
 _encoder = msgspec.json.Encoder()
-
-
-class _Page(msgspec.Struct, forbid_unknown_fields=False):
-    items: list[dict[str, Any]]
-    next: str | None = None
 
 
 class HttpTransport:
@@ -81,12 +78,12 @@ class HttpTransport:
         return TokenGrant(access_token=grant.access_token, expires_in=grant.expires_in,
                           user=msgspec.to_builtins(grant.user))
 
-    def list_operations(self) -> list[dict]:
-        items: list[dict] = []
+    def list_operations(self) -> list[ListedOperation]:
+        items: list[ListedOperation] = []
         cursor: str | None = None
         while True:
             params = {"cursor": cursor} if cursor else {}
-            page = self._decode(self._send("GET", "/api/v1/operations", params=params), _Page)
+            page = self._decode(self._send("GET", "/api/v1/operations", params=params), _operations_decoder)
             items += page.items
             if not page.next:
                 return items

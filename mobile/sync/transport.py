@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol
 
 if TYPE_CHECKING:
+    from shared_schemas.operations import ListedOperation
     from shared_schemas.pack import Pack
     from shared_schemas.sync import PullResponse, PushRequest, PushResponse
 
@@ -93,7 +94,7 @@ class Transport(Protocol):
         """Use this bearer token from now on."""
         ...
 
-    def list_operations(self) -> list[dict]:
+    def list_operations(self) -> list[ListedOperation]:
         """GET /api/v1/operations: the operations this user may see (all pages)."""
         ...
 

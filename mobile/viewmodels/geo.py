@@ -1,8 +1,5 @@
-"""Small geometry helpers for the tablet: distances and a local flat projection.
-
-The map needs no tiles and no projection library: an operation covers a few
-square kilometres, so an equirectangular projection around the area's centre is
-accurate to well under a metre there.
+"""Small geometry helpers for the tablet: distances, and the local flat projection it shares with the
+server (shared_schemas.geometry): the map needs no tiles and no projection library.
 """
 
 from __future__ import annotations
@@ -11,7 +8,8 @@ import math
 from dataclasses import dataclass
 from typing import Iterable, Sequence
 
-EARTH_RADIUS_M = 6_371_008.8
+from shared_schemas.geometry import EARTH_RADIUS_M, LocalProjection
+
 
 
 def haversine_m(lon1: float, lat1: float, lon2: float, lat2: float) -> float:
@@ -42,28 +40,6 @@ def _point_segment(px: float, py: float, x1: float, y1: float, x2: float, y2: fl
     length2 = dx * dx + dy * dy
     t = 0.0 if length2 == 0 else max(0.0, min(1.0, ((px - x1) * dx + (py - y1) * dy) / length2))
     return math.hypot(px - (x1 + t * dx), py - (y1 + t * dy))
-
-
-@dataclass(frozen=True)
-class LocalProjection:
-    """lon/lat <-> metres east/north of an origin (equirectangular)."""
-
-    lon0: float
-    lat0: float
-
-    @property
-    def _kx(self) -> float:
-        return math.radians(1) * EARTH_RADIUS_M * math.cos(math.radians(self.lat0))
-
-    @property
-    def _ky(self) -> float:
-        return math.radians(1) * EARTH_RADIUS_M
-
-    def to_xy(self, lon: float, lat: float) -> tuple[float, float]:
-        return ((lon - self.lon0) * self._kx, (lat - self.lat0) * self._ky)
-
-    def to_lonlat(self, x: float, y: float) -> tuple[float, float]:
-        return (self.lon0 + x / self._kx, self.lat0 + y / self._ky)
 
 
 @dataclass(frozen=True)

@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Callable
 
+from shared_schemas.operations import ListedOperation
+
 from .base import Observable
 from .context import AppContext
 from .messages import MESSAGES, message_for, outcome_error
@@ -47,7 +49,7 @@ class OperationsViewModel(Observable):
             return
         self.ctx.runner.run(transport.list_operations, self._listed, self._failed_list)
 
-    def _listed(self, ops: list[dict]) -> None:
+    def _listed(self, ops: list[ListedOperation]) -> None:
         self._server_ops = list(ops)
         self.set(busy=False)
         self._rebuild()
@@ -79,10 +81,8 @@ class OperationsViewModel(Observable):
         rows: list[OperationRow] = []
         seen: set[int] = set()
         for op in self._server_ops or []:
-            op_id = int(op["id"])
-            seen.add(op_id)
-            rows.append(self._row(op_id, str(op.get("name", f"Operation {op_id}")),
-                                  str(op.get("status", "")), local.get(op_id)))
+            seen.add(op.id)
+            rows.append(self._row(op.id, op.name, op.status, local.get(op.id)))
         for op_id, summary in local.items():
             if op_id not in seen:
                 rows.append(self._row(op_id, summary.name, "", summary))

@@ -16,6 +16,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlparse
 
 import msgspec
+from shared_schemas.operations import ListedOperation
 from shared_schemas.pack import Pack
 from shared_schemas.records import RecordError, Visit, check_record, decode_record
 from shared_schemas.sync import (
@@ -217,9 +218,10 @@ class FaultyNetwork:
         self.token = GOOD_TOKEN
         return TokenGrant(access_token=GOOD_TOKEN, expires_in=3600, user={"id": 1, "username": "officer"})
 
-    def list_operations(self) -> list[dict]:
+    def list_operations(self) -> list[ListedOperation]:
         self._before()
-        return [{"id": op, "name": p.operation.name} for op, p in self.server.packs.items()]
+        return [ListedOperation(id=op, name=p.operation.name, status=str(p.operation.status))
+                for op, p in self.server.packs.items()]
 
     def fetch_pack(self, operation_id: int, etag: str | None = None, progress=None) -> PackDownload:
         self._before()

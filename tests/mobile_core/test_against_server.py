@@ -32,10 +32,10 @@ def signed_in_tablet(path, url: str, username: str) -> tuple[Store, HttpTranspor
     engine = SyncEngine(store, transport)
     for operation in operations:
         fractions: list[float] = []
-        assert engine.download_pack(operation["id"], progress=fractions.append).ok
+        assert engine.download_pack(operation.id, progress=fractions.append).ok
         assert fractions[-1] == 1.0 and fractions == sorted(fractions)
-        if store.team_for_user(operation["id"], username) is not None:
-            return store, transport, engine, operation["id"]
+        if store.team_for_user(operation.id, username) is not None:
+            return store, transport, engine, operation.id
     pytest.fail(f"{username} is on no pair in {operations}")
 
 

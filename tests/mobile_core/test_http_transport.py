@@ -79,8 +79,8 @@ def test_requests_carry_the_token_query_and_etag():
                                   roles=["visitor"]))))
         if request.url.path == "/api/v1/operations":
             if request.url.params.get("cursor") == "p2":
-                return httpx.Response(200, json={"items": [{"id": 2}], "next": None})
-            return httpx.Response(200, json={"items": [{"id": 1}], "next": "p2"})
+                return httpx.Response(200, json={"items": [{"id": 2, "name": "B", "status": "active"}], "next": None})
+            return httpx.Response(200, json={"items": [{"id": 1, "name": "A", "status": "active"}], "next": "p2"})
         return httpx.Response(200, json={"changes": [], "cursor": "9", "more": False})
 
     transport = transport_answering(handler)
@@ -94,7 +94,7 @@ def test_requests_carry_the_token_query_and_etag():
     assert grant.access_token == "new" and grant.user["username"] == "officer"
     sent = msgspec.json.decode(seen[-1].content, type=SignInRequest)
     assert sent.device_id == "tablet-9" and seen[-1].headers["content-type"] == "application/json"
-    assert [o["id"] for o in transport.list_operations()] == [1, 2]
+    assert [o.id for o in transport.list_operations()] == [1, 2]
     assert seen[-1].headers["authorization"] == "Bearer new"
 
 

@@ -23,6 +23,7 @@ from shared_schemas.pack import (
     PackStreet,
     PackTeam,
 )
+from shared_schemas.operations import ListedOperation
 from shared_schemas.questionnaire import load_questionnaire
 from shared_schemas.records import decode_record
 from shared_schemas.sync import PullResponse, PushRequest, PushResponse, PushResult
@@ -160,12 +161,12 @@ class FakeTransport:
     def set_token(self, token: str | None) -> None:
         self.token = token
 
-    def list_operations(self) -> list[dict]:
+    def list_operations(self) -> list[ListedOperation]:
         self._check("list_operations")
         op = self.pack.operation
         if op.id in self.removed_from:
             return []
-        return [{"id": op.id, "name": op.name, "status": str(op.status)}]
+        return [ListedOperation(id=op.id, name=op.name, status=str(op.status))]
 
     def fetch_pack(self, operation_id: int, etag: str | None = None, progress=None):
         from mobile.sync import Forbidden, PackDownload, RequestRejected

@@ -11,7 +11,8 @@ street's own geometry, and refs on the street ref and the number.
 from __future__ import annotations
 
 from server.domain.areas.features import HouseholdFeature, StreetFeature
-from server.domain.areas.geometry import LocalProjection, length, point_along
+from server.domain.areas.geometry import length, osm_precision, point_along
+from shared_schemas.geometry import LocalProjection
 
 SPACING_M = 12.0  # a typical terraced/semi-detached frontage
 OFFSET_M = 10.0  # from the centreline: half a residential street plus a front garden
@@ -29,13 +30,13 @@ def generate_households(street: StreetFeature, postcode: str | None = None) -> l
     out: list[HouseholdFeature] = []
     next_odd, next_even = 1, 2
     for line in street.residential_lines:
-        xy = [proj.to_xy(c) for c in line]
+        xy = [proj.to_xy(*c) for c in line]
         for k in range(int(length(xy) // SPACING_M)):
             (x, y), (ux, uy) = point_along(xy, (k + 0.5) * SPACING_M)
             left = (-uy, ux)  # the unit direction turned 90° anticlockwise
             for side, sign in (("odd", 1.0), ("even", -1.0)):
                 number = next_odd if side == "odd" else next_even
-                lon, lat = proj.to_lonlat((x + sign * OFFSET_M * left[0], y + sign * OFFSET_M * left[1]))
+                lon, lat = osm_precision(proj.to_lonlat(x + sign * OFFSET_M * left[0], y + sign * OFFSET_M * left[1]))
                 out.append(
                     HouseholdFeature(
                         ref=generated_ref(street, number),

@@ -1,9 +1,6 @@
-"""Small planar geometry on lon/lat, in local metres.
-
-A neighbourhood is a few kilometres across, so an equirectangular projection around its
-centre is within a fraction of a percent of true distance: plenty for spacing generated
-doors and ordering them along a street, and deterministic (no pyproj needed). Distances
-that are stored or compared against thresholds are computed by PostGIS in EPSG:27700.
+"""Small planar geometry in local metres, on shared_schemas.geometry.LocalProjection (the tablet
+uses the same projection): deterministic, no pyproj needed. Distances that are stored or
+compared against thresholds are computed by PostGIS in EPSG:27700.
 """
 
 from __future__ import annotations
@@ -13,28 +10,12 @@ from collections.abc import Sequence
 
 from server.domain.areas.features import Coord
 
-EARTH_RADIUS_M = 6_371_008.8
 XY = tuple[float, float]
 
 
-class LocalProjection:
-    def __init__(self, lon0: float, lat0: float):
-        self.lon0, self.lat0 = lon0, lat0
-        self._ky = math.pi / 180 * EARTH_RADIUS_M
-        self._kx = self._ky * math.cos(math.radians(lat0))
-
-    @classmethod
-    def around(cls, coords: Sequence[Coord]) -> "LocalProjection":
-        lons = [c[0] for c in coords]
-        lats = [c[1] for c in coords]
-        return cls((min(lons) + max(lons)) / 2, (min(lats) + max(lats)) / 2)
-
-    def to_xy(self, c: Coord) -> XY:
-        return ((c[0] - self.lon0) * self._kx, (c[1] - self.lat0) * self._ky)
-
-    def to_lonlat(self, p: XY) -> Coord:
-        # rounded to 1e-7 degree (~1 cm), OSM's own precision, so output is reproducible
-        return (round(self.lon0 + p[0] / self._kx, 7), round(self.lat0 + p[1] / self._ky, 7))
+def osm_precision(lonlat: tuple[float, float]) -> Coord:
+    """Rounded to 1e-7 degree (~1 cm), OpenStreetMap's own precision, so output is reproducible."""
+    return (round(lonlat[0], 7), round(lonlat[1], 7))
 
 
 def length(line: Sequence[XY]) -> float:

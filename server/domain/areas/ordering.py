@@ -14,7 +14,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from server.domain.areas.features import Coord
-from server.domain.areas.geometry import LocalProjection, locate
+from server.domain.areas.geometry import locate
+from shared_schemas.geometry import LocalProjection
 
 
 @dataclass(frozen=True)
@@ -30,10 +31,10 @@ def door_order(lines: Sequence[Sequence[Coord]], doors: Sequence[Door]) -> dict[
     if not doors:
         return {}
     proj = LocalProjection.around([c for line in lines for c in line])
-    xy_lines = [[proj.to_xy(c) for c in line] for line in lines]
+    xy_lines = [[proj.to_xy(*c) for c in line] for line in lines]
     placed = []
     for d in doors:
-        p = proj.to_xy((d.lon, d.lat))
+        p = proj.to_xy(d.lon, d.lat)
         # nearest piece of the street; pieces are walked in order, so position = (piece, metres)
         _, along, geo_side, piece = min(
             (*locate(line, p), i) for i, line in enumerate(xy_lines) if len(line) >= 2

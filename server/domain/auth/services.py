@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.db.models import Agency, AuditLog, User
 from server.domain.auth.sessions import end_user_sessions
+from server.lib.audit import audit
 from server.lib.auth import CurrentUser, SessionGate
 from server.lib.exceptions import Conflict, Invalid, NotAuthenticated, NotFound, TooManyRequests
 from server.lib.passwords import hash_password, verify_password
@@ -165,9 +166,8 @@ async def update_user(session: AsyncSession, gate: SessionGate, actor: CurrentUs
         ended = await end_user_sessions(session, gate, user.id, "password_changed", by=actor)
     else:
         gate.user_changed(user.id)
-    session.add(AuditLog(actor_user_id=actor.id, actor_agency_id=actor.agency_id, action="user.update",
-                         entity_type="user", entity_id=str(user.id),
-                         detail={"username": username, "changes": changes, "sessions_ended": ended}))
+    await audit(session, actor, "user.update", "user", str(user.id),
+                {"username": username, "changes": changes, "sessions_ended": ended})
     agency = await session.get(Agency, user.agency_id)
     assert agency is not None
     return user, agency

@@ -15,8 +15,9 @@ import msgspec
 from sqlalchemy import select, text, tuple_, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from server.db.models import Agency, AuditLog, User, UserSession
+from server.db.models import Agency, User, UserSession
 from server.domain.operations.access import sees_person
+from server.lib.audit import audit
 from server.lib.auth import CurrentUser, SessionGate
 from server.lib.exceptions import NotFound
 from server.lib.paging import Keyset
@@ -129,6 +130,5 @@ async def revoke_device(session: AsyncSession, gate: SessionGate, user: CurrentU
     if found is None:
         raise NotFound("There is no live tablet session with that id that you may see (it may have ended already).")
     await end_session(session, gate, str(session_id), "revoked", by=user)
-    session.add(AuditLog(actor_user_id=user.id, actor_agency_id=user.agency_id, action="session.revoke",
-                         entity_type="user_session", entity_id=str(session_id),
-                         detail={"user_id": found.user_id, "device_name": found.device_name}))
+    await audit(session, user, "session.revoke", "user_session", str(session_id),
+                {"user_id": found.user_id, "device_name": found.device_name})

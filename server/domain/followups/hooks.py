@@ -20,7 +20,7 @@ Due dates (from ``raised_at``, the moment the pair raised it on the doorstep)
     Working days are counted in Europe/London and skip Saturdays, Sundays and the bank holidays
     of the server's region (``DOORSTEP_BANK_HOLIDAYS``: ENG, WLS, SCT or NIR; England by
     default), substitute days included, from the ``holidays`` package. The same rule lives in
-    :data:`DUE_RULES` for callers that need to explain it.
+    :data:`DUE_RULES`, from which :data:`DUE_AT_SQL` is built.
 """
 
 from __future__ import annotations
@@ -36,29 +36,38 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from server.domain.notifications.outbox import enqueue_followup_notifications
 from server.settings import get_settings
 
-#: priority → (amount, unit): the documented defaults the SQL below applies.
+#: priority → (amount, unit): the due-date rule, which DUE_AT_SQL applies.
 DUE_RULES: dict[str, tuple[int, str]] = {
     "urgent": (1, "calendar_days"),
     "high": (3, "calendar_days"),
     "normal": (10, "working_days"),
     "low": (20, "working_days"),
 }
+#: Far enough ahead to find the most working days of DUE_RULES, with holidays between.
+_WORKING_DAYS_HORIZON = 3 * max(n for n, unit in DUE_RULES.values() if unit == "working_days")
 
-#: The due date as SQL over a follow-up row aliased ``f`` (same rule as DUE_RULES).
-DUE_AT_SQL = """
-    CASE f.priority
-      WHEN 'urgent' THEN f.raised_at + interval '1 day'
-      WHEN 'high'   THEN f.raised_at + interval '3 days'
+
+def _due_at_sql() -> str:
+    """DUE_RULES as SQL over a follow-up row aliased ``f`` (built from the table above only)."""
+    calendar = " ".join(f"WHEN '{priority}' THEN f.raised_at + interval '{n} days'"
+                        for priority, (n, unit) in DUE_RULES.items() if unit == "calendar_days")
+    working = " ".join(f"WHEN '{priority}' THEN {n}"
+                       for priority, (n, unit) in DUE_RULES.items() if unit == "working_days")
+    return f"""
+    CASE f.priority {calendar}
       ELSE (
-        SELECT d FROM generate_series(f.raised_at + interval '1 day', f.raised_at + interval '60 days',
-                                      interval '1 day') AS d
+        SELECT d FROM generate_series(f.raised_at + interval '1 day',
+                                      f.raised_at + interval '{_WORKING_DAYS_HORIZON} days', interval '1 day') AS d
         WHERE extract(isodow FROM d AT TIME ZONE 'Europe/London') < 6
           AND (d AT TIME ZONE 'Europe/London')::date <> ALL(CAST(:bank_holidays AS date[]))
         ORDER BY d
-        OFFSET (CASE f.priority WHEN 'low' THEN 20 ELSE 10 END) - 1
+        OFFSET (CASE f.priority {working} END) - 1
         LIMIT 1)
     END
 """
+
+
+DUE_AT_SQL = _due_at_sql()
 
 _ROUTE_AND_LOG = text(f"""
 WITH target AS (

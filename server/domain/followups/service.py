@@ -29,7 +29,6 @@ from sqlalchemy.orm import aliased
 
 from server.db.models import (
     Agency,
-    AuditLog,
     Followup,
     FollowupEvent,
     FollowupResident,
@@ -40,6 +39,7 @@ from server.db.models import (
 )
 from server.domain.notifications.outbox import enqueue_followup_notifications
 from server.domain.operations.access import may_see_resident, runs, runs_operation, sees_followup, sees_residents
+from server.lib.audit import audit, audit_many
 from server.lib.auth import CurrentUser
 from server.lib.exceptions import Conflict, Forbidden, Invalid, NotFound
 from server.lib.paging import Keyset
@@ -196,13 +196,6 @@ async def events_of(session: AsyncSession, followup_id: uuid.UUID) -> list[dict[
              "agency": code, "version": e.version, "note": e.note} for e, name, code in rows]
 
 
-async def audit(session: AsyncSession, user: CurrentUser, action: str, entity_type: str, entity_id: str,
-                detail: dict[str, Any] | None = None) -> None:
-    await session.execute(insert(AuditLog).values(
-        actor_user_id=user.id, actor_agency_id=user.agency_id, action=action, entity_type=entity_type,
-        entity_id=entity_id, detail=detail or {}))
-
-
 async def get_followup(session: AsyncSession, user: CurrentUser, followup_id: uuid.UUID, *,
                        via: str = "api", with_resident: bool = True) -> FollowupView:
     """One follow-up with its history; residents' details only under the rules, each showing audited."""
@@ -338,10 +331,7 @@ async def export_csv(session: AsyncSession, user: CurrentUser, filters: Filters,
             r = residents.get(f.id)
             line += [_safe(r.name), _safe(r.phone), _safe(r.email)] if r else ["", "", ""]
         writer.writerow(line)
-    if residents:
-        await session.execute(insert(AuditLog), [
-            {"actor_user_id": user.id, "actor_agency_id": user.agency_id, "action": "resident.export",
-             "entity_type": "followup", "entity_id": str(fid), "detail": {"via": "csv"}} for fid in residents])
+    await audit_many(session, user, "resident.export", "followup", [str(fid) for fid in residents], {"via": "csv"})
     return out.getvalue()
 
 

@@ -18,9 +18,9 @@ from litestar.di import NamedDependency
 from litestar.params import FromPath
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from server.domain.followups.service import audit
 from server.domain.open311 import keys, service
 from server.domain.open311.service import Open311Error
+from server.lib.audit import audit
 from server.lib.auth import current_user, requires_admin
 from server.lib.openapi import answers
 

@@ -15,8 +15,9 @@ from dataclasses import dataclass
 from sqlalchemy import delete, insert, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from server.db.models import AuditLog, Operation, OperationPriority, User
+from server.db.models import Operation, OperationPriority, User
 from server.domain.operations.access import OperationAccess, runs
+from server.lib.audit import audit
 from server.lib.auth import CurrentUser
 from server.lib.exceptions import Invalid, NotFound
 
@@ -40,18 +41,13 @@ async def publication(session: AsyncSession, operation: Operation) -> Publicatio
                        published_at=operation.published_at, published_by=by, links=links(operation.id))
 
 
-async def _audit(session: AsyncSession, user: CurrentUser, action: str, operation_id: int) -> None:
-    await session.execute(insert(AuditLog).values(actor_user_id=user.id, actor_agency_id=user.agency_id, action=action,
-                                                  entity_type="operation", entity_id=str(operation_id), detail={}))
-
-
 async def publish(session: AsyncSession, access: OperationAccess) -> Publication:
     """Publish (again: a published operation keeps its first publication time)."""
     operation, user = access.operation, access.user
     if operation.published_at is None:
         operation.published_at = (await session.execute(select(text("now()")))).scalar_one()
         operation.published_by = user.id
-        await _audit(session, user, "opendata.publish", operation.id)
+        await audit(session, user, "opendata.publish", "operation", str(operation.id))
         await session.flush()
     return await publication(session, operation)
 
@@ -61,7 +57,7 @@ async def withdraw(session: AsyncSession, access: OperationAccess) -> Publicatio
     if operation.published_at is not None:
         operation.published_at = None
         operation.published_by = None
-        await _audit(session, user, "opendata.withdraw", operation.id)
+        await audit(session, user, "opendata.withdraw", "operation", str(operation.id))
         await session.flush()
     return await publication(session, operation)
 

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
-
-import msgspec
 from litestar import Request, get
 from litestar.di import NamedDependency
 from litestar.params import FromQuery
@@ -15,24 +12,11 @@ from server.domain.operations.access import visible_operations
 from server.lib.auth import current_user
 from server.lib.openapi import answers
 from server.lib.paging import Int32, Keyset
+from shared_schemas.operations import ListedOperation, OperationList
 
 
-class OperationOut(msgspec.Struct):
-    id: int
-    name: str
-    status: str
-    starts_on: dt.date | None
-    ends_on: dt.date | None
-    questionnaire_id: str
-
-
-class OperationList(msgspec.Struct):
-    items: list[OperationOut]
-    next: str | None = None
-
-
-def operation_out(op: Operation) -> OperationOut:
-    return OperationOut(id=op.id, name=op.name, status=op.status, starts_on=op.starts_on, ends_on=op.ends_on,
+def operation_out(op: Operation) -> ListedOperation:
+    return ListedOperation(id=op.id, name=op.name, status=op.status, starts_on=op.starts_on, ends_on=op.ends_on,
                         questionnaire_id=op.questionnaire_id)
 
 

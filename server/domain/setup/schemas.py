@@ -7,7 +7,7 @@ from typing import Annotated, Any
 
 import msgspec
 
-from server.domain.operations.routes import OperationOut
+from shared_schemas.operations import ListedOperation
 
 Name = Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
 TeamName = Annotated[str, msgspec.Meta(min_length=1, max_length=120)]
@@ -21,7 +21,7 @@ class OperationCreate(msgspec.Struct, forbid_unknown_fields=False):
     ends_on: dt.date | None = None
 
 
-class OperationDetail(OperationOut):
+class OperationDetail(ListedOperation, kw_only=True):
     """An operation as the list shows it, with its area and size."""
 
     area: msgspec.Raw | None = None  # GeoJSON
