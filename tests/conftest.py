@@ -7,7 +7,6 @@ each other's work (and the concurrency tests can commit for real).
 
 from __future__ import annotations
 
-import contextlib
 import os
 import subprocess
 import sys
@@ -15,6 +14,8 @@ import tempfile
 from pathlib import Path
 
 import pytest
+
+from tests.support import running_server
 
 ROOT = Path(__file__).resolve().parents[1]
 os.environ.setdefault("DOORSTEP_DEMO", "1")
@@ -125,48 +126,6 @@ def csrf_token_in(html: str) -> str:
     match = re.search(r'<meta name="csrf-token" content="([^"]+)"', html)
     assert match, "the page carries no CSRF token (is the user signed in?)"
     return match.group(1)
-
-
-def _free_port() -> int:
-    import socket
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-@contextlib.contextmanager
-def running_server(database_url: str, **env_overrides: str):
-    """The real server (`doorstep serve`, uvicorn) in its own process on a free port, against
-    `database_url`; yields its base URL, e.g. http://127.0.0.1:PORT, and stops it afterwards."""
-    import time
-    import urllib.request
-
-    port = _free_port()
-    env = dict(os.environ, DATABASE_URL=database_url, **env_overrides)
-    proc = subprocess.Popen([sys.executable, "-m", "server.cli", "serve", "--port", str(port)], cwd=ROOT, env=env,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
-    while True:
-        try:
-            with urllib.request.urlopen(base + "/health", timeout=1) as r:
-                if r.status == 200:
-                    break
-        except OSError:
-            pass
-        if proc.poll() is not None or time.monotonic() > deadline:
-            proc.kill()
-            pytest.fail(f"the server did not start: {proc.stderr.read().decode()[-2000:]}")
-        time.sleep(0.2)
-    try:
-        yield base
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
 
 
 @pytest.fixture(scope="session")

@@ -114,3 +114,14 @@ def running_server(database_url: str, **env_overrides: str) -> Iterator[str]:
         yield server.base
     finally:
         server.stop()
+
+
+def doorstep(*args: str, input: str | None = None) -> Any:
+    """The ``doorstep`` command run in this process with click's CliRunner (no subprocess); the result has
+    ``exit_code``, ``stdout`` and ``stderr``. From an async test, run it with ``asyncio.to_thread``: the
+    command runs its own event loop."""
+    from click.testing import CliRunner
+
+    from server.cli import main
+
+    return CliRunner().invoke(main, list(args), input=input)

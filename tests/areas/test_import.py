@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
-import subprocess
-import sys
 from collections import Counter
 from pathlib import Path
 
@@ -13,6 +12,7 @@ from rich.console import Console
 from sqlalchemy import text
 
 from server.db.engine import transaction
+from tests.support import doorstep
 from server.domain.areas import importer
 from server.domain.areas.commands import run_import
 from server.domain.areas.features import AreaFileError, UnknownOperationError
@@ -226,15 +226,14 @@ async def test_an_unknown_operation_changes_nothing(db_engine):
     assert count_after == count_before
 
 
-def cli(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "server.cli", *args], cwd=ROOT, capture_output=True,
-                          text=True, env={**os.environ}, timeout=120)
+async def cli(*args: str):
+    return await asyncio.to_thread(doorstep, *args)
 
 
 async def test_cli_imports_and_refuses_bad_input_in_one_line(db_engine, new_operation, snapshot, tmp_path):
     op = await new_operation()
-    done = cli("import-osm", str(BRISTOL), "--operation", op)
-    assert done.returncode == 0, done.stderr
+    done = await cli("import-osm", str(BRISTOL), "--operation", op)
+    assert done.exit_code == 0, done.stderr
     before = await snapshot(op)
     assert (len(before[0]), len(before[1])) == (10, 51)
     empty = tmp_path / "empty.osm"
@@ -247,8 +246,8 @@ async def test_cli_imports_and_refuses_bad_input_in_one_line(db_engine, new_oper
         (str(tmp_path / "missing.osm.pbf"), "--operation", op),
         (str(BRISTOL), "--operation", "No Such Operation"),
     ):
-        failed = cli("import-osm", *args)
-        assert failed.returncode == 1, args
+        failed = await cli("import-osm", *args)
+        assert failed.exit_code == 1, args
         assert failed.stderr.startswith("error: ") and failed.stderr.count("\n") == 1, failed.stderr
         assert "Traceback" not in failed.stderr
     assert await snapshot(op) == before

@@ -23,7 +23,8 @@ from pathlib import Path
 import pytest
 import requests
 
-from tests.conftest import running_server
+from tests import factories
+from tests.support import running_server
 
 ROOT = Path(__file__).resolve().parents[2]
 PASSWORD = "doorstep-demo"
@@ -52,34 +53,14 @@ class SyncSandbox:
 @pytest.fixture(scope="package")
 async def sync_sandbox(db_engine, demo) -> SyncSandbox:
     """An active operation with 3 streets and 12 households, run by `coordinator`, officer + councillor on it."""
-    from sqlalchemy import text
-
     from server.db.engine import transaction
     from server.domain.operations.teams import save_team
 
     async with transaction(db_engine) as session:
-        demo_op = (await session.execute(text("SELECT questionnaire_id, routing::text FROM operation WHERE id = :id"),
-                                         {"id": demo.operation_id})).one()
-        op_id = (await session.execute(text(
-            "INSERT INTO operation (name, status, questionnaire_id, routing) "
-            "VALUES (:n, 'active', :q, CAST(:r AS jsonb)) RETURNING id"),
-            {"n": f"contract-sync-{uuid.uuid4().hex[:10]}", "q": demo_op[0], "r": demo_op[1]})).scalar_one()
-        streets = [(await session.execute(text(
-            "INSERT INTO street (operation_id, ref, name, geom) VALUES (:op, :ref, :name, "
-            "ST_Multi(ST_GeomFromText(:wkt, 4326))) RETURNING id"),
-            {"op": op_id, "ref": f"C{i}", "name": f"Contract Street {i}",
-             "wkt": f"LINESTRING(-1.56 {53.81 + i * 0.001}, -1.55 {53.81 + i * 0.001})"})).scalar_one()
-            for i in range(3)]
-        homes = [(await session.execute(text(
-            "INSERT INTO household (operation_id, ref, address, house_number, postcode, street_id, door_order, geom) "
-            "VALUES (:op, :ref, :addr, :no, 'LS6 1AA', :street, :i, ST_SetSRID(ST_MakePoint(:lon, :lat), 4326)) "
-            "RETURNING id"),
-            {"op": op_id, "ref": f"CH{i}", "addr": f"{i + 1} Contract Street {i % 3}", "no": str(i + 1),
-             "street": streets[i % 3], "i": i, "lon": -1.56 + i * 0.0001, "lat": 53.81 + (i % 3) * 0.001})
-        ).scalar_one() for i in range(12)]
-        users = dict((await session.execute(text("SELECT username, id FROM app_user"))).all())
-        await session.execute(text("INSERT INTO operation_coordinator (operation_id, user_id) VALUES (:op, :u)"),
-                              {"op": op_id, "u": users["coordinator"]})
+        op_id, _ = await factories.operation(session, prefix="contract-sync", like=demo.operation_id)
+        streets = await factories.streets(session, op_id, 3, prefix="C", name="Contract Street")
+        homes = await factories.households(session, op_id, streets, 12, prefix="CH", street_name="Contract Street")
+        users = await factories.users(session)
         team = await save_team(session, op_id, "Contract pair", [users["officer"], users["councillor"]], streets)
         return SyncSandbox(op_id, streets, homes, team.id)
 

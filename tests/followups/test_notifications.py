@@ -11,10 +11,6 @@ import hmac
 import json
 import os
 import signal
-import subprocess
-import sys
-import time
-import urllib.request
 import uuid
 
 import httpx
@@ -24,8 +20,8 @@ from server.db.engine import make_engine, transaction
 from server.domain.notifications import worker as worker_module
 from server.domain.notifications.worker import SIGNATURE_HEADER, NotificationWorker
 from server.settings import get_settings
-from tests.conftest import ROOT
-from tests.followups.receivers import SmtpSink, WebhookReceiver, free_port
+from tests.followups.receivers import SmtpSink, WebhookReceiver
+from tests.support import ServerProcess, eventually_async, free_port, start_server
 from tests.sync.conftest import make_operation, visit
 
 
@@ -42,14 +38,12 @@ async def _rows(db_engine, fids) -> list:
 
 
 async def _drain_until(worker, db_engine, fids, *, timeout: float = 30.0) -> list:
-    deadline = time.monotonic() + timeout
-    while True:
+    async def delivered() -> list:
         await worker.run_once()
         rows = await _rows(db_engine, fids)
-        if rows and all(r.status == "sent" for r in rows):
-            return rows
-        assert time.monotonic() < deadline, f"not delivered in time: {rows}"
-        await asyncio.sleep(0.3)
+        return rows if rows and all(r.status == "sent" for r in rows) else []
+
+    return await eventually_async(delivered, timeout=timeout, interval=0.3, what="every notification sent")
 
 
 async def test_email_and_signed_webhook_retried_until_accepted(agency_operation, raise_followup, db_engine,
@@ -119,21 +113,9 @@ async def test_smtp_server_down_is_retried_not_lost(agency_operation, raise_foll
     assert [m.recipients for m in smtp.mails if address in m.recipients] == [[address]]
 
 
-def _start_server(port: int, smtp_port: int) -> subprocess.Popen:
-    env = dict(os.environ, DATABASE_URL=get_settings().database_url, DOORSTEP_SMTP_HOST="127.0.0.1",
-               DOORSTEP_SMTP_PORT=str(smtp_port), DOORSTEP_NOTIFY_INTERVAL_SECONDS="0.2")
-    proc = subprocess.Popen([sys.executable, "-m", "server.cli", "serve", "--port", str(port)], cwd=ROOT, env=env,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    deadline = time.monotonic() + 30
-    while True:
-        try:
-            with urllib.request.urlopen(f"http://127.0.0.1:{port}/health", timeout=1):
-                return proc
-        except OSError:
-            if proc.poll() is not None or time.monotonic() > deadline:
-                proc.kill()
-                raise AssertionError("the server did not start") from None
-            time.sleep(0.2)
+def _start_server(smtp_port: int) -> ServerProcess:
+    return start_server(get_settings().database_url, DOORSTEP_SMTP_HOST="127.0.0.1", DOORSTEP_SMTP_PORT=str(smtp_port),
+                        DOORSTEP_NOTIFY_INTERVAL_SECONDS="0.2")
 
 
 async def test_server_restart_with_notifications_pending_loses_none(agency_operation, raise_followup, db_engine):
@@ -141,20 +123,17 @@ async def test_server_restart_with_notifications_pending_loses_none(agency_opera
     with WebhookReceiver(fail_first=10**6) as refusing:
         code, agency_id, op = await agency_operation(webhook_url=refusing.url, secret="restart-secret")
         fids = [await raise_followup("graffiti", operation_id=op) for _ in range(4)]
-        first = await asyncio.to_thread(_start_server, free_port(), smtp_port)  # SMTP down, webhook refusing
+        first = await asyncio.to_thread(_start_server, smtp_port)  # SMTP down, webhook refusing
         try:
-            deadline = time.monotonic() + 20
-            # It has tried: every webhook refused at least once, the e-mail channel found down.
-            while True:
+            async def tried() -> bool:  # every webhook refused at least once, the e-mail channel found down
                 rows = await _rows(db_engine, fids)
-                if all(r.attempts >= 1 for r in rows if r.channel == "webhook") and any(
-                        r.last_error and f":{smtp_port} unreachable" in r.last_error for r in rows):
-                    break
-                assert time.monotonic() < deadline, rows
-                await asyncio.sleep(0.3)
+                return all(r.attempts >= 1 for r in rows if r.channel == "webhook") and any(
+                    r.last_error and f":{smtp_port} unreachable" in r.last_error for r in rows)
+
+            await eventually_async(tried, timeout=20, interval=0.3, what="every channel tried once")
         finally:
-            first.send_signal(signal.SIGKILL)  # no clean shutdown
-            await asyncio.to_thread(first.wait)
+            first.proc.send_signal(signal.SIGKILL)  # no clean shutdown
+            await asyncio.to_thread(first.proc.wait)
     rows = await _rows(db_engine, fids)
     assert len(rows) == 8 and not any(r.status == "sent" for r in rows)
     with SmtpSink(smtp_port) as smtp, WebhookReceiver(port=refusing.port) as hook:
@@ -163,31 +142,19 @@ async def test_server_restart_with_notifications_pending_loses_none(agency_opera
         async with transaction(db_engine) as s:
             await s.execute(text("UPDATE notification SET next_attempt_at = now(), claimed_until = NULL "
                                  "WHERE followup_id = ANY(:ids)"), {"ids": fids})
-        second = await asyncio.to_thread(_start_server, free_port(), smtp_port)
+        second = await asyncio.to_thread(_start_server, smtp_port)
         try:
-            deadline = time.monotonic() + 30
-            while not all(r.status == "sent" for r in await _rows(db_engine, fids)):
-                assert time.monotonic() < deadline, await _rows(db_engine, fids)
-                await asyncio.sleep(0.3)
+            async def all_sent() -> bool:
+                return all(r.status == "sent" for r in await _rows(db_engine, fids))
+
+            await eventually_async(all_sent, timeout=30, interval=0.3, what="every notification sent after the restart")
         finally:
-            second.terminate()
-            await asyncio.to_thread(second.wait)
+            await asyncio.to_thread(second.stop)
     mails = [m for m in smtp.mails if f"{code}@agency.example" in m.recipients]
     assert sorted(m.message["X-Doorstep-Delivery"] for m in mails) == sorted(
         str(r.id) for r in rows if r.channel == "email")
     delivered = {json.loads(h.body)["service_request_id"] for h in hook.hits if h.answered == 204}
     assert delivered == {str(f) for f in fids}
-
-
-async def _poll(check, *, timeout: float, what: str):
-    """Await check() until it returns something true; fail naming `what` after `timeout` seconds."""
-    deadline = time.monotonic() + timeout
-    while True:
-        result = await check()
-        if result:
-            return result
-        assert time.monotonic() < deadline, f"{what} (still not so after {timeout}s)"
-        await asyncio.sleep(0.1)
 
 
 async def test_no_transaction_is_held_open_while_a_notification_is_sent(
@@ -226,7 +193,7 @@ async def test_no_transaction_is_held_open_while_a_notification_is_sent(
                         "SELECT count(*) FROM pg_stat_activity WHERE application_name = :n"), {"n": name})).scalar()
                 return mine > 0 and not rows
 
-            await _poll(no_session_in_a_transaction, timeout=10,
+            await eventually_async(no_session_in_a_transaction, timeout=10,
                         what="a session holds a transaction (an xid, or idle in transaction) during the send")
 
             async with db_engine.begin() as conn:  # a transaction that commits after the send began
@@ -238,7 +205,7 @@ async def test_no_transaction_is_held_open_while_a_notification_is_sent(
                         "SELECT pg_snapshot_xmin(pg_current_snapshot())::text::bigint"))).scalar_one() > xid
 
             # xmin is cluster-wide: other databases' short transactions may hold it back a moment.
-            await _poll(xmin_past_it, timeout=15, what="the snapshot's xmin did not pass a committed transaction")
+            await eventually_async(xmin_past_it, timeout=15, what="the snapshot's xmin did not pass a committed transaction")
 
             record = visit(sync_op, team="b", outcome="no_answer")
             pushed = await client.post("/api/v1/sync/push", json={"device_id": "lease-tab", "records": [record]},
@@ -251,7 +218,7 @@ async def test_no_transaction_is_held_open_while_a_notification_is_sent(
                 assert r.status_code == 200, r.text
                 return record["id"] in {c["id"] for c in r.json()["changes"] if c["kind"] == "visit"}
 
-            await _poll(pulled, timeout=15, what="a visit pushed during the send did not reach the pull")
+            await eventually_async(pulled, timeout=15, what="a visit pushed during the send did not reach the pull")
             assert not hook.hits and await leased()  # the send was in progress all along
         finally:
             hook.release.set()

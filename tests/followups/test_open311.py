@@ -137,20 +137,13 @@ async def test_the_georeport_client_library_reads_it(live_server, client, header
 
 
 async def test_the_cli_issues_a_key_that_works(client, database_url):
-    import os
-    import subprocess
-    import sys
+    from tests.support import doorstep
 
-    from tests.conftest import ROOT
-    done = await asyncio.to_thread(subprocess.run, [sys.executable, "-m", "server.cli", "open311-key", "police"],
-                                   cwd=ROOT, env=dict(os.environ, DATABASE_URL=database_url), capture_output=True,
-                                   text=True, timeout=60)
-    assert done.returncode == 0, done.stderr
+    done = await asyncio.to_thread(doorstep, "open311-key", "police")
+    assert done.exit_code == 0, done.stderr
     key = done.stdout.strip().splitlines()[-1]
     assert key.startswith("d311_")
     r = await client.get("/open311/v2/requests.json", params={"api_key": key})
     assert r.status_code == 200
-    unknown = await asyncio.to_thread(subprocess.run, [sys.executable, "-m", "server.cli", "open311-key", "nobody"],
-                                      cwd=ROOT, env=dict(os.environ, DATABASE_URL=database_url), capture_output=True,
-                                      text=True, timeout=60)
-    assert unknown.returncode != 0 and "nobody" in unknown.stderr
+    unknown = await asyncio.to_thread(doorstep, "open311-key", "nobody")
+    assert unknown.exit_code != 0 and "nobody" in unknown.stderr

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import random
 import threading
-import time
 import uuid
 
 import msgspec
@@ -17,17 +16,9 @@ from mobile.store import HouseholdStatus, Store
 from mobile.sync import Backoff, RequestRejected, SyncEngine, SyncOutcome, SyncStarted
 
 from .builders import OPERATION_ID, TEAM_B, fix_for, followup_for, household_ids, visit
+from tests.support import eventually
+
 from .fakes import GOOD_TOKEN, FakeServer, FaultyNetwork
-
-
-def wait_until(condition, timeout: float = 10.0) -> bool:
-    """Poll `condition` until it holds or `timeout` seconds pass (for the background-loop tests)."""
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            return False
-        time.sleep(0.005)
-    return True
 
 
 def save_visits(store, pack, count: int, rng: random.Random | None = None) -> list[str]:
@@ -249,7 +240,7 @@ def test_the_background_loop_syncs_on_request_and_retries_after_failures(store, 
     try:
         ids = save_visits(store, pack, 3)
         engine.request_sync()
-        assert wait_until(lambda: len(outcomes) >= 3)  # failing, backing off, retrying
+        eventually(lambda: len(outcomes) >= 3)  # failing, backing off, retrying
         network.heal()
         assert synced.wait(5), outcomes
     finally:
@@ -267,12 +258,12 @@ def test_the_loop_waits_for_a_sign_in_after_a_401(store, pack, server):
                         interval=0.01, backoff=Backoff(base=0.01, cap=0.01))
     engine.start()
     try:
-        assert wait_until(lambda: len(outcomes) >= 1)
+        eventually(lambda: len(outcomes) >= 1)
         threading.Event().wait(0.2)  # many intervals: a loop that retried would have run again
         assert len(outcomes) == 1 and outcomes[0].needs_sign_in  # no hammering with a dead token
         network.set_token(GOOD_TOKEN)
         engine.request_sync()
-        assert wait_until(lambda: outcomes[-1].ok)
+        eventually(lambda: outcomes[-1].ok)
     finally:
         engine.stop()
     assert store.outbox_waiting() == []

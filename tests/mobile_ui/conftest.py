@@ -17,6 +17,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.support import eventually
+
 # Before Kivy is imported anywhere: no argv parsing, a throw-away home, quiet console.
 os.environ.setdefault("KIVY_NO_ARGS", "1")
 os.environ.setdefault("KIVY_HOME", tempfile.mkdtemp(prefix="doorstep-kivy-home-"))
@@ -120,14 +122,13 @@ class Driver:
 
     def wait_until(self, condition, timeout: float = 10.0, message: str = "") -> None:
         """Pump frames until ``condition()`` is true (background work lands via the Clock)."""
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
+
+        def pumped() -> bool:
             self.pump(1)
-            if condition():
-                self.pump(2)
-                return
-            time.sleep(0.01)
-        raise AssertionError(f"timed out waiting: {message or condition}")
+            return bool(condition())
+
+        eventually(pumped, timeout=timeout, interval=0.01, what=message or repr(condition))
+        self.pump(2)
 
     def settle(self) -> None:
         """Let background work finish and its results reach the screen."""

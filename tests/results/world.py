@@ -19,6 +19,7 @@ from sqlalchemy import text
 
 from server.db.engine import transaction
 from server.domain.operations.teams import save_team
+from tests import factories
 from shared_schemas.codes import CLOSING_OUTCOMES, FixCategory, FollowupCategory, Outcome
 from shared_schemas.questionnaire import concerns, load_questionnaire
 
@@ -57,15 +58,11 @@ class World:
 
 async def build_world(db_engine, label: str) -> World:
     """Streets, households and pairs of a new operation, run by the demo coordinator."""
-    name = f"Results test {label} {uuid.uuid4().hex[:8]}"
     routing = {k: v for k, v in json.loads((ROOT / "fixtures" / "routing-defaults.json").read_text()).items()
                if not k.startswith("_")}
     async with transaction(db_engine) as s:
-        op = (await s.execute(text(
-            "INSERT INTO operation (name, status, questionnaire_id, routing) VALUES (:n, 'active', :q, CAST(:r AS jsonb)) "
-            "RETURNING id"), {"n": name, "q": QUESTIONNAIRE_ID, "r": json.dumps(routing)})).scalar_one()
-        await s.execute(text("INSERT INTO operation_coordinator (operation_id, user_id) "
-                             "SELECT :op, id FROM app_user WHERE username = 'coordinator'"), {"op": op})
+        op, name = await factories.operation(s, prefix=f"Results test {label}", questionnaire_id=QUESTIONNAIRE_ID,
+                                             routing=routing)
         street_ids = []
         households: dict[int, int | None] = {}
         for i, (street, n) in enumerate(STREETS):
@@ -90,7 +87,7 @@ async def build_world(db_engine, label: str) -> World:
             households[hid] = None
         other_street = (await s.execute(text("SELECT min(id) FROM street WHERE operation_id <> :op"),
                                         {"op": op})).scalar_one()
-        users = dict((await s.execute(text("SELECT username, id FROM app_user"))).all())
+        users = await factories.users(s)
         team_a = await save_team(s, op, "Pair A", [users["officer"], users["councillor"]], street_ids[:2])
         team_b = await save_team(s, op, "Pair B", [users["pcso"], users["firefighter"]], street_ids[2:])
         teams = {"A": team_a.id, "B": team_b.id}

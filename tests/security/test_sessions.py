@@ -10,7 +10,8 @@ import httpx
 from sqlalchemy import text
 
 from server.db.engine import transaction
-from tests.conftest import TEST_ORIGIN, csrf_token_in, running_server
+from tests.conftest import TEST_ORIGIN, csrf_token_in
+from tests.support import running_server
 from tests.security.conftest import PASSWORD, bearer
 
 

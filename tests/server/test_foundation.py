@@ -14,6 +14,7 @@ import yaml
 from sqlalchemy import text
 
 from server.settings import Settings, SettingsError
+from tests.support import doorstep
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -77,27 +78,22 @@ async def test_schema_matches_the_models(database_url):
     assert r.returncode == 0, r.stdout + r.stderr
 
 
-def _cli(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "server.cli", *args], cwd=ROOT, capture_output=True, text=True,
-                          timeout=120)
-
-
 def test_cli_user_add_then_duplicate_is_a_one_line_error(database_url, demo):
     name = "cli-" + uuid.uuid4().hex[:8]
-    ok = _cli("user", "add", name, "--agency", "police", "--role", "visitor", "--password", "long-enough-pw")
-    assert ok.returncode == 0, ok.stderr
-    dup = _cli("user", "add", name, "--agency", "police", "--role", "visitor", "--password", "long-enough-pw")
-    assert dup.returncode == 1
+    ok = doorstep("user", "add", name, "--agency", "police", "--role", "visitor", "--password", "long-enough-pw")
+    assert ok.exit_code == 0, ok.stderr
+    dup = doorstep("user", "add", name, "--agency", "police", "--role", "visitor", "--password", "long-enough-pw")
+    assert dup.exit_code == 1
     assert dup.stderr.strip() == f"error: The username {name!r} is taken; choose another."
 
 
 def test_cli_user_add_unknown_agency_and_role(database_url, demo):
-    r = _cli("user", "add", "x-" + uuid.uuid4().hex[:6], "--agency", "nope", "--role", "visitor",
-             "--password", "long-enough-pw")
-    assert r.returncode == 1 and "No agency with code 'nope'" in r.stderr
-    r = _cli("user", "add", "x-" + uuid.uuid4().hex[:6], "--agency", "police", "--role", "wizard",
-             "--password", "long-enough-pw")
-    assert r.returncode == 1 and "wizard" in r.stderr
+    r = doorstep("user", "add", "x-" + uuid.uuid4().hex[:6], "--agency", "nope", "--role", "visitor",
+                 "--password", "long-enough-pw")
+    assert r.exit_code == 1 and "No agency with code 'nope'" in r.stderr
+    r = doorstep("user", "add", "x-" + uuid.uuid4().hex[:6], "--agency", "police", "--role", "wizard",
+                 "--password", "long-enough-pw")
+    assert r.exit_code == 1 and "wizard" in r.stderr
 
 
 def test_compose_file_parses_and_uses_the_servers_setting_names():
@@ -118,16 +114,16 @@ def test_compose_file_parses_and_uses_the_servers_setting_names():
 async def test_cli_issues_an_open311_key_that_the_api_accepts(client, demo):
     import asyncio
 
-    r = await asyncio.to_thread(_cli, "open311-key", "fire-safety")
-    assert r.returncode == 0, r.stderr
+    r = await asyncio.to_thread(doorstep, "open311-key", "fire-safety")
+    assert r.exit_code == 0, r.stderr
     key = r.stdout.strip()
     assert len(key) >= 32
     ok = await client.get("/open311/v2/requests.json", params={"api_key": key})
     assert ok.status_code == 200, ok.text
     bad = await client.get("/open311/v2/requests.json", params={"api_key": key + "x"})
     assert bad.status_code == 401
-    unknown = await asyncio.to_thread(_cli, "open311-key", "no-such-agency")
-    assert unknown.returncode == 1 and unknown.stderr.startswith("error: ")
+    unknown = await asyncio.to_thread(doorstep, "open311-key", "no-such-agency")
+    assert unknown.exit_code == 1 and unknown.stderr.startswith("error: ")
 
 
 async def test_hostile_values_are_refused_not_500(client, headers):

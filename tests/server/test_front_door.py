@@ -17,7 +17,7 @@ ROOT = Path(__file__).resolve().parents[2]
 
 @pytest.mark.slow
 def test_make_run_serves_the_demo_and_health_is_ok(tmp_path):
-    from tests.conftest import _free_port
+    from tests.support import free_port as _free_port
 
     port = _free_port()
     # make run's own database in the project's cluster, not the test database.

@@ -12,7 +12,9 @@ from dataclasses import dataclass
 from typing import Any
 
 import pytest
-from sqlalchemy import text
+
+from server.db.models import Operation
+from tests import factories
 
 _counter = itertools.count(1)
 
@@ -43,36 +45,15 @@ async def make_operation(db_engine, demo, households: int = 12) -> SyncOperation
     from server.db.engine import transaction
     from server.domain.operations.teams import save_team
 
-    name = f"sync-test-{uuid.uuid4().hex[:10]}"
     async with transaction(db_engine) as session:
-        demo_op = (await session.execute(text("SELECT questionnaire_id, routing::text FROM operation WHERE id = :id"),
-                                         {"id": demo.operation_id})).one()
-        op_id = (await session.execute(text(
-            "INSERT INTO operation (name, status, questionnaire_id, routing) "
-            "VALUES (:n, 'active', :q, CAST(:r AS jsonb)) RETURNING id"),
-            {"n": name, "q": demo_op[0], "r": demo_op[1]})).scalar_one()
-        streets = []
-        for i in range(3):
-            streets.append((await session.execute(text(
-                "INSERT INTO street (operation_id, ref, name, geom) VALUES (:op, :ref, :name, "
-                "ST_Multi(ST_GeomFromText(:wkt, 4326))) RETURNING id"),
-                {"op": op_id, "ref": f"S{i}", "name": f"Test Street {i}",
-                 "wkt": f"LINESTRING(-1.56 {53.81 + i * 0.001}, -1.55 {53.81 + i * 0.001})"})).scalar_one())
-        homes = []
-        for i in range(households):
-            homes.append((await session.execute(text(
-                "INSERT INTO household (operation_id, ref, address, house_number, postcode, street_id, door_order, geom) "
-                "VALUES (:op, :ref, :addr, :no, 'LS6 1AA', :street, :i, ST_SetSRID(ST_MakePoint(:lon, :lat), 4326)) "
-                "RETURNING id"),
-                {"op": op_id, "ref": f"H{i}", "addr": f"{i + 1} Test Street {i % 3}", "no": str(i + 1),
-                 "street": streets[i % 3], "i": i, "lon": -1.56 + i * 0.0001, "lat": 53.81 + (i % 3) * 0.001})
-            ).scalar_one())
-        users = dict((await session.execute(text("SELECT username, id FROM app_user"))).all())
-        await session.execute(text("INSERT INTO operation_coordinator (operation_id, user_id) VALUES (:op, :u)"),
-                              {"op": op_id, "u": users["coordinator"]})
+        op_id, name = await factories.operation(session, prefix="sync-test", like=demo.operation_id)
+        streets = await factories.streets(session, op_id, 3)
+        homes = await factories.households(session, op_id, streets, households)
+        users = await factories.users(session)
+        questionnaire_id = (await session.get(Operation, op_id)).questionnaire_id
         a = await save_team(session, op_id, "A", [users["officer"], users["councillor"]], streets[:2])
         b = await save_team(session, op_id, "B", [users["pcso"], users["firefighter"]], streets[2:])
-        return SyncOperation(op_id, name, streets, homes, a.id, b.id, demo_op[0])
+        return SyncOperation(op_id, name, streets, homes, a.id, b.id, questionnaire_id)
 
 
 @pytest.fixture
