@@ -208,6 +208,8 @@ async def test_pair_rules_hold_when_two_coordinators_save_at_once(created, clien
     base = f"/api/v1/operations/{created['id']}"
     users = await _users(db_engine)
     members = [users["officer"], users["councillor"]]
+    if (await client.get(base + "/setup", headers=h)).json()["operation"]["status"] == "closed":
+        assert (await client.post(base + "/reopen", headers=h)).status_code == 200  # an earlier test closed it
     name = f"Racing pair {uuid.uuid4().hex[:6]}"
     answers = await asyncio.gather(*[client.post(base + "/teams", headers=h, json={"name": name, "member_ids": members})
                                      for _ in range(2)])

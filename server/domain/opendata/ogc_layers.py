@@ -211,7 +211,8 @@ async def _doors_page(session: AsyncSession, layer_: Layer, limit: int, cursor: 
     if feature_id is not None:
         page = await results_services.doors(session, op_id, household_id=feature_id, limit=1)
         return Page([_door_feature(d) for d in page.items], len(page.items), None)
-    page = await results_services.doors(session, op_id, limit=limit, cursor=cursor, bbox=boxes)
+    page = await results_services.doors(session, op_id, limit=min(limit, results_services.DOORS.maximum), cursor=cursor,
+                                        bbox=boxes)
     matched = await results_services.door_count(session, op_id, bbox=boxes)
     return Page([_door_feature(d) for d in page.items], matched, page.next)
 
@@ -239,7 +240,9 @@ async def _followups_page(session: AsyncSession, user: CurrentUser, layer_: Laye
         return Page([_followup_feature(view)] if view else [], 1 if view else 0, None)
     filters = followups.Filters(operation_id=op_id, bbox=tuple(boxes) if boxes is not None else None)
     try:
-        views, nxt = await followups.list_followups(session, user, filters, limit=limit, cursor=cursor)
+        # OGC API may serve fewer than asked: at most the follow-ups list's own maximum (server/lib/paging.py).
+        views, nxt = await followups.list_followups(session, user, filters,
+                                                    limit=min(limit, followups.FOLLOWUPS.maximum), cursor=cursor)
     except DoorstepError as exc:
         if exc.field == "cursor":
             raise BadRequest(exc.detail, field="cursor") from None
