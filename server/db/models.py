@@ -227,7 +227,7 @@ class TeamMember(Base):
 class TeamStreet(Base):
     __tablename__ = "team_street"
     team_id: Mapped[int] = mapped_column(ForeignKey("team.id", ondelete="CASCADE"), primary_key=True)
-    # unique: a street goes to one pair (migration 0010)
+    # unique: a street goes to one pair (migration 0011)
     street_id: Mapped[int] = mapped_column(ForeignKey("street.id", ondelete="CASCADE"), primary_key=True, unique=True)
 
 

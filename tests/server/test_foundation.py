@@ -152,3 +152,12 @@ async def test_a_server_error_reveals_nothing_internal(app):
     assert r.status_code == 500
     assert "Jane" not in r.text and "secret" not in r.text
     assert "changed nothing" in r.json()["detail"]
+
+
+def test_the_migrations_have_one_head():
+    """Two helpers adding a migration each must not leave two heads (the second re-parents theirs)."""
+    from alembic.config import Config
+    from alembic.script import ScriptDirectory
+
+    heads = ScriptDirectory.from_config(Config(str(ROOT / "server" / "alembic.ini"))).get_heads()
+    assert len(heads) == 1, f"more than one migration head: {heads}"

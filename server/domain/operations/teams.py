@@ -3,7 +3,7 @@
 - A pair has at least two members from at least two agencies, all visitors (``check_members``).
 - Its streets are streets of its operation (``check_streets``).
 - A street goes to one pair, and a pair's name is unique in its operation: database constraints
-  (``uq_team_street_street_id``, migration 0010; ``uq_team_operation_name``), so every writer,
+  (``uq_team_street_street_id``, migration 0011; ``uq_team_operation_name``), so every writer,
   racing or not, is held to them. A violation is answered in server/lib/exceptions.py
   (``CONSTRAINT_ANSWERS``); ``save_team`` adds which pair holds the street.
 """

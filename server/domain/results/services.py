@@ -104,7 +104,7 @@ WITH by_street AS (         -- doors by street, from the per-door summary
     SELECT coalesce(street_id, 0) AS street_key,
 {_pivot("status", STATUS_CODES, "followup")}
     FROM followup WHERE operation_id = $1 GROUP BY 1
-), assigned AS (          -- one pair per street (migration 0010)
+), assigned AS (          -- one pair per street (migration 0011)
     SELECT ts.street_id, ts.team_id
     FROM team_street ts JOIN team t ON t.id = ts.team_id
     WHERE t.operation_id = $1

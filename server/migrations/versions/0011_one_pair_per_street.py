@@ -9,14 +9,14 @@ refusal into a 422 naming the pair that has it.
 A street that already has more than one pair keeps the lowest-numbered one (what every reader
 showed); each pair that loses a street gets a team event, so tablets pull the change.
 
-Revision ID: 0010_one_pair_per_street
-Revises: 0009_open_data
+Revision ID: 0011_one_pair_per_street
+Revises: 0010_planning
 """
 
 from alembic import op
 
-revision = "0010_one_pair_per_street"
-down_revision = "0009_open_data"
+revision = "0011_one_pair_per_street"
+down_revision = "0010_planning"
 branch_labels = None
 depends_on = None
 
