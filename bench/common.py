@@ -21,10 +21,10 @@ def fresh_database(name: str) -> str:
 
 
 def server_environment(url: str) -> dict[str, str]:
-    """The server's environment for a benchmark: demo mode, no notification worker, no sign-in throttle."""
+    """The server's environment for a benchmark: demo mode, no notification worker."""
     return dict(os.environ, DATABASE_URL=url, DOORSTEP_DEMO="1",
                 DOORSTEP_SECRET_KEY=os.environ.get("DOORSTEP_SECRET_KEY", "bench-secret-not-for-production-0123456789"),
-                DOORSTEP_NOTIFY_INTERVAL_SECONDS="0", DOORSTEP_LOGIN_ATTEMPTS_PER_MINUTE="1000")
+                DOORSTEP_NOTIFY_INTERVAL_SECONDS="0")
 
 
 def asyncpg_dsn(url: str) -> dict[str, Any]:

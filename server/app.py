@@ -21,12 +21,13 @@ from litestar.config.compression import CompressionConfig
 from litestar.static_files import create_static_files_router
 
 import server.domain
-from server.domain.auth.services import LoginThrottle
+from server.domain.auth.throttle import SignInThrottle
 from server.lib.auth import SessionGate, make_jwt_auth
 from server.lib.exceptions import EXCEPTION_HANDLERS
 from server.lib.openapi import openapi_config
 from server.lib.security import json_only, security_headers
-from server.settings import Settings, get_settings
+from server.domain.demo.guard import demo_passwords_refusal, users_with_the_demo_password
+from server.settings import Settings, SettingsError, get_settings
 
 WEB_DIR = Path(__file__).parent / "web"
 
@@ -76,9 +77,16 @@ def create_app(settings: Settings | None = None) -> Litestar:
         # Background workers and health checks reach the database through app.state.db_engine.
         app.state.db_engine = db_config.get_engine()
 
+    async def refuse_demo_passwords(app: Litestar) -> None:
+        # `doorstep serve` says so in one line first; this covers a server started any other way.
+        if not settings.demo:
+            left = await users_with_the_demo_password(app.state.db_engine)
+            if left:
+                raise SettingsError(demo_passwords_refusal(left))
+
     app = Litestar(
         route_handlers=route_handlers,
-        on_startup=[keep_engine_in_state],
+        on_startup=[keep_engine_in_state, refuse_demo_passwords],
         plugins=[SQLAlchemyPlugin(config=db_config)],
         # The JSON-only rule runs before the session check: a form from another site is refused
         # for what it is (415) without a database round trip.
@@ -96,5 +104,5 @@ def create_app(settings: Settings | None = None) -> Litestar:
     app.state.settings = settings
     app.state.jwt_auth = jwt_auth
     app.state.session_gate = SessionGate(settings)
-    app.state.login_throttle = LoginThrottle(settings.login_attempts_per_minute)
+    app.state.sign_in_throttle = SignInThrottle(settings)
     return app

@@ -69,9 +69,30 @@ def serve(host: str, port: int, workers: int) -> None:
 
     from server.settings import get_settings
 
-    get_settings().check_production_safe()
+    settings = get_settings()
+    settings.check_production_safe()
+    if not settings.demo:
+        _refuse_demo_passwords(settings.database_url)
+    # proxy_headers off: uvicorn would otherwise believe X-Forwarded-For from 127.0.0.1 and rewrite the
+    # client address; server/lib/clients.py reads it, from DOORSTEP_TRUSTED_PROXIES only.
     uvicorn.run("server.app:create_app", factory=True, host=host, port=port, workers=workers,
-                log_level="info", access_log=False)
+                log_level="info", access_log=False, proxy_headers=False)
+
+
+def _refuse_demo_passwords(database_url: str) -> None:
+    from server.db.engine import make_engine
+    from server.domain.demo.guard import demo_passwords_refusal, users_with_the_demo_password
+
+    async def check() -> list[str]:
+        engine = make_engine(database_url)
+        try:
+            return await users_with_the_demo_password(engine)
+        finally:
+            await engine.dispose()
+
+    left = asyncio.run(check())
+    if left:
+        _fail(demo_passwords_refusal(left))
 
 
 @main.command()
@@ -96,8 +117,13 @@ def demo() -> None:
 @demo.command("load")
 @one_line_errors
 def demo_load() -> None:
-    """Load the demo agencies, users, questionnaire and the Woodhouse operation."""
+    """Load the demo agencies, users, questionnaire and the Woodhouse operation (DOORSTEP_DEMO=1 only)."""
     from server.domain.demo.loader import load_demo
+    from server.settings import get_settings
+
+    if not get_settings().demo:
+        _fail("the demo is loaded only with DOORSTEP_DEMO=1: it makes users whose password is published "
+              "(doorstep-demo). On a real database, add users with `doorstep user add` instead.")
 
     summary = asyncio.run(_in_transaction(load_demo))
     click.echo(f"demo loaded: operation {summary.operation_id} with {summary.streets} streets, "

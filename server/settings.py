@@ -6,6 +6,8 @@ Tests set the environment before they import the app.
 from __future__ import annotations
 
 import functools
+import ipaddress
+import math
 import os
 import subprocess
 from dataclasses import dataclass
@@ -18,6 +20,17 @@ BANK_HOLIDAY_REGIONS = {"ENG": "England", "WLS": "Wales", "SCT": "Scotland", "NI
 
 class SettingsError(RuntimeError):
     """A setting is missing or unsafe; the message says which and how to fix it."""
+
+
+IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
+
+
+def _networks(name: str, value: str) -> tuple[IPNetwork, ...]:
+    try:
+        return tuple(ipaddress.ip_network(part.strip(), strict=False) for part in value.split(",") if part.strip())
+    except ValueError as exc:
+        raise SettingsError(f"{name} has something that is not an address or network ({exc}): give addresses "
+                            "or networks separated by commas, e.g. 10.0.0.5,10.1.0.0/16.") from None
 
 
 def _bool(name: str, default: bool = False) -> bool:
@@ -36,7 +49,11 @@ class Settings:
     #: How long a server process may trust what it last read about a session (≤ 30 s): a
     #: deactivated user or an ended session is refused everywhere within this time.
     session_check_seconds: float = 30.0
-    login_attempts_per_minute: int = 10
+    #: Wrong passwords allowed for a username from one client before each next attempt must wait
+    #: (2 s, then twice as long each time); ten times as many per client, twenty times per username.
+    sign_in_free_failures: int = 5
+    #: Proxies whose X-Forwarded-For is believed (addresses or networks); nobody else's is.
+    trusted_proxies: tuple[IPNetwork, ...] = ()
     # Follow-up notifications (issue 5): SMTP for e-mail, optional signed webhooks.
     smtp_host: str = "127.0.0.1"
     smtp_port: int = 25
@@ -57,30 +74,48 @@ class Settings:
     import_interval_seconds: float = 2.0
 
     def check_production_safe(self) -> None:
-        if not self.demo and (not self.secret_key or self.secret_key == DEFAULT_SECRET):
+        """Outside demo mode the secret must be a long random value: it signs every session token."""
+        if self.demo:
+            return
+        problem = secret_problem(self.secret_key)
+        if problem:
             raise SettingsError(
-                "DOORSTEP_SECRET_KEY is missing or still the default: set it to a long random "
-                "string (e.g. `python -c 'import secrets; print(secrets.token_urlsafe(48))'`), "
+                f"DOORSTEP_SECRET_KEY {problem}: it signs every sign-in token, so it must be at least "
+                f"{MIN_SECRET_LENGTH} characters of a random value. Make one with "
+                "`python -c 'import secrets; print(secrets.token_urlsafe(48))'` (or `openssl rand -base64 48`), "
                 "or start with DOORSTEP_DEMO=1 for the demo."
             )
 
 
-#: The checkout this code runs from, when it is one (scripts/db.sh beside server/).
-CHECKOUT = Path(__file__).resolve().parents[1]
+#: What a production secret needs: length, and enough different characters spread evenly enough
+#: that it cannot be a word, a repeated pattern or a keyboard run (a random 32-character hex or
+#: base64 value passes with room to spare).
+MIN_SECRET_LENGTH = 32
+MIN_SECRET_BITS = 80
 
 
-def checkout_database_url() -> str | None:
-    """The project's own cluster, as `make run` uses it, when DATABASE_URL is unset inside a checkout.
-
-    Asks scripts/db.sh (the one place that knows the socket folder and port) for the URL of the
-    database `make run` serves (DOORSTEP_DB_NAME, default doorstep), once the cluster exists.
-    """
-    script = CHECKOUT / "scripts" / "db.sh"
-    if not script.is_file() or not (CHECKOUT / ".data" / "pg" / "PG_VERSION").is_file():
-        return None
-    name = os.environ.get("DOORSTEP_DB_NAME", "doorstep")
-    out = subprocess.run(["bash", str(script), "url", name], capture_output=True, text=True, check=False)
-    return (out.stdout.strip() or None) if out.returncode == 0 else None
+def secret_problem(secret: str) -> str | None:
+    """What is wrong with a production secret, or None."""
+    if not secret:
+        return "is not set"
+    if secret == DEFAULT_SECRET:
+        return "is still the default"
+    if len(secret) < MIN_SECRET_LENGTH:
+        return f"has {len(secret)} characters"
+    counts = [secret.count(c) for c in set(secret)]
+    # Shannon's estimate of the bits in the value from its own character frequencies.
+    bits = -sum(n * math.log2(n / len(secret)) for n in counts)
+    if len(counts) < 8 or bits < MIN_SECRET_BITS:
+        return "looks guessable (too few different characters, or a repeated pattern)"
+    steps = sum(abs(ord(b) - ord(a)) <= 1 for a, b in zip(secret, secret[1:], strict=False))
+    if steps > len(secret) // 2:  # "0123456789abcdef…", "aabbccdd…"
+        return "is a run of neighbouring characters"
+    if "not-for-production" in secret.lower():  # the development values in this repository
+        return "is a development value from Doorstep's own repository"
+    grams = [secret[i:i + 6] for i in range(len(secret) - 5)]
+    if len(set(grams)) < len(grams):  # "Password1Password1…": a random value never repeats six characters
+        return "repeats itself"
+    return None
 
 
 def from_env() -> Settings:
@@ -110,7 +145,8 @@ def from_env() -> Settings:
         token_ttl_seconds=int(os.environ.get("DOORSTEP_TOKEN_TTL_SECONDS", 12 * 3600)),
         device_session_days=int(os.environ.get("DOORSTEP_DEVICE_SESSION_DAYS", 30)),
         session_check_seconds=session_check,
-        login_attempts_per_minute=int(os.environ.get("DOORSTEP_LOGIN_ATTEMPTS_PER_MINUTE", 10)),
+        sign_in_free_failures=int(os.environ.get("DOORSTEP_SIGN_IN_FREE_FAILURES", 5)),
+        trusted_proxies=_networks("DOORSTEP_TRUSTED_PROXIES", os.environ.get("DOORSTEP_TRUSTED_PROXIES", "")),
         smtp_host=os.environ.get("DOORSTEP_SMTP_HOST", "127.0.0.1"),
         smtp_port=int(os.environ.get("DOORSTEP_SMTP_PORT", 25)),
         smtp_from=os.environ.get("DOORSTEP_SMTP_FROM", "doorstep@localhost"),

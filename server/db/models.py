@@ -85,6 +85,16 @@ class User(Base):
     agency: Mapped[Agency] = relationship(lazy="joined")
 
 
+class SignInThrottle(Base):
+    """Failed sign-ins per key (migration 0012; server/domain/auth/throttle.py): the username from
+    one client, the client, the username from anywhere. Shared by every server process."""
+
+    __tablename__ = "sign_in_throttle"
+    key: Mapped[str] = mapped_column(Text, primary_key=True)
+    failures: Mapped[int] = mapped_column(Integer)
+    last_failure_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), index=True)
+
+
 class UserSession(Base):
     """One sign-in (migration 0008): the token names it, every request checks it (server/lib/auth.py).
 

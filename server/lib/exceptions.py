@@ -25,11 +25,13 @@ log = logging.getLogger("doorstep")
 class DoorstepError(Exception):
     status_code = 400
 
-    def __init__(self, detail: str, *, field: str | None = None, extra: dict[str, Any] | None = None):
+    def __init__(self, detail: str, *, field: str | None = None, extra: dict[str, Any] | None = None,
+                 headers: dict[str, str] | None = None):
         super().__init__(detail)
         self.detail = detail
         self.field = field
         self.extra = extra
+        self.headers = headers  # e.g. Retry-After on a 429
 
 
 class BadRequest(DoorstepError):
@@ -90,7 +92,8 @@ def _body(status: int, detail: str, field: str | None = None, extra: Any = None)
 
 
 def domain_error_handler(_: Request, exc: DoorstepError) -> Response:
-    return Response(_body(exc.status_code, exc.detail, exc.field, exc.extra), status_code=exc.status_code)
+    return Response(_body(exc.status_code, exc.detail, exc.field, exc.extra), status_code=exc.status_code,
+                    headers=exc.headers)
 
 
 _PATH = re.compile(r"at `(\$[^`]*)`")

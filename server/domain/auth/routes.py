@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from server.domain.auth.services import add_user, authenticate, update_user
 from server.domain.auth.sessions import DEVICES, Device, end_session, live_devices, revoke_device, start_session
 from server.lib.auth import current_user, issue_token, requires, requires_admin, session_cookie
+from server.lib.clients import request_client
 from server.lib.openapi import answers
 from shared_schemas.auth import SignedInUser, SignInAnswer, SignInRequest
 
@@ -37,8 +38,8 @@ class UserOut(msgspec.Struct):
 async def create_token(data: JSONBody[SignInRequest], request: Request,
                        db_session: NamedDependency[AsyncSession]) -> Response[SignInAnswer]:
     state = request.app.state
-    user = await authenticate(db_session, state.login_throttle, data.username, data.password,
-                              request.client.host if request.client else "unknown")
+    user = await authenticate(state.db_engine, state.sign_in_throttle, data.username, data.password,
+                              request_client(request))
     started = await start_session(db_session, state.settings, user.id, device_id=data.device_id,
                                   device_name=data.device_name)
     token = issue_token(state.jwt_auth, user.id, started.id, started.token_expires_at)

@@ -2,88 +2,45 @@
 
 from __future__ import annotations
 
-import time
-from collections import defaultdict, deque
-
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from server.db.models import Agency, AuditLog, User
 from server.domain.auth.sessions import end_user_sessions
+from server.domain.auth.throttle import SignInThrottle
 from server.lib.audit import audit
 from server.lib.auth import CurrentUser, SessionGate
-from server.lib.exceptions import Conflict, Invalid, NotAuthenticated, NotFound, TooManyRequests
-from server.lib.passwords import hash_password, verify_password
+from server.lib.exceptions import Conflict, Invalid, NotAuthenticated, NotFound
+from server.lib.passwords import hash_password_async, hashing_slot, verify_password_in_pool
 from shared_schemas.codes import Role
 
 KNOWN_ROLES = {r.value for r in Role}
 
 
-class LoginThrottle:
-    """Failed sign-ins per username, and per client address, in a sliding minute; past the limit, 429.
-
-    A client address gets five times the per-user allowance: an office or a police station
-    shares one address. In memory, per server process: enough to stop password guessing
-    against one process; several processes behind a load balancer each keep their own window.
-    """
-
-    CLIENT_FACTOR = 5
-
-    def __init__(self, per_minute: int) -> None:
-        self.per_minute = per_minute
-        self._failures: dict[str, deque[float]] = defaultdict(deque)
-
-    def _limit(self, key: str) -> int:
-        return self.per_minute * (self.CLIENT_FACTOR if key.startswith("client:") else 1)
-
-    def _recent(self, key: str, now: float) -> deque[float]:
-        q = self._failures[key]
-        while q and now - q[0] > 60:
-            q.popleft()
-        return q
-
-    def check(self, *keys: str) -> None:
-        now = time.monotonic()
-        for key in keys:
-            q = self._recent(key, now)
-            if len(q) >= self._limit(key):
-                wait = int(60 - (now - q[0])) + 1
-                raise TooManyRequests(f"Too many failed sign-ins; wait {wait} seconds and try again.")
-
-    def failed(self, *keys: str) -> None:
-        now = time.monotonic()
-        for key in keys:
-            self._failures[key].append(now)
-
-    def succeeded(self, username_key: str) -> None:
-        self._failures.pop(username_key, None)
-
-
-def to_current_user(user: User, agency: Agency) -> CurrentUser:
-    return CurrentUser(
-        id=user.id,
-        username=user.username,
-        display_name=user.display_name,
-        agency_id=agency.id,
-        agency_code=agency.code,
-        roles=tuple(user.roles),
-    )
-
-
-async def authenticate(session: AsyncSession, throttle: LoginThrottle, username: str, password: str,
+async def authenticate(engine: AsyncEngine, throttle: SignInThrottle, username: str, password: str,
                        client: str) -> CurrentUser:
-    keys = (f"user:{username.lower()}", f"client:{client}")
-    throttle.check(*keys)
-    row = (await session.execute(
-        select(User, Agency).join(Agency, User.agency_id == Agency.id).where(User.username == username)
-    )).first()
-    user, agency = (row if row else (None, None))
-    if not verify_password(user.password_hash if user else None, password) or not user.active:
-        throttle.failed(*keys)
-        raise NotAuthenticated("Wrong username or password. Check both and try again.")
-    throttle.succeeded(keys[0])
-    return to_current_user(user, agency)
+    """The user if the password is right and the account active; else 401 (the same answer, and the
+    same time, for an unknown username), or 429 while failed attempts make this one wait.
+
+    Holds no database connection while it waits for a hashing thread: a storm of sign-ins queued
+    there must not take the pool from every other request (/health went 503 when it did)."""
+    keys = throttle.keys(username, client)
+    async with engine.connect() as conn:
+        row = (await conn.execute(
+            select(User.id, User.username, User.display_name, User.password_hash, User.active, User.roles,
+                   Agency.id.label("agency_id"), Agency.code.label("agency_code"))
+            .join(Agency, User.agency_id == Agency.id).where(User.username == username))).first()
+    # One attempt at a time per hashing thread, judged against every failure recorded before it.
+    async with hashing_slot():
+        await throttle.check(engine, keys)
+        right = await verify_password_in_pool(row.password_hash if row else None, password)
+        if not right or not row.active:
+            await throttle.failed(engine, keys)
+            raise NotAuthenticated("Wrong username or password. Check both and try again.")
+    await throttle.succeeded(engine, keys)
+    return CurrentUser(id=row.id, username=row.username, display_name=row.display_name, agency_id=row.agency_id,
+                       agency_code=row.agency_code, roles=tuple(row.roles))
 
 
 def _check_roles(roles: list[str]) -> None:
@@ -111,7 +68,7 @@ async def add_user(session: AsyncSession, *, username: str, password: str, displ
     _check_roles(roles)
     _check_password(password)
     agency = await _agency(session, agency_code)
-    user = User(username=username, password_hash=hash_password(password), display_name=display_name,
+    user = User(username=username, password_hash=await hash_password_async(password), display_name=display_name,
                 agency_id=agency.id, roles=list(roles))
     session.add(user)
     try:
@@ -154,7 +111,7 @@ async def update_user(session: AsyncSession, gate: SessionGate, actor: CurrentUs
     if password is not None:
         _check_password(password)
         changes["password"] = True
-        user.password_hash = hash_password(password)
+        user.password_hash = await hash_password_async(password)
     if active is not None and active != user.active:
         changes["active"] = {"from": user.active, "to": active}
         user.active = active

@@ -94,3 +94,4 @@ async def _streets_west_east(session: AsyncSession, operation_id: int) -> dict[s
         .order_by(func.ST_X(func.ST_Centroid(Street.geom)), Street.id))).scalars().all()
     half = (len(ids) + 1) // 2
     return {"west": list(ids[:half]), "east": list(ids[half:])}
+
