@@ -46,7 +46,8 @@ async def test_csvs_and_pages_say_their_charset_once(client, headers, demo):
 
 
 async def test_over_https_the_cookie_is_secure_host_only_and_hsts_is_sent(database_url, demo):
-    settings = Settings(database_url=database_url, demo=False, https=True, notify_interval_seconds=0,
+    # Demo mode (the test database holds the demo, which a production start refuses), HTTPS said explicitly.
+    settings = Settings(database_url=database_url, demo=True, https=True, notify_interval_seconds=0,
                         secret_key="k7Hq2Vb9Xr4Lp8Ns1Dw6Fz3Jm5Tc0Ye-Ua_Gi")
     async with AsyncTestClient(app=create_app(settings), base_url="https://doorstep.test") as c:
         r = await c.post("/api/v1/auth/token", json={"username": "coordinator", "password": DEMO})
