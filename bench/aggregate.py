@@ -115,7 +115,8 @@ FROM generate_series(0, $2::int - 1) AS i
 
 MAKE_HOUSEHOLDS = """
 INSERT INTO household (operation_id, ref, address, house_number, street_id, door_order, geom)
-SELECT $1::int, 'BH-' || $1::int || '-' || n, (n % $3::int + 1) || ' ' || s.name, (n % $3::int + 1)::text, s.id, n % $3::int,
+SELECT $1::int, 'BH-' || $1::int || '-' || n, (n % $3::int + 1) || ' ' || s.name, (n % $3::int + 1)::text, s.id,
+       n % $3::int,
        ST_SetSRID(ST_MakePoint(ST_X(ST_StartPoint(ST_GeometryN(s.geom, 1))) + (n % $3::int) * 0.00007,
                                ST_Y(ST_StartPoint(ST_GeometryN(s.geom, 1))) + 0.00005), 4326)
 FROM generate_series(0, $2::int - 1) AS n
@@ -182,7 +183,8 @@ JOIN street s ON s.operation_id = $1::int AND s.ref = 'B-' || $1::int || '-' || 
 MAKE_FOLLOWUPS = """
 INSERT INTO followup (id, operation_id, device_id, category, priority, description, raised_at, street_id,
                       status, content_hash)
-SELECT gen_random_uuid(), $1::int, 'bench', (ARRAY['fly_tipping', 'graffiti', 'street_lighting', 'anti_social_behaviour',
+SELECT gen_random_uuid(), $1::int, 'bench',
+       (ARRAY['fly_tipping', 'graffiti', 'street_lighting', 'anti_social_behaviour',
         'home_fire_safety_visit'])[1 + g % 5], 'normal', 'bench follow-up',
        timestamptz '2026-11-20 09:00Z' + g * interval '1 minute', s.id,
        (ARRAY['open', 'acknowledged', 'in_progress', 'resolved', 'declined'])[1 + (g / 7) % 5], md5(g::text)

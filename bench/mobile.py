@@ -23,12 +23,11 @@ import msgspec
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from mobile.store import Store  # noqa: E402
 from shared_schemas.codes import OperationStatus, Outcome  # noqa: E402
 from shared_schemas.pack import Pack, PackHousehold, PackMember, PackOperation, PackStreet, PackTeam  # noqa: E402
 from shared_schemas.questionnaire import load_questionnaire  # noqa: E402
 from shared_schemas.records import Fix, Followup, ResidentContact, Visit  # noqa: E402
-
-from mobile.store import Store  # noqa: E402
 
 OPERATION_ID, TEAM_ID = 1, 1
 QUESTIONNAIRE = load_questionnaire(ROOT / "fixtures" / "questionnaires" / "streetsafe-community-v1.json")
@@ -90,7 +89,10 @@ def main() -> int:
     rng = random.Random(1)
     results: list[tuple[str, float, float, str]] = []
 
-    with tempfile.TemporaryDirectory(prefix="doorstep-bench-") as folder, Store.open(Path(folder) / "bench.db") as store:
+    with (
+        tempfile.TemporaryDirectory(prefix="doorstep-bench-") as folder,
+        Store.open(Path(folder) / "bench.db") as store,
+    ):
         raw = build_pack_json(args.households, args.street)
 
         # 1. Importing the pack as downloaded: decode the JSON, store it and its tables.

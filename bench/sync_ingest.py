@@ -44,8 +44,8 @@ sys.path.insert(0, str(ROOT))
 
 import asyncpg  # noqa: E402
 import httpx  # noqa: E402
-from common import asyncpg_dsn, fresh_database, server_environment  # noqa: E402  (bench/common.py)
 import msgspec  # noqa: E402
+from common import asyncpg_dsn, fresh_database, server_environment  # noqa: E402  (bench/common.py)
 
 from server.domain.sync.ingest import content_hash  # noqa: E402
 from shared_schemas.questionnaire import Questionnaire, QuestionType, applicable_questions, concerns, load_questionnaire  # noqa: E402
@@ -208,7 +208,7 @@ def make_visits(demo: Demo, username: str, count: int, rng: random.Random) -> li
     homes = demo.households[team_id]
     # In UTC, as the tablet app writes them (mobile/viewmodels/context.py); the server takes any
     # offset and stores the instant (tests/sync/test_push.py).
-    start = dt.datetime(2026, 5, 14, 8, 0, tzinfo=dt.timezone.utc)
+    start = dt.datetime(2026, 5, 14, 8, 0, tzinfo=dt.UTC)
     outcomes = [o for o, _ in OUTCOMES]
     weights = [w for _, w in OUTCOMES]
     visits = []
@@ -236,7 +236,7 @@ def stored_row(visit: dict[str, Any], questionnaire: Questionnaire, user_id: int
     found = sorted(concerns(questionnaire, record.answers)) if record.answers else []
     loc = record.location
     return (record.id, record.operation_id, record.household_id, record.team_id, user_id, device,
-            record.visited_at.astimezone(dt.timezone.utc), record.outcome.value, record.questionnaire,
+            record.visited_at.astimezone(dt.UTC), record.outcome.value, record.questionnaire,
             msgspec.json.encode(record.answers).decode(), found, loc.lon if loc else None,
             loc.lat if loc else None, loc.accuracy_m if loc else None, record.notes, content_hash(record))
 

@@ -49,7 +49,7 @@ OUTCOMES = ["no_answer", "card_left", "refused", "vacant", "come_back_later"]
 async def add_history(conn: asyncpg.Connection, count: int, operation_id: int, teams: list[int],
                       homes: dict[int, list[int]], users: dict[int, int], chunk: int = 50_000) -> None:
     """`count` visits of both pairs, straight into the table (as if pushed over past weeks)."""
-    start = dt.datetime(2026, 5, 1, 9, tzinfo=dt.timezone.utc)
+    start = dt.datetime(2026, 5, 1, 9, tzinfo=dt.UTC)
     done = 0
     while done < count:
         n = min(chunk, count - done)

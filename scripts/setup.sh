@@ -31,18 +31,19 @@ if [ ${#missing[@]} -gt 0 ]; then
   fi
 fi
 
-# Python packages in a project virtualenv; reinstalled only when pyproject.toml changes.
+# Python packages in a project virtualenv, at the versions constraints.txt pins (scripts/lock.sh
+# writes it); reinstalled only when pyproject.toml or constraints.txt changes.
 py="${PYTHON:-python3}"
 if [ ! -x .venv/bin/python ]; then
   echo "==> creating .venv"
   "$py" -m venv .venv
 fi
 stamp=.venv/.doorstep-installed
-want="$(sha256sum pyproject.toml | cut -d' ' -f1)"
+want="$(cat pyproject.toml constraints.txt | sha256sum | cut -d' ' -f1)"
 if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
   echo "==> installing Python packages into .venv"
   .venv/bin/pip install -q --upgrade pip >/dev/null
-  .venv/bin/pip install -q -e '.[server,mobile,dev]'
+  .venv/bin/pip install -q -c constraints.txt -e '.[server,mobile,dev]'
   echo "$want" > "$stamp"
 fi
 

@@ -34,7 +34,7 @@ def one_line_errors(fn):
 
         try:
             return fn(*args, **kwargs)
-        except (DoorstepError,) as exc:
+        except DoorstepError as exc:
             _fail(exc.detail)
         except (SettingsError, AreaFileError, FileNotFoundError) as exc:
             _fail(str(exc))

@@ -94,7 +94,8 @@ def check(key: str, text: str | None) -> str | None:
 
 def text_answer_too_long(length: int, limit: int) -> str:
     """A questionnaire text answer over its question's limit (same words as the record fields)."""
-    return f"The answer is {_count(length)} characters; the limit is {_count(limit)}. Shorten it by {_count(length - limit)}."
+    return (f"The answer is {_count(length)} characters; the limit is {_count(limit)}. "
+            f"Shorten it by {_count(length - limit)}.")
 
 
 # ---------------------------------------------------------------- phone numbers

@@ -137,10 +137,7 @@ def decode_record(raw: bytes | bytearray | memoryview | msgspec.Raw | dict[str, 
     Raises RecordError with a message a person can act on and the field path.
     """
     try:
-        if isinstance(raw, dict):
-            record = msgspec.convert(raw, AnyRecord)
-        else:
-            record = _json_decoder.decode(raw)
+        record = msgspec.convert(raw, AnyRecord) if isinstance(raw, dict) else _json_decoder.decode(raw)
     except msgspec.ValidationError as exc:
         raise _record_error(str(exc), raw) from None
     except msgspec.DecodeError as exc:

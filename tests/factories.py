@@ -16,7 +16,7 @@ from server.db.models import Household, Operation, OperationCoordinator, Street,
 
 async def users(session: AsyncSession) -> dict[str, int]:
     """Every user's id by username (the demo's and any a test made)."""
-    return {name: user_id for name, user_id in (await session.execute(select(User.username, User.id))).all()}
+    return dict((await session.execute(select(User.username, User.id))).all())
 
 
 async def operation(session: AsyncSession, *, prefix: str, like: int | None = None, status: str = "active",

@@ -5,12 +5,11 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Sequence
 
-from shared_schemas.sync import PushResult
-
 from mobile.store.db import utc_now
 from mobile.store.ids import canonical_id
 from mobile.store.records import without_contact_details
 from mobile.store.types import OutboxEntry, OutboxState
+from shared_schemas.sync import PushResult
 
 _COLUMNS = "seq, record_id, record_type, created_at, attempts, state, reason, payload"
 

@@ -5,11 +5,11 @@ from __future__ import annotations
 import sqlite3
 
 import msgspec
-from shared_schemas.pack import Pack, PackMember
-from shared_schemas.questionnaire import Questionnaire
 
 from mobile.store.db import utc_now
 from mobile.store.types import OperationSummary, TeamInfo, TeamMember
+from shared_schemas.pack import Pack, PackMember
+from shared_schemas.questionnaire import Questionnaire
 
 _encoder = msgspec.json.Encoder()
 _pack_decoder = msgspec.json.Decoder(Pack)

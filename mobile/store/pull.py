@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import sqlite3
 
-from shared_schemas.records import Visit, encode_record
-from shared_schemas.sync import FollowupStatusChange, PullResponse, TeamChange, VisitChange
-
 from mobile.store.db import utc_now, utc_text
 from mobile.store.packs import remove_team, replace_team
+from shared_schemas.records import Visit, encode_record
+from shared_schemas.sync import FollowupStatusChange, PullResponse, TeamChange, VisitChange
 
 
 def apply_page(conn: sqlite3.Connection, operation_id: int, page: PullResponse) -> int:

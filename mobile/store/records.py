@@ -6,6 +6,9 @@ import sqlite3
 from collections.abc import Callable
 
 import msgspec
+
+from mobile.store.db import utc_now, utc_text
+from mobile.store.errors import RecordInvalidError
 from shared_schemas.questionnaire import Questionnaire, validate_answers
 from shared_schemas.records import (
     AnyRecord,
@@ -17,19 +20,16 @@ from shared_schemas.records import (
     encode_record,
 )
 
-from mobile.store.db import utc_now, utc_text
-from mobile.store.errors import RecordInvalidError
-
 
 def check(record: AnyRecord, questionnaire: Questionnaire | None) -> None:
     """The contract's own checks (shared with the server), so a bad record never enters the queue."""
     problems = list(check_record(record))
-    if isinstance(record, Visit) and record.answers and questionnaire is not None:
-        if record.questionnaire == questionnaire.id:
-            problems += [
-                f"{e.question_id}: {e.message}" if e.question_id else e.message
-                for e in validate_answers(questionnaire, record.answers)
-            ]
+    if (isinstance(record, Visit) and record.answers and questionnaire is not None
+            and record.questionnaire == questionnaire.id):
+        problems += [
+            f"{e.question_id}: {e.message}" if e.question_id else e.message
+            for e in validate_answers(questionnaire, record.answers)
+        ]
     if problems:
         raise RecordInvalidError("This record cannot be saved: " + "; ".join(problems))
 

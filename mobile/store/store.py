@@ -16,10 +16,6 @@ from pathlib import Path
 from uuid import UUID
 
 import msgspec
-from shared_schemas.pack import Pack
-from shared_schemas.questionnaire import Questionnaire, QuestionType
-from shared_schemas.records import Fix, Followup, Visit
-from shared_schemas.sync import PullResponse, PushResult
 
 from mobile.store import credentials, drafts, outbox, packs, records, views
 from mobile.store import pull as pull_module
@@ -37,6 +33,10 @@ from mobile.store.types import (
     SyncState,
     TeamInfo,
 )
+from shared_schemas.pack import Pack
+from shared_schemas.questionnaire import Questionnaire, QuestionType
+from shared_schemas.records import Fix, Followup, Visit
+from shared_schemas.sync import PullResponse, PushResult
 
 log = logging.getLogger(__name__)
 _pack_encoder = msgspec.json.Encoder()

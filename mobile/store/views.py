@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import sqlite3
 
+from mobile.store.types import HouseholdRow, HouseholdStatus, StreetSummary
 from shared_schemas.codes import CLOSING_OUTCOMES
 from shared_schemas.doors import DoorStatus, door_status
-
-from mobile.store.types import HouseholdRow, HouseholdStatus, StreetSummary
 
 _CLOSING = tuple(str(o) for o in CLOSING_OUTCOMES)
 _CLOSING_SQL = ", ".join(f"'{o}'" for o in _CLOSING)

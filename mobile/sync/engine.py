@@ -14,7 +14,6 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import msgspec
-from shared_schemas.sync import PushRequest
 
 from mobile.store import StorageFullError, Store, StoreError, SyncState
 from mobile.store.ids import canonical_id
@@ -28,6 +27,7 @@ from mobile.sync.transport import (
     Transport,
     TransportError,
 )
+from shared_schemas.sync import PushRequest
 
 log = logging.getLogger(__name__)
 

@@ -8,10 +8,6 @@ from typing import Any
 
 import httpx
 import msgspec
-from shared_schemas.auth import SignInAnswer, SignInRequest
-from shared_schemas.operations import ListedOperation, OperationList
-from shared_schemas.pack import Pack
-from shared_schemas.sync import PullResponse, PushRequest, PushResponse
 
 from mobile.sync.transport import (
     AuthExpired,
@@ -24,6 +20,10 @@ from mobile.sync.transport import (
     TransportError,
     WrongPassword,
 )
+from shared_schemas.auth import SignInAnswer, SignInRequest
+from shared_schemas.operations import ListedOperation, OperationList
+from shared_schemas.pack import Pack
+from shared_schemas.sync import PullResponse, PushRequest, PushResponse
 
 # Built once from the contract's types (msgspec perf tip).
 _pack_decoder = msgspec.json.Decoder(Pack)

@@ -62,7 +62,7 @@ class MapScreen(BoundScreen):
 
     def _door_tapped(self, _widget, door) -> None:
         app = self.app
-        if door.street_id and door.street_id in {s for s in self._assigned()}:
+        if door.street_id and door.street_id in set(self._assigned()):
             app.open_street(door.street_id)
         else:
             app.show_toast("That door is not on your pair's streets.")

@@ -10,8 +10,8 @@ from __future__ import annotations
 import math
 
 from kivy.clock import Clock
-from kivy.graphics import Color, Ellipse, Line, Point, Rectangle
 from kivy.core.text import Label as CoreLabel
+from kivy.graphics import Color, Ellipse, Line, Point, Rectangle
 from kivy.metrics import dp, sp
 from kivy.properties import ObjectProperty
 from kivy.uix.stencilview import StencilView

@@ -6,8 +6,9 @@ and reach the app only through Clock.schedule_once.
 
 from __future__ import annotations
 
+import contextlib
 import logging
-from typing import Callable
+from collections.abc import Callable
 
 from kivy.clock import Clock
 
@@ -40,10 +41,8 @@ class PositionSource:
 
     def stop(self) -> None:
         if self._gps is not None:
-            try:
+            with contextlib.suppress(Exception):
                 self._gps.stop()
-            except Exception:
-                pass
 
     def _on_location(self, **kwargs) -> None:
         try:

@@ -16,7 +16,7 @@ from mobile.ui import theme
 from mobile.ui.base import BoundScreen
 from mobile.ui.followup_form import FollowupForm  # noqa: F401  (kv rule)
 from mobile.ui.widgets import AppButton, AppToggle, DangerButton, SecondaryButton, load_kv
-from mobile.viewmodels.visit import INSTANT_OUTCOMES, VisitViewModel
+from mobile.viewmodels.visit import VisitViewModel
 from shared_schemas.questionnaire import QuestionType
 
 load_kv(__file__)

@@ -5,11 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 
 from kivy.lang import Builder
-
-from mobile.ui import theme
 from kivy.properties import ColorProperty, ObjectProperty
 from kivy.uix.button import Button
 from kivy.uix.togglebutton import ToggleButton
+
+from mobile.ui import theme
 
 
 class AppButton(Button):

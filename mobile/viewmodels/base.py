@@ -13,7 +13,8 @@ thread with ``Clock.schedule_once`` (mobile/ui/runner.py); in view-model tests
 from __future__ import annotations
 
 import logging
-from typing import Any, Callable, Protocol, TypeVar
+from collections.abc import Callable
+from typing import Any, Protocol, TypeVar
 
 T = TypeVar("T")
 Listener = Callable[["Observable", frozenset[str]], None]

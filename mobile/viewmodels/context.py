@@ -6,9 +6,10 @@ view-model. It holds no widget and imports no Kivy.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timezone
-from typing import Any, Callable
+from datetime import UTC, datetime
+from typing import Any
 
 from .base import InlineRunner, Observable, Runner
 from .map import Position
@@ -67,7 +68,7 @@ def find_pair(pack: Any, user: dict | None, username: str | None = None) -> Pair
 
 
 def utcnow() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 class AppContext(Observable):

@@ -5,11 +5,10 @@ server (shared_schemas.geometry): the map needs no tiles and no projection libra
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Iterable, Sequence
 
 from shared_schemas.geometry import EARTH_RADIUS_M, LocalProjection
-
 
 
 def haversine_m(lon1: float, lat1: float, lon2: float, lat2: float) -> float:
@@ -28,7 +27,7 @@ def distance_to_lines_m(lon: float, lat: float, lines: Iterable[Sequence[Sequenc
         pts = [proj.to_xy(p[0], p[1]) for p in line]
         if len(pts) == 1:
             pts = pts * 2
-        for (x1, y1), (x2, y2) in zip(pts, pts[1:]):
+        for (x1, y1), (x2, y2) in zip(pts, pts[1:], strict=False):
             d = _point_segment(0.0, 0.0, x1, y1, x2, y2)
             if best is None or d < best:
                 best = d
@@ -58,7 +57,7 @@ class Bounds:
         return self.max_y - self.min_y
 
     @classmethod
-    def of(cls, points: Iterable[tuple[float, float]]) -> "Bounds | None":
+    def of(cls, points: Iterable[tuple[float, float]]) -> Bounds | None:
         xs, ys = [], []
         for x, y in points:
             xs.append(x)

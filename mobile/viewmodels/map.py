@@ -7,8 +7,8 @@ All the arithmetic lives here so tests check it without a window; the widget
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Sequence
 
 from .base import Observable
 from .geo import Bounds, LocalProjection, fit_transform

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
 
 from shared_schemas.operations import ListedOperation
 
@@ -68,10 +70,8 @@ class OperationsViewModel(Observable):
         self._rebuild()
 
     def _expired(self) -> None:
-        try:
+        with contextlib.suppress(Exception):
             self.ctx.store.forget_token()
-        except Exception:
-            pass
         self.set(needs_sign_in=True, error=MESSAGES["auth"])
         if self.on_needs_sign_in:
             self.on_needs_sign_in(MESSAGES["auth"])

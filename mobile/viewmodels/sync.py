@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timezone
-from typing import Any, Callable
+from datetime import UTC, datetime
+from typing import Any
 
 from shared_schemas.codes import label
 
@@ -47,9 +48,9 @@ def _clock(iso: str | None, now: datetime | None = None) -> str:
     except ValueError:
         return iso
     if when.tzinfo is None:
-        when = when.replace(tzinfo=timezone.utc)
+        when = when.replace(tzinfo=UTC)
     local = when.astimezone()
-    now = (now or datetime.now(timezone.utc)).astimezone()
+    now = (now or datetime.now(UTC)).astimezone()
     return local.strftime("%H:%M") if local.date() == now.date() else local.strftime("%d %b %H:%M")
 
 

@@ -13,8 +13,9 @@ retry can never make a duplicate.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
 
 from shared_schemas.codes import (
     FIX_CATEGORY_LABELS,
@@ -284,9 +285,7 @@ class VisitViewModel(FollowupFormMixin, Observable):
                 self._go("outcome")
         elif self.page == "followups":
             self._go("fixes")
-        elif self.page == "followup":
-            self._go("followups")
-        elif self.page == "review":
+        elif self.page == "followup" or self.page == "review":
             self._go("followups")
 
     # -- fixes ---------------------------------------------------------------------------
@@ -323,7 +322,7 @@ class VisitViewModel(FollowupFormMixin, Observable):
         problems = self.draft.problems()
         if not problems:
             record = self.draft.build(self.ctx, visit_id=self.visit_id)
-            problems = {"form": _sentence(p) for p in check_record(record)[:1]}
+            problems = {"form": _sentence(found[0])} if (found := check_record(record)) else {}
         self.form_errors = problems
         if problems:
             self.changed("form_errors")
@@ -350,7 +349,9 @@ class VisitViewModel(FollowupFormMixin, Observable):
             answers = prune_answers(q, self.answers)
             for question in applicable_questions(q, answers):
                 lines.append((question.text, _answer_text(question, answers.get(question.id))))
-        lines.append(("Fixed on the spot", ", ".join(FIX_CATEGORY_LABELS[FixCategory(f)] for f in self.fixes) or "None"))
+        lines.append(
+            ("Fixed on the spot", ", ".join(FIX_CATEGORY_LABELS[FixCategory(f)] for f in self.fixes) or "None")
+        )
         lines.append(("Follow-ups", "; ".join(d.summary() for d in self.followups) or "None"))
         return lines
 
@@ -463,7 +464,7 @@ class StreetRecordViewModel(FollowupFormMixin, Observable):
         record = None
         if not problems:
             record = self.draft.build(self.ctx, street_id=self.street_id)
-            problems = {"form": _sentence(p) for p in check_record(record)[:1]}
+            problems = {"form": _sentence(found[0])} if (found := check_record(record)) else {}
         self.form_errors = problems
         self.changed("form_errors")
         if problems:

@@ -139,7 +139,9 @@ class QuestionnaireVersion(Base):
 
 class Operation(Base):
     __tablename__ = "operation"
-    __table_args__ = (Index("ix_operation_published", "published_at", postgresql_where=text("published_at IS NOT NULL")),)
+    __table_args__ = (
+        Index("ix_operation_published", "published_at", postgresql_where=text("published_at IS NOT NULL")),
+    )
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(200), unique=True)
     area = mapped_column(Geometry("MULTIPOLYGON", srid=4326, spatial_index=True), nullable=True)
@@ -182,7 +184,9 @@ class Street(Base):
     __tablename__ = "street"
     __table_args__ = (
         UniqueConstraint("operation_id", "ref", name="uq_street_operation_ref"),
-        Index("uq_street_operation_usrn", "operation_id", "usrn", unique=True, postgresql_where=text("usrn IS NOT NULL")),
+        Index(
+            "uq_street_operation_usrn", "operation_id", "usrn", unique=True, postgresql_where=text("usrn IS NOT NULL")
+        ),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     operation_id: Mapped[int] = mapped_column(ForeignKey("operation.id", ondelete="CASCADE"), index=True)
@@ -306,7 +310,8 @@ class Visit(Base):
     lat: Mapped[float | None] = mapped_column(Float)
     accuracy_m: Mapped[float | None] = mapped_column(Float)
     notes: Mapped[str] = mapped_column(Text, server_default="")
-    content_hash: Mapped[str] = mapped_column(Text)  # sha256 of the canonical record: same id + other content = rejected
+    # sha256 of the canonical record: same id + other content = rejected
+    content_hash: Mapped[str] = mapped_column(Text)
     received_at: Mapped[dt.datetime] = _now()
     change_txid: Mapped[int] = mapped_column(BigInteger, server_default=text("pg_current_xact_id()::text::bigint"))
     change_seq: Mapped[int] = mapped_column(BigInteger, server_default=text("nextval('change_seq')"))
@@ -437,7 +442,8 @@ class Notification(Base):
     id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
     channel: Mapped[str] = mapped_column(String(10))  # email, webhook
     agency_id: Mapped[int] = mapped_column(ForeignKey("agency.id"))
-    followup_id: Mapped[uuid.UUID | None] = mapped_column(UUID(as_uuid=True), ForeignKey("followup.id", ondelete="CASCADE"))
+    followup_id: Mapped[uuid.UUID | None] = mapped_column(UUID(as_uuid=True),
+                                                         ForeignKey("followup.id", ondelete="CASCADE"))
     target: Mapped[str] = mapped_column(Text)  # address or URL
     subject: Mapped[str] = mapped_column(Text, server_default="")
     body: Mapped[str] = mapped_column(Text, server_default="")

@@ -9,11 +9,10 @@ from __future__ import annotations
 
 import logging
 import re
+from typing import Any
 
 import asyncpg
 import msgspec
-from typing import Any
-
 from litestar import Request, Response
 from litestar.exceptions import HTTPException, ValidationException
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR

@@ -12,12 +12,12 @@ from rich.console import Console
 from sqlalchemy import text
 
 from server.db.engine import transaction
-from tests.support import doorstep
 from server.domain.areas import importer
 from server.domain.areas.commands import run_import
 from server.domain.areas.features import AreaFileError, UnknownOperationError
 from server.domain.areas.importer import MATCH_RADIUS_M, import_area
 from server.domain.areas.osm_reader import read_area
+from tests.support import doorstep
 
 ROOT = Path(__file__).resolve().parents[2]
 WOODHOUSE = ROOT / "fixtures/areas/leeds-woodhouse.osm.pbf"
@@ -73,7 +73,12 @@ async def test_nearest_street_worked_by_hand(db_engine, database_url, new_operat
     # (25.4 - 13.1, 1.6 - 13.5) = (12.3, -11.9): 17.1 m away. The next-nearest street, Cross
     # Woodstock Street, is 53.5 m away (same method).
     address, street, side, _, source, metres = homes["OSM-N2407082484"]
-    assert (address, street, side, source) == ("Eldon Terrace, 14 Woodhouse Lane", "St. Marks Road", "even", "address_point")
+    assert (address, street, side, source) == (
+        "Eldon Terrace, 14 Woodhouse Lane",
+        "St. Marks Road",
+        "even",
+        "address_point",
+    )
     assert metres == pytest.approx(17.1, abs=0.5)
     # A few more, each worked out the same way (nearest, runner-up in metres):
     assert homes["OSM-N1187324681"][1] == "Cavendish Road"  # 29 Blenheim Terrace: 14.8 vs 20.6
@@ -203,7 +208,8 @@ async def test_a_corrupt_file_leaves_the_database_untouched(db_engine, database_
     assert await snapshot(op) == before
 
 
-async def test_a_failure_while_writing_rolls_everything_back(db_engine, database_url, new_operation, snapshot, monkeypatch):
+async def test_a_failure_while_writing_rolls_everything_back(db_engine, database_url, new_operation, snapshot,
+                                                             monkeypatch):
     # Streets and households are already written when the street matching fails: nothing stays.
     op = await new_operation()
 

@@ -54,7 +54,9 @@ class Census(osmium.SimpleHandler):
             self.street_names.add(w.tags["name"])
         if w.tags.get("highway") == "residential":
             pts = [(n.lon, n.lat) for n in w.nodes]
-            self.residential_ways.append((w.tags.get("name"), sum(haversine(a, b) for a, b in zip(pts, pts[1:]))))
+            self.residential_ways.append(
+                (w.tags.get("name"), sum(haversine(a, b) for a, b in zip(pts, pts[1:], strict=False)))
+            )
 
     def relation(self, r):
         self._numbered("r", r)
@@ -193,7 +195,7 @@ def test_generated_sides_odd_left_even_right_everywhere(woodhouse):
                    key=lambda ln: min(haversine(p, (h.lon, h.lat)) for p in ln))
         # sign of the cross product with the nearest segment's direction, in local metres
         best = None
-        for a, b in zip(line, line[1:]):
+        for a, b in zip(line, line[1:], strict=False):
             kx = math.cos(math.radians(a[1]))
             ax, ay, bx, by = a[0] * kx, a[1], b[0] * kx, b[1]
             px, py = h.lon * kx, h.lat

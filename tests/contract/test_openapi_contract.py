@@ -27,7 +27,6 @@ import json
 import os
 import uuid
 
-import pytest
 import schemathesis
 from hypothesis import HealthCheck, Phase, settings
 from schemathesis.checks import not_a_server_error

@@ -205,7 +205,9 @@ async def test_no_transaction_is_held_open_while_a_notification_is_sent(
                         "SELECT pg_snapshot_xmin(pg_current_snapshot())::text::bigint"))).scalar_one() > xid
 
             # xmin is cluster-wide: other databases' short transactions may hold it back a moment.
-            await eventually_async(xmin_past_it, timeout=15, what="the snapshot's xmin did not pass a committed transaction")
+            await eventually_async(
+                xmin_past_it, timeout=15, what="the snapshot's xmin did not pass a committed transaction"
+            )
 
             record = visit(sync_op, team="b", outcome="no_answer")
             pushed = await client.post("/api/v1/sync/push", json={"device_id": "lease-tab", "records": [record]},

@@ -14,7 +14,11 @@ from server.db.engine import transaction
 
 def _resident() -> dict:
     tag = uuid.uuid4().hex[:8]
-    return {"name": f"Mrs Resident {tag}", "phone": f"0113 496 {int(tag[:4], 16) % 10000:04d}", "email": f"res-{tag}@example.org"}
+    return {
+        "name": f"Mrs Resident {tag}",
+        "phone": f"0113 496 {int(tag[:4], 16) % 10000:04d}",
+        "email": f"res-{tag}@example.org",
+    }
 
 
 async def _audits(db_engine, fid) -> list:

@@ -16,6 +16,17 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlparse
 
 import msgspec
+
+from mobile.sync import (
+    AuthExpired,
+    Forbidden,
+    NetworkError,
+    PackDownload,
+    RequestRejected,
+    ServerError,
+    TokenGrant,
+    WrongPassword,
+)
 from shared_schemas.operations import ListedOperation
 from shared_schemas.pack import Pack
 from shared_schemas.records import RecordError, Visit, check_record, decode_record
@@ -29,17 +40,6 @@ from shared_schemas.sync import (
     TeamChange,
     VisitChange,
     push_request_decoder,
-)
-
-from mobile.sync import (
-    AuthExpired,
-    Forbidden,
-    NetworkError,
-    PackDownload,
-    RequestRejected,
-    ServerError,
-    TokenGrant,
-    WrongPassword,
 )
 
 GOOD_TOKEN = "token-officer"
@@ -180,8 +180,8 @@ class FaultyNetwork:
     ) -> None:
         self.server = server
         self.rng = random.Random(seed)
-        self.faults = dict(drop_request=drop_request, drop_response=drop_response, duplicate=duplicate,
-                           reorder=reorder, server_error=server_error, partial_answer=partial_answer)
+        self.faults = {"drop_request": drop_request, "drop_response": drop_response, "duplicate": duplicate,
+                           "reorder": reorder, "server_error": server_error, "partial_answer": partial_answer}
         self.token = token
         self.signed_in_as_device: str | None = None  # the device id the last sign-in gave
         self.down = False  # no signal at all

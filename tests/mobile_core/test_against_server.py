@@ -10,12 +10,12 @@ from datetime import UTC, datetime
 
 import msgspec
 import pytest
-from shared_schemas.codes import Outcome
-from shared_schemas.records import Fix, Followup, ResidentContact, Visit, decode_record
-from shared_schemas.sync import PushRequest
 
 from mobile.store import HouseholdStatus, Store
 from mobile.sync import HttpTransport, SyncEngine, sign_in
+from shared_schemas.codes import Outcome
+from shared_schemas.records import Fix, Followup, ResidentContact, Visit, decode_record
+from shared_schemas.sync import PushRequest
 
 from .builders import VALID_ANSWERS
 

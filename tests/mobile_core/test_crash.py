@@ -13,10 +13,10 @@ import sqlite3
 import time
 
 import pytest
-from shared_schemas.codes import Outcome
 
 from mobile.store import Store
 from mobile.sync import HttpTransport, SyncEngine
+from shared_schemas.codes import Outcome
 
 from .builders import fix_for, followup_for, make_pack, visit
 from .fakes import GOOD_TOKEN, FakeHttpServer, FakeServer
@@ -140,7 +140,9 @@ def test_sync_resumes_cleanly_after_kills_mid_sync(tmp_path):
             assert store._conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
             outcome = SyncEngine(store, HttpTransport(http.url, GOOD_TOKEN)).sync_until_done(sleep=lambda s: None)
             assert outcome.ok and store.outbox_waiting() == [] and store.outbox_rejected() == []
-            local = {r[0] for r in store._conn.execute("SELECT id FROM records WHERE origin = 'local' AND type = 'visit'")}
+            local = {
+                r[0] for r in store._conn.execute("SELECT id FROM records WHERE origin = 'local' AND type = 'visit'")
+            }
     assert stored_while_killed > 0  # the kills did land mid-sync, with records already on the server
     assert reported <= local
     server_visits = {i for i in server.records if i in local}

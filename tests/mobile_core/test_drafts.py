@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from shared_schemas.codes import Outcome
-
 from mobile.store import Store
+from shared_schemas.codes import Outcome
 
 from .builders import OPERATION_ID, fix_for, household_ids, make_pack, visit
 

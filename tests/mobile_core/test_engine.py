@@ -8,16 +8,15 @@ import uuid
 
 import msgspec
 import pytest
-from shared_schemas.codes import Outcome
-from shared_schemas.records import decode_record
-from shared_schemas.sync import PullResponse, TeamChange
 
 from mobile.store import HouseholdStatus, Store
 from mobile.sync import Backoff, RequestRejected, SyncEngine, SyncOutcome, SyncStarted
-
-from .builders import OPERATION_ID, TEAM_B, fix_for, followup_for, household_ids, visit
+from shared_schemas.codes import Outcome
+from shared_schemas.records import decode_record
+from shared_schemas.sync import PullResponse, TeamChange
 from tests.support import eventually
 
+from .builders import OPERATION_ID, TEAM_B, fix_for, followup_for, household_ids, visit
 from .fakes import GOOD_TOKEN, FakeServer, FaultyNetwork
 
 

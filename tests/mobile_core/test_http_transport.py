@@ -7,8 +7,6 @@ import uuid
 import httpx
 import msgspec
 import pytest
-from shared_schemas.auth import SignedInUser, SignInAnswer, SignInRequest
-from shared_schemas.sync import PushRequest
 
 from mobile.store import Store
 from mobile.sync import (
@@ -22,6 +20,8 @@ from mobile.sync import (
     WrongPassword,
     sign_in,
 )
+from shared_schemas.auth import SignedInUser, SignInAnswer, SignInRequest
+from shared_schemas.sync import PushRequest
 
 from .builders import OPERATION_ID, make_pack, visit
 from .fakes import GOOD_TOKEN, FakeHttpServer

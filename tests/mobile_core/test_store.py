@@ -7,9 +7,6 @@ import uuid
 
 import msgspec
 import pytest
-from shared_schemas.codes import Outcome
-from shared_schemas.records import Followup, decode_record
-from shared_schemas.sync import FollowupStatusChange, PullResponse, PushResult, TeamChange, VisitChange
 
 from mobile.store import (
     HouseholdStatus,
@@ -21,6 +18,9 @@ from mobile.store import (
     UnknownRecordError,
 )
 from mobile.store.schema import MIGRATIONS
+from shared_schemas.codes import Outcome
+from shared_schemas.records import Followup, decode_record
+from shared_schemas.sync import FollowupStatusChange, PullResponse, PushResult, TeamChange, VisitChange
 
 from .builders import OPERATION_ID, T0, TEAM_A, TEAM_B, fix_for, followup_for, household_ids, make_pack, visit
 
@@ -238,7 +238,7 @@ def test_a_full_disk_is_a_clear_error_and_loses_nothing(store, pack):
     pages = store._conn.execute("PRAGMA page_count").fetchone()[0]
     store._conn.execute(f"PRAGMA max_page_count = {pages}")  # SQLite's own SQLITE_FULL, as on a full disk
     big = msgspec.structs.replace(visit(doors[1], Outcome.ANSWERED), notes="x" * 4000)
-    for attempt in range(20):  # fill whatever free pages are left
+    for attempt in range(20):  # noqa: B007 - read after the loop: the saves made before the disk filled
         try:
             store.record_visit(msgspec.structs.replace(big, id=uuid.uuid4()))
         except StorageFullError as exc:

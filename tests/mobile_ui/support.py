@@ -15,6 +15,7 @@ from typing import Any
 
 import msgspec
 
+from shared_schemas.operations import ListedOperation
 from shared_schemas.pack import (
     Pack,
     PackHousehold,
@@ -23,7 +24,6 @@ from shared_schemas.pack import (
     PackStreet,
     PackTeam,
 )
-from shared_schemas.operations import ListedOperation
 from shared_schemas.questionnaire import load_questionnaire
 from shared_schemas.records import decode_record
 from shared_schemas.sync import PullResponse, PushRequest, PushResponse, PushResult

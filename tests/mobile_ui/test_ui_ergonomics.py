@@ -86,9 +86,8 @@ def _problems(ui, where):
             colour = tuple(round(c, 3) for c in (w.disabled_color if w.disabled else w.color))
             if colour not in {tuple(round(c, 3) for c in a) for a in allowed}:
                 problems.append(f"{name} uses colour {colour}, not a theme text colour")
-        if isinstance(w, TextInput):
-            if w.font_size < sp(theme.MIN_BODY_SP):
-                problems.append(f"{name} text is under 16 sp")
+        if isinstance(w, TextInput) and w.font_size < sp(theme.MIN_BODY_SP):
+            problems.append(f"{name} text is under 16 sp")
     return problems
 
 

@@ -68,7 +68,9 @@ def test_small_streets_are_one_unit_published_only_from_eight_households():
     r = units.build(5, _rows(items))
     assert [u.unit_id for u in r.units] == [1] and r.other_withheld
     assert r.totals["households"] == 20 and r.totals["households_answered"] == 20  # 19 and 18 unrounded
-    assert r.units[0].values["concern_feeling_unsafe"] is None and r.units[0].values["concern_feeling_unsafe_pct"] is None
+    assert (
+        r.units[0].values["concern_feeling_unsafe"] is None and r.units[0].values["concern_feeling_unsafe_pct"] is None
+    )
     assert r.totals["followups_raised"] is None
     # One more door on no street: 8 together, published as unit 0, with both small streets' lines.
     r = units.build(5, _rows(items, without_street=1, answered_without=1))

@@ -189,7 +189,7 @@ def test_gdal_reads_the_service(open_world, live_server):
     assert paged.stdout.count("OGRFeature(") == len(BIG)
     assert len(re.findall(r"items\?limit=2", paged.stderr)) >= 2  # it followed a next link
     assert "households: Integer" in paged.stdout
-    assert {m for m in re.findall(r"unit_name \(String\) = (.+)", paged.stdout)} == set(BIG)
+    assert set(re.findall(r"unit_name \(String\) = (.+)", paged.stdout)) == set(BIG)
     # A spatial filter: GDAL sends it as bbox, and only Ash Row comes back.
     x0, y0, x1, y1 = ASH_ONLY.split(",")
     spat = _ogrinfo("-spat", x0, y0, x1, y1, service, _streets(op))

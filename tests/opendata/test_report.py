@@ -4,8 +4,8 @@ residents said and what was done, hold the priorities and the licence line, and 
 from __future__ import annotations
 
 import io
-from html import unescape
 import re
+from html import unescape
 
 from pypdf import PdfReader
 

@@ -31,9 +31,22 @@ async def created(client, headers, database_url) -> dict:
     r = await client.post("/api/v1/operations", headers=await headers("coordinator"), json=_op_body(name))
     assert r.status_code == 201, r.text
     op = r.json()
-    out = subprocess.run([sys.executable, "-m", "server.cli", "import-osm", str(ROOT / "fixtures/areas/bristol-bs5.osm"),
-                          "--operation", name], cwd=ROOT, env=dict(os.environ, DATABASE_URL=database_url),
-                         capture_output=True, text=True, timeout=120)
+    out = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "server.cli",
+            "import-osm",
+            str(ROOT / "fixtures/areas/bristol-bs5.osm"),
+            "--operation",
+            name,
+        ],
+        cwd=ROOT,
+        env=dict(os.environ, DATABASE_URL=database_url),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert out.returncode == 0, out.stderr
     return op
 
@@ -227,7 +240,7 @@ async def test_pair_rules_hold_when_two_coordinators_save_at_once(created, clien
                                                 json={"street_ids": [free[0]]}) for p in pairs])
     assert sorted(r.status_code for r in answers) == [200, 422], [r.text for r in answers]
     refused = next(r for r in answers if r.status_code == 422).json()
-    winner = next(p for p, r in zip(pairs, answers) if r.status_code == 200)
+    winner = next(p for p, r in zip(pairs, answers, strict=False) if r.status_code == 200)
     assert refused["field"] == "$.street_ids" and winner["name"] in refused["detail"]
     async with transaction(db_engine) as s:
         holders = (await s.execute(text("SELECT team_id FROM team_street WHERE street_id = :s"),

@@ -51,9 +51,22 @@ def test_set_up_an_operation_on_the_web(live_server, browser, database_url, scre
     expect(page.locator("#setup")).to_contain_text("import-osm")
 
     # Its streets come from the importer.
-    out = subprocess.run([sys.executable, "-m", "server.cli", "import-osm", str(ROOT / "fixtures/areas/bristol-bs5.osm"),
-                          "--operation", name], cwd=ROOT, env=dict(os.environ, DATABASE_URL=database_url),
-                         capture_output=True, text=True, timeout=120)
+    out = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "server.cli",
+            "import-osm",
+            str(ROOT / "fixtures/areas/bristol-bs5.osm"),
+            "--operation",
+            name,
+        ],
+        cwd=ROOT,
+        env=dict(os.environ, DATABASE_URL=database_url),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert out.returncode == 0, out.stderr
     page.reload()
     streets = page.locator("#assign-table tbody tr")

@@ -9,7 +9,6 @@ from server.db.engine import transaction
 from server.domain.results.services import CLOSING_RANK, CONCERN_BITS, OTHER_CONCERN_BIT, doors
 from shared_schemas.codes import Concern, Outcome
 from shared_schemas.doors import door_status
-
 from shared_schemas.questionnaire import concerns
 
 from .world import QUESTIONNAIRE, World, build_world, expected_streets, make_visits, push
@@ -41,11 +40,11 @@ async def _same(db_engine, op: int) -> int:
         recount = (await s.execute(text(RECOUNT), {"op": op})).all()
         masks = (await s.execute(text(MASKS), {"op": op})).all()
     assert [tuple(r) for r in summary] == [tuple(r) for r in recount]
-    for mask, concerns in masks:  # the bits say the same as the arrays
+    for mask, codes in masks:  # the bits say the same as the arrays
         expected = 0
-        for code in concerns:
+        for code in codes:
             expected |= 1 << (CONCERN_BITS.index(code) if code in CONCERN_BITS else OTHER_CONCERN_BIT)
-        assert mask == expected, (mask, concerns)
+        assert mask == expected, (mask, codes)
     return len(summary)
 
 
@@ -58,7 +57,7 @@ async def test_the_sql_rank_is_the_python_precedence(db_engine):
 
 async def test_the_sql_concern_bits_are_the_concern_codes(db_engine):
     """Extending shared_schemas.codes.Concern needs a migration re-creating doorstep_concern_bit."""
-    assert CONCERN_BITS == tuple(c.value for c in Concern)
+    assert tuple(c.value for c in Concern) == CONCERN_BITS
     async with transaction(db_engine) as s:
         for bit, code in enumerate(CONCERN_BITS):
             assert (await s.execute(text("SELECT doorstep_concern_bit(:c)"), {"c": code})).scalar() == bit, code

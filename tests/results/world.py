@@ -19,9 +19,9 @@ from sqlalchemy import text
 
 from server.db.engine import transaction
 from server.domain.operations.teams import save_team
-from tests import factories
 from shared_schemas.codes import CLOSING_OUTCOMES, FixCategory, FollowupCategory, Outcome
 from shared_schemas.questionnaire import concerns, load_questionnaire
+from tests import factories
 
 ROOT = Path(__file__).resolve().parents[2]
 QUESTIONNAIRE_ID = "streetsafe-community-v1"

@@ -32,8 +32,8 @@ def _token(base: str, username: str) -> dict[str, str]:
 def test_a_cross_site_text_plain_form_cannot_create_an_admin(live_server, browser):
     evil = "evil-" + uuid.uuid4().hex[:8]
     # The classic trick: the field name carries the JSON, the value closes it.
-    name = ('{"username": "%s", "password": "owned-by-evil-1", "display_name": "Evil", "agency": "council", '
-            '"roles": ["admin"], "x": "' % evil)
+    name = (f'{{"username": "{evil}", "password": "owned-by-evil-1", "display_name": "Evil", "agency": "council", '
+            '"roles": ["admin"], "x": "')
     form = f"""<form id="f" method="post" enctype="text/plain" action="{live_server}/api/v1/users">
                <input name='{name}' value='"}}'></form><script>document.getElementById("f").submit()</script>"""
     context, page = signed_in_page(browser, live_server, "admin")

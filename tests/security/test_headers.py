@@ -81,7 +81,9 @@ def test_no_other_site_can_frame_a_page(live_server, browser):
     """The partner inbox rendered inside another site's iframe (clickjacking): the browser refuses."""
     context, page = signed_in_page(browser, live_server, "envhealth")
     try:
-        frame_page = f'<h1>Win a prize</h1><iframe id="f" src="{live_server}/partner" width="800" height="600"></iframe>'
+        frame_page = (
+            f'<h1>Win a prize</h1><iframe id="f" src="{live_server}/partner" width="800" height="600"></iframe>'
+        )
         with attacker_site({"/": frame_page}) as site:
             page.goto(site + "/")
             page.wait_for_timeout(1500)

@@ -11,8 +11,8 @@ from sqlalchemy import text
 
 from server.db.engine import transaction
 from tests.conftest import TEST_ORIGIN, csrf_token_in
-from tests.support import running_server
 from tests.security.conftest import PASSWORD, bearer
+from tests.support import running_server
 
 
 async def _ok(client, answer: dict) -> int:

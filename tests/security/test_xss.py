@@ -36,8 +36,10 @@ def _osm(path: Path) -> Path:
 <osm version="0.6">
 <node id="1" version="1" lat="53.9000" lon="-1.6000"/>
 <node id="2" version="1" lat="53.9008" lon="-1.5970"/>
-<node id="3" version="1" lat="53.9004" lon="-1.5990"><tag k="addr:housenumber" v="1"/><tag k="addr:street" v={name}/></node>
-<node id="4" version="1" lat="53.9006" lon="-1.5980"><tag k="addr:housenumber" v="3"/><tag k="addr:street" v={name}/></node>
+<node id="3" version="1" lat="53.9004" lon="-1.5990"><tag k="addr:housenumber" v="1"/>
+  <tag k="addr:street" v={name}/></node>
+<node id="4" version="1" lat="53.9006" lon="-1.5980"><tag k="addr:housenumber" v="3"/>
+  <tag k="addr:street" v={name}/></node>
 <way id="10" version="1"><nd ref="1"/><nd ref="2"/><tag k="highway" v="residential"/><tag k="name" v={name}/></way>
 </osm>
 """)

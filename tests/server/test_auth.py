@@ -25,7 +25,9 @@ async def test_sign_in_returns_a_bearer_token_and_the_user(client):
     assert claims["jti"] == body["session_id"] and claims["sub"] == str(body["user"]["id"])
     assert "roles" not in str(claims) and body["session_kind"] == "web"
     assert "password" not in r.text and "argon2" not in r.text
-    assert r.cookies.get("doorstep_session", "").startswith('"Bearer ') or "doorstep_session" in r.headers.get("set-cookie", "")
+    assert r.cookies.get("doorstep_session", "").startswith('"Bearer ') or "doorstep_session" in r.headers.get(
+        "set-cookie", ""
+    )
     client.cookies.clear()
 
 

@@ -6,7 +6,7 @@ import msgspec
 import pytest
 
 from shared_schemas import fields
-from shared_schemas.records import Followup, ResidentContact, Visit, check_record, decode_record, RecordError
+from shared_schemas.records import Followup, RecordError, ResidentContact, Visit, check_record, decode_record
 
 
 def _visit(**extra):

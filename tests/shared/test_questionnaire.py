@@ -201,7 +201,9 @@ def test_question_ids_must_be_unique():
 )
 def test_show_if_must_be_well_formed_and_look_only_backwards(show_if, expected):
     problems = load_problems(definition_with(asb_kind={"show_if": show_if}))
-    assert any(expected in problem and problem.startswith("question 'asb_kind': show_if") for problem in problems), problems
+    assert any(expected in problem and problem.startswith("question 'asb_kind': show_if") for problem in problems), (
+        problems
+    )
 
 
 def test_show_if_values_must_be_possible_answers():

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 
 import msgspec
 import pytest
@@ -25,42 +25,42 @@ from shared_schemas import (
     encode_record,
 )
 
-NOW = datetime(2026, 5, 14, 18, 3, tzinfo=timezone.utc)
+NOW = datetime(2026, 5, 14, 18, 3, tzinfo=UTC)
 
 
 def a_visit(**changes) -> Visit:
-    fields = dict(
-        id=uuid.uuid4(),
-        operation_id=1,
-        household_id=42,
-        team_id=7,
-        visited_at=NOW,
-        outcome=Outcome.ANSWERED,
-        questionnaire="streetsafe-community-v1",
-        answers={"feel_safe_after_dark": 2, "asb_seen": True},
-        location=Location(lon=-2.56, lat=51.47, accuracy_m=8.5),
-        notes="Dog in garden",
-    )
+    fields = {
+        "id": uuid.uuid4(),
+        "operation_id": 1,
+        "household_id": 42,
+        "team_id": 7,
+        "visited_at": NOW,
+        "outcome": Outcome.ANSWERED,
+        "questionnaire": "streetsafe-community-v1",
+        "answers": {"feel_safe_after_dark": 2, "asb_seen": True},
+        "location": Location(lon=-2.56, lat=51.47, accuracy_m=8.5),
+        "notes": "Dog in garden",
+    }
     fields.update(changes)
     return Visit(**fields)
 
 
 def a_fix(**changes) -> Fix:
-    fields = dict(
-        id=uuid.uuid4(), operation_id=1, team_id=7, category=FixCategory.GRAFFITI_REMOVED,
-        done_at=NOW, street_id=3,
-    )
+    fields = {
+        "id": uuid.uuid4(), "operation_id": 1, "team_id": 7, "category": FixCategory.GRAFFITI_REMOVED,
+        "done_at": NOW, "street_id": 3,
+    }
     fields.update(changes)
     return Fix(**fields)
 
 
 def a_followup(**changes) -> Followup:
-    fields = dict(
-        id=uuid.uuid4(), operation_id=1, team_id=7, category=FollowupCategory.HOME_FIRE_SAFETY_VISIT,
-        priority=Priority.HIGH, description="Resident asked for a fire safety visit",
-        resident_consent=True, resident=ResidentContact(name="A. Resident", phone="0117 000 0000"),
-        raised_at=NOW, household_id=42,
-    )
+    fields = {
+        "id": uuid.uuid4(), "operation_id": 1, "team_id": 7, "category": FollowupCategory.HOME_FIRE_SAFETY_VISIT,
+        "priority": Priority.HIGH, "description": "Resident asked for a fire safety visit",
+        "resident_consent": True, "resident": ResidentContact(name="A. Resident", phone="0117 000 0000"),
+        "raised_at": NOW, "household_id": 42,
+    }
     fields.update(changes)
     return Followup(**fields)
 
@@ -250,7 +250,7 @@ def test_check_record_returns_every_problem():
 
 
 def test_closing_outcomes_follow_the_design():
-    assert CLOSING_OUTCOMES == {"answered", "refused", "vacant", "do_not_visit"}
+    assert {"answered", "refused", "vacant", "do_not_visit"} == CLOSING_OUTCOMES
     assert {o.value for o in Outcome} - CLOSING_OUTCOMES == {
         "no_answer", "card_left", "come_back_later", "inaccessible"
     }

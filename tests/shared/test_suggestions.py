@@ -4,8 +4,13 @@ from pathlib import Path
 
 import pytest
 
-from shared_schemas.questionnaire import QuestionnaireError, concerns, load_questionnaire, suggested_followups, \
-    validate_answers
+from shared_schemas.questionnaire import (
+    QuestionnaireError,
+    concerns,
+    load_questionnaire,
+    suggested_followups,
+    validate_answers,
+)
 
 ROOT = Path(__file__).resolve().parents[2]
 V2 = load_questionnaire(ROOT / "fixtures" / "questionnaires" / "streetsafe-community-v2.json")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import msgspec
 import pytest
@@ -22,19 +22,19 @@ from shared_schemas import (
     PackTeam,
     PullResponse,
     PushRequest,
+    PushRequestError,
     PushResponse,
     PushResult,
     RecordError,
     TeamChange,
     VisitChange,
-    PushRequestError,
     decode_push_request,
     decode_record,
-    raw_record_id,
     default_categories,
+    raw_record_id,
 )
 
-NOW = datetime(2026, 5, 14, 18, 3, tzinfo=timezone.utc)
+NOW = datetime(2026, 5, 14, 18, 3, tzinfo=UTC)
 
 
 def test_push_keeps_records_raw_so_each_is_decoded_on_its_own():

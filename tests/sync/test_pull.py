@@ -160,14 +160,13 @@ async def test_bad_cursors(op, client, headers):
 async def _insert_slowly(db_engine, op, started: asyncio.Event, release: asyncio.Event) -> str:
     """A transaction that writes a visit (to door 0) early and commits late (e.g. a slow push)."""
     vid = str(uuid.uuid4())
-    async with db_engine.connect() as conn:
-        async with conn.begin():
-            await conn.execute(text(
-                "INSERT INTO visit (id, operation_id, household_id, team_id, device_id, visited_at, outcome, "
-                "content_hash) VALUES (:id, :op, :h, :t, 'slow', now(), 'no_answer', 'slow')"),
-                {"id": vid, "op": op.id, "h": op.household_ids[0], "t": op.team_b})
-            started.set()
-            await release.wait()
+    async with db_engine.connect() as conn, conn.begin():
+        await conn.execute(text(
+            "INSERT INTO visit (id, operation_id, household_id, team_id, device_id, visited_at, outcome, "
+            "content_hash) VALUES (:id, :op, :h, :t, 'slow', now(), 'no_answer', 'slow')"),
+            {"id": vid, "op": op.id, "h": op.household_ids[0], "t": op.team_b})
+        started.set()
+        await release.wait()
     return vid
 
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import uuid
 
 import msgspec
-
 import pytest
 
 from server.domain.sync.ingest import read_push

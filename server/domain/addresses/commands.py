@@ -12,8 +12,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.domain.addresses.importer import AddressSummary, import_addresses
 from server.domain.addresses.reader import AddressFileError, read_addresses
-from server.domain.areas.importer import MATCH_RADIUS_M
 from server.domain.areas.commands import CreateSpec, get_or_create_operation, in_one_transaction, progress_bar
+from server.domain.areas.importer import MATCH_RADIUS_M
 
 #: Refused rows the terminal lists one by one (the rest are counted by reason).
 SHOWN_REFUSALS = 20

@@ -7,7 +7,7 @@ systems in Great Britain" (Caister Water Tower: OSGB36 E 651409.792, N 313177.44
 | converter | how | error |
 |---|---|---|
 | convertbng 2.0 (used) | OSTN15, Ordnance Survey's own transformation grid, built in | 0.012 m |
-| PostGIS 3.3 ``ST_Transform(…, 4326)`` (PROJ 9.1) | a 7-parameter Helmert: Debian's proj-data has no OSTN15 grid | 3.45 m |
+| PostGIS 3.3 ``ST_Transform(…, 4326)`` (PROJ 9.1) | a 7-parameter Helmert (Debian's proj-data: no OSTN15) | 3.45 m |
 | pyproj 3.7 (PROJ 9.5, no grid installed) | the same Helmert | 3.45 m |
 
 So grid coordinates are converted here, in one vectorised call, before they reach PostGIS.

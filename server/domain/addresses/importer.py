@@ -29,12 +29,12 @@ from typing import Any
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from server.db.driver import driver_connection
 from server.db.models import Operation
 from server.domain.addresses.reader import AddressList, Refusal
 from server.domain.areas.features import leading_number, name_key
 from server.domain.areas.importer import MATCH_RADIUS_M, nearest_street, order_doors, reporter, street_lines
 from server.domain.operations.lifecycle import ensure_editable
-from server.db.driver import driver_connection
 from server.lib.exceptions import NotFound
 
 #: How many refused rows a summary lists one by one (all are counted).

@@ -190,13 +190,13 @@ def read_addresses(data: bytes, name: str = "the file", progress: Progress | Non
         n = [p[2] for p in pending_grid]
         lons, lats = grid_to_lonlat(e, n)
         swapped_lons, swapped_lats = grid_to_lonlat(n, e)
-        for (i, _, _), lon, lat, slon, slat in zip(pending_grid, lons, lats, swapped_lons, swapped_lats):
+        for (i, _, _), lon, lat, slon, slat in zip(pending_grid, lons, lats, swapped_lons, swapped_lats, strict=False):
             staged[i]["lon"], staged[i]["lat"] = float(lon), float(lat)
             if not math.isnan(slon):
                 staged[i]["swapped"] = (round(float(slon), 7), round(float(slat), 7))
     degrees = [s for s in staged if not s["grid"]]
     inside = lonlat_in_gb([s["lon"] for s in degrees], [s["lat"] for s in degrees])
-    outside = {id(s) for s, ok in zip(degrees, inside) if not ok}
+    outside = {id(s) for s, ok in zip(degrees, inside, strict=False) if not ok}
     for s in staged:
         if math.isnan(s["lon"]) or id(s) in outside:
             refused.append(Refusal(s["line"], "outside Great Britain (beyond the reach of the National Grid)",

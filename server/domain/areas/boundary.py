@@ -67,8 +67,11 @@ def _ring(ring: Any, where: str, index: int) -> list[list[float]]:
         raise _fail(f"{name[0].upper()}{name[1:]} needs at least 4 positions (3 corners and the first one again).")
     out = []
     for pos in ring:
-        if (not isinstance(pos, list) or len(pos) < 2
-                or not all(isinstance(v, int | float) and not isinstance(v, bool) and math.isfinite(v) for v in pos[:2])):
+        if (
+            not isinstance(pos, list)
+            or len(pos) < 2
+            or not all(isinstance(v, int | float) and not isinstance(v, bool) and math.isfinite(v) for v in pos[:2])
+        ):
             raise _fail(f"A position of {name} is not a pair of numbers [longitude, latitude].")
         lon, lat = float(pos[0]), float(pos[1])
         if not (-180 <= lon <= 180 and -90 <= lat <= 90):

@@ -4,8 +4,9 @@ The rule (also in fixtures/areas/README.md): walk each joined residential line o
 street from its start; each pair of doors gets SPACING_M metres of frontage, so a piece L
 metres long gets floor(L / SPACING_M) pairs, centred at SPACING_M/2, 3·SPACING_M/2, … along
 it; one door OFFSET_M metres to the left (odd numbers 1, 3, 5…) and one to the right (even
-numbers 2, 4, 6…). Numbering continues across the street's separate pieces. Same file in, same doors out: positions depend only on the
-street's own geometry, and refs on the street ref and the number.
+numbers 2, 4, 6…). Numbering continues across the street's separate pieces. Same file in, same
+doors out: positions depend only on the street's own geometry, and refs on the street ref and
+the number.
 """
 
 from __future__ import annotations

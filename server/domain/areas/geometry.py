@@ -19,13 +19,13 @@ def osm_precision(lonlat: tuple[float, float]) -> Coord:
 
 
 def length(line: Sequence[XY]) -> float:
-    return sum(math.dist(a, b) for a, b in zip(line, line[1:]))
+    return sum(math.dist(a, b) for a, b in zip(line, line[1:], strict=False))
 
 
 def point_along(line: Sequence[XY], s: float) -> tuple[XY, XY]:
     """The point at distance s along the line, and the unit direction of its segment."""
     walked = 0.0
-    segments = [(a, b) for a, b in zip(line, line[1:]) if math.dist(a, b) > 0]
+    segments = [(a, b) for a, b in zip(line, line[1:], strict=False) if math.dist(a, b) > 0]
     for i, (a, b) in enumerate(segments):
         d = math.dist(a, b)
         if walked + d >= s or i == len(segments) - 1:
@@ -40,7 +40,7 @@ def locate(line: Sequence[XY], p: XY) -> tuple[float, float, str]:
     """Project p on the line: (distance from p, distance along the line, side "left"/"right")."""
     best = (math.inf, 0.0, "right")
     walked = 0.0
-    for a, b in zip(line, line[1:]):
+    for a, b in zip(line, line[1:], strict=False):
         dx, dy = b[0] - a[0], b[1] - a[1]
         d2 = dx * dx + dy * dy
         if d2 == 0:
@@ -84,7 +84,7 @@ def _ring_moments(ring: Sequence[Coord]) -> tuple[float, float, float]:
     pts = [(x - x0, y - y0) for x, y in ring]
     if pts[0] != pts[-1]:
         pts.append(pts[0])
-    for (x1, y1), (x2, y2) in zip(pts, pts[1:]):
+    for (x1, y1), (x2, y2) in zip(pts, pts[1:], strict=False):
         cross = x1 * y2 - x2 * y1
         a += cross
         cx += (x1 + x2) * cross

@@ -9,7 +9,6 @@ that the new file no longer has are kept, because visits may point at them.
 from __future__ import annotations
 
 import json
-
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 

@@ -97,17 +97,16 @@ def _scan(path: Path) -> _Raw:
                 raw.street_ways[name_key(name)].append((obj.id, tags["highway"], nodes))
             if "building" in tags and "addr:housenumber" in tags:
                 raw.numbered_building_ways.add(obj.id)
-        elif kind == "a":
-            if "building" in tags and "addr:housenumber" in tags:
-                letter = "W" if obj.from_way() else "R"
-                outer = [[(n.lon, n.lat) for n in ring] for ring in obj.outer_rings()]
-                inner = [
-                    [(n.lon, n.lat) for n in inn] for ring in obj.outer_rings() for inn in obj.inner_rings(ring)
-                ]
-                lon, lat = centroid(outer, inner)
-                raw.households.append(_household(f"OSM-{letter}{obj.orig_id()}", tags, lon, lat, "building"))
-                if obj.from_way():
-                    raw.building_areas.add(obj.orig_id())
+        elif kind == "a" and "building" in tags and "addr:housenumber" in tags:
+            letter = "W" if obj.from_way() else "R"
+            outer = [[(n.lon, n.lat) for n in ring] for ring in obj.outer_rings()]
+            inner = [
+                [(n.lon, n.lat) for n in inn] for ring in obj.outer_rings() for inn in obj.inner_rings(ring)
+            ]
+            lon, lat = centroid(outer, inner)
+            raw.households.append(_household(f"OSM-{letter}{obj.orig_id()}", tags, lon, lat, "building"))
+            if obj.from_way():
+                raw.building_areas.add(obj.orig_id())
     raw.skipped["building with house number but no closed outline"] = len(
         raw.numbered_building_ways - raw.building_areas
     )

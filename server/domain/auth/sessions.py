@@ -11,7 +11,6 @@ import uuid
 from dataclasses import dataclass
 
 import msgspec
-
 from sqlalchemy import select, text, tuple_, update
 from sqlalchemy.ext.asyncio import AsyncSession
 

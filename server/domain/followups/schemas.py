@@ -80,12 +80,12 @@ class RoutingIn(msgspec.Struct):
 
 def _fields(v: FollowupView) -> dict:
     f = v.followup
-    return dict(id=f.id, operation_id=f.operation_id, category=f.category, category_label=label(f.category),
-                priority=f.priority, status=f.status, version=f.version, description=f.description,
-                agency=v.agency_code, agency_name=v.agency_name, raised_at=f.raised_at, due_at=f.due_at,
-                overdue=v.overdue, updated_at=f.updated_at, place=v.place, street_id=f.street_id,
-                household_id=f.household_id, lat=v.lat, lon=v.lon, resident_consent=f.resident_consent,
-                allowed=v.allowed)
+    return {"id": f.id, "operation_id": f.operation_id, "category": f.category, "category_label": label(f.category),
+                "priority": f.priority, "status": f.status, "version": f.version, "description": f.description,
+                "agency": v.agency_code, "agency_name": v.agency_name, "raised_at": f.raised_at, "due_at": f.due_at,
+                "overdue": v.overdue, "updated_at": f.updated_at, "place": v.place, "street_id": f.street_id,
+                "household_id": f.household_id, "lat": v.lat, "lon": v.lon, "resident_consent": f.resident_consent,
+                "allowed": v.allowed}
 
 
 def followup_out(v: FollowupView) -> FollowupOut:

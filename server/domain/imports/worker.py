@@ -175,7 +175,7 @@ class ImportWorker:
             ensure_editable(operation, "its streets and doors")
             await lock_operation_imports(session, operation.id)
             summary = await import_area(session, area, operation.name, progress)
-        return {k: v for k, v in summary.__dict__.items()}
+        return dict(summary.__dict__.items())
 
 
 @contextlib.asynccontextmanager

@@ -19,7 +19,6 @@ from sqlalchemy.orm import aliased
 
 from server.db.models import Agency, Followup, FollowupEvent, Household, Street
 from server.domain.operations.access import agency_sees_followup
-
 from shared_schemas.codes import FOLLOWUP_CATEGORY_LABELS, FollowupCategory
 
 SPEC_URL = "http://wiki.open311.org/GeoReport_v2"

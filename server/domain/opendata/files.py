@@ -24,13 +24,15 @@ ODBL = {"name": "ODbL-1.0", "title": "Open Data Commons Open Database License 1.
         "path": "https://opendatacommons.org/licenses/odbl/1-0/"}
 OSM_SOURCE = {"title": "OpenStreetMap (street geometry)", "path": "https://www.openstreetmap.org/copyright"}
 
-RULE_TEXT = (f"Figures are published under a disclosure rule so that no household can be identified: a street is a "
-             f"unit of its own only with at least {disclosure.MIN_HOUSEHOLDS} households, and smaller streets are "
-             f"taken together as \"{disclosure.OTHER_UNIT_NAME}\" (published only if that reaches "
-             f"{disclosure.MIN_HOUSEHOLDS} households); counts under {disclosure.SUPPRESS_BELOW} (other than 0) "
-             f"are suppressed and the rest rounded to the nearest {disclosure.ROUND_TO_WORD}; totals are rounded from the "
-             f"unrounded figures; percentages are whole numbers, given only where their base is at least "
-             f"{disclosure.RATE_MIN_BASE}. No door, person, pair or free text is published, and dates only to the day.")
+RULE_TEXT = (
+    f"Figures are published under a disclosure rule so that no household can be identified: a street is a "
+    f"unit of its own only with at least {disclosure.MIN_HOUSEHOLDS} households, and smaller streets are "
+    f'taken together as "{disclosure.OTHER_UNIT_NAME}" (published only if that reaches '
+    f"{disclosure.MIN_HOUSEHOLDS} households); counts under {disclosure.SUPPRESS_BELOW} (other than 0) "
+    f"are suppressed and the rest rounded to the nearest {disclosure.ROUND_TO_WORD}; totals are rounded from the "
+    f"unrounded figures; percentages are whole numbers, given only where their base is at least "
+    f"{disclosure.RATE_MIN_BASE}. No door, person, pair or free text is published, and dates only to the day."
+)
 
 _encoder = msgspec.json.Encoder()
 

@@ -31,7 +31,7 @@ from server.domain.results.formats import flat_row
 from server.lib.auth import CurrentUser
 from server.lib.exceptions import BadRequest, DoorstepError, NotFound
 
-from . import files, publication, public
+from . import files, public, publication
 from .fields import FIELDS
 
 Kind = Literal["streets", "streets-full", "doors", "followups"]

@@ -14,7 +14,7 @@ from server.lib.auth import optional_user
 from server.lib.exceptions import DoorstepError
 from server.lib.pages import AreaLook, PageArea
 
-from . import disclosure, files, publication, public
+from . import disclosure, files, public, publication
 from .fields import BY_NAME
 
 TEMPLATES = Path(__file__).resolve().parents[2] / "web" / "opendata" / "templates"

@@ -28,9 +28,15 @@ INT32_MAX = 2**31 - 1
 
 def links(operation_id: int) -> PublicLinks:
     base = f"/open-data/operations/{operation_id}"
-    return PublicLinks(page=f"{base}/", csv=f"{base}/streets.csv", geojson=f"{base}/streets.geojson",
-                       datapackage=f"{base}/datapackage.json", report=f"{base}/report",
-                       report_pdf=f"{base}/report.pdf", ogc_collection=f"/ogc/collections/operation-{operation_id}-streets")
+    return PublicLinks(
+        page=f"{base}/",
+        csv=f"{base}/streets.csv",
+        geojson=f"{base}/streets.geojson",
+        datapackage=f"{base}/datapackage.json",
+        report=f"{base}/report",
+        report_pdf=f"{base}/report.pdf",
+        ogc_collection=f"/ogc/collections/operation-{operation_id}-streets",
+    )
 
 
 async def publication(session: AsyncSession, operation: Operation) -> Publication:

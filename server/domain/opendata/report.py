@@ -33,10 +33,10 @@ from server.db.models import Operation
 from server.domain.questionnaires.repository import published_version
 from server.domain.results.services import results_version
 from server.lib.exceptions import NotFound
-from shared_schemas.codes import FOLLOWUP_CATEGORY_LABELS, FOLLOWUP_STATUS_LABELS, FollowupCategory, FollowupStatus
+from shared_schemas.codes import FOLLOWUP_CATEGORY_LABELS, FOLLOWUP_STATUS_LABELS, FollowupStatus
 from shared_schemas.questionnaire import QuestionnaireError
 
-from . import disclosure, publication, public
+from . import disclosure, public, publication
 from .schemas import NextSteps
 from .units import PublicResults, Unit
 

@@ -111,6 +111,6 @@ def build(operation_id: int, rows: StreetRows) -> PublicResults:
                           street_ids=tuple(small_ids), includes_no_street=rows.totals.households_without_street > 0,
                           geometry=_multiline(small_geoms), values=_published(other_raw)))
     return PublicResults(operation_id=operation_id, units=units, totals=_published(totals_raw),
-                         other_withheld=0 < other_raw["households"] and not other_published,
+                         other_withheld=other_raw["households"] > 0 and not other_published,
                          street_names={i.street_id: i.name for i in rows.items},
                          withheld_geometry=None if other_published else _multiline(small_geoms))

@@ -19,7 +19,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from server.db.models import Agency, Street, Team, TeamEvent, TeamMember, TeamStreet, User
 from server.lib.exceptions import ONE_PAIR_PER_STREET, Invalid, NotFound, constraint_error, violated_constraint
 
-
 #: The members of the pair ``t`` (a ``team`` row in the enclosing query) as a JSON array of
 #: shared_schemas.pack.PackMember, for the hand-written SQL of the pack and the pull.
 TEAM_MEMBERS_JSON = """coalesce((

@@ -15,10 +15,9 @@ from server.lib.exceptions import BadRequest
 from server.lib.openapi import answers
 
 from . import services
-from .pages import dashboard
 from .formats import FORMATS, csv_text, geojson_bytes
+from .pages import dashboard
 from .schemas import DoorPage, FollowupSummary, PairList, ResultsVersion, StreetResults, VisitPage
-
 
 #: Every results route: a coordinator of the operation only (the access dependency).
 WHO = {403: "You do not coordinate this operation.", 404: "There is no such operation."}

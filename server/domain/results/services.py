@@ -25,8 +25,8 @@ import msgspec
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from server.domain.questionnaires.repository import published_version
 from server.db.driver import driver_connection
+from server.domain.questionnaires.repository import published_version
 from server.lib.exceptions import BadRequest
 from server.lib.paging import Int32, Keyset
 from shared_schemas.codes import Concern, FixCategory, FollowupStatus
@@ -169,7 +169,7 @@ async def _concern_keys(session: AsyncSession, questionnaire_id: str) -> list[st
 
 
 def _filled(counts: dict[str, int] | None, keys: list[str]) -> dict[str, int]:
-    out = {k: 0 for k in keys}
+    out = dict.fromkeys(keys, 0)
     for k, n in (counts or {}).items():
         out[k] = int(n)
     return out
@@ -378,7 +378,7 @@ async def visits(session: AsyncSession, operation_id: int, *, street_id: int | N
 
 # ---------------------------------------------------------------- pairs
 
-_PAIRS_SQL = f"""
+_PAIRS_SQL = """
 WITH on_streets AS (
     SELECT ts.team_id, count(DISTINCT ts.street_id) AS streets, count(h.id) AS households,
            count(r.household_id) AS knocked, count(*) FILTER (WHERE r.closing_rank > 0) AS closed
@@ -398,7 +398,7 @@ WITH on_streets AS (
     FROM team_member tm JOIN app_user u ON u.id = tm.user_id JOIN agency a ON a.id = u.agency_id
     GROUP BY tm.team_id
 )
-SELECT t.id AS team_id, t.name, coalesce(p.members, '{{}}') AS members, coalesce(p.agencies, '{{}}') AS agencies,
+SELECT t.id AS team_id, t.name, coalesce(p.members, '{}') AS members, coalesce(p.agencies, '{}') AS agencies,
        coalesce(o.streets, 0) AS streets, coalesce(o.households, 0) AS households,
        coalesce(o.knocked, 0) AS knocked, coalesce(o.closed, 0) AS closed,
        coalesce(m.visits, 0) AS visits, coalesce(m.answered, 0) AS answered, m.last_visit_at

@@ -13,7 +13,17 @@ from server.lib.auth import current_user, requires_coordinator
 from server.lib.openapi import answers
 
 from . import services
-from .schemas import AreaChange, OperationCreate, OperationDetail, SetupView, StreetIds, StreetOut, StreetTeam, TeamOut, TeamSave
+from .schemas import (
+    AreaChange,
+    OperationCreate,
+    OperationDetail,
+    SetupView,
+    StreetIds,
+    StreetOut,
+    StreetTeam,
+    TeamOut,
+    TeamSave,
+)
 
 WHO = {403: "You do not coordinate this operation.", 404: "There is no such operation."}
 PAIR_NAME_TAKEN = {409: "The operation already has a pair of that name, or is closed (its set-up is read-only)."}

@@ -16,8 +16,17 @@ from sqlalchemy import any_, exists, func, literal, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from server.db.models import (Agency, Household, Operation, OperationCoordinator, Street, Team, TeamMember, TeamStreet,
-                              User)
+from server.db.models import (
+    Agency,
+    Household,
+    Operation,
+    OperationCoordinator,
+    Street,
+    Team,
+    TeamMember,
+    TeamStreet,
+    User,
+)
 from server.domain.areas.boundary import check_area
 from server.domain.operations.lifecycle import ensure_planned
 from server.domain.operations.teams import check_streets, save_team
@@ -211,9 +220,18 @@ async def streets(session: AsyncSession, operation_id: int) -> list[StreetOut]:
 
 
 async def visitors(session: AsyncSession) -> list[Member]:
-    rows = (await session.execute(
-        select(*_MEMBER).join(Agency, Agency.id == User.agency_id)
-        .where(User.active, literal("visitor") == any_(User.roles)).order_by(Agency.name, User.display_name))).mappings().all()
+    rows = (
+        (
+            await session.execute(
+                select(*_MEMBER)
+                .join(Agency, Agency.id == User.agency_id)
+                .where(User.active, literal("visitor") == any_(User.roles))
+                .order_by(Agency.name, User.display_name)
+            )
+        )
+        .mappings()
+        .all()
+    )
     return [Member(**r) for r in rows]
 
 

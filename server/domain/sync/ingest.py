@@ -41,13 +41,21 @@ from server.domain.questionnaires.repository import published_versions
 from server.lib.auth import CurrentUser
 from shared_schemas.codes import Outcome
 from shared_schemas.questionnaire import Questionnaire, check_answers
-from shared_schemas.records import (AnyRecord, Fix, Followup, RecordError, Visit, check_record, decode_record,
-                                   raw_record_id)
+from shared_schemas.records import (
+    AnyRecord,
+    Fix,
+    Followup,
+    RecordError,
+    Visit,
+    check_record,
+    decode_record,
+    raw_record_id,
+)
 from shared_schemas.sync import MAX_PUSH_RECORDS, PushResult, PushStatus, TypedPushRequest, decode_push_request
 
 __all__ = ["MAX_PUSH_RECORDS", "Push", "content_hash", "cyclic_gc_paused", "ingest", "read_push"]
 
-UTC = dt.timezone.utc
+UTC = dt.UTC
 _ZERO = dt.timedelta(0)
 _hash_encoder = msgspec.json.Encoder(order="deterministic")
 _json = msgspec.json.Encoder()

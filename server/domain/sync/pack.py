@@ -20,11 +20,11 @@ from typing import Any
 import msgspec
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from server.db.driver import driver_connection
 from server.db.models import Operation
 from server.domain.operations.teams import TEAM_MEMBERS_JSON
 from server.domain.questionnaires.repository import published_version
 from server.domain.sync.cursor import START, encode_cursor
-from server.db.driver import driver_connection
 from shared_schemas.pack import Pack, PackHousehold, PackMember, PackOperation, PackStreet, PackTeam, default_categories
 
 _encoder = msgspec.json.Encoder()

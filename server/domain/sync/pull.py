@@ -20,9 +20,9 @@ from __future__ import annotations
 import msgspec
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from server.db.driver import driver_connection
 from server.domain.operations.teams import TEAM_MEMBERS_JSON
 from server.domain.sync.cursor import Position, all_before, decode_cursor, encode_cursor
-from server.db.driver import driver_connection
 from server.lib.exceptions import BadRequest
 from server.lib.paging import checked_limit
 from shared_schemas.pack import PackMember

@@ -59,7 +59,9 @@ def upgrade() -> None:
         sa.CheckConstraint("status IN ('queued', 'running', 'done', 'failed')", name="ck_import_job_status"),
     )
     op.create_index("ix_import_job_operation", "import_job", ["operation_id", "id"])
-    op.create_index("ix_import_job_due", "import_job", ["id"], postgresql_where=sa.text("status IN ('queued', 'running')"))
+    op.create_index(
+        "ix_import_job_due", "import_job", ["id"], postgresql_where=sa.text("status IN ('queued', 'running')")
+    )
     op.create_index("uq_import_job_same_file", "import_job", ["operation_id", "sha256"], unique=True,
                     postgresql_where=sa.text("status IN ('queued', 'running')"))
 
