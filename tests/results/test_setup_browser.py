@@ -40,6 +40,7 @@ def test_set_up_an_operation_on_the_web(live_server, browser, database_url, scre
     page.fill("#op-name", name)
     page.fill("#op-starts", "2026-12-01")
     page.fill("#op-ends", "2026-12-02")
+    page.click("#new-operation summary")  # the area as GeoJSON, beside the map
     page.fill("#op-area", '{"type": "Point", "coordinates": [0, 0]}')
     page.click("#new-operation button[type=submit]")
     expect(page.locator("#new-operation-error")).to_contain_text("Polygon or MultiPolygon")
@@ -48,7 +49,7 @@ def test_set_up_an_operation_on_the_web(live_server, browser, database_url, scre
     page.wait_for_url(f"{live_server}/dashboard/operations/*/setup")
     op_id = int(page.url.rstrip("/").split("/")[-2])
     expect(page.locator("#op-status")).to_have_text("planned")
-    expect(page.locator("#setup")).to_contain_text("import-osm")
+    expect(page.locator("#upload-osm")).to_contain_text("Upload the extract")
 
     # Its streets come from the importer.
     out = subprocess.run(

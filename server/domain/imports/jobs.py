@@ -41,6 +41,8 @@ class ImportJobOut(msgspec.Struct):
     summary: dict[str, Any] | None = None
     #: Why it failed, in words that say what to fix; when failed (nothing was imported then).
     error: str | None = None
+    #: The summary as lines to show (label, value), the same the doorstep command prints.
+    summary_lines: list[tuple[str, str]] = []
 
 
 class ImportJobList(msgspec.Struct):
@@ -110,11 +112,22 @@ async def job(session: AsyncSession, operation_id: int, job_id: int) -> ImportJo
                                  {"id": job_id, "op": operation_id})).mappings().first()
     if row is None:
         raise NotFound(f"There is no upload {job_id} on operation {operation_id}.")
-    return ImportJobOut(**row)
+    return _out(row)
 
 
 async def jobs(session: AsyncSession, operation_id: int, limit: int = 20) -> list[ImportJobOut]:
     rows = (await session.execute(text(
         f"SELECT {_COLUMNS} FROM import_job WHERE operation_id = :op ORDER BY id DESC LIMIT :limit"),
         {"op": operation_id, "limit": limit})).mappings().all()
-    return [ImportJobOut(**r) for r in rows]
+    return [_out(r) for r in rows]
+
+
+def _out(row: Any) -> ImportJobOut:
+    from server.domain.addresses.commands import address_summary_rows
+    from server.domain.areas.commands import osm_summary_rows
+
+    summary = row["summary"]
+    lines: list[tuple[str, str]] = []
+    if summary:
+        lines = address_summary_rows(summary) if row["kind"] == "addresses" else osm_summary_rows(summary)
+    return ImportJobOut(**row, summary_lines=lines)

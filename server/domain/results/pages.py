@@ -8,6 +8,7 @@ does not run the operation, gets a page saying so.
 from __future__ import annotations
 
 import datetime as dt
+import json
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from server.db.models import Household, Operation, Street, Team, TeamStreet
 from server.domain.operations.access import COORDINATOR, Access, visible_operations
 from server.domain.questionnaires.repository import published_ids
+from server.domain.operations.lifecycle import CLOSING_MEANS
 from server.domain.setup import services as setup_services
 from server.lib.auth import current_user, requires_coordinator
 from server.lib.pages import AreaLook, PageArea
@@ -47,7 +49,19 @@ async def operations_page(request: Request, db_session: NamedDependency[AsyncSes
         streets.label("streets"), households.label("households")).order_by(Operation.id))
     rows = [{"id": op.id, "name": op.name, "status": op.status, "starts_on": op.starts_on, "ends_on": op.ends_on,
              "streets": n_streets, "households": n_households} for op, n_streets, n_households in result.all()]
-    return render("operations.html", user=user, operations=rows, questionnaires=await published_ids(db_session))
+    areas = (await db_session.execute(text(
+        "SELECT o.name, ST_AsGeoJSON(o.area, 6) FROM operation o WHERE o.area IS NOT NULL AND o.id = ANY(:ids)"),
+        {"ids": [r["id"] for r in rows]})).all()
+    context = {"type": "FeatureCollection", "features": [
+        {"type": "Feature", "properties": {"name": name}, "geometry": json.loads(geo)} for name, geo in areas]}
+    settings = request.app.state.settings
+    return render("operations.html", user=user, operations=rows, questionnaires=await published_ids(db_session),
+                  context_areas=_script_json(context), tile_url=settings.tile_url, max_area_km2=settings.max_area_km2)
+
+
+def _script_json(value: Any) -> str:
+    """JSON for a <script type="application/json"> block: "<", ">" and "&" escaped, so no text can close it."""
+    return (json.dumps(value).replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026"))
 
 
 @get("/operations/{operation_id:int}", include_in_schema=False, guards=[requires_coordinator],
@@ -86,9 +100,13 @@ async def revisits_page(access: Access, db_session: NamedDependency[AsyncSession
 
 @get("/operations/{operation_id:int}/setup", include_in_schema=False, guards=[requires_coordinator],
      dependencies={"access": COORDINATOR})
-async def setup_page(access: Access, db_session: NamedDependency[AsyncSession]) -> Response:
-    return render("setup.html", user=access.user,
-                  view=await setup_services.setup_view(db_session, access.operation.id))
+async def setup_page(request: Request, access: Access, db_session: NamedDependency[AsyncSession]) -> Response:
+    view = await setup_services.setup_view(db_session, access.operation.id)
+    settings = request.app.state.settings
+    area = json.loads(bytes(view.operation.area)) if view.operation.area else None
+    return render("setup.html", user=access.user, view=view, area_json=_script_json(area),
+                  closing_means=CLOSING_MEANS, tile_url=settings.tile_url,
+                  upload_max_mb=settings.upload_max_bytes // (1024 * 1024))
 
 
 dashboard = Router(

@@ -7,6 +7,9 @@ var Doorstep = (function () {
     var init = {method: method, credentials: "same-origin", headers: {"Accept": "application/json"}};
     if (method !== "GET" && csrf) { init.headers["X-CSRF-Token"] = csrf.content; }
     if (body !== undefined) { init.headers["Content-Type"] = "application/json"; init.body = JSON.stringify(body); }
+    return send(url, init);
+  }
+  function send(url, init) {
     return fetch(url, init).then(function (r) {
       if (r.status === 401) { window.location.assign("/dashboard/login?next=" + encodeURIComponent(location.pathname)); }
       return r.text().then(function (t) {
@@ -15,6 +18,14 @@ var Doorstep = (function () {
         return data;
       });
     });
+  }
+  // An upload: the file itself as the body, with its own type (not JSON); answers like api().
+  function upload(url, file) {
+    var init = {method: "POST", credentials: "same-origin", body: file,
+                headers: {"Accept": "application/json", "Content-Type": file.type && file.type !== "application/json" ?
+                          file.type : "application/octet-stream"}};
+    if (csrf) { init.headers["X-CSRF-Token"] = csrf.content; }
+    return send(url, init);
   }
   function el(tag, attrs, children) {
     var node = document.createElement(tag);
@@ -27,5 +38,5 @@ var Doorstep = (function () {
   }
   function pct(x) { return x === null || x === undefined ? "–" : Math.round(x * 100) + "%"; }
   function label(code) { return String(code).replace(/_/g, " ").replace(/^./, function (c) { return c.toUpperCase(); }); }
-  return {api: api, el: el, pct: pct, label: label};
+  return {api: api, upload: upload, el: el, pct: pct, label: label};
 })();
