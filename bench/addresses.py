@@ -108,9 +108,14 @@ async def main() -> int:
         t0 = time.perf_counter()
         addresses = read_addresses(data, "bench.csv")
         t1 = time.perf_counter()
+        steps: dict[str, float] = {}
+
+        def progress(step: str, done: int, total: int) -> None:
+            steps.setdefault(step, time.perf_counter())
+
         async with transaction(engine) as session:
             operation = await session.get(Operation, op_id)
-            summary = await import_addresses(session, addresses, operation)
+            summary = await import_addresses(session, addresses, operation, progress)
         t2 = time.perf_counter()
         again_start = time.perf_counter()
         async with transaction(engine) as session:
@@ -148,6 +153,9 @@ async def main() -> int:
     print(f"{'import-addresses again (all updates)':40}{again_s:10.2f}{n / again_s:12,.0f}")
     print(f"{'plain COPY of the same rows (ceiling)':40}{copy_s:10.2f}{n / copy_s:12,.0f}")
     print(f"x plain COPY: {total_s / copy_s:.1f}")
+    marks = sorted(steps.items(), key=lambda kv: kv[1]) + [("commit", t2)]
+    print("inside the transaction: " + ", ".join(
+        f"{name} {end - start:.1f} s" for (name, start), (_, end) in zip(marks, marks[1:])))
     print(f"streets by USRN {summary.by_usrn:,}, name {summary.by_name:,}, nearest {summary.by_nearest:,}, "
           f"none {summary.no_street:,}; refused {summary.refused}; stored {stored:,} doors; "
           f"second upload: {again.updated:,} updated, {again.created} new")
