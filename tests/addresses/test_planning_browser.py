@@ -4,6 +4,7 @@ form two pairs, open the operation; then a tablet's pack holds the new doors. Sc
 
 from __future__ import annotations
 
+import re
 import uuid
 from pathlib import Path
 
@@ -59,9 +60,13 @@ def test_plan_an_operation_on_the_web(live_server, browser, screens_dir):
     page.fill("#op-name", name)
     page.fill("#op-starts", "2026-12-01")
     page.fill("#op-ends", "2026-12-05")
+    # Loading the demo area's file shows it (and brings the map to Woodhouse, whatever else the coordinator
+    # runs); drawing a new outline over it then replaces it.
+    page.set_input_files("#op-area-file", str(AREAS / "leeds-woodhouse-area.geojson"))
+    expect(page.locator("#op-area")).to_have_value(re.compile(r'"type": ?"Feature"'))
     draw_rectangle_around_woodhouse(page)
     page.click("#new-operation summary")
-    expect(page.locator("#op-area")).to_have_value(__import__("re").compile(r'"type": ?"Polygon"'))
+    expect(page.locator("#op-area")).to_have_value(re.compile(r'^\{"type": ?"Polygon"'))
     page.screenshot(path=str(screens_dir / "planning-new-operation-1280.png"), full_page=True)
     page.click("#new-operation button[type=submit]")
     page.wait_for_url(f"{live_server}/dashboard/operations/*/setup")
@@ -89,9 +94,10 @@ def test_plan_an_operation_on_the_web(live_server, browser, screens_dir):
         expect(page.locator("#teams-table")).to_contain_text(pair)
     selects = page.locator("select.assign")
     assert selects.count() > 10
-    for i in range(4):
+    for i in range(4):  # one at a time: each change waits for its own answer
+        street = page.locator("#assign-table tbody tr").nth(i).locator("td").first.inner_text()
         selects.nth(i).select_option(label="North pair" if i % 2 == 0 else "South pair")
-        expect(page.locator("#setup-message")).to_contain_text("saved")
+        expect(page.locator("#setup-message")).to_have_text(f"{street} saved.")
     page.click("#open-operation")
     expect(page.locator("#op-status")).to_have_text("active")
     page.screenshot(path=str(screens_dir / "planning-setup-active-1280.png"), full_page=True)

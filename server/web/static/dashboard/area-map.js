@@ -25,6 +25,8 @@ var AreaMap = (function () {
       map.pm.setGlobalOptions({allowSelfIntersection: false, pathOptions: AREA_STYLE, snappable: true,
                                layerGroup: area});
       map.on("pm:create", function (e) {
+        // A new outline replaces the one before (one drawn area; a MultiPolygon comes from a file).
+        area.getLayers().forEach(function (layer) { if (layer !== e.layer) { area.removeLayer(layer); } });
         e.layer.setStyle(AREA_STYLE);
         area.addLayer(e.layer);
         e.layer.on("pm:edit", function () { changed(geoJSON()); });
