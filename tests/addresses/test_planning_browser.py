@@ -54,6 +54,9 @@ def test_plan_an_operation_on_the_web(live_server, browser, screens_dir):
     errors: list[str] = []
     page.on("pageerror", lambda exc: errors.append(str(exc)))
     page.on("response", lambda r: errors.append(f"{r.status} {r.url}") if r.status >= 400 else None)
+    # The console says when the Content-Security-Policy blocks something (an inline style, a script).
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" and "favicon" not in m.text
+            and "Failed to load resource" not in m.text else None)
     sign_in(page, live_server)
 
     # Create it: name, dates, the area drawn on the map.
