@@ -27,8 +27,8 @@ def sign_in(page, base: str) -> None:
 
 def draw_rectangle_around_woodhouse(page) -> None:
     """Click the corners of a polygon on the map, over Woodhouse (the demo operation's area is the context)."""
-    page.locator("#area-map").scroll_into_view_if_needed()
     page.click("#draw-area")
+    page.locator("#area-map").evaluate("map => map.scrollIntoView({block: 'center'})")
     box = page.locator("#area-map").bounding_box()
     corners = [(0.25, 0.1), (0.9, 0.1), (0.9, 0.95), (0.25, 0.95)]
     for fx, fy in corners:
@@ -61,6 +61,8 @@ def test_plan_an_operation_on_the_web(live_server, browser, screens_dir):
 
     # Create it: name, dates, the area drawn on the map.
     page.fill("#op-name", name)
+    page.select_option("#op-questionnaire", page.locator("#op-questionnaire option[value^=streetsafe]").last
+                       .get_attribute("value"))
     page.fill("#op-starts", "2026-12-01")
     page.fill("#op-ends", "2026-12-05")
     # Loading the demo area's file shows it (and brings the map to Woodhouse, whatever else the coordinator
@@ -72,6 +74,7 @@ def test_plan_an_operation_on_the_web(live_server, browser, screens_dir):
     expect(page.locator("#op-area")).to_have_value(re.compile(r'^\{"type": ?"Polygon"'))
     page.screenshot(path=str(screens_dir / "planning-new-operation-1280.png"), full_page=True)
     page.click("#new-operation button[type=submit]")
+    expect(page.locator("#new-operation-error")).to_be_empty()
     page.wait_for_url(f"{live_server}/dashboard/operations/*/setup")
     op_id = int(page.url.rstrip("/").split("/")[-2])
     expect(page.locator("#op-status")).to_have_text("planned")

@@ -76,7 +76,8 @@ var AreaMap = (function () {
 
     function fitAll() {
       var bounds = area.getLayers().length ? area.getBounds() : context.getBounds();
-      if (bounds.isValid()) { map.fitBounds(bounds, {padding: [20, 20], maxZoom: 17}); }
+      // No animation: a fit asked for while an earlier one still animates would be undone by its end.
+      if (bounds.isValid()) { map.fitBounds(bounds, {padding: [20, 20], maxZoom: 17, animate: false}); }
     }
 
     function draw() { map.pm.enableDraw("Polygon"); }
