@@ -20,8 +20,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.db.models import Household, Operation, Street, Team, TeamStreet
 from server.domain.operations.access import COORDINATOR, Access, visible_operations
-from server.domain.questionnaires.repository import published_ids
 from server.domain.operations.lifecycle import CLOSING_MEANS
+from server.domain.questionnaires.repository import published_ids
 from server.domain.setup import services as setup_services
 from server.lib.auth import current_user, requires_coordinator
 from server.lib.pages import AreaLook, PageArea
@@ -49,9 +49,8 @@ async def operations_page(request: Request, db_session: NamedDependency[AsyncSes
         streets.label("streets"), households.label("households")).order_by(Operation.id))
     rows = [{"id": op.id, "name": op.name, "status": op.status, "starts_on": op.starts_on, "ends_on": op.ends_on,
              "streets": n_streets, "households": n_households} for op, n_streets, n_households in result.all()]
-    areas = (await db_session.execute(text(
-        "SELECT o.name, ST_AsGeoJSON(o.area, 6) FROM operation o WHERE o.area IS NOT NULL AND o.id = ANY(:ids)"),
-        {"ids": [r["id"] for r in rows]})).all()
+    areas = (await db_session.execute(select(Operation.name, func.ST_AsGeoJSON(Operation.area, 6)).where(
+        Operation.area.is_not(None), Operation.id.in_([r["id"] for r in rows])))).all()
     context = {"type": "FeatureCollection", "features": [
         {"type": "Feature", "properties": {"name": name}, "geometry": json.loads(geo)} for name, geo in areas]}
     settings = request.app.state.settings
