@@ -22,11 +22,11 @@ from litestar.static_files import create_static_files_router
 
 import server.domain
 from server.domain.auth.throttle import SignInThrottle
+from server.domain.demo.guard import demo_passwords_refusal, users_with_the_demo_password
 from server.lib.auth import SessionGate, make_jwt_auth
 from server.lib.exceptions import EXCEPTION_HANDLERS
 from server.lib.openapi import openapi_config
 from server.lib.security import json_only, security_headers
-from server.domain.demo.guard import demo_passwords_refusal, users_with_the_demo_password
 from server.settings import Settings, SettingsError, get_settings
 
 WEB_DIR = Path(__file__).parent / "web"

@@ -118,6 +118,23 @@ def secret_problem(secret: str) -> str | None:
     return None
 
 
+CHECKOUT = Path(__file__).resolve().parents[1]
+
+
+def checkout_database_url() -> str | None:
+    """The project's own cluster, as `make run` uses it, when DATABASE_URL is unset inside a checkout.
+
+    Asks scripts/db.sh (the one place that knows the socket folder and port) for the URL of the
+    database `make run` serves (DOORSTEP_DB_NAME, default doorstep), once the cluster exists.
+    """
+    script = CHECKOUT / "scripts" / "db.sh"
+    if not script.is_file() or not (CHECKOUT / ".data" / "pg" / "PG_VERSION").is_file():
+        return None
+    name = os.environ.get("DOORSTEP_DB_NAME", "doorstep")
+    out = subprocess.run(["bash", str(script), "url", name], capture_output=True, text=True, check=False)
+    return (out.stdout.strip() or None) if out.returncode == 0 else None
+
+
 def from_env() -> Settings:
     url = os.environ.get("DATABASE_URL", "") or checkout_database_url() or ""
     if not url:

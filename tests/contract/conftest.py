@@ -38,7 +38,8 @@ def contract_server(database_url, demo):
 
     Stopped when the contract tests are done, and without the notification worker (interval 0), so it
     never claims another test's outbox rows."""
-    with running_server(database_url, DOORSTEP_NOTIFY_INTERVAL_SECONDS="0", DOORSTEP_TRUSTED_PROXIES="127.0.0.1") as base:
+    with running_server(database_url, DOORSTEP_NOTIFY_INTERVAL_SECONDS="0",
+                        DOORSTEP_TRUSTED_PROXIES="127.0.0.1") as base:
         yield base
 
 
