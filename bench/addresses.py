@@ -155,7 +155,7 @@ async def main() -> int:
     print(f"x plain COPY: {total_s / copy_s:.1f}")
     marks = sorted(steps.items(), key=lambda kv: kv[1]) + [("commit", t2)]
     print("inside the transaction: " + ", ".join(
-        f"{name} {end - start:.1f} s" for (name, start), (_, end) in zip(marks, marks[1:])))
+        f"{name} {end - start:.1f} s" for (name, start), (_, end) in zip(marks, marks[1:], strict=False)))
     print(f"streets by USRN {summary.by_usrn:,}, name {summary.by_name:,}, nearest {summary.by_nearest:,}, "
           f"none {summary.no_street:,}; refused {summary.refused}; stored {stored:,} doors; "
           f"second upload: {again.updated:,} updated, {again.created} new")
