@@ -208,12 +208,8 @@ def label(code: str) -> str:
 
 
 _ALL_LABELS: dict[str, str] = {
-    **CONCERN_LABELS,
-    **OPERATION_STATUS_LABELS,
-    **ROLE_LABELS,
-    **FOLLOWUP_STATUS_LABELS,
-    **PRIORITY_LABELS,
-    **FOLLOWUP_CATEGORY_LABELS,
-    **FIX_CATEGORY_LABELS,
-    **OUTCOME_LABELS,
+    str(code): text
+    for labels in (CONCERN_LABELS, OPERATION_STATUS_LABELS, ROLE_LABELS, FOLLOWUP_STATUS_LABELS, PRIORITY_LABELS,
+                   FOLLOWUP_CATEGORY_LABELS, FIX_CATEGORY_LABELS, OUTCOME_LABELS)
+    for code, text in labels.items()
 }

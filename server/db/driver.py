@@ -22,6 +22,8 @@ async def driver_connection(session: AsyncSession) -> Any:
     """
     conn = await session.connection()
     raw = (await conn.get_raw_connection()).driver_connection
+    if raw is None:  # pragma: no cover - the pool hands out live connections
+        raise RuntimeError("the session has no database connection")
     if not raw.is_in_transaction():
         await session.execute(text("SELECT 1"))
     if not raw.is_in_transaction():  # pragma: no cover - a change in SQLAlchemy's adapter

@@ -42,7 +42,7 @@ class Step(NamedTuple):
     #: "let the full check decide", never "wrong" by itself.
     fits: Callable[[Any], bool]
     #: Adds the concerns a fitting value counts toward.
-    count: Callable[[Any, set[str]], None]
+    count: Callable[[Any, set[str]], None]  # type: ignore[assignment]  # a field, not tuple.count
 
 
 class Plan:

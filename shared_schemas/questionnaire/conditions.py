@@ -141,7 +141,7 @@ def condition_problems(condition: Condition, earlier: dict[str, Question], own_i
     test = tests[0]
     if test == "answered":
         return []
-    values = condition.in_ if test == "in_" else [getattr(condition, test)]
+    values: list[Any] = condition.in_ if isinstance(condition.in_, list) else [getattr(condition, test)]
     if test == "in_" and not values:
         return [f"'in' on {condition.question!r} needs at least one value"]
     return [

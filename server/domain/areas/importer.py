@@ -107,8 +107,8 @@ async def import_area(
     households = [h for h in area.households if not (h.source == "generated" and h.street_ref in covered)]
     left_out = len(area.households) - len(households)
     for start in range(0, len(households), BATCH):
-        chunk = households[start : start + BATCH]
-        stmt = insert(Household).values(
+        batch = households[start : start + BATCH]
+        door_insert = insert(Household).values(
             [
                 {
                     "operation_id": operation_id,
@@ -121,16 +121,16 @@ async def import_area(
                     "source": h.source,
                     "geom": _point(h.lon, h.lat),
                 }
-                for h in chunk
+                for h in batch
             ]
         )
         cols = ("address", "house_number", "postcode", "street_id", "side", "source", "geom")
-        stmt = stmt.on_conflict_do_update(
-            constraint="uq_household_operation_ref", set_={c: stmt.excluded[c] for c in cols}
+        door_insert = door_insert.on_conflict_do_update(
+            constraint="uq_household_operation_ref", set_={c: door_insert.excluded[c] for c in cols}
         ).returning(literal_column("xmax = 0"))
-        for (inserted,) in await session.execute(stmt):
+        for (inserted,) in await session.execute(door_insert):
             created, updated = created + inserted, updated + (not inserted)
-        report("households", start + len(chunk), len(households))
+        report("households", start + len(batch), len(households))
 
     refs = [h.ref for h in households]
     report("nearest streets", 0, 1)

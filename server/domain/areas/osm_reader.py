@@ -77,17 +77,16 @@ def _scan(path: Path) -> _Raw:
     # building centroids) and turns on the node location cache (for way geometry).
     for obj in osmium.FileProcessor(str(path)).with_areas():
         tags = obj.tags
-        kind = obj.type_str()
-        if kind != "a":  # an area repeats its way's or relation's tags: count each object once
+        if not isinstance(obj, osmium.osm.Area):  # an area repeats its way's or relation's tags: count each object once
             if "addr:city" in tags:
                 raw.cities[tags["addr:city"]] += 1
             if "addr:street" in tags and "addr:postcode" in tags:
                 raw.postcodes[name_key(tags["addr:street"])][tags["addr:postcode"]] += 1
-        if kind == "n":
+        if isinstance(obj, osmium.osm.Node):
             if "addr:housenumber" in tags:
                 raw.households.append(_household(f"OSM-N{obj.id}", tags, obj.lon, obj.lat, "address_point"))
-        elif kind == "w":
-            if tags.get("highway") in STREET_HIGHWAYS and tags.get("name", "").strip():
+        elif isinstance(obj, osmium.osm.Way):
+            if tags.get("highway") in STREET_HIGHWAYS and (tags.get("name") or "").strip():
                 nodes = [(n.ref, (n.lon, n.lat)) for n in obj.nodes if n.location.valid()]
                 if len(nodes) < 2:
                     raw.skipped["street way without node locations"] += 1
@@ -97,7 +96,7 @@ def _scan(path: Path) -> _Raw:
                 raw.street_ways[name_key(name)].append((obj.id, tags["highway"], nodes))
             if "building" in tags and "addr:housenumber" in tags:
                 raw.numbered_building_ways.add(obj.id)
-        elif kind == "a" and "building" in tags and "addr:housenumber" in tags:
+        elif isinstance(obj, osmium.osm.Area) and "building" in tags and "addr:housenumber" in tags:
             letter = "W" if obj.from_way() else "R"
             outer = [[(n.lon, n.lat) for n in ring] for ring in obj.outer_rings()]
             inner = [

@@ -62,7 +62,7 @@ def on_a_pair_of(user: CurrentUser, operation_id: Any) -> ColumnElement[bool]:
                           TeamMember.user_id == user.id)
 
 
-def visible_operations(user: CurrentUser) -> Select[tuple[Operation]]:
+def visible_operations(user: CurrentUser) -> Select[Operation]:
     """A SELECT of the operations this user may see."""
     q = select(Operation)
     if "admin" in user.roles:

@@ -82,9 +82,10 @@ async def save_team(session: AsyncSession, operation_id: int, name: str, member_
         session.add(team)
         await session.flush()
     else:
-        team = await session.get(Team, team_id)
-        if team is None or team.operation_id != operation_id:
+        found = await session.get(Team, team_id)
+        if found is None or found.operation_id != operation_id:
             raise NotFound(f"There is no team {team_id} on operation {operation_id}.")
+        team = found
         team.name = name
         await session.execute(delete(TeamMember).where(TeamMember.team_id == team.id))
         await session.execute(delete(TeamStreet).where(TeamStreet.team_id == team.id))
@@ -109,5 +110,6 @@ async def _street_held(session: AsyncSession, operation_id: int, street_ids: lis
         .where(TeamStreet.street_id.in_(street_ids), TeamStreet.team_id != team_id)
         .order_by(TeamStreet.street_id))).all()
     answer = constraint_error(ONE_PAIR_PER_STREET)
+    assert answer is not None  # the table names it
     held = "; ".join(f"{street} (street {street_id}) is with {pair}" for street_id, street, pair in rows)
     return Invalid(f"{answer.detail} {held}." if held else answer.detail, field=answer.field)

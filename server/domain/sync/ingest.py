@@ -499,10 +499,9 @@ async def _store_visits(raw: Any, user: CurrentUser, device_id: str, context: _C
         answers.append(record.answers)  # an object inside its column's array: json_array_elements
         found_concerns.append("{" + ",".join(found) + "}")  # codes are [a-z0-9_]: nothing to quote
         location = record.location
-        if location is None:
-            lons.append(None), lats.append(None), accuracies.append(None)
-        else:
-            lons.append(location.lon), lats.append(location.lat), accuracies.append(location.accuracy_m)
+        lons.append(location.lon if location is not None else None)
+        lats.append(location.lat if location is not None else None)
+        accuracies.append(location.accuracy_m if location is not None else None)
         notes.append(record.notes)
         digests.append(digest)
     await _insert_or_skip(raw, "visit", _INSERT_VISITS, [*map(_json_text, columns), user.id, device_id], accepted,

@@ -25,6 +25,7 @@ from server.db.models import Operation
 from server.domain.operations.teams import TEAM_MEMBERS_JSON
 from server.domain.questionnaires.repository import published_version
 from server.domain.sync.cursor import START, encode_cursor
+from shared_schemas.codes import OperationStatus
 from shared_schemas.pack import Pack, PackHousehold, PackMember, PackOperation, PackStreet, PackTeam, default_categories
 
 _encoder = msgspec.json.Encoder()
@@ -54,7 +55,7 @@ async def build_pack(session: AsyncSession, operation: Operation) -> BuiltPack:
              FROM household WHERE operation_id = $1 ORDER BY id""", operation.id)
     teams = await raw.fetch(_TEAMS_SQL, operation.id)
     pack = Pack(
-        operation=PackOperation(id=operation.id, name=operation.name, status=operation.status,
+        operation=PackOperation(id=operation.id, name=operation.name, status=OperationStatus(operation.status),
                                 starts_on=operation.starts_on, ends_on=operation.ends_on,
                                 questionnaire_id=operation.questionnaire_id),
         questionnaire=await published_version(session, operation.questionnaire_id),
