@@ -192,6 +192,11 @@ class Store:
         with self._read() as conn:
             return views.households_on_street(conn, operation_id, street_id, order)
 
+    def rejected_households(self, operation_id: int) -> set[int]:
+        """Doors whose visit the server refused: they do not count until corrected."""
+        with self._read() as conn:
+            return views.rejected_households(conn, operation_id)
+
     def household(self, operation_id: int, household_id: int) -> HouseholdRow | None:
         """One household with its status, or None."""
         with self._read() as conn:

@@ -83,6 +83,8 @@ def _households(conn: sqlite3.Connection, where: str, params: tuple, order_by: s
                v.outcome, v.happened_at, v.origin
         FROM households h
         LEFT JOIN records v ON v.type = 'visit' AND v.operation_id = h.operation_id AND v.household_id = h.id
+            -- a visit the server refused does not count until it is corrected and accepted
+            AND NOT EXISTS (SELECT 1 FROM outbox o WHERE o.record_id = v.id AND o.state = 'rejected')
         WHERE {where}
         ORDER BY {order_by}, v.happened_at, v.id
         """,
@@ -116,3 +118,10 @@ def _fold(rows: list[tuple]) -> HouseholdRow:
         last_visited_at=last[1],
         other_team_visits=sum(1 for _, _, origin in visits if origin == "remote"),
     )
+
+
+def rejected_households(conn: sqlite3.Connection, operation_id: int) -> set[int]:
+    """Doors whose visit the server refused (shown as such until corrected)."""
+    return {r[0] for r in conn.execute(
+        """SELECT DISTINCT r.household_id FROM outbox o JOIN records r ON r.id = o.record_id
+           WHERE o.state = 'rejected' AND r.type = 'visit' AND r.operation_id = ?""", (operation_id,))}

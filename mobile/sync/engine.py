@@ -72,7 +72,9 @@ class Backoff:
     """
 
     base: float = 2.0
-    cap: float = 300.0
+    #: At most this long between tries while the server is away: when it is back, waiting
+    #: records go within this (plus the request), without a tap (issue 10: 15 s at most).
+    cap: float = 10.0
     rng: random.Random = field(default_factory=random.Random)
     failures: int = 0
 
@@ -111,7 +113,7 @@ class SyncEngine:
         *,
         notify: Callable[[SyncEvent], None] | None = None,
         batch_size: int = 100,
-        interval: float = 60.0,
+        interval: float = 15.0,
         backoff: Backoff | None = None,
     ) -> None:
         self.store = store

@@ -13,7 +13,7 @@ from typing import Any
 from kivy.app import App
 from kivy.clock import Clock
 from kivy.properties import BooleanProperty, ObjectProperty, StringProperty
-from kivy.uix.boxlayout import BoxLayout
+from kivy.uix.floatlayout import FloatLayout
 
 from mobile.ui import widgets  # noqa: F401  (loads the base widget rules)
 from mobile.ui.widgets import load_kv
@@ -24,15 +24,18 @@ from mobile.viewmodels.signin import SignInViewModel
 from mobile.viewmodels.street import StreetViewModel
 from mobile.viewmodels.streets import StreetsViewModel
 from mobile.viewmodels.sync import SyncViewModel
-from mobile.viewmodels.visit import StreetRecordViewModel, VisitViewModel
+from mobile.viewmodels.street_record import StreetRecordViewModel
+from mobile.viewmodels.visit import UNDO_SECONDS, VisitViewModel
 
 log = logging.getLogger(__name__)
 
 DEFAULT_SERVER = "http://127.0.0.1:8000"
 TOAST_SECONDS = 5
+#: While records wait or the server is away, the state is read this often (the engine retries on its own).
+STATUS_REFRESH_SECONDS = 2
 
 
-class RootLayout(BoxLayout):
+class RootLayout(FloatLayout):
     pass
 
 
@@ -56,8 +59,12 @@ class DoorstepApp(App):
     can_go_back = BooleanProperty(False)
     has_operation = BooleanProperty(False)
     status_text = StringProperty("")
+    status_short = StringProperty("")
+    status_kind = StringProperty("unknown")  # a key of theme.SYNC_COLOURS
     status_online = ObjectProperty(None, allownone=True)
+    current = StringProperty("signin")  # the screen shown: the top bar marks it
     toast = StringProperty("")
+    toast_action = StringProperty("")  # e.g. "Undo"
 
     def __init__(self, ctx: AppContext | None = None, *, server_url: str = DEFAULT_SERVER,
                  data_dir: str | Path | None = None, use_gps: bool = True, **kwargs: Any) -> None:
@@ -69,10 +76,12 @@ class DoorstepApp(App):
         self.history: list[str] = []
         self.screens: dict[str, Any] = {}
         self._toast_event = None
+        self._toast_callback = None
         self._position = None
         self._pending_sign_in: str | None = None
         self._resume_user: str | None = None
         self._owns_ctx = False
+        self._stopped = False
 
     # -- building ------------------------------------------------------------------------
     def build(self):
@@ -81,7 +90,9 @@ class DoorstepApp(App):
             self._owns_ctx = True
         ctx = self.ctx
         # the engine calls notify from its own thread: hop to the main thread
-        ctx.on_sync_event = lambda event: Clock.schedule_once(lambda _dt: ctx.deliver_sync_event(event), 0)
+        # (not once the app has stopped: an answer that lands after on_stop has no screen to reach)
+        ctx.on_sync_event = lambda event: Clock.schedule_once(
+            lambda _dt: None if self._stopped else ctx.deliver_sync_event(event), 0)
 
         self.signin_vm = SignInViewModel(ctx, self.server_url)
         self.operations_vm = OperationsViewModel(ctx)
@@ -96,9 +107,12 @@ class DoorstepApp(App):
         self.operations_vm.on_opened = lambda _op: self.go("streets", reset=True)
         self.operations_vm.on_needs_sign_in = self.require_sign_in
         self.sync_vm.on_needs_sign_in = self.require_sign_in
+        self.sync_vm.on_correct = self.correct_visit
         self.streets_vm.on_open_street = self.open_street
         self.street_vm.on_visit = self.open_visit
+        self.street_vm.on_message = self.show_toast
         self.visit_vm.on_finished = self._visit_saved
+        self.street_vm.drafts_for = lambda: {d.household_id for d in self.ctx.store.drafts(self.ctx.operation_id)}
         self.street_record_vm.on_finished = self._street_record_saved
         self.sync_vm.subscribe(lambda vm, _names: self._mirror_status(vm))
         ctx.subscribe(self._context_changed)
@@ -111,7 +125,7 @@ class DoorstepApp(App):
             root.ids.sm.add_widget(screen)
         root.ids.sm.current = "signin"
         self.sync_vm.refresh()
-        self._refresh_event = Clock.schedule_interval(lambda _dt: self.sync_vm.refresh(), 5)
+        self._refresh_event = Clock.schedule_interval(lambda _dt: self.sync_vm.refresh(), STATUS_REFRESH_SECONDS)
         return root
 
     def on_start(self) -> None:
@@ -135,6 +149,7 @@ class DoorstepApp(App):
     def on_stop(self) -> None:
         from kivy.core.window import Window
 
+        self._stopped = True
         Window.unbind(on_keyboard=self._on_keyboard)
         for event in (getattr(self, "_refresh_event", None), self._toast_event):
             if event is not None:
@@ -155,6 +170,10 @@ class DoorstepApp(App):
         return self.root.ids.sm
 
     def go(self, name: str, *, reset: bool = False) -> None:
+        """Show a screen; leaving a visit in progress asks first (keep it as a draft, or discard)."""
+        self.leave_then(lambda: self._go(name, reset=reset))
+
+    def _go(self, name: str, *, reset: bool = False) -> None:
         current = self.sm.current
         if reset:
             self.history = [h for h in self.history if h in ("operations",)]
@@ -169,12 +188,42 @@ class DoorstepApp(App):
         screen = self.sm.current_screen
         if hasattr(screen, "handle_back") and screen.handle_back():
             return
+        self.leave_then(self._back)
+
+    def _back(self) -> None:
         if self.history:
             self.sm.current = self.history.pop()
+        if self.sm.current == "street":
+            self.street_vm.load()
         self._update_chrome()
+
+    def leave_then(self, action) -> None:
+        """Run ``action`` (a move away from this screen); from a visit or street follow-up in progress,
+        first ask whether to keep it as a draft or discard it. Nothing is dropped without a tap."""
+        current = self.sm.current
+        vm = {"visit": self.visit_vm, "street_record": self.street_record_vm}.get(current)
+        if vm is None or not vm.has_work:
+            action()
+            return
+        from mobile.ui.dialogs import ask
+
+        if current == "visit":
+            def discard():
+                vm.discard()
+                action()
+
+            self.dialog = ask("Leave this visit?",
+                              f"The visit at {vm.address} is not saved yet. Keep it as a draft to finish later "
+                              "(open the door again to carry on), or discard it.",
+                              [("Keep as draft", action, "primary"), ("Discard", discard, "danger"),
+                               ("Stay", lambda: None, "secondary")])
+        else:
+            self.dialog = ask("Leave this follow-up?", "The follow-up for this street is not raised yet.",
+                              [("Discard it", action, "danger"), ("Stay", lambda: None, "secondary")])
 
     def _update_chrome(self) -> None:
         screen = self.sm.current_screen
+        self.current = self.sm.current
         self.screen_title = getattr(screen, "title", "") or ""
         self.can_go_back = bool(self.history) or bool(getattr(screen, "has_inner_back", False))
         self.has_operation = self.ctx.operation_id is not None and self.sm.current != "signin"
@@ -182,11 +231,23 @@ class DoorstepApp(App):
     def refresh_title(self) -> None:
         self._update_chrome()
 
-    def show_toast(self, message: str) -> None:
-        self.toast = message
+    def show_toast(self, message: str, action: str = "", callback=None, seconds: float = TOAST_SECONDS) -> None:
+        """A one-line message at the bottom, with one action button (e.g. Undo) while it shows."""
+        self.toast, self.toast_action, self._toast_callback = message, action, callback
         if self._toast_event is not None:
             self._toast_event.cancel()
-        self._toast_event = Clock.schedule_once(lambda _dt: setattr(self, "toast", ""), TOAST_SECONDS)
+        self._toast_event = Clock.schedule_once(lambda _dt: self._toast_ended(), seconds)
+
+    def _toast_ended(self) -> None:
+        self.toast, self.toast_action, self._toast_callback = "", "", None
+
+    def toast_tapped(self) -> None:
+        callback = self._toast_callback
+        self._toast_ended()
+        if self._toast_event is not None:
+            self._toast_event.cancel()
+        if callback is not None:
+            callback()
 
     # -- flows ----------------------------------------------------------------------------------
     def _signed_in(self) -> None:
@@ -207,6 +268,25 @@ class DoorstepApp(App):
             self.show_toast("Signed in offline")
 
     def sign_out(self) -> None:
+        """Sign out; with drafts or unsent records, say so first (signing out keeps them all)."""
+        state = self.ctx.store.sync_state()
+        unsent = state.waiting + state.rejected
+        if not unsent and not state.drafts:
+            self._sign_out()
+            return
+        parts = []
+        if unsent:
+            parts.append(f"{unsent} record{'s' if unsent != 1 else ''} not sent yet")
+        if state.drafts:
+            parts.append(f"{state.drafts} visit{'s' if state.drafts != 1 else ''} in progress (drafts)")
+        from mobile.ui.dialogs import ask
+
+        self.dialog = ask("Sign out?",
+                          f"This tablet holds {' and '.join(parts)}. Signing out keeps them all: they are sent, "
+                          "and drafts can be finished, when you or your partner sign in again.",
+                          [("Sign out", self._sign_out, "primary"), ("Stay signed in", lambda: None, "secondary")])
+
+    def _sign_out(self) -> None:
         self.ctx.stop_engine()
         self.ctx.store.sign_out()
         self.ctx.close_operation()
@@ -232,25 +312,52 @@ class DoorstepApp(App):
         self.street_vm.load(street_id)
         self.go("street")
 
+    def open_door(self, street_id: int, household_id: int) -> None:
+        """Straight to a door (a tap on the map): its street behind it, for Back."""
+        def show():
+            self.street_vm.load(street_id)
+            self._go("street")
+            self.open_visit(household_id)
+
+        self.leave_then(show)
+
     def open_visit(self, household_id: int) -> None:
         self.visit_vm.start(household_id)
-        self.go("visit")
+        self._go("visit")
+
+    def correct_visit(self, record_id: str) -> None:
+        """A refused visit, opened to correct it (from the sync page)."""
+        self.visit_vm.start_correction(record_id)
+        self._go("visit")
 
     def open_street_record(self, mode: str) -> None:
         self.street_record_vm.start(self.street_vm.street_id, mode)
-        self.go("street_record")
+        self._go("street_record")
 
-    def _visit_saved(self, message: str) -> None:
+    def _visit_saved(self, message: str, visit_id: str = "", undoable: bool = False) -> None:
         # back to the street list, which now shows the new status
         if self.history and self.history[-1] == "street":
             self.history.pop()
         self.sm.current = "street"
         self.street_vm.load()
         self._update_chrome()
-        self.show_toast(message)
+        if undoable:
+            self.show_toast(message, "Undo", lambda: self._undo_visit(visit_id), seconds=UNDO_SECONDS - 1)
+            # sent as soon as the Undo window closes, not at the next round of the engine
+            Clock.schedule_once(lambda _dt: None if self._stopped else self.ctx.request_sync(), UNDO_SECONDS + 0.2)
+        else:
+            self.show_toast(message)
         self.sync_vm.refresh()
         if self._pending_sign_in:
             self.require_sign_in(self._pending_sign_in)
+
+    def _undo_visit(self, visit_id: str) -> None:
+        if self.visit_vm.undo(visit_id):
+            self.show_toast("Undone: nothing was recorded at that door.")
+        else:
+            self.show_toast("Too late to undo: it has been sent. Open the door to record what happened.")
+        self.street_vm.load()
+        self.sync_vm.refresh()
 
     def _street_record_saved(self, message: str) -> None:
         if self.history and self.history[-1] == "street":
@@ -264,6 +371,8 @@ class DoorstepApp(App):
 
     def _mirror_status(self, vm: SyncViewModel) -> None:
         self.status_text = vm.status_text
+        self.status_short = vm.status_short
+        self.status_kind = vm.status_kind
         self.status_online = vm.online
 
     def _context_changed(self, _ctx, names) -> None:

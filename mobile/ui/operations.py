@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from kivy.metrics import dp
-from kivy.properties import BooleanProperty, NumericProperty, StringProperty
+from kivy.properties import BooleanProperty, NumericProperty, ObjectProperty, StringProperty
 from kivy.uix.boxlayout import BoxLayout
 
 from mobile.ui.base import BoundScreen
@@ -14,6 +14,7 @@ load_kv(__file__)
 
 
 class OperationRowView(BoxLayout):
+    vm = ObjectProperty(None, allownone=True)  # the operations view-model (from the row's data)
     op_id = NumericProperty(0)
     name = StringProperty("")
     status_label = StringProperty("")
@@ -41,7 +42,7 @@ class OperationsScreen(BoundScreen):
         for r in vm.rows:
             height = dp(244) + (dp(34) if r.pair else 0)
             rows.append({
-                "op_id": r.id, "name": r.name,
+                "vm": vm, "op_id": r.id, "name": r.name,
                 "status_label": label(r.status) if r.status else "On this tablet",
                 "detail": r.detail, "pair": r.pair, "downloaded": r.downloaded,
                 "downloading": vm.downloading_id == r.id,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from kivy.properties import BooleanProperty, NumericProperty, StringProperty
+from kivy.properties import BooleanProperty, NumericProperty, ObjectProperty, StringProperty
 from kivy.uix.behaviors import ButtonBehavior
 from kivy.uix.boxlayout import BoxLayout
 
@@ -13,6 +13,7 @@ load_kv(__file__)
 
 
 class DoorRowView(ButtonBehavior, BoxLayout):
+    vm = ObjectProperty(None, allownone=True)  # the street's view-model (from the row's data)
     household_id = NumericProperty(0)
     address = StringProperty("")
     side = StringProperty("")
@@ -22,27 +23,20 @@ class DoorRowView(ButtonBehavior, BoxLayout):
     can_visit = BooleanProperty(True)
 
     def on_release(self):
-        from kivy.app import App
-
-        app = App.get_running_app()
-        if not self.can_visit:
-            app.show_toast(f"{self.address}: do not visit. Nothing to record here.")
-            return
-        app.street_vm.visit(self.household_id)
+        self.vm.visit(self.household_id)
 
 
 class StreetScreen(BoundScreen):
     summary = StringProperty("")
     side = StringProperty("all")
 
+    bindings = {"summary": "summary", "side": "side"}
+
     def refresh(self, names):
         vm = self.vm
         self.title = vm.name or "Street"
-        self.summary, self.side = vm.summary, vm.side
         self.ids.rv.data = [
-            {"household_id": r.id, "address": r.address, "side": r.side, "status": r.status,
+            {"vm": vm, "household_id": r.id, "address": r.address, "side": r.side, "status": r.status,
              "status_text": r.status_text, "others": r.others, "can_visit": r.can_visit}
             for r in vm.rows
         ]
-        if self.manager is not None and self.manager.current == self.name:
-            self.app.refresh_title()

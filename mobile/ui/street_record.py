@@ -1,4 +1,4 @@
-"""A fix or a follow-up for a whole street (not one door)."""
+"""A fix or a follow-up for a whole street (not one door), in either orientation."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from kivy.metrics import dp
 from kivy.properties import StringProperty
 
 from mobile.ui.base import BoundScreen
-from mobile.ui.followup_form import FollowupForm  # noqa: F401  (kv rule)
+from mobile.ui.visit import FollowupCard
 from mobile.ui.widgets import AppButton, load_kv
 from mobile.viewmodels.visit import VisitViewModel
 
@@ -20,22 +20,38 @@ class StreetRecordScreen(BoundScreen):
     heading = StringProperty("")
     error = StringProperty("")
 
+    bindings = {"mode": "mode", "error": "error"}
+
     def __init__(self, app, vm, **kwargs):
+        self._card = None
         super().__init__(app, vm, **kwargs)
-        self.ids.form.vm = vm
-        box = self.ids.fixes
         for code, text in VisitViewModel.fix_choices():
             b = AppButton(text=text, height=dp(72))
             b.value = code
             b.bind(on_release=partial(lambda c, *_: self.vm.log_fix(c), code))
-            box.add_widget(b)
+            self.ids.fixes.add_widget(b)
 
     def refresh(self, names):
         vm = self.vm
-        self.mode = vm.mode
-        self.error = vm.error
         what = "Log a fix" if vm.mode == "fix" else "Raise a follow-up"
         self.heading = f"{what}: {vm.street_name}" if vm.street_name else what
         self.title = vm.street_name or "Street"
-        if vm.mode == "followup" and self.ids.form.vm is not None:
-            self.ids.form.load()
+        box = self.ids.form_box
+        if vm.mode != "followup":
+            box.clear_widgets()
+            self._card = None
+            return
+        if self._card is None or self._card.followup_id != vm.draft.id:
+            box.clear_widgets()
+            self._card = FollowupCard(vm, vm.draft, removable=False)
+            box.add_widget(self._card)
+            self.ids.scroll.scroll_y = 1
+        self._card.show(vm.draft, vm.errors)
+        if vm.errors.get("form"):
+            self.error = vm.errors["form"]
+        elif vm.errors:
+            self.error = "Put right what is marked in red, then tap Raise follow-up."
+
+    @property
+    def card(self):
+        return self._card

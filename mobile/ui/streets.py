@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from kivy.properties import BooleanProperty, NumericProperty, StringProperty
+from kivy.properties import BooleanProperty, NumericProperty, ObjectProperty, StringProperty
 from kivy.uix.behaviors import ButtonBehavior
 from kivy.uix.boxlayout import BoxLayout
 
@@ -13,6 +13,7 @@ load_kv(__file__)
 
 
 class StreetRowView(ButtonBehavior, BoxLayout):
+    vm = ObjectProperty(None, allownone=True)  # the walk list's view-model (from the row's data)
     street_id = NumericProperty(0)
     name = StringProperty("")
     locality = StringProperty("")
@@ -21,9 +22,7 @@ class StreetRowView(ButtonBehavior, BoxLayout):
     progress = NumericProperty(0.0)
 
     def on_release(self):
-        from kivy.app import App
-
-        App.get_running_app().streets_vm.open(self.street_id)
+        self.vm.open(self.street_id)
 
 
 class StreetsScreen(BoundScreen):
@@ -36,15 +35,15 @@ class StreetsScreen(BoundScreen):
     def on_pre_enter(self, *args):
         self.vm.load()
 
+    bindings = {"totals": "totals", "message": "message", "sort": "sort", "has_position": "has_position"}
+
     def refresh(self, names):
         vm = self.vm
         ctx = vm.ctx
         self.pair = ("Your pair: " + ctx.pair.summary) if ctx.pair else ""
-        self.totals, self.message, self.sort = vm.totals, vm.message, vm.sort
-        self.has_position = vm.has_position
         self.title = getattr(getattr(ctx.pack, "operation", None), "name", "") or "Walk list"
         self.ids.rv.data = [
-            {"street_id": r.id, "name": r.name, "locality": r.locality, "counts": r.counts,
+            {"vm": vm, "street_id": r.id, "name": r.name, "locality": r.locality, "counts": r.counts,
              "distance": r.distance, "progress": r.progress}
             for r in vm.rows
         ]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from kivy.metrics import dp
-from kivy.properties import BooleanProperty, NumericProperty, StringProperty
+from kivy.properties import BooleanProperty, NumericProperty, ObjectProperty, StringProperty
 from kivy.uix.boxlayout import BoxLayout
 
 from mobile.ui.base import BoundScreen
@@ -13,6 +13,8 @@ load_kv(__file__)
 
 
 class OutboxRowView(BoxLayout):
+    vm = ObjectProperty(None, allownone=True)  # the sync page's view-model (from the row's data)
+    record_type = StringProperty("")
     record_id = StringProperty("")
     title = StringProperty("")
     created = StringProperty("")
@@ -45,7 +47,7 @@ class SyncScreen(BoundScreen):
         data = []
         for r in vm.rejected_rows + vm.waiting_rows:
             height = dp(80) + (dp(84) if r.rejected else 0)
-            data.append({"record_id": r.record_id, "title": r.title, "created": r.created,
+            data.append({"vm": vm, "record_type": r.record_type, "record_id": r.record_id, "title": r.title, "created": r.created,
                          "attempts": r.attempts, "reason": r.reason, "advice": r.advice,
                          "rejected": r.rejected, "height": height})
         self.ids.rv.data = data

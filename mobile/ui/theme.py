@@ -20,7 +20,7 @@ TITLE_SP = 24
 BIG_SP = 26            # outcome buttons
 MIN_BODY_SP = 16
 ICON_SP = 26           # icon glyphs beside labels
-MESSAGE_DP = 28        # the line kept for a field's help, counter or error: messages never move what is below
+MESSAGE_DP = 26        # one line kept for a field's help, counter or error: messages never move what is below
 MIN_CONTRAST = 7.0     # WCAG 2.x AAA
 
 

@@ -1,76 +1,197 @@
-"""Visit screen: outcome buttons, one question per page, fixes, follow-ups, review.
+"""Visit screen: one scrolling page (outcome, the questions that apply, fixes, follow-ups, notes).
 
-Pages follow ``VisitViewModel.page``; answer buttons are made from the question
-the view-model says is current (the shared questionnaire engine decides which).
+The view-model decides everything (which questions apply, what a tap means, what is wrong);
+this screen keeps one widget per question and per follow-up, shows or hides them as the
+view-model says, and copies states and messages into them. Text typed into a field goes to
+the view-model; the screen writes text into a field only when a visit is opened (a resumed
+draft), so typing is never fought.
 """
 
 from __future__ import annotations
 
 from functools import partial
 
-from kivy.metrics import dp, sp
-from kivy.properties import BooleanProperty, NumericProperty, StringProperty
-from kivy.uix.label import Label
+from kivy.factory import Factory
+from kivy.metrics import dp
+from kivy.properties import BooleanProperty, NumericProperty, ObjectProperty, StringProperty
+from kivy.uix.boxlayout import BoxLayout
 
-from mobile.ui import theme
 from mobile.ui.base import BoundScreen
-from mobile.ui.followup_form import FollowupForm  # noqa: F401  (kv rule)
-from mobile.ui.widgets import AppButton, AppToggle, DangerButton, SecondaryButton, load_kv
-from mobile.viewmodels.visit import VisitViewModel
+from mobile.ui.widgets import AppToggle, load_kv
+from mobile.viewmodels.followup import FIELD_RULES, category_choices, priority_choices
+from mobile.viewmodels.visit import INSTANT_OUTCOMES, VisitViewModel
+from shared_schemas import fields
+from shared_schemas.codes import FOLLOWUP_CATEGORY_LABELS
 from shared_schemas.questionnaire import QuestionType
 
 load_kv(__file__)
 
 
-def _label(text: str, *, bold: bool = False, muted: bool = False) -> Label:
-    lbl = Label(text=text, bold=bold, font_size=sp(theme.SMALL_SP if muted else theme.BODY_SP),
-                color=theme.c.MUTED if muted else theme.c.TEXT, halign="left", valign="top",
-                size_hint_y=None)
-    lbl.bind(width=lambda w, v: setattr(w, "text_size", (v, None)),
-             texture_size=lambda w, v: setattr(w, "height", max(v[1], dp(28))))
-    return lbl
+class QuestionBlock(BoxLayout):
+    """One question: its words (always shown), its answers, one line for help or an error."""
+
+    text = StringProperty("")
+    message = StringProperty("")
+    is_error = BooleanProperty(False)
+    counter = StringProperty("")
+    cols = NumericProperty(2)
+
+    def __init__(self, screen, question, number: int, **kwargs):
+        super().__init__(**kwargs)
+        self.question = question
+        self.text = question.text + ("" if question.required else "  (optional)")
+        self.input = None
+        kind = question.type
+        box = self.ids.answers
+        if kind in (QuestionType.NUMBER, QuestionType.TEXT):
+            self.cols = 1
+            self.input = Factory.AppTextInput(multiline=kind is QuestionType.TEXT,
+                                              input_filter="float" if kind is QuestionType.NUMBER else None)
+            if kind is QuestionType.TEXT:
+                self.input.height = dp(110)
+            self.input.bind(text=lambda _w, text: screen.vm.answer_text(question.id, text))
+            box.add_widget(self.input)
+            return
+        if kind is QuestionType.YES_NO:
+            choices, mark = [(True, "Yes"), (False, "No")], "radio"
+        elif kind is QuestionType.SCALE_1_5:
+            low, high = question.low_label, question.high_label
+            choices = [(i, f"{i}\n{low}" if i == 1 and low else (f"{i}\n{high}" if i == 5 and high else str(i)))
+                       for i in range(1, 6)]
+            mark = ""
+        else:
+            choices = [(o.value, o.label) for o in question.options]
+            mark = "check" if kind is QuestionType.MULTIPLE_CHOICE else "radio"
+        self.cols = 5 if kind is QuestionType.SCALE_1_5 else 2
+        group = None if kind is QuestionType.MULTIPLE_CHOICE else f"q_{question.id}_{id(screen)}"
+        for value, text in choices:
+            t = AppToggle(text=text, group=group, kind=mark, height=dp(72 if kind is QuestionType.SCALE_1_5 else 60))
+            if group:
+                t.allow_no_selection = False
+            t.value = value
+            t.bind(on_release=partial(lambda v, *_: screen.vm.answer(question.id, v), value))
+            box.add_widget(t)
+
+    def show(self, answer, message: str, is_error: bool, counter: str) -> None:
+        chosen = answer if isinstance(answer, list) else [answer]
+        for w in self.ids.answers.children:
+            if isinstance(w, AppToggle):
+                w.state = "down" if any(_same(w.value, a) for a in chosen) else "normal"
+        self.message, self.is_error, self.counter = message, is_error, counter
+
+
+class SuggestionRow(BoxLayout):
+    screen = ObjectProperty(None)
+    category = StringProperty("")
+    title = StringProperty("")
+
+
+class FollowupCard(BoxLayout):
+    """A follow-up being written, inside a visit or for a street. ``owner`` is its view-model."""
+
+    owner = ObjectProperty(None)
+    followup_id = StringProperty("")
+    title = StringProperty("")
+    suggested = BooleanProperty(False)
+    consent = StringProperty("")  # "", "yes", "no"
+    category_message = StringProperty("")
+    description_message = StringProperty("")
+    consent_message = StringProperty("")
+    contact_name_message = StringProperty("")
+    contact_phone_message = StringProperty("")
+    contact_email_message = StringProperty("")
+    description_counter = StringProperty("")
+    category_cols = NumericProperty(2)
+    removable = BooleanProperty(True)
+
+    def __init__(self, owner, draft, **kwargs):
+        self.messages: dict[str, str] = {}
+        self._loading = True
+        super().__init__(**kwargs)
+        self.owner = owner
+        self.followup_id = draft.id
+        self.suggested = draft.suggested
+        self.bind(width=lambda *_: setattr(self, "category_cols", 5 if self.width > dp(1000) else 2))
+        for code, text in category_choices():
+            t = AppToggle(text=text, group=f"fu_cat_{draft.id}", allow_no_selection=False, kind="radio")
+            t.value = code
+            t.bind(on_release=partial(lambda c, *_: self.edit(category=c), code))
+            self.ids.categories.add_widget(t)
+        for code, text in priority_choices():
+            t = AppToggle(text=text, group=f"fu_pri_{draft.id}", allow_no_selection=False)
+            t.value = code
+            t.bind(on_release=partial(lambda c, *_: self.edit(priority=c), code))
+            self.ids.priorities.add_widget(t)
+        for name in ("description", "contact_name", "contact_phone", "contact_email"):
+            self.ids[name].text = getattr(draft, name)
+        self._loading = False
+
+    def show(self, draft, errors: dict[str, str]) -> None:
+        self.title = draft.title
+        for t in self.ids.categories.children:
+            t.state = "down" if t.value == draft.category else "normal"
+        for t in self.ids.priorities.children:
+            t.state = "down" if t.value == draft.priority else "normal"
+        self.consent = {True: "yes", False: "no", None: ""}[draft.consent]
+        if draft.consent is False:
+            self._loading = True
+            for key in ("contact_name", "contact_phone", "contact_email"):
+                self.ids[key].text = ""
+            self._loading = False
+        for name in ("category", "description", "consent", "contact_name", "contact_phone", "contact_email"):
+            setattr(self, f"{name}_message", errors.get(name, ""))
+        self.messages = dict(errors)
+        self.description_counter = fields.counter(FIELD_RULES["description"], draft.description)
+
+    def edit(self, **values) -> None:
+        if self._loading or self.owner is None:
+            return
+        self.owner.edit_followup(self.followup_id, **values)
+
+    def remove(self) -> None:
+        self.owner.remove_followup(self.followup_id)
 
 
 class VisitScreen(BoundScreen):
     address = StringProperty("")
-    page = StringProperty("outcome")
+    earlier = StringProperty("")
     error = StringProperty("")
-    progress_text = StringProperty("")
-    progress = NumericProperty(0.0)
-    question_text = StringProperty("")
-    question_help = StringProperty("")
-    answer_cols = NumericProperty(2)
     saving = BooleanProperty(False)
+    has_outcome = BooleanProperty(False)
+    outcome_message = StringProperty("")
+    outcome_error = BooleanProperty(False)
+    notes_message = StringProperty("")
+    notes_error = BooleanProperty(False)
+    notes_counter = StringProperty("")
+
+    bindings = {"address": "address", "error": "error", "saving": "saving"}
 
     def __init__(self, app, vm, **kwargs):
-        self._question_key = None
-        self._outcomes_built = False
+        self._blocks: dict[str, QuestionBlock] = {}
+        self._shown_questions: list[str] = []
+        self._cards: dict[str, FollowupCard] = {}
+        self._suggested: list[str] = []
+        self._loaded_visit = None
+        self._typing = False
         super().__init__(app, vm, **kwargs)
-        self.ids.form.vm = vm
         self._build_outcomes()
         self._build_fixes()
+        self.refresh(frozenset())
 
-    # -- static pages ---------------------------------------------------------------
+    # -- static parts ---------------------------------------------------------------
     def _build_outcomes(self) -> None:
         box = self.ids.outcomes
-        box.clear_widgets()
         for code, text, instant in VisitViewModel.outcome_choices():
-            cls = AppButton if instant or code == "answered" else SecondaryButton
-            if code == "do_not_visit":
-                cls = DangerButton
-            b = cls(text=text, font_size=sp(theme.BIG_SP), bold=instant or code == "answered", height=dp(96))
-            b.outcome = code
-            b.bind(on_release=partial(self._choose_outcome, code))
-            box.add_widget(b)
-
-    def _choose_outcome(self, code, *_):
-        self.vm.choose_outcome(code)
+            t = AppToggle(text=text, group=f"outcome_{id(self)}", allow_no_selection=False, kind="radio",
+                          height=dp(72), bold=instant or code == "answered")
+            t.value = code
+            t.bind(on_release=partial(lambda c, *_: self.vm.choose_outcome(c), code))
+            box.add_widget(t)
 
     def _build_fixes(self) -> None:
         box = self.ids.fixes
-        box.clear_widgets()
         for code, text in VisitViewModel.fix_choices():
-            t = AppToggle(text=text)
+            t = AppToggle(text=text, kind="check")
             t.value = code
             t.bind(on_release=partial(lambda c, *_: self.vm.toggle_fix(c), code))
             box.add_widget(t)
@@ -78,120 +199,129 @@ class VisitScreen(BoundScreen):
     # -- refresh --------------------------------------------------------------------------
     def refresh(self, names):
         vm = self.vm
-        self.address = vm.address
-        self.page = vm.page
-        self.error = vm.error
-        self.saving = vm.saving
+        if vm.visit_id != self._loaded_visit:
+            self._load(vm)
         self.title = f"Visit: {vm.address}" if vm.address else "Visit"
-        pages = self.ids.pages
-        if pages.current != vm.page:
-            pages.current = vm.page
-        if vm.page == "question":
-            self._show_question()
-        elif vm.page == "fixes":
-            for t in self.ids.fixes.children:
-                t.state = "down" if t.value in vm.fixes else "normal"
-        elif vm.page == "followups":
-            self._show_followups()
-        elif vm.page == "followup":
-            self.ids.form.load()
-        elif vm.page == "review":
-            self._show_review()
-        if self.manager is not None and self.manager.current == self.name:
-            self.app.refresh_title()
-
-    def _show_question(self) -> None:
-        vm = self.vm
-        q = vm.question
-        if q is None:
-            return
-        n, total = vm.progress
-        self.progress_text = vm.progress_text
-        self.progress = n / total if total else 0
-        self.question_text = q.text
-        self.question_help = q.help
-        key = (vm.household_id, vm.visit_id, q.id)
-        if key != self._question_key:
-            self._question_key = key
-            self._build_answers(q)
-        answer = vm.current_answer()
-        for w in self.ids.answers.children:
-            if isinstance(w, AppToggle):
-                chosen = answer if isinstance(answer, list) else [answer]
-                w.state = "down" if any(_same(w.value, a) for a in chosen) else "normal"
-
-    def _build_answers(self, q) -> None:
-        box = self.ids.answers
-        box.clear_widgets()
-        kind = q.type
-        self.answer_cols = 1
-        if kind is QuestionType.YES_NO:
-            self.answer_cols = 2
-            choices = [(True, "Yes"), (False, "No")]
-        elif kind in (QuestionType.SINGLE_CHOICE, QuestionType.MULTIPLE_CHOICE):
-            self.answer_cols = 2
-            choices = [(o.value, o.label) for o in q.options]
-        elif kind is QuestionType.SCALE_1_5:
-            self.answer_cols = 5
-            low, high = q.low_label, q.high_label
-            choices = [(i, f"{i}\n{low}" if i == 1 and low else (f"{i}\n{high}" if i == 5 and high else str(i)))
-                       for i in range(1, 6)]
+        self.earlier = ("Earlier here: " + "; ".join(vm.earlier[:3])) if vm.earlier else ""
+        self.has_outcome = vm.outcome is not None and not (vm.outcome in INSTANT_OUTCOMES and vm.saving)
+        for t in self.ids.outcomes.children:
+            t.state = "down" if vm.outcome is not None and t.value == vm.outcome.value else "normal"
+        if vm.errors.get("outcome"):
+            self.outcome_message, self.outcome_error = vm.errors["outcome"], True
         else:
-            from kivy.factory import Factory
+            self.outcome_error = False
+            self.outcome_message = ("Carried on from where you left off: this visit was kept as a draft."
+                                    if vm.resumed else "No answer and Card left are saved at once.")
+        self._show_questions(vm)
+        for t in self.ids.fixes.children:
+            t.state = "down" if t.value in vm.fixes else "normal"
+        self._show_suggestions(vm)
+        self._show_followups(vm)
+        self.notes_message = vm.errors.get("notes", "")
+        self.notes_error = bool(self.notes_message)
+        self.notes_counter = vm.notes_counter
+        if "first_error" in names and vm.first_error:
+            self.scroll_to_key(vm.first_error)
 
-            ti = Factory.AppTextInput(multiline=kind is QuestionType.TEXT,
-                                      input_filter="float" if kind is QuestionType.NUMBER else None)
-            if kind is QuestionType.TEXT:
-                ti.height = dp(160)
-            ti.text = self.vm.raw_text.get(q.id, "" if self.vm.current_answer() is None
-                                           else str(self.vm.current_answer()))
-            ti.bind(text=lambda _w, text: self.vm.answer_text(text))
-            ti.answer_input = True
-            box.add_widget(ti)
+    def _load(self, vm) -> None:
+        """A visit was opened (new, or a draft resumed): fresh fields with what it holds."""
+        self._loaded_visit = vm.visit_id
+        for block in self._blocks.values():
+            if block.parent is not None:
+                block.parent.remove_widget(block)
+        self._blocks.clear()
+        self._shown_questions = []
+        self.ids.followups.clear_widgets()
+        self._cards.clear()
+        self._suggested = None
+        self._typing = True
+        self.ids.notes.text = vm.notes
+        self._typing = False
+        self.ids.scroll.scroll_y = 1
+
+    def _show_questions(self, vm) -> None:
+        questions = vm.questions
+        ids = [q.id for q in questions]
+        for n, q in enumerate(questions, start=1):
+            if q.id not in self._blocks:
+                block = QuestionBlock(self, q, n)
+                if block.input is not None:
+                    self._typing = True
+                    block.input.text = vm.raw_text.get(q.id, "" if vm.answers.get(q.id) is None
+                                                       else str(vm.answers.get(q.id)))
+                    self._typing = False
+                self._blocks[q.id] = block
+        if ids != self._shown_questions:
+            box = self.ids.questions
+            box.clear_widgets()
+            for qid in ids:
+                box.add_widget(self._blocks[qid])
+            self._shown_questions = ids
+        for q in questions:
+            error = vm.errors.get(f"q:{q.id}", "")
+            self._blocks[q.id].show(vm.answers.get(q.id), error or q.help, bool(error), vm.text_counter(q.id))
+
+    def _show_suggestions(self, vm) -> None:
+        categories = [s.category for s in vm.suggestions]
+        if categories == self._suggested:
             return
-        group = None if kind is QuestionType.MULTIPLE_CHOICE else f"q_{q.id}_{id(self)}"
-        for value, text in choices:
-            t = AppToggle(text=text, group=group, height=dp(80))
-            if group:
-                t.allow_no_selection = False
-            t.value = value
-            t.bind(on_release=partial(lambda v, *_: self.vm.answer(v), value))
-            box.add_widget(t)
-
-    def _show_followups(self) -> None:
-        box = self.ids.followup_list
+        box = self.ids.suggestions
         box.clear_widgets()
-        if not self.vm.followups:
-            box.add_widget(_label("None yet.", muted=True))
-        for i, draft in enumerate(self.vm.followups):
-            from kivy.uix.boxlayout import BoxLayout
+        for category in categories:
+            box.add_widget(SuggestionRow(screen=self, category=category,
+                                         title=FOLLOWUP_CATEGORY_LABELS.get(category, category)))
+        self._suggested = categories
 
-            row = BoxLayout(size_hint_y=None, height=dp(theme.TOUCH_DP), spacing=dp(8))
-            row.add_widget(_label(draft.summary()))
-            rm = SecondaryButton(text="Remove", size_hint_x=None, width=dp(140))
-            rm.bind(on_release=partial(lambda idx, *_: self.vm.remove_followup(idx), i))
-            row.add_widget(rm)
-            box.add_widget(row)
+    def _show_followups(self, vm) -> None:
+        wanted = [f.id for f in vm.followups]
+        for fid in [fid for fid in self._cards if fid not in wanted]:
+            self.ids.followups.remove_widget(self._cards.pop(fid))
+        for draft in vm.followups:
+            card = self._cards.get(draft.id)
+            if card is None:
+                card = FollowupCard(vm, draft)
+                self._cards[draft.id] = card
+                self.ids.followups.add_widget(card)
+            prefix = f"fu:{draft.id}:"
+            card.show(draft, {k[len(prefix):]: v for k, v in vm.errors.items() if k.startswith(prefix)})
+        self.ids.add_followup.text = "Add another follow-up" if vm.followups else "Add a follow-up"
 
-    def _show_review(self) -> None:
-        if self.ids.notes.text != self.vm.notes:
-            self.ids.notes.text = self.vm.notes
-        box = self.ids.review
-        box.clear_widgets()
-        for heading, text in self.vm.review_lines():
-            h = _label(heading, bold=True)
-            h.size_hint_x = 0.4
-            box.add_widget(h)
-            box.add_widget(_label(text))
+    def notes_typed(self, text: str) -> None:
+        if not self._typing:
+            self.vm.set_notes(text)
 
-    def handle_back(self) -> bool:
-        if self.vm.page == "outcome":
-            return False
-        self.vm.back()
-        return True
+    # -- finding things (after a refused save, and for tests) ---------------------------
+    def widget_for(self, key: str):
+        """The widget showing the field ``key`` of the view-model's errors."""
+        if key == "outcome":
+            return self.ids.outcomes
+        if key == "notes":
+            return self.ids.notes
+        if key.startswith("q:"):
+            return self._blocks.get(key[2:])
+        if key.startswith("fu:"):
+            _, fid, name = key.split(":", 2)
+            card = self._cards.get(fid)
+            if card is None:
+                return None
+            alias = {"consent": "consent_yes", "category": "categories"}.get(name, "")
+            return card.ids.get(name) or card.ids.get(alias) or card
+        return None
+
+    def question_block(self, question_id: str) -> QuestionBlock:
+        return self._blocks[question_id]
+
+    def card(self, followup_id: str) -> FollowupCard:
+        return self._cards[followup_id]
+
+    def scroll_to_key(self, key: str) -> None:
+        widget = self.widget_for(key)
+        if widget is not None and widget.parent is not None:
+            self.ids.scroll.scroll_to(widget, padding=dp(40), animate=False)
 
 
 def _same(a, b) -> bool:
     if isinstance(a, bool) or isinstance(b, bool):
         return a is b
     return a == b
+

@@ -34,9 +34,11 @@ def outcome_error(outcome) -> str | None:
     return getattr(outcome, "error", None) or MESSAGES.get(getattr(outcome, "error_kind", None) or "", SAFE)
 
 
-def rejected_advice(reason: str | None) -> str:
+def rejected_advice(reason: str | None, record_type: str = "") -> str:
     """What the person can do about a record the server rejected."""
     r = (reason or "").lower()
+    if record_type == "visit" and ("characters; the limit" in r or "answer" in r or "note" in r):
+        return "Tap Correct, change what it says, and save: the corrected visit is sent in its place."
     if "household" in r or "street" in r:
         return "The address may have changed on the server: check it with your coordinator, then tap Retry."
     if "operation" in r and ("closed" in r or "not" in r):

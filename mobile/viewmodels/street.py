@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from shared_schemas.codes import label
+from shared_schemas.walk import walk_key
 
 from .base import Observable
 from .context import AppContext
@@ -60,6 +61,9 @@ class StreetViewModel(Observable):
         self.all_rows: list[DoorRow] = []
         self.summary = ""
         self.on_visit: Callable[[int], None] | None = None
+        self.on_message: Callable[[str], None] | None = None
+        #: The doors with a visit in progress (the App gives the store's drafts).
+        self.drafts_for: Callable[[], set[int]] = lambda: set()
 
     def load(self, street_id: int | None = None) -> None:
         if street_id is not None:
@@ -70,9 +74,16 @@ class StreetViewModel(Observable):
         street = ctx.street(self.street_id)
         name = getattr(street, "name", "") if street is not None else ""
         households = ctx.store.households_on_street(ctx.operation_id, self.street_id, order="door")
+        households.sort(key=lambda h: walk_key(name, h.address, h.house_number, h.side, h.door_order))
+        drafts = self.drafts_for()
+        refused = ctx.store.rejected_households(ctx.operation_id)
         rows = []
         for h in households:
             key, text = status_of(h)
+            if h.id in drafts:
+                key, text = "draft", "Draft: tap to carry on"
+            elif h.id in refused:
+                key, text = "rejected", "Refused by the server"
             others = f"Other pair: {h.other_team_visits} visit{'s' if h.other_team_visits != 1 else ''}" \
                 if h.other_team_visits else ""
             rows.append(DoorRow(h.id, h.address, h.house_number or "", side_of(h), key, text, others,
@@ -98,5 +109,10 @@ class StreetViewModel(Observable):
         return next((r for r in self.all_rows if r.id == household_id), None)
 
     def visit(self, household_id: int) -> None:
+        row = self.row(household_id)
+        if row is not None and not row.can_visit:
+            if self.on_message:
+                self.on_message(f"{row.address}: do not visit. Nothing to record here.")
+            return
         if self.on_visit:
             self.on_visit(household_id)

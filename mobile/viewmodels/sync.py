@@ -25,19 +25,40 @@ class OutboxRow:
     reason: str  # the server's reason ("" while waiting)
     advice: str  # what the person can do ("" while waiting)
     rejected: bool
+    record_type: str = ""  # "visit", "fix", "followup"
 
 
 _KIND = {"visit": "Visit", "fix": "Fix", "followup": "Follow-up"}
 
 
-def _title(entry: Any) -> str:
+def _title(entry: Any, ctx: Any = None) -> str:
+    """"Visit: No answer · 3 Cavendish Road": what it is and where (the address or the street)."""
     kind = _KIND.get(entry.record_type, entry.record_type)
     try:
         payload = json.loads(entry.payload or b"{}")
     except (ValueError, TypeError):
         payload = {}
     what = payload.get("outcome") or payload.get("category") or ""
-    return f"{kind}: {label(what)}" if what else kind
+    title = f"{kind}: {label(what)}" if what else kind
+    where = _where(payload, ctx)
+    return f"{title} · {where}" if where else title
+
+
+def _where(payload: dict, ctx: Any) -> str:
+    if ctx is None:
+        return ""
+    store, op = ctx.store, payload.get("operation_id")
+    household = payload.get("household_id")
+    if household is None and payload.get("visit_id"):
+        body = store.record_body(payload["visit_id"])
+        household = json.loads(body).get("household_id") if body else None
+    if household is not None and op is not None:
+        row = store.household(op, household)
+        return row.address if row is not None else ""
+    if payload.get("street_id") is not None:
+        street = ctx.street(payload["street_id"]) if ctx.operation_id == op else None
+        return f"{getattr(street, 'name', 'street ' + str(payload['street_id']))} (whole street)"
+    return ""
 
 
 def _clock(iso: str | None, now: datetime | None = None) -> str:
@@ -67,9 +88,14 @@ class SyncViewModel(Observable):
         self.syncing = False
         self.error = ""
         self.status_text = ""
+        self.status_short = ""  # the compact chip (portrait)
+        self.status_kind = "unknown"  # sent / waiting / offline / rejected / unknown (its colour)
+        self.drafts = 0
         self.waiting_rows: list[OutboxRow] = []
         self.rejected_rows: list[OutboxRow] = []
         self.on_needs_sign_in: Callable[[str], None] | None = None
+        #: Open a refused visit to correct it (the App shows the visit screen).
+        self.on_correct: Callable[[str], None] | None = None
         self._first_state = True
         ctx.add_sync_listener(self.on_event)
 
@@ -87,28 +113,45 @@ class SyncViewModel(Observable):
         error = self.error or (state.last_error or "" if self._first_state else "")
         self._first_state = False
         self.set(waiting=state.waiting, rejected=state.rejected, online=state.online,
-                 last_sync=_clock(state.last_sync_at, self.ctx.now()), error=error)
+                 last_sync=_clock(state.last_sync_at, self.ctx.now()), error=error,
+                 drafts=getattr(state, "drafts", 0))
         self._status()
 
     def _status(self) -> None:
-        parts = [f"{self.waiting} waiting"]
+        """The chip: never the all-good colour while anything waits or was refused; offline is
+        "saved on this tablet", not an error."""
         if self.rejected:
-            parts.append(f"{self.rejected} rejected")
-        parts.append(f"last sync {self.last_sync}" if self.last_sync else "never synced")
-        if self.syncing:
-            parts.append("Syncing…")
+            kind = "rejected"
+            short = f"{self.rejected} refused"
+            text = f"{self.rejected} refused by the server: open to correct"
+        elif self.online is False:
+            kind = "offline"
+            short = f"Offline · {self.waiting}" if self.waiting else "Offline"
+            text = (f"Offline · {self.waiting} saved on this tablet" if self.waiting
+                    else "Offline · everything was sent")
+        elif self.waiting:
+            kind = "waiting"
+            short = f"{self.waiting} to send"
+            text = f"{self.waiting} waiting to send"
+        elif self.online is None:
+            kind, short, text = "unknown", "Not connected", "Not connected yet"
         else:
-            parts.append({True: "Online", False: "Offline", None: "Not connected yet"}[self.online])
-        self.set(status_text=" · ".join(parts))
+            kind = "sent"
+            short = "All sent"
+            text = "All sent" + (f" · {self.last_sync}" if self.last_sync else "")
+        if self.syncing and kind != "offline":
+            text += " · sending…"
+        self.set(status_text=text, status_short=short, status_kind=kind)
 
     def load_lists(self) -> None:
         store = self.ctx.store
-        waiting = [OutboxRow(e.record_id, _KIND.get(e.record_type, e.record_type), _title(e),
-                             _clock(e.created_at, self.ctx.now()), e.attempts, "", "", False)
-                   for e in store.outbox_waiting()]
-        rejected = [OutboxRow(e.record_id, _KIND.get(e.record_type, e.record_type), _title(e),
+        waiting = [OutboxRow(e.record_id, _KIND.get(e.record_type, e.record_type), _title(e, self.ctx),
+                             _clock(e.created_at, self.ctx.now()), e.attempts, "", "", False, e.record_type)
+                   for e in store.outbox_waiting(include_held=True)]
+        rejected = [OutboxRow(e.record_id, _KIND.get(e.record_type, e.record_type), _title(e, self.ctx),
                               _clock(e.created_at, self.ctx.now()), e.attempts,
-                              e.reason or "No reason given", rejected_advice(e.reason), True)
+                              e.reason or "No reason given", rejected_advice(e.reason, e.record_type), True,
+                              e.record_type)
                     for e in store.outbox_rejected()]
         self.set(waiting_rows=waiting, rejected_rows=rejected)
         self.refresh()
@@ -149,6 +192,10 @@ class SyncViewModel(Observable):
     def _failed(self, exc: BaseException) -> None:
         self.set(syncing=False, error=message_for(exc))
         self.refresh()
+
+    def correct(self, record_id: str) -> None:
+        if self.on_correct:
+            self.on_correct(record_id)
 
     def retry(self, record_id: str) -> None:
         try:

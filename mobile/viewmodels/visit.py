@@ -1,173 +1,158 @@
-"""A visit at one door: outcome, questionnaire, on-the-spot fixes, follow-ups, review, save.
+"""A visit at one door, on one page: outcome, the questions that apply, fixes, follow-ups, notes.
 
-``no_answer`` and ``card_left`` save at once (two taps from the street list).
-``answered`` runs the questionnaire one question per page; skip logic and
-required checks come from ``shared_schemas.questionnaire`` (never re-implemented
-here). Every other outcome goes straight to fixes, follow-ups and review.
+The page follows ODK's field-list and MiniVAN's one-page survey: every question that applies
+is shown at once and skip logic is applied as answers change (``shared_schemas``'s engine,
+never re-implemented here); a choice needs no "Next"; fixes are toggles; the follow-ups the
+answers call for are proposed pre-filled (``suggested_followups``) and one tap accepts one.
 
-Nothing is lost on a failed save: the draft stays in this view-model and the
-review page shows the message; saving again uses the same record ids, so a
-retry can never make a duplicate.
+No answer and Card left save at once (two taps from the street) when nothing else was entered,
+held back from sending for a few seconds so the toast's Undo can take them back.
+
+Nothing is lost: once an outcome is chosen, the visit is a draft in the store, written at
+every change; leaving the screen, signing out or the app being killed keeps it, and opening
+the door again resumes it. Saving turns the draft into records in one transaction.
 """
 
 from __future__ import annotations
 
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from typing import Any
 
-from shared_schemas.codes import (
-    FIX_CATEGORY_LABELS,
-    FOLLOWUP_CATEGORY_LABELS,
-    OUTCOME_LABELS,
-    PRIORITY_LABELS,
-    FixCategory,
-    FollowupCategory,
-    Outcome,
-    Priority,
-)
+import msgspec
+
+from shared_schemas import fields
+from shared_schemas.codes import FIX_CATEGORY_LABELS, OUTCOME_LABELS, FixCategory, Outcome, label
 from shared_schemas.questionnaire import (
     Question,
     QuestionType,
     applicable_questions,
-    is_answered,
     prune_answers,
+    suggested_followups,
     validate_answers,
 )
-from shared_schemas.records import Fix, Followup, Location, ResidentContact, Visit, check_record
+from shared_schemas.records import Fix, Location, Visit
 
 from .base import Observable
 from .context import AppContext
+from .followup import FollowupDraft, check_followup, live_problems
 from .messages import message_for
 
-#: Outcomes saved the moment they are tapped.
+#: Outcomes saved the moment they are tapped (when nothing else was entered).
 INSTANT_OUTCOMES = (Outcome.NO_ANSWER, Outcome.CARD_LEFT)
 #: The order of the outcome buttons.
 OUTCOME_ORDER = (
     Outcome.NO_ANSWER, Outcome.CARD_LEFT, Outcome.ANSWERED, Outcome.COME_BACK_LATER,
     Outcome.REFUSED, Outcome.VACANT, Outcome.INACCESSIBLE, Outcome.DO_NOT_VISIT,
 )
-
-PAGES = ("outcome", "question", "fixes", "followups", "followup", "review")
-
-
-@dataclass
-class FollowupDraft:
-    """The follow-up form's state. ``build()`` makes the record; ``problems()`` says what is missing."""
-
-    category: str = ""
-    priority: str = Priority.NORMAL.value
-    description: str = ""
-    consent: bool | None = None  # None until the resident was asked
-    contact_name: str = ""
-    contact_phone: str = ""
-    contact_email: str = ""
-    id: uuid.UUID = field(default_factory=uuid.uuid4)
-
-    @property
-    def shows_contact(self) -> bool:
-        """Contact details are asked for only when the resident consents."""
-        return self.consent is True
-
-    def summary(self) -> str:
-        cat = FOLLOWUP_CATEGORY_LABELS.get(self.category, self.category) if self.category else "?"
-        pri = PRIORITY_LABELS.get(self.priority, self.priority)
-        consent = "consent given" if self.consent else "no consent"
-        return f"{cat} ({pri}, {consent}): {self.description.strip()[:60]}"
-
-    def build(self, ctx: AppContext, *, visit_id=None, household_id=None, street_id=None) -> Followup:
-        resident = None
-        if self.consent and any(v.strip() for v in (self.contact_name, self.contact_phone, self.contact_email)):
-            resident = ResidentContact(
-                name=self.contact_name.strip(),
-                phone=self.contact_phone.strip() or None,
-                email=self.contact_email.strip() or None,
-            )
-        return Followup(
-            id=self.id, operation_id=ctx.operation_id, team_id=ctx.team_id,
-            category=FollowupCategory(self.category), priority=Priority(self.priority),
-            description=self.description.strip(), resident_consent=bool(self.consent),
-            resident=resident, raised_at=ctx.now(),
-            visit_id=visit_id, household_id=household_id, street_id=street_id,
-        )
-
-    def problems(self) -> dict[str, str]:
-        """field -> message, for the form (empty when it can be added)."""
-        out: dict[str, str] = {}
-        if not self.category:
-            out["category"] = "Choose what the follow-up is about."
-        if not self.description.strip():
-            out["description"] = "Say what the partner agency should do."
-        if self.consent is None:
-            out["consent"] = "Ask the resident whether they consent to be contacted."
-        if self.consent and not any(v.strip() for v in (self.contact_phone, self.contact_email)):
-            out["contact"] = "Give a phone number or an email address, or record that there is no consent."
-        if self.contact_email.strip() and "@" not in self.contact_email:
-            out["contact"] = "That email address has no @: check it with the resident."
-        return out
+#: How long an instant outcome waits before it is sent: the toast's Undo works until then.
+UNDO_SECONDS = 8
+NOTES = "visit.notes"
 
 
-class FollowupFormMixin:
-    """The follow-up form shared by the visit and by a street-level follow-up."""
+class VisitDraftBody(msgspec.Struct, kw_only=True):
+    """What the store keeps of a visit in progress (``Store.save_draft``)."""
 
-    draft: FollowupDraft
-    form_errors: dict[str, str]
-
-    def new_followup(self) -> None:
-        self.draft = FollowupDraft()
-        self.form_errors = {}
-        self.changed("draft", "form_errors")
-
-    def edit_followup(self, **values: Any) -> None:
-        """Set form fields: category, priority, description, consent, contact_name/phone/email."""
-        for key, value in values.items():
-            if not hasattr(self.draft, key) or key == "id":
-                raise AttributeError(key)
-            setattr(self.draft, key, value)
-        if values.get("consent") is False:
-            # without consent no contact details are kept, not even in memory
-            self.draft.contact_name = self.draft.contact_phone = self.draft.contact_email = ""
-        for key in values:
-            self.form_errors.pop("contact" if key.startswith("contact_") else key, None)
-        self.changed("draft", "form_errors")
+    visit_id: str
+    outcome: str | None = None
+    answers: dict[str, Any] = {}
+    raw_text: dict[str, str] = {}
+    fixes: list[str] = []
+    fix_ids: dict[str, str] = {}
+    followups: list[dict] = []
+    dismissed: list[str] = []
+    notes: str = ""
 
 
-class VisitViewModel(FollowupFormMixin, Observable):
+_draft_encoder = msgspec.json.Encoder()
+_draft_decoder = msgspec.json.Decoder(VisitDraftBody)
+
+
+class VisitViewModel(Observable):
     def __init__(self, ctx: AppContext) -> None:
         super().__init__()
         self.ctx = ctx
-        self.on_finished: Callable[[str], None] | None = None  # called with a message after saving
+        #: Called after saving with (message, visit id, whether Undo can take it back).
+        self.on_finished: Callable[[str, str, bool], None] | None = None
+        self.undo_seconds = UNDO_SECONDS  # how long a no-answer waits for Undo before it may be sent
         self.reset(None)
 
     # -- set-up ---------------------------------------------------------------------
     def reset(self, household_id: int | None, address: str = "") -> None:
         self.household_id = household_id
         self.address = address
-        self.page = "outcome"
         self.outcome: Outcome | None = None
         self.answers: dict[str, Any] = {}
-        self.raw_text: dict[str, str] = {}  # what was typed in number/text questions
-        self.index = 0
-        self.error = ""  # beside the question, or on the review page
+        self.raw_text: dict[str, str] = {}  # what was typed in number and text questions
         self.fixes: list[str] = []
         self.followups: list[FollowupDraft] = []
-        self.draft = FollowupDraft()
-        self.form_errors: dict[str, str] = {}
+        self.dismissed: list[str] = []  # suggested categories the person said no to
         self.notes = ""
+        self.errors: dict[str, str] = {}  # "q:<id>", "notes", "fu:<id>:<field>", "outcome" -> message
+        self.error = ""  # the one line beside Save
+        self.first_error = ""  # the key the screen scrolls to after a refused save
+        self.earlier: list[str] = []  # earlier attempts at this door, newest first
+        self.resumed = False
+        self.correcting: str | None = None  # the id of a refused visit being corrected
+        self._visited_at = None
         self.visit_id = uuid.uuid4()
-        self._fix_ids: dict[str, uuid.UUID] = {}
+        self._fix_ids: dict[str, str] = {}
         self.saving = False
         self.saved = False
-        self.changed("page")
+        self.changed("address", "outcome", "answers", "fixes", "followups", "notes", "errors", "error", "saving")
 
     def start(self, household_id: int) -> None:
-        row = self.ctx.store.household(self.ctx.operation_id, household_id)
+        """Open a door: its earlier attempts, and the visit in progress there if there is one."""
+        ctx = self.ctx
+        row = ctx.store.household(ctx.operation_id, household_id)
         self.reset(household_id, getattr(row, "address", "") if row else "")
+        self.earlier = self._earlier_attempts(household_id)
+        draft = ctx.store.draft(ctx.operation_id, household_id)
+        if draft is not None:
+            self._restore(draft.body)
+        self.changed("earlier", "resumed")
+
+    def _earlier_attempts(self, household_id: int) -> list[str]:
+        ctx = self.ctx
+        mine = ctx.team_id
+        lines = []
+        for visit in reversed(ctx.store.visits_for_household(ctx.operation_id, household_id)):
+            who = "your pair" if visit.team_id == mine else "another pair"
+            lines.append(f"{OUTCOME_LABELS.get(visit.outcome, label(str(visit.outcome)))} · "
+                         f"{_when(visit.visited_at, ctx.now())} · {who}")
+        return lines
+
+    def start_correction(self, record_id: str) -> None:
+        """Open a visit the server refused, to correct it; saving sends the corrected copy in its
+        place (same id: the refused one was never stored, so nothing is counted twice)."""
+        from datetime import datetime as _datetime
+
+        ctx = self.ctx
+        # Read as plain JSON: a refused record may break the very limits it is opened to fix.
+        raw = msgspec.json.decode(ctx.store.record_body(record_id))
+        self.start(int(raw["household_id"]))
+        self.visit_id, self.correcting = uuid.UUID(raw["id"]), str(raw["id"])
+        self._visited_at = msgspec.convert(raw["visited_at"], _datetime)
+        self.outcome = Outcome(raw["outcome"])
+        self.answers = dict(raw.get("answers") or {})
+        self.raw_text = {k: str(v) for k, v in self.answers.items()
+                         if isinstance(v, (str, int, float)) and not isinstance(v, bool)}
+        self.notes = str(raw.get("notes") or "")
+        self.errors = self.check()
+        self.changed("outcome", "answers", "notes", "errors", "correcting")
 
     @property
     def questionnaire(self):
         return getattr(self.ctx.pack, "questionnaire", None)
+
+    @property
+    def has_work(self) -> bool:
+        """Something would be lost by leaving without saving (the draft keeps it)."""
+        return self.outcome is not None and not self.saved
+
+    def _is_empty(self) -> bool:
+        return not (self.answers or self.fixes or self.followups or self.notes.strip())
 
     # -- outcome ----------------------------------------------------------------------
     @staticmethod
@@ -177,62 +162,39 @@ class VisitViewModel(FollowupFormMixin, Observable):
 
     def choose_outcome(self, outcome: str) -> None:
         self.outcome = Outcome(outcome)
-        self.error = ""
-        if self.outcome in INSTANT_OUTCOMES:
+        self.errors.pop("outcome", None)
+        if self.outcome in INSTANT_OUTCOMES and self._is_empty():
             self.save()
             return
-        if self.outcome is Outcome.ANSWERED and self.questionnaire is not None and self.questions:
-            self.index = 0
-            self._go("question")
-        else:
-            self._go("fixes")
+        self._edited("outcome", "errors")
 
     # -- questionnaire ------------------------------------------------------------------
     @property
+    def asks_questions(self) -> bool:
+        return self.outcome is Outcome.ANSWERED and self.questionnaire is not None
+
+    @property
     def questions(self) -> list[Question]:
-        q = self.questionnaire
-        return applicable_questions(q, self.answers) if q is not None else []
+        """The questions that apply now (all shown on the page)."""
+        return applicable_questions(self.questionnaire, self.answers) if self.asks_questions else []
 
-    @property
-    def question(self) -> Question | None:
-        qs = self.questions
-        return qs[self.index] if 0 <= self.index < len(qs) else None
-
-    @property
-    def progress(self) -> tuple[int, int]:
-        """(current question number, questions that apply now)."""
-        return self.index + 1, len(self.questions)
-
-    @property
-    def progress_text(self) -> str:
-        n, total = self.progress
-        return f"Question {n} of {total}"
-
-    def current_answer(self) -> Any:
-        q = self.question
-        return self.answers.get(q.id) if q else None
-
-    def answer(self, value: Any) -> None:
-        """Set the current question's answer (bool, option value, 1-5, number or text)."""
-        q = self.question
-        if q is None:
-            return
-        if q.type is QuestionType.MULTIPLE_CHOICE and isinstance(value, str):
-            chosen = list(self.answers.get(q.id) or [])
+    def answer(self, question_id: str, value: Any) -> None:
+        """A tap on an answer: sets it (a multiple choice toggles the option)."""
+        question = self._question(question_id)
+        if question.type is QuestionType.MULTIPLE_CHOICE and isinstance(value, str):
+            chosen = list(self.answers.get(question_id) or [])
             chosen.remove(value) if value in chosen else chosen.append(value)
             value = chosen
-        self.answers[q.id] = value
-        self.error = ""
-        self.changed("answers", "error")
+        self.answers[question_id] = value
+        self.errors.pop(f"q:{question_id}", None)
+        self._edited("answers", "errors")
 
-    def answer_text(self, text: str) -> None:
+    def answer_text(self, question_id: str, text: str) -> None:
         """Typed text for number and text questions (numbers are parsed here)."""
-        q = self.question
-        if q is None:
-            return
-        self.raw_text[q.id] = text
+        question = self._question(question_id)
+        self.raw_text[question_id] = text
         value: Any = text
-        if q.type is QuestionType.NUMBER:
+        if question.type is QuestionType.NUMBER:
             t = text.strip().replace(",", ".")
             if not t:
                 value = None
@@ -240,53 +202,26 @@ class VisitViewModel(FollowupFormMixin, Observable):
                 try:
                     value = int(t) if t.lstrip("-").isdigit() else float(t)
                 except ValueError:
-                    value = text  # the engine reports "expected a number"
-        self.answers[q.id] = value
-        self.error = ""
-        self.changed("answers", "error")
+                    value = text  # the engine says "expected a number"
+        self.answers[question_id] = value
+        self.errors.pop(f"q:{question_id}", None)
+        if question.type is QuestionType.TEXT:
+            limit = question.max_length
+            if limit is not None and len(text) > limit:
+                self.errors[f"q:{question_id}"] = fields.text_answer_too_long(len(text), limit)
+        self._edited("answers", "errors")
 
-    def _question_errors(self, question_id: str) -> list[str]:
-        q = self.questionnaire
-        errors = validate_answers(q, prune_answers(q, self.answers) | (
-            {question_id: self.answers[question_id]} if question_id in self.answers else {}))
-        return [e.message for e in errors if e.question_id == question_id]
+    def text_counter(self, question_id: str) -> str:
+        question = self._question(question_id)
+        if question.type is not QuestionType.TEXT or question.max_length is None:
+            return ""
+        return f"{len(self.raw_text.get(question_id, '')):,} / {question.max_length:,}"
 
-    def next(self) -> None:
-        q = self.question
-        if q is None:
-            self._go("fixes")
-            return
-        problems = self._question_errors(q.id)
-        if problems:
-            self.error = _sentence(problems[0])
-            self.changed("error")
-            return
-        self.error = ""
-        if self.index + 1 < len(self.questions):
-            self.index += 1
-            self.changed("index", "error")
-            self._go("question")
-        else:
-            self._go("fixes")
-
-    def back(self) -> None:
-        self.error = ""
-        if self.page == "question":
-            if self.index > 0:
-                self.index -= 1
-                self._go("question")
-            else:
-                self._go("outcome")
-        elif self.page == "fixes":
-            if self.outcome is Outcome.ANSWERED and self.questions:
-                self.index = len(self.questions) - 1
-                self._go("question")
-            else:
-                self._go("outcome")
-        elif self.page == "followups":
-            self._go("fixes")
-        elif self.page == "followup" or self.page == "review":
-            self._go("followups")
+    def _question(self, question_id: str) -> Question:
+        question = self.questionnaire.question(question_id) if self.questionnaire is not None else None
+        if question is None:
+            raise KeyError(question_id)
+        return question
 
     # -- fixes ---------------------------------------------------------------------------
     @staticmethod
@@ -299,201 +234,221 @@ class VisitViewModel(FollowupFormMixin, Observable):
             self.fixes.remove(category)
         else:
             self.fixes.append(category)
-        self.changed("fixes")
-
-    def fixes_done(self) -> None:
-        self._go("followups")
+        self._edited("fixes")
 
     # -- follow-ups ----------------------------------------------------------------------
-    @staticmethod
-    def followup_choices() -> list[tuple[str, str]]:
-        return [(c.value, FOLLOWUP_CATEGORY_LABELS[c]) for c in FollowupCategory]
+    @property
+    def suggestions(self) -> list:
+        """Follow-ups the answers call for that are neither accepted nor turned down."""
+        if not self.asks_questions:
+            return []
+        taken = {f.category for f in self.followups} | set(self.dismissed)
+        return [s for s in suggested_followups(self.questionnaire, self.answers) if s.category not in taken]
 
-    @staticmethod
-    def priority_choices() -> list[tuple[str, str]]:
-        return [(p.value, PRIORITY_LABELS[p]) for p in Priority]
+    def accept_suggestion(self, category: str) -> FollowupDraft:
+        """One tap: the suggested follow-up, pre-filled (category, description, priority)."""
+        suggestion = next(s for s in self.suggestions if s.category == category)
+        draft = FollowupDraft(category=suggestion.category, priority=suggestion.priority,
+                              description=suggestion.description, suggested=True)
+        self.followups.append(draft)
+        self._edited("followups")
+        return draft
 
-    def add_followup(self) -> None:
-        self.new_followup()
-        self._go("followup")
+    def dismiss_suggestion(self, category: str) -> None:
+        self.dismissed.append(category)
+        self._edited("followups")
 
-    def save_followup_draft(self) -> bool:
-        """Check the form; add the follow-up to the visit and go back to the list."""
-        problems = self.draft.problems()
-        if not problems:
-            record = self.draft.build(self.ctx, visit_id=self.visit_id)
-            problems = {"form": _sentence(found[0])} if (found := check_record(record)) else {}
-        self.form_errors = problems
-        if problems:
-            self.changed("form_errors")
-            return False
-        if self.draft not in self.followups:
-            self.followups.append(self.draft)
-        self.changed("followups")
-        self._go("followups")
-        return True
+    def add_followup(self) -> FollowupDraft:
+        draft = FollowupDraft()
+        self.followups.append(draft)
+        self._edited("followups")
+        return draft
 
-    def remove_followup(self, index: int) -> None:
-        del self.followups[index]
-        self.changed("followups")
+    def followup(self, followup_id: str) -> FollowupDraft:
+        return next(f for f in self.followups if f.id == followup_id)
 
-    def followups_done(self) -> None:
-        self._go("review")
+    def edit_followup(self, followup_id: str, **values: Any) -> None:
+        """Set form fields: category, priority, description, consent, contact_name/phone/email."""
+        draft = self.followup(followup_id)
+        draft.edit(**values)
+        prefix = f"fu:{followup_id}:"
+        for key in values:
+            self.errors.pop(prefix + key, None)
+            if key == "consent":
+                for name in ("contact_name", "contact_phone", "contact_email"):
+                    self.errors.pop(prefix + name, None)
+        for name, message in live_problems(draft).items():
+            self.errors[prefix + name] = message
+        self._edited("followups", "errors")
 
-    # -- review and save ---------------------------------------------------------------
-    def review_lines(self) -> list[tuple[str, str]]:
-        """(heading, text) lines for the review page."""
-        lines = [("Address", self.address), ("Outcome", OUTCOME_LABELS.get(self.outcome, "") if self.outcome else "")]
-        q = self.questionnaire
-        if self.outcome is Outcome.ANSWERED and q is not None:
-            answers = prune_answers(q, self.answers)
-            for question in applicable_questions(q, answers):
-                lines.append((question.text, _answer_text(question, answers.get(question.id))))
-        lines.append(
-            ("Fixed on the spot", ", ".join(FIX_CATEGORY_LABELS[FixCategory(f)] for f in self.fixes) or "None")
-        )
-        lines.append(("Follow-ups", "; ".join(d.summary() for d in self.followups) or "None"))
-        return lines
+    def remove_followup(self, followup_id: str) -> None:
+        self.followups = [f for f in self.followups if f.id != followup_id]
+        self.errors = {k: v for k, v in self.errors.items() if not k.startswith(f"fu:{followup_id}:")}
+        self._edited("followups", "errors")
 
-    def build_records(self) -> tuple[Visit, list[Fix], list[Followup]]:
+    # -- notes ---------------------------------------------------------------------------
+    def set_notes(self, text: str) -> None:
+        self.notes = text
+        self.errors.pop("notes", None)
+        if fields.over_limit(NOTES, text):
+            self.errors["notes"] = fields.too_long(NOTES, len(text))
+        self._edited("notes", "errors")
+
+    @property
+    def notes_counter(self) -> str:
+        return fields.counter(NOTES, self.notes)
+
+    # -- drafts ---------------------------------------------------------------------------
+    def _edited(self, *names: str) -> None:
+        """Every change: written to the store at once (the app may be killed at any moment)."""
+        self.error = ""
+        if self.outcome is not None and not self.saved and self.household_id is not None and not self.correcting:
+            try:
+                self.ctx.store.save_draft(self.ctx.operation_id, self.household_id, self._draft_body(),
+                                          getattr(self.ctx.session, "username", None))
+            except Exception as exc:  # a full disk: say so; the visit is still on screen
+                self.error = message_for(exc)
+        self.changed(*names, "error")
+
+    def _draft_body(self) -> bytes:
+        return _draft_encoder.encode(VisitDraftBody(
+            visit_id=str(self.visit_id), outcome=self.outcome.value if self.outcome else None,
+            answers=self.answers, raw_text=self.raw_text, fixes=self.fixes, fix_ids=self._fix_ids,
+            followups=[f.to_dict() for f in self.followups], dismissed=self.dismissed, notes=self.notes,
+        ))
+
+    def _restore(self, body: bytes) -> None:
+        try:
+            draft = _draft_decoder.decode(body)
+        except (msgspec.DecodeError, msgspec.ValidationError):
+            return  # written by another app version: start afresh rather than fail to open the door
+        self.visit_id = uuid.UUID(draft.visit_id)
+        self.outcome = Outcome(draft.outcome) if draft.outcome else None
+        self.answers, self.raw_text = dict(draft.answers), dict(draft.raw_text)
+        self.fixes, self._fix_ids = list(draft.fixes), dict(draft.fix_ids)
+        self.followups = [FollowupDraft.from_dict(f) for f in draft.followups]
+        self.dismissed, self.notes = list(draft.dismissed), draft.notes
+        self.resumed = True
+        self.changed("outcome", "answers", "fixes", "followups", "notes")
+
+    def discard(self) -> None:
+        """Throw the visit in progress away (the person chose Discard)."""
+        if self.household_id is not None:
+            self.ctx.store.discard_draft(self.ctx.operation_id, self.household_id)
+        self.reset(None)
+
+    # -- save ---------------------------------------------------------------------------
+    def build_records(self):
         ctx = self.ctx
         q = self.questionnaire
-        answered = self.outcome is Outcome.ANSWERED and q is not None
         pos = ctx.position
+        now = ctx.now()
         visit = Visit(
             id=self.visit_id, operation_id=ctx.operation_id, household_id=self.household_id,
-            team_id=ctx.team_id, visited_at=ctx.now(), outcome=self.outcome,
-            questionnaire=q.id if answered else None,
-            answers=prune_answers(q, self.answers) if answered else {},
+            team_id=ctx.team_id, visited_at=self._visited_at or now, outcome=self.outcome,
+            questionnaire=q.id if self.asks_questions else None,
+            answers=prune_answers(q, self.answers) if self.asks_questions else {},
             location=Location(lon=pos.lon, lat=pos.lat, accuracy_m=pos.accuracy_m) if pos else None,
-            notes=self.notes,
+            notes=self.notes.strip(),
         )
-        fixes = []
-        for category in self.fixes:
-            fix_id = self._fix_ids.setdefault(category, uuid.uuid4())
-            fixes.append(Fix(id=fix_id, operation_id=ctx.operation_id, team_id=ctx.team_id,
-                             category=FixCategory(category), done_at=ctx.now(), visit_id=self.visit_id))
-        followups = [d.build(ctx, visit_id=self.visit_id) for d in self.followups]
-        return visit, fixes, followups
+        fixes = [Fix(id=uuid.UUID(self._fix_ids.setdefault(c, str(uuid.uuid4()))), operation_id=ctx.operation_id,
+                     team_id=ctx.team_id, category=FixCategory(c), done_at=now, visit_id=self.visit_id)
+                 for c in self.fixes]
+        followups, errors = [], {}
+        for draft in self.followups:
+            record, found = check_followup(draft, operation_id=ctx.operation_id, team_id=ctx.team_id,
+                                           raised_at=now, visit_id=self.visit_id)
+            errors.update({f"fu:{draft.id}:{k}": v for k, v in found.items()})
+            if record is not None:
+                followups.append(record)
+        return visit, fixes, followups, errors
+
+    def check(self) -> dict[str, str]:
+        """Everything the server would refuse, found here first (key -> message)."""
+        errors: dict[str, str] = {}
+        if self.outcome is None:
+            errors["outcome"] = "Choose what happened at the door."
+        q = self.questionnaire
+        if self.asks_questions:
+            for e in validate_answers(q, prune_answers(q, self.answers)):
+                errors.setdefault(f"q:{e.question_id}", e.message[:1].upper() + e.message[1:] + ".")
+        problem = fields.check(NOTES, self.notes)
+        if problem:
+            errors["notes"] = problem
+        return errors
 
     def save(self) -> None:
         if self.saving or self.saved:
             return
         if self.ctx.team_id is None:
-            self.error = "You are not in a pair on this operation, so visits cannot be recorded."
-            self.changed("error")
+            self.set(error="You are not in a pair on this operation, so visits cannot be recorded.")
             return
-        q = self.questionnaire
-        if self.outcome is Outcome.ANSWERED and q is not None:
-            errors = validate_answers(q, prune_answers(q, self.answers))
-            if errors:
-                ids = [x.id for x in self.questions]
-                first = errors[0]
-                if first.question_id in ids:
-                    self.index = ids.index(first.question_id)
-                    self.error = _sentence(first.message)
-                    self._go("question")
-                    return
-        try:
-            visit, fixes, followups = self.build_records()
-        except Exception as exc:  # a code that fails to build: keep the draft, say why
-            self.error = message_for(exc)
-            self.changed("error")
+        errors = self.check()
+        visit = fixes = followups = None
+        if self.outcome is not None:
+            visit, fixes, followups, found = self.build_records()
+            errors.update(found)
+        if errors:
+            self.errors = errors
+            self.first_error = next(iter(self._in_page_order(errors)))
+            count = len(errors)
+            self.error = (f"{count} thing{'s' if count != 1 else ''} to put right before saving: "
+                          f"{next(iter(self._in_page_order(errors).values()))}")
+            self.changed("errors", "error", "first_error")
             return
-        self.saving = True
-        self.changed("saving")
         store = self.ctx.store
-        self.ctx.runner.run(lambda: store.record_visit(visit, fixes, followups),
-                            lambda _r: self._saved(), self._save_failed)
+        self.set(saving=True)
+        if self.correcting:
+            record_id = self.correcting
+            self.ctx.runner.run(lambda: store.retry_rejected(record_id, visit),
+                                lambda _r: self._saved(False), self._save_failed)
+            return
+        instant = self.outcome in INSTANT_OUTCOMES and self._is_empty()
+        hold = timedelta(seconds=self.undo_seconds) if instant and self.undo_seconds > 0 else None
+        self.ctx.runner.run(lambda: store.record_visit(visit, fixes, followups, hold=hold),
+                            lambda _r: self._saved(instant), self._save_failed)
 
-    def _saved(self) -> None:
+    def _in_page_order(self, errors: dict[str, str]) -> dict[str, str]:
+        order = ["outcome"] + [f"q:{q.id}" for q in self.questions]
+        for f in self.followups:
+            order += [f"fu:{f.id}:{name}" for name in ("form", "category", "description", "consent",
+                                                          "contact_name", "contact_phone", "contact_email")]
+        order.append("notes")
+        ranked = sorted(errors, key=lambda k: order.index(k) if k in order else len(order))
+        return {k: errors[k] for k in ranked}
+
+    def _saved(self, undoable: bool) -> None:
         self.saving, self.saved, self.error = False, True, ""
         self.changed("saving", "saved", "error")
         self.ctx.request_sync()
         if self.on_finished:
-            self.on_finished(f"Saved: {OUTCOME_LABELS[self.outcome]} at {self.address}")
+            what = "Corrected and sent again" if self.correcting else "Saved"
+            self.on_finished(f"{what}: {OUTCOME_LABELS[self.outcome]} at {self.address}", str(self.visit_id),
+                             undoable)
 
     def _save_failed(self, exc: BaseException) -> None:
-        # The draft stays as it is: the person can free space and tap Save again.
+        # The draft stays (in memory and in the store): free space and tap Save again.
         self.saving = False
         self.error = message_for(exc)
-        if self.outcome in INSTANT_OUTCOMES:
-            self.page = "review"
-        self.changed("saving", "error", "page")
+        self.changed("saving", "error")
 
-    def _go(self, page: str) -> None:
-        self.page = page
-        self.changed("page", "index", "error")
-
-
-class StreetRecordViewModel(FollowupFormMixin, Observable):
-    """A fix or a follow-up for the street itself (no door)."""
-
-    def __init__(self, ctx: AppContext) -> None:
-        super().__init__()
-        self.ctx = ctx
-        self.street_id: int | None = None
-        self.street_name = ""
-        self.mode = "fix"  # or "followup"
-        self.draft = FollowupDraft()
-        self.form_errors: dict[str, str] = {}
-        self.error = ""
-        self.message = ""
-        self.on_finished: Callable[[str], None] | None = None
-
-    def start(self, street_id: int, mode: str) -> None:
-        if mode not in ("fix", "followup"):
-            raise ValueError(mode)
-        street = self.ctx.street(street_id)
-        self.street_id, self.mode = street_id, mode
-        self.street_name = getattr(street, "name", "") if street is not None else ""
-        self.error = self.message = ""
-        self.new_followup()
-        self.changed("mode", "error")
-
-    def log_fix(self, category: str) -> None:
-        ctx = self.ctx
-        fix = Fix(id=uuid.uuid4(), operation_id=ctx.operation_id, team_id=ctx.team_id,
-                  category=FixCategory(category), done_at=ctx.now(), street_id=self.street_id)
-        label_ = FIX_CATEGORY_LABELS[FixCategory(category)]
-        ctx.runner.run(lambda: ctx.store.record_fix(fix),
-                       lambda _r: self._done(f"Saved: {label_} on {self.street_name}"), self._failed)
-
-    def save_followup_draft(self) -> bool:
-        problems = self.draft.problems()
-        record = None
-        if not problems:
-            record = self.draft.build(self.ctx, street_id=self.street_id)
-            problems = {"form": _sentence(found[0])} if (found := check_record(record)) else {}
-        self.form_errors = problems
-        self.changed("form_errors")
-        if problems:
-            return False
-        ctx = self.ctx
-        cat = FOLLOWUP_CATEGORY_LABELS[FollowupCategory(self.draft.category)]
-        ctx.runner.run(lambda: ctx.store.record_followup(record),
-                       lambda _r: self._done(f"Follow-up raised: {cat} on {self.street_name}"), self._failed)
-        return True
-
-    def _done(self, message: str) -> None:
-        self.message, self.error = message, ""
-        self.changed("message", "error")
-        self.ctx.request_sync()
-        if self.on_finished:
-            self.on_finished(message)
-
-    def _failed(self, exc: BaseException) -> None:
-        self.error = message_for(exc)
-        self.changed("error")
+    def undo(self, visit_id: str) -> bool:
+        """Take back a visit saved at once (No answer, Card left) while it is still held."""
+        done = self.ctx.store.undo_visit(visit_id)
+        if done:
+            self.ctx.request_sync()
+        return done
 
 
-def _sentence(text: str) -> str:
-    text = text.strip()
-    return (text[:1].upper() + text[1:]) if text else text
+def _when(moment: datetime, now: datetime) -> str:
+    local = moment.astimezone()
+    today = now.astimezone().date()
+    return local.strftime("%H:%M") if local.date() == today else local.strftime("%d %b %H:%M")
 
 
-def _answer_text(question: Question, value: Any) -> str:
-    if not is_answered(value):
+def answer_text(question: Question, value: Any) -> str:
+    """An answer in words (for summaries)."""
+    if value is None or value == [] or value == "":
         return "Not answered"
     if question.type is QuestionType.YES_NO:
         return "Yes" if value else "No"
@@ -502,3 +457,6 @@ def _answer_text(question: Question, value: Any) -> str:
         values = value if isinstance(value, list) else [value]
         return ", ".join(labels.get(v, str(v)) for v in values)
     return str(value)
+
+
+__all__ = ["INSTANT_OUTCOMES", "OUTCOME_ORDER", "UNDO_SECONDS", "VisitViewModel", "answer_text"]

@@ -325,6 +325,7 @@ def ui(kivy_window, tmp_path):
     ctx = AppContext(store, lambda url: transport, SyncEngine, runner=ThreadRunner())
     app = DoorstepApp(ctx, server_url="http://127.0.0.1:8000", use_gps=False)
     app._run_prepare()
+    app.visit_vm.undo_seconds = 0  # the fake server's tests send at once; tests/field_walk covers Undo
     driver = Driver(kivy_window, app, transport)
     driver.pump(3)
     try:

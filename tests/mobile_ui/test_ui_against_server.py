@@ -68,9 +68,10 @@ def test_sign_in_download_and_no_answer_against_the_server(real_ui):
     ui.tap_text("No answer")
     ui.wait_until(lambda: ui.screen.name == "street", message="saved")
     store = ui.app.ctx.store
-    ui.wait_until(lambda: not store.outbox_waiting() and not store.outbox_rejected(), timeout=30,
+    ui.wait_until(lambda: not store.outbox_waiting(include_held=True) and not store.outbox_rejected(), timeout=30,
                   message="sent to the server")
     row = ui.rv_row(street.ids.rv, lambda w: w.address == address)
     assert row.status in ("revisit", "done")
-    ui.wait_until(lambda: ui.app.root.ids.sync_chip.text.startswith("0 waiting"), timeout=15)
+    ui.wait_until(lambda: ui.app.status_kind == "sent" and ui.app.root.ids.sync_chip.text.startswith("All sent"),
+                  timeout=15)
     ui.screenshot("e2e_street_after_no_answer")

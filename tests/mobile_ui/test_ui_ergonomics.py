@@ -26,29 +26,21 @@ def _screens(ui):
     yield "street"
     app.street_vm.visit(101)
     yield "visit_outcome"
-    app.visit_vm.choose_outcome("answered")
-    yield "visit_question"
-    app.visit_vm.answer(3)
-    app.visit_vm.next()
-    yield "visit_yes_no"
-    app.visit_vm.answer(True)
-    app.visit_vm.next()
-    yield "visit_choice"
-    app.visit_vm.answer("noise")
-    app.visit_vm.next()
-    app.visit_vm.answer(True)
-    app.visit_vm.next()
-    yield "visit_text"
-    app.visit_vm.next()
-    yield "visit_fixes"
-    app.visit_vm.fixes_done()
-    yield "visit_followups"
-    app.visit_vm.add_followup()
-    app.visit_vm.edit_followup(consent=True)
+    vm = app.visit_vm
+    vm.choose_outcome("answered")
+    yield "visit_questions"
+    vm.answer("feel_safe", 3)
+    vm.answer("asb_seen", True)
+    vm.answer("asb_kind", "noise")
+    vm.answer("smoke_alarm", False)
+    vm.toggle_fix("advice_given")
+    draft = vm.add_followup()
+    vm.edit_followup(draft.id, consent=True)
+    vm.save()  # refused: every message shown where it belongs
+    yield "visit_with_errors"
+    ui.screen.ids.scroll.scroll_y = 0
     yield "visit_followup_form"
-    app.visit_vm.back()
-    app.visit_vm.followups_done()
-    yield "visit_review"
+    vm.discard()
     app.go("street")
     app.open_street_record("fix")
     yield "street_fix"
@@ -108,7 +100,7 @@ def test_portrait_layout(ui):
         for where in _screens(ui):
             ui.pump(3)
             problems += _problems(ui, where)
-            if where in ("streets", "visit_outcome", "visit_followup_form"):
+            if where in ("streets", "visit_outcome", "visit_with_errors", "visit_followup_form", "street_followup"):
                 ui.screenshot(f"portrait_{where}", size=(800, 1280))
     finally:
         ui.window.size = (1280, 800)

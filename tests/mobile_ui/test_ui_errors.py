@@ -60,8 +60,6 @@ def test_expired_token_never_interrupts_a_visit(ui):
     ui.pump(2)
     assert ui.screen.name == "visit" and "finish this visit" in ui.app.toast
     visit = ui.screen
-    ui.tap(visit.ids.fixes_next)
-    ui.tap(visit.ids.followups_next)
     ui.tap(visit.ids.save)
     ui.wait_until(lambda: ui.screen.name == "signin", message="asked after the visit was saved")
     assert len(ui.app.ctx.store.outbox_waiting()) + len(ui.transport.pushed) == 1
@@ -100,8 +98,8 @@ def test_full_disk_keeps_the_visit_to_save_again(ui, monkeypatch):
     ui.tap(ui.rv_row(ui.screen.ids.rv, lambda w: w.address == "4 Cedar Close, Bristol"))
     ui.tap_text("No answer")
     visit = ui.screen
-    ui.wait_until(lambda: visit.ids.review_error.text == FULL_DISK_MESSAGE, message="full-disk message")
-    assert visit.name == "visit" and visit.vm.page == "review"   # the visit is still here
+    ui.wait_until(lambda: visit.ids.save_message.text == FULL_DISK_MESSAGE, message="full-disk message")
+    assert visit.name == "visit" and visit.vm.outcome == "no_answer"   # the visit is still here
     ui.screenshot("visit_full_disk")
     ui.tap(visit.ids.save)                                      # space freed: save again
     ui.wait_until(lambda: ui.screen.name == "street", message="saved on the second try")

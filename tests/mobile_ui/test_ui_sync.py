@@ -8,7 +8,8 @@ pytestmark = pytest.mark.ui
 def test_sync_state_changes_and_rejection_is_shown(ui):
     ui.open_walk_list()
     chip = ui.app.root.ids.sync_chip
-    ui.wait_until(lambda: "Online" in chip.text, message="online after the first sync")
+    ui.wait_until(lambda: ui.app.status_kind == "sent" and chip.text.startswith("All sent"),
+                  message="all sent after the first sync")
     ui.transport.online = False
     ui.transport.reject["visit"] = "household 101 is not in operation 7"
 
@@ -17,8 +18,8 @@ def test_sync_state_changes_and_rejection_is_shown(ui):
     ui.tap(ui.rv_row(ui.screen.ids.rv, lambda w: w.address == "1 Avon Road, Bristol"))
     ui.tap_text("Card left")
     ui.wait_until(lambda: ui.screen.name == "street")
-    ui.wait_until(lambda: chip.text.startswith("1 waiting") and "Offline" in chip.text,
-                  message="one waiting, offline")
+    ui.wait_until(lambda: chip.text == "Offline · 1 saved on this tablet" and ui.app.status_kind == "offline",
+                  message="one saved on the tablet, offline (not styled as an error)")
 
     ui.tap(chip)                                   # the status opens the sync page
     sync = ui.screen
@@ -29,7 +30,7 @@ def test_sync_state_changes_and_rejection_is_shown(ui):
     ui.transport.online = True
     ui.tap(sync.ids.sync_now)
     ui.wait_until(lambda: sync.vm.rejected == 1 and not sync.syncing, message="rejected")
-    ui.wait_until(lambda: "1 rejected" in chip.text and "Online" in chip.text)
+    ui.wait_until(lambda: ui.app.status_kind == "rejected" and "1 refused" in chip.text)
     row = ui.rv_row(sync.ids.rv, lambda w: w.rejected)
     assert row.reason == "household 101 is not in operation 7" and "coordinator" in row.advice
     ui.screenshot("sync_rejected")
@@ -39,5 +40,5 @@ def test_sync_state_changes_and_rejection_is_shown(ui):
     ui.tap(sync.ids.sync_now)
     ui.wait_until(lambda: sync.vm.waiting == 0 and sync.vm.rejected == 0 and not sync.syncing,
                   message="sent after retry")
-    ui.wait_until(lambda: chip.text.startswith("0 waiting"))
+    ui.wait_until(lambda: ui.app.status_kind == "sent")
     assert len(ui.transport.pushed) == 1

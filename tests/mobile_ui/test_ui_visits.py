@@ -30,39 +30,52 @@ def test_no_answer_in_two_taps(ui):
     ui.screenshot("street_after_no_answer")
 
 
-def test_questionnaire_with_skip_logic(ui):
+def _answer(ui, question_id, label):
+    from kivy.uix.togglebutton import ToggleButton
+
+    block = ui.screen.question_block(question_id)
+    [toggle] = [t for t in block.ids.answers.children if isinstance(t, ToggleButton)
+                and t.text.split("\n")[0] == label]
+    ui.tap(toggle)
+
+
+def test_questionnaire_on_one_page_with_live_skip_logic(ui):
     ui.open_walk_list()
     _open_street(ui, "Beech Street")
     ui.tap(_door(ui, "2 Beech Street, Bristol"))
     ui.tap_text("Answered")
     visit = ui.screen
-    assert visit.progress_text == "Question 1 of 4"
-    ui.tap(visit.ids.question_next)                    # nothing chosen: required
-    assert visit.ids.question_error.text == "An answer is required"
+    assert [q.id for q in visit.vm.questions] == ["feel_safe", "asb_seen", "smoke_alarm", "comments"]
+    ui.tap(visit.ids.save)                             # nothing answered: the required ones say so
+    block = visit.question_block("feel_safe")
+    assert block.message == "An answer is required." and block.is_error
     ui.screenshot("question_required")
-    ui.tap_text("2")
-    ui.tap(visit.ids.question_next)
-    assert visit.question_text.startswith("Have you seen anti-social")
-    ui.tap_text("Yes")
-    assert visit.progress_text == "Question 2 of 5"    # skip logic: a follow-on question appears
-    ui.tap(visit.ids.question_next)
-    assert visit.question_text == "What kind of anti-social behaviour?"
-    ui.tap_text("Drug dealing")
+    _answer(ui, "feel_safe", "2")
+    assert not block.is_error
+    _answer(ui, "asb_seen", "Yes")                     # skip logic, live: a follow-on question appears
+    assert "asb_kind" in [q.id for q in visit.vm.questions]
+    _answer(ui, "asb_kind", "Drug dealing")
+    _answer(ui, "smoke_alarm", "No")
     ui.screenshot("question_choice")
-    ui.tap(visit.ids.question_next)
-    ui.tap_text("No")
-    ui.tap(visit.ids.question_next)
-    ui.tap(visit.ids.question_next)                    # comments are optional
-    assert visit.vm.page == "fixes"
-    ui.tap(visit.ids.fixes_next)
-    ui.tap(visit.ids.followups_next)
-    assert visit.vm.page == "review"
-    ui.screenshot("visit_review")
     ui.tap(visit.ids.save)
     ui.wait_until(lambda: ui.screen.name == "street", message="saved")
     ui.wait_until(lambda: len(ui.transport.pushed) == 1, message="sent by the sync engine")
     [record] = pushed_records(ui.transport)
     assert record.answers == {"feel_safe": 2, "asb_seen": True, "asb_kind": "drugs", "smoke_alarm": False}
+
+
+def test_single_and_multiple_choice_look_different(ui):
+    ui.open_walk_list()
+    _open_street(ui, "Beech Street")
+    ui.tap(_door(ui, "4 Beech Street, Bristol"))
+    ui.tap_text("Come back later")
+    visit = ui.screen
+    outcome = ui.button("Come back later")
+    fix = ui.button("Smoke alarm fitted")
+    assert outcome.kind == "radio" and outcome.icon == "radio_on"       # one of a group: a round mark
+    assert fix.kind == "check" and fix.icon == "check_off"              # any number: a square mark
+    ui.tap(fix)
+    assert fix.icon == "check_on" and visit.vm.fixes == ["smoke_alarm_fitted"]
 
 
 def test_fix_and_followup_with_consent(ui):
@@ -71,27 +84,23 @@ def test_fix_and_followup_with_consent(ui):
     ui.tap(_door(ui, "3 Cedar Close, Bristol"))
     ui.tap_text("Come back later")
     visit = ui.screen
-    assert visit.vm.page == "fixes"
     ui.tap_text("Smoke alarm fitted")
-    ui.tap(visit.ids.fixes_next)
     ui.tap(visit.ids.add_followup)
-    form = visit.ids.form
-    ui.tap(form.ids.add)                               # empty form: says what is missing
-    assert form.ids.category_error.text and form.ids.consent_error.text
-    assert form.ids.contact_box.height == 0            # no consent yet: no contact fields
+    [draft] = visit.vm.followups
+    form = visit.card(draft.id)
+    assert form.ids.contact_box.children == []         # no consent yet: no contact fields
+    below_top = form.top - form.ids.consent_yes.top
+    ui.tap(visit.ids.save)          # empty form: says what is missing (and scrolls to it); nothing moves in it
+    assert form.messages.get("category") and form.messages.get("consent")
+    assert form.top - form.ids.consent_yes.top == below_top
     ui.tap_text("Home fire safety visit", root=form)
     ui.tap_text("High", root=form)
     ui.type_into(form.ids.description, "Elderly resident, no smoke alarm upstairs")
     ui.tap(form.ids.consent_yes)
-    assert form.ids.contact_box.height > 0             # consent: contact fields appear
+    assert form.ids.contact_box.children               # consent: contact fields appear
     ui.type_into(form.ids.contact_name, "Mrs Khan")
-    form.scroll_y = 0
-    ui.pump(3)
     ui.type_into(form.ids.contact_phone, "07911 123456")
     ui.screenshot("followup_with_consent")
-    ui.tap(form.ids.add)
-    assert visit.vm.page == "followups" and len(visit.vm.followups) == 1
-    ui.tap(visit.ids.followups_next)
     ui.tap(visit.ids.save)
     ui.wait_until(lambda: ui.screen.name == "street", message="saved")
     ui.wait_until(lambda: len(ui.transport.pushed) == 3, message="sent by the sync engine")
@@ -100,4 +109,4 @@ def test_fix_and_followup_with_consent(ui):
     followup = records["Followup"]
     assert followup.category == "home_fire_safety_visit" and followup.priority == "high"
     assert followup.resident_consent and followup.resident.name == "Mrs Khan"
-    assert followup.resident.phone == "07911 123456"
+    assert followup.resident.phone == "+447911123456"

@@ -11,7 +11,8 @@ from mobile.viewmodels.signin import SignInViewModel
 from mobile.viewmodels.street import StreetViewModel
 from mobile.viewmodels.streets import StreetsViewModel
 from mobile.viewmodels.sync import SyncViewModel
-from mobile.viewmodels.visit import StreetRecordViewModel, VisitViewModel
+from mobile.viewmodels.street_record import StreetRecordViewModel
+from mobile.viewmodels.visit import VisitViewModel
 from shared_schemas.codes import Outcome
 
 from .support import OP_ID, PASSWORD, make_pack, pushed_records
@@ -80,8 +81,15 @@ def test_operations_offline_lists_downloaded_packs(signed_in, transport):
     assert "offline" in vm.info.lower() and vm.error == ""
 
 
+def _visit(ctx):
+    """A visit view-model whose no-answers are not held back for Undo (these tests sync at once)."""
+    vm = VisitViewModel(ctx)
+    vm.undo_seconds = 0
+    return vm
+
+
 def test_removed_from_operation_keeps_records(signed_in, transport, store):
-    visit = VisitViewModel(signed_in)
+    visit = _visit(signed_in)
     visit.start(101)
     visit.choose_outcome("no_answer")
     transport.removed_from.add(OP_ID)
@@ -123,16 +131,14 @@ def test_walk_list_search_and_sort(signed_in):
 def test_street_statuses_and_no_answer_count(signed_in, transport):
     street = StreetViewModel(signed_in)
     street.load(11)
-    assert [r.address for r in street.rows][:2] == ["1 Avon Road, Bristol", "2 Avon Road, Bristol"]
+    assert [r.address for r in street.rows][:2] == ["1 Avon Road, Bristol", "3 Avon Road, Bristol"]  # odd side first
     assert {r.status_text for r in street.rows} == {"Not knocked"}
-    visit = VisitViewModel(signed_in)
+    visit = _visit(signed_in)
     for _ in range(2):
         visit.start(101)
         visit.choose_outcome("no_answer")
     visit.start(102)
     visit.choose_outcome("do_not_visit")
-    visit.fixes_done()
-    visit.followups_done()
     visit.save()
     street.load()
     by_id = {r.id: r for r in street.rows}
@@ -151,98 +157,114 @@ def test_street_statuses_and_no_answer_count(signed_in, transport):
     street.load()
     row = street.row(103)
     assert row.status == "done" and row.others == "Other pair: 1 visit"
+    visit.start(103)
+    assert visit.earlier and visit.earlier[0].startswith("Answered") and "another pair" in visit.earlier[0]
 
 
 # ---------------------------------------------------------------- visit
 
 
-def test_no_answer_saves_at_once(signed_in, store):
+def test_no_answer_saves_at_once_and_can_be_undone_while_held(signed_in, store):
     vm = VisitViewModel(signed_in)
     done = []
-    vm.on_finished = done.append
+    vm.on_finished = lambda message, visit_id, undoable: done.append((message, undoable))
     vm.start(101)
     vm.choose_outcome("no_answer")
-    assert vm.saved and done == ["Saved: No answer at 1 Avon Road, Bristol"]
-    [entry] = store.outbox_waiting()
-    assert entry.record_type == "visit"
+    assert vm.saved and done == [("Saved: No answer at 1 Avon Road, Bristol", True)]
+    assert store.outbox_waiting() == [] and len(store.outbox_waiting(include_held=True)) == 1
+    assert vm.undo(str(vm.visit_id))
+    assert store.outbox_waiting(include_held=True) == []
 
 
-def test_questionnaire_skip_logic_and_required_answers(signed_in):
-    vm = VisitViewModel(signed_in)
+def test_one_page_skip_logic_and_required_answers(signed_in):
+    vm = _visit(signed_in)
     vm.start(101)
     vm.choose_outcome("answered")
-    assert vm.page == "question" and vm.question.id == "feel_safe"
-    assert vm.progress == (1, 4)  # asb_kind is skipped until asb_seen is yes
-    vm.next()
-    assert vm.error == "An answer is required" and vm.question.id == "feel_safe"
-    vm.answer(2)
-    vm.next()
-    assert vm.question.id == "asb_seen"
-    vm.answer(True)
-    assert vm.progress == (2, 5)  # the follow-on question now applies
-    vm.next()
-    assert vm.question.id == "asb_kind"
-    vm.back()
-    vm.answer(False)
-    vm.next()
-    assert vm.question.id == "smoke_alarm" and vm.progress == (3, 4)
-    vm.answer(True)
-    vm.next()
-    vm.answer_text("Street lights out on the corner")
-    vm.next()
-    assert vm.page == "fixes"
-    visit, fixes, followups = vm.build_records()
-    assert visit.answers == {"feel_safe": 2, "asb_seen": False, "smoke_alarm": True,
-                             "comments": "Street lights out on the corner"}
+    assert [q.id for q in vm.questions] == ["feel_safe", "asb_seen", "smoke_alarm", "comments"]
+    vm.save()
+    assert not vm.saved and vm.errors["q:feel_safe"] == "An answer is required." and vm.first_error == "q:feel_safe"
+    vm.answer("feel_safe", 2)
+    vm.answer("asb_seen", True)
+    assert "asb_kind" in [q.id for q in vm.questions]  # the follow-on question now applies, live
+    vm.answer("asb_seen", False)
+    assert "asb_kind" not in [q.id for q in vm.questions]
+    vm.answer("smoke_alarm", True)
+    vm.answer_text("comments", "x" * 501)
+    assert vm.errors["q:comments"] == "The answer is 501 characters; the limit is 500. Shorten it by 1."
+    assert vm.text_counter("comments") == "501 / 500"
+    vm.answer_text("comments", "Street lights out on the corner")
+    visit, fixes, followups, errors = vm.build_records()
+    assert not errors and visit.answers == {"feel_safe": 2, "asb_seen": False, "smoke_alarm": True,
+                                            "comments": "Street lights out on the corner"}
+
+
+def test_a_visit_in_progress_is_a_draft_that_reopening_the_door_resumes(signed_in, store):
+    vm = _visit(signed_in)
+    vm.start(104)
+    vm.choose_outcome("answered")
+    vm.answer("feel_safe", 4)
+    vm.toggle_fix("advice_given")
+    vm.set_notes("Dog in the garden")
+    assert store.draft(signed_in.operation_id, 104) is not None
+    again = _visit(signed_in)  # e.g. the app was killed and opened again
+    again.start(104)
+    assert again.resumed and again.outcome == "answered" and again.answers == {"feel_safe": 4}
+    assert again.fixes == ["advice_given"] and again.notes == "Dog in the garden" and again.visit_id == vm.visit_id
+    again.discard()
+    assert store.draft(signed_in.operation_id, 104) is None
 
 
 def test_full_visit_with_fix_and_followup_with_consent(signed_in, store, transport):
-    vm = VisitViewModel(signed_in)
+    vm = _visit(signed_in)
     vm.start(104)
     vm.choose_outcome("answered")
-    for value in (4, True, "drugs", False):
-        vm.answer(value)
-        vm.next()
-    vm.next()  # comments are optional
+    for qid, value in (("feel_safe", 4), ("asb_seen", True), ("asb_kind", "drugs"), ("smoke_alarm", False)):
+        vm.answer(qid, value)
     vm.toggle_fix("smoke_alarm_fitted")
-    vm.fixes_done()
-    vm.add_followup()
-    assert not vm.draft.shows_contact
-    assert not vm.save_followup_draft()
-    assert set(vm.form_errors) == {"category", "description", "consent"}
-    vm.edit_followup(category="drugs", priority="high", description="Dealing from the alley behind 4")
-    vm.edit_followup(consent=True)
-    assert vm.draft.shows_contact
-    assert not vm.save_followup_draft() and "contact" in vm.form_errors
-    vm.edit_followup(contact_name="Pat", contact_phone="07911 123123")
-    assert vm.save_followup_draft() and vm.page == "followups"
-    vm.followups_done()
-    lines = dict(vm.review_lines())
-    assert lines["What kind of anti-social behaviour?"] == "Drug dealing"
-    assert lines["Fixed on the spot"] == "Smoke alarm fitted"
+    draft = vm.add_followup()
+    assert not draft.shows_contact
     vm.save()
-    assert vm.saved
+    assert not vm.saved and {k.rsplit(":", 1)[1] for k in vm.errors if k.startswith("fu:")} == \
+        {"category", "description", "consent"}
+    vm.edit_followup(draft.id, category="drugs", priority="high", description="Dealing from the alley behind 4")
+    vm.edit_followup(draft.id, consent=True)
+    assert draft.shows_contact
+    vm.edit_followup(draft.id, contact_name="Pat", contact_phone="call after 6pm")
+    vm.save()
+    assert not vm.saved and vm.errors[f"fu:{draft.id}:contact_phone"].startswith("The phone number is not")
+    vm.edit_followup(draft.id, contact_phone="07911 123123")
+    vm.save()
+    assert vm.saved and store.draft(signed_in.operation_id, 104) is None
     assert {e.record_type for e in store.outbox_waiting()} == {"visit", "fix", "followup"}
     SyncViewModel(signed_in).sync_now()
     records = {type(r).__name__: r for r in pushed_records(transport)}
-    assert records["Followup"].resident_consent and records["Followup"].resident.phone == "07911 123123"
+    assert records["Followup"].resident_consent and records["Followup"].resident.phone == "+447911123123"
     assert records["Fix"].visit_id == records["Visit"].id
 
 
 def test_no_consent_means_no_contact_details(signed_in):
-    vm = VisitViewModel(signed_in)
+    vm = _visit(signed_in)
     vm.start(101)
     vm.choose_outcome("refused")
-    assert vm.page == "fixes"  # no questionnaire for a refusal
-    vm.fixes_done()
-    vm.add_followup()
-    vm.edit_followup(category="fly_tipping", description="Mattress in the lane", consent=True,
+    assert vm.questions == []  # no questionnaire for a refusal
+    draft = vm.add_followup()
+    vm.edit_followup(draft.id, category="fly_tipping", description="Mattress in the lane", consent=True,
                      contact_phone="0123")
-    vm.edit_followup(consent=False)
-    assert vm.draft.contact_phone == "" and not vm.draft.shows_contact
-    assert vm.save_followup_draft()
-    _, _, [followup] = vm.build_records()
-    assert followup.resident is None and not followup.resident_consent
+    vm.edit_followup(draft.id, consent=False)
+    assert draft.contact_phone == "" and not draft.shows_contact
+    _, _, [followup], errors = vm.build_records()
+    assert not errors and followup.resident is None and not followup.resident_consent
+
+
+def test_an_over_long_note_is_caught_before_saving(signed_in):
+    vm = _visit(signed_in)
+    vm.start(101)
+    vm.choose_outcome("refused")
+    vm.set_notes("x" * 4500)
+    assert vm.errors["notes"].startswith("The note is 4,500 characters; the limit is 4,000")
+    assert vm.notes_counter == "4,500 / 4,000"
+    vm.save()
+    assert not vm.saved and vm.first_error == "notes"
 
 
 def test_full_disk_keeps_the_draft(signed_in, store, monkeypatch):
@@ -259,11 +281,11 @@ def test_full_disk_keeps_the_draft(signed_in, store, monkeypatch):
         return real(*args, **kwargs)
 
     monkeypatch.setattr(store, "record_visit", full)
-    vm = VisitViewModel(signed_in)
+    vm = _visit(signed_in)
     vm.start(101)
     vm.choose_outcome("card_left")
-    assert not vm.saved and vm.error == FULL_DISK_MESSAGE and vm.page == "review"
-    vm.save()  # space freed: the same draft saves
+    assert not vm.saved and vm.error == FULL_DISK_MESSAGE
+    vm.save()  # space freed: the same visit saves
     assert vm.saved and len(store.outbox_waiting()) == 1
 
 
@@ -274,7 +296,7 @@ def test_street_fix_and_followup(signed_in, store):
     assert vm.message == "Saved: Graffiti removed on Beech Street"
     vm.start(12, "followup")
     vm.edit_followup(category="street_lighting", description="Two lights out", consent=False)
-    assert vm.save_followup_draft()
+    assert vm.save()
     kinds = sorted(e.record_type for e in store.outbox_waiting())
     assert kinds == ["fix", "followup"]
 
@@ -285,31 +307,33 @@ def test_street_fix_and_followup(signed_in, store):
 def test_sync_status_and_rejections(signed_in, transport):
     sync = SyncViewModel(signed_in)
     sync.refresh()
-    assert sync.waiting == 0
-    visit = VisitViewModel(signed_in)
+    assert sync.waiting == 0 and sync.status_kind == "unknown" or sync.status_kind == "sent"
+    visit = _visit(signed_in)
     visit.start(101)
     visit.choose_outcome("no_answer")
     sync.refresh()
-    assert sync.waiting == 1 and "1 waiting" in sync.status_text
+    assert sync.waiting == 1 and sync.status_text == "1 waiting to send" and sync.status_kind == "waiting"
 
     transport.online = False
     sync.sync_now()
-    assert sync.online is False and sync.waiting == 1 and "Offline" in sync.status_text
+    assert sync.online is False and sync.waiting == 1 and sync.status_kind == "offline"
+    assert sync.status_text == "Offline · 1 saved on this tablet"  # not an error: nothing is lost
     assert sync.error  # says what happened and what to do
 
     transport.online = True
     transport.reject["visit"] = "household 101 is not in operation 7"
     sync.sync_now()
     assert sync.online is True and sync.waiting == 0 and sync.rejected == 1
+    assert sync.status_kind == "rejected"  # never the all-good colour
     [row] = sync.rejected_rows
     assert row.reason == "household 101 is not in operation 7" and "coordinator" in row.advice
-    assert row.title == "Visit: No answer"
+    assert row.title == "Visit: No answer · 1 Avon Road, Bristol"  # names the address
 
     transport.reject.clear()
     sync.retry(row.record_id)
     assert sync.rejected == 0 and sync.waiting == 1
     sync.sync_now()
-    assert sync.waiting == 0 and sync.rejected == 0 and sync.last_sync
+    assert sync.waiting == 0 and sync.rejected == 0 and sync.last_sync and sync.status_kind == "sent"
 
 
 # ---------------------------------------------------------------- map

@@ -1,0 +1,137 @@
+"""A follow-up being written (in a visit or for a street): its fields, its checks, its record.
+
+The checks are the shared ones (``shared_schemas.fields`` for lengths, phone numbers and
+e-mail addresses, ``records.check_record`` for the contract's rules), so what the form
+accepts the server accepts. ``check_followup`` is the one place a draft becomes a record.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from shared_schemas import fields
+from shared_schemas.codes import FOLLOWUP_CATEGORY_LABELS, PRIORITY_LABELS, FollowupCategory, Priority
+from shared_schemas.records import Followup, ResidentContact, check_record
+
+#: Form field -> the shared field rule it follows.
+FIELD_RULES = {
+    "description": "followup.description",
+    "contact_name": "resident.name",
+    "contact_phone": "resident.phone",
+    "contact_email": "resident.email",
+}
+EDITABLE = ("category", "priority", "description", "consent", "contact_name", "contact_phone", "contact_email")
+
+
+@dataclass
+class FollowupDraft:
+    """The form's state; ``check_followup`` makes the record."""
+
+    category: str = ""
+    priority: str = Priority.NORMAL.value
+    description: str = ""
+    consent: bool | None = None  # None until the resident was asked
+    contact_name: str = ""
+    contact_phone: str = ""
+    contact_email: str = ""
+    suggested: bool = False  # proposed from the answers and accepted with one tap
+    id: str = field(default_factory=lambda: str(uuid.uuid4()))
+
+    @property
+    def shows_contact(self) -> bool:
+        """Contact details are asked for only when the resident consents."""
+        return self.consent is True
+
+    @property
+    def title(self) -> str:
+        return FOLLOWUP_CATEGORY_LABELS.get(self.category, "New follow-up") if self.category else "New follow-up"
+
+    def summary(self) -> str:
+        pri = PRIORITY_LABELS.get(self.priority, self.priority)
+        consent = "consent given" if self.consent else "no consent"
+        return f"{self.title} ({pri}, {consent})"
+
+    def edit(self, **values: Any) -> None:
+        for key, value in values.items():
+            if key not in EDITABLE:
+                raise AttributeError(key)
+            setattr(self, key, value)
+        if values.get("consent") is False:
+            # without consent no contact details are kept, not even in memory
+            self.contact_name = self.contact_phone = self.contact_email = ""
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict) -> FollowupDraft:
+        known = {k: v for k, v in data.items() if k in cls.__dataclass_fields__}
+        return cls(**known)
+
+
+def live_problems(draft: FollowupDraft) -> dict[str, str]:
+    """What is wrong while typing: only what cannot become right by typing more (too long)."""
+    out = {}
+    for name, rule in FIELD_RULES.items():
+        value = getattr(draft, name)
+        if fields.over_limit(rule, value):
+            out[name] = fields.too_long(rule, len(value))
+    return out
+
+
+def problems(draft: FollowupDraft) -> dict[str, str]:
+    """Form field -> what to change, in plain words (empty when it can be saved)."""
+    out: dict[str, str] = {}
+    if not draft.category:
+        out["category"] = "Choose what the follow-up is about."
+    problem = fields.check("followup.description", draft.description)
+    if problem:
+        out["description"] = ("Say what the partner agency should do." if not draft.description.strip()
+                              else problem)
+    if draft.consent is None:
+        out["consent"] = "Ask the resident whether they consent to be contacted."
+    if draft.consent:
+        if not draft.contact_phone.strip() and not draft.contact_email.strip():
+            out["contact_phone"] = "Give a phone number or an e-mail address, or record that there is no consent."
+        for name, check in (("contact_phone", fields.check_phone), ("contact_email", fields.check_email)):
+            problem = check(getattr(draft, name))
+            if problem:
+                out[name] = problem
+        problem = fields.check("resident.name", draft.contact_name)
+        if problem:
+            out["contact_name"] = problem
+    return out
+
+
+def check_followup(draft: FollowupDraft, *, operation_id: int, team_id: int | None, raised_at: Any,
+                   visit_id: uuid.UUID | None = None, street_id: int | None = None) -> tuple[Followup | None, dict]:
+    """(the record, {}) when the draft can be saved, else (None, field -> message)."""
+    found = problems(draft)
+    if found:
+        return None, found
+    resident = None
+    if draft.consent and any(v.strip() for v in (draft.contact_name, draft.contact_phone, draft.contact_email)):
+        phone = draft.contact_phone.strip()
+        resident = ResidentContact(name=draft.contact_name.strip(),
+                                   phone=fields.normalise_phone(phone) if phone else None,
+                                   email=draft.contact_email.strip() or None)
+    record = Followup(
+        id=uuid.UUID(draft.id), operation_id=operation_id, team_id=team_id,
+        category=FollowupCategory(draft.category), priority=Priority(draft.priority),
+        description=draft.description.strip(), resident_consent=bool(draft.consent),
+        resident=resident, raised_at=raised_at, visit_id=visit_id, street_id=street_id,
+    )
+    contract = check_record(record)
+    if contract:
+        return None, {"form": contract[0][:1].upper() + contract[0][1:]}
+    return record, {}
+
+
+def category_choices() -> list[tuple[str, str]]:
+    return [(c.value, FOLLOWUP_CATEGORY_LABELS[c]) for c in FollowupCategory]
+
+
+def priority_choices() -> list[tuple[str, str]]:
+    return [(p.value, PRIORITY_LABELS[p]) for p in Priority]

@@ -1,0 +1,42 @@
+"""The order a pair walks a street's doors: each side in house-number order.
+
+Odd numbers up one side, even numbers along the other, each in number order (12, 12a, 14, …;
+a range such as 19-20 goes by its first number). Doors whose number belongs to another street
+(a corner house, "181 Woodhouse Lane" on Cavendish Road) and doors without a number come after
+the numbered ones, by the geometric order the pack gives (``door_order``), so a list never reads
+"7, 9, 11, 13, 29 Blenheim Terrace, 1, 181 Woodhouse Lane, 3, 5" again.
+"""
+
+from __future__ import annotations
+
+import re
+
+_NUMBER = re.compile(r"^\s*(\d+)\s*([A-Za-z]?)")
+
+
+def number_parts(house_number: str | None) -> tuple[int, str] | None:
+    """(12, "a") for "12a", (19, "") for "19-20"; None when there is no number."""
+    match = _NUMBER.match(house_number or "")
+    if not match:
+        return None
+    return int(match.group(1)), match.group(2).lower()
+
+
+def numbered_on(street_name: str, address: str, house_number: str | None) -> bool:
+    """Is the door's number one of this street's (the address reads "<number> <street name>")?"""
+    if not house_number or not street_name:
+        return False
+    pattern = re.compile(rf"(^|,)\s*{re.escape(house_number.strip())}\s+{re.escape(street_name.strip())}\s*(,|$)",
+                         re.IGNORECASE)
+    return bool(pattern.search(address or ""))
+
+
+def walk_key(street_name: str, address: str, house_number: str | None, side: str | None,
+             door_order: int | None) -> tuple:
+    """Sort key for a street's doors: odd side by number, even side by number, then the rest by door order."""
+    parts = number_parts(house_number)
+    order = door_order if door_order is not None else 0
+    if parts is None or not numbered_on(street_name, address, house_number):
+        return (2, 0, "", order, address or "")
+    number, suffix = parts
+    return (0 if number % 2 else 1, number, suffix, order, address or "")
