@@ -12,9 +12,9 @@ from mobile.store.errors import RecordInvalidError
 from shared_schemas.questionnaire import Questionnaire, validate_answers
 from shared_schemas.records import (
     AnyRecord,
-    RecordError,
     Fix,
     Followup,
+    RecordError,
     Visit,
     check_record,
     decode_record,

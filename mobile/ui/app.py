@@ -22,9 +22,9 @@ from mobile.viewmodels.map import MapViewModel
 from mobile.viewmodels.operations import OperationsViewModel
 from mobile.viewmodels.signin import SignInViewModel
 from mobile.viewmodels.street import StreetViewModel
+from mobile.viewmodels.street_record import StreetRecordViewModel
 from mobile.viewmodels.streets import StreetsViewModel
 from mobile.viewmodels.sync import SyncViewModel
-from mobile.viewmodels.street_record import StreetRecordViewModel
 from mobile.viewmodels.visit import UNDO_SECONDS, VisitViewModel
 
 log = logging.getLogger(__name__)
@@ -175,6 +175,8 @@ class DoorstepApp(App):
 
     def _go(self, name: str, *, reset: bool = False) -> None:
         current = self.sm.current
+        if current != name and self.toast:
+            self._toast_ended()  # moving on: the message (and its Undo) is done with
         if reset:
             self.history = [h for h in self.history if h in ("operations",)]
             if current == "operations" and "operations" not in self.history:

@@ -26,10 +26,14 @@ def load_map(vm, ctx) -> None:
     if ctx.pair is not None:
         team = ctx.store.team_for_user(ctx.operation_id, ctx.session.username) if ctx.session else None
         assigned = set(getattr(team, "street_ids", ()) or ())
+    drafts = {d.household_id for d in ctx.store.drafts(ctx.operation_id)}
     for street_id in assigned:
         for row in ctx.store.households_on_street(ctx.operation_id, street_id):
-            statuses[row.id] = status_of(row)[0]
-    doors = [MapDoor(h.id, h.street_id or 0, h.lon, h.lat, statuses.get(h.id, "not_knocked"))
+            statuses[row.id] = "draft" if row.id in drafts else status_of(row)[0]
+    # Doors of other pairs' streets look different (hollow rings): they are not ours to knock.
+    doors = [MapDoor(h.id, h.street_id or 0, h.lon, h.lat,
+                     statuses.get(h.id, "not_knocked") if h.street_id in assigned else "other_pair",
+                     h.house_number or "")
              for h in pack.households]
     vm.load(streets, doors)
     vm.set_position(ctx.position)
@@ -61,11 +65,15 @@ class MapScreen(BoundScreen):
         self.vm.fit(m.width, m.height)
 
     def _door_tapped(self, _widget, door) -> None:
+        """A tap on a door opens that door (its street behind it, for Back)."""
         app = self.app
-        if door.street_id and door.street_id in set(self._assigned()):
-            app.open_street(door.street_id)
+        if door.street_id and door.street_id in self._assigned():
+            if door.status == "do_not_visit":
+                app.show_toast("Do not visit: nothing to record at that door.")
+                return
+            app.open_door(door.street_id, door.id)
         else:
-            app.show_toast("That door is not on your pair's streets.")
+            app.show_toast("That door is on another pair's street.")
 
     def _assigned(self):
         ctx = self.app.ctx

@@ -17,7 +17,7 @@ from kivy.properties import ObjectProperty
 from kivy.uix.stencilview import StencilView
 
 from mobile.ui import theme
-from mobile.viewmodels.map import MapViewModel
+from mobile.viewmodels.map import MapViewModel, place_labels
 
 TAP_SLOP_DP = 10
 
@@ -28,6 +28,7 @@ class StreetMap(StencilView):
     __events__ = ("on_door",)
 
     def __init__(self, **kwargs):
+        self.placed: list = []  # the labels drawn last: (key, x, y, w, h), none overlapping
         self._touches: dict[int, tuple[float, float]] = {}
         self._moved = False
         self._unsubscribe = None
@@ -75,15 +76,20 @@ class StreetMap(StencilView):
                     Color(*theme.hex_rgba("#7C8694"))
                 else:
                     Line(points=pts, width=width, cap="round", joint="round")
-            self._draw_names(m, ox, oy)
             size = max(dp(5), min(dp(10), dp(5) * math.sqrt(m.zoom_level)))
             for status, flat in m.screen_doors().items():
                 colour = theme.STATUS_COLOURS.get(status, theme.STATUS_COLOURS["not_knocked"])
                 Color(*theme.hex_rgba(colour))
                 pts = [v + (ox if i % 2 == 0 else oy) for i, v in enumerate(flat)]
+                if status == "other_pair":
+                    # another pair's doors: small hollow rings, not our filled dots
+                    for i in range(0, len(pts), 2):
+                        Line(circle=(pts[i], pts[i + 1], size * 0.8), width=dp(1.2))
+                    continue
                 # Point caps its vertex count per instruction; draw in chunks
                 for start in range(0, len(pts), 2000):
                     Point(points=pts[start:start + 2000], pointsize=size)
+            self._draw_labels(m, ox, oy)
             pos = m.screen_position()
             if pos is not None:
                 px, py = pos[0] + ox, pos[1] + oy
@@ -97,23 +103,42 @@ class StreetMap(StencilView):
                 Color(*theme.c.PRIMARY)
                 Ellipse(pos=(px - dp(8), py - dp(8)), size=(dp(16), dp(16)))
 
-    def _draw_names(self, m: MapViewModel, ox: float, oy: float) -> None:
-        """Street names at the middle of each street's longest line, if they fit on screen."""
-        Color(1, 1, 1, 1)
+    def _draw_labels(self, m: MapViewModel, ox: float, oy: float) -> None:
+        """Street names, then (zoomed in) door numbers, placed so that no label overlaps another."""
         longest: dict = {}
         for street_id, flat in m.screen_lines():
             length = sum(math.hypot(flat[i + 2] - flat[i], flat[i + 3] - flat[i + 1])
                          for i in range(0, len(flat) - 2, 2))
             if length > longest.get(street_id, (0, None))[0]:
                 longest[street_id] = (length, flat)
-        for street_id, (length, flat) in longest.items():
+        candidates, textures = [], {}
+        for street_id, (length, flat) in sorted(longest.items(), key=lambda kv: -kv[1][0]):
             texture = self._name_texture(street_id, m)
             if texture is None or length < texture.width * 0.6:
                 continue
             mid = (len(flat) // 4) * 2
-            x, y = flat[mid] + ox - texture.width / 2, flat[mid + 1] + oy + dp(6)
-            if self.x <= x and x + texture.width <= self.right and self.y <= y and y + texture.height <= self.top:
-                Rectangle(texture=texture, pos=(x, y), size=texture.size)
+            key = ("street", street_id)
+            textures[key] = texture
+            candidates.append((key, flat[mid] - texture.width / 2, flat[mid + 1] + dp(6), *texture.size))
+        for door, x, y in m.screen_door_numbers():
+            texture = self._text_texture(door.number)
+            key = ("door", door.id)
+            textures[key] = texture
+            candidates.append((key, x + dp(7), y - texture.height / 2, *texture.size))
+        self.placed = place_labels(candidates, self.width, self.height)
+        for key, x, y, w, h in self.placed:
+            Color(*theme.c.SURFACE[:3], 0.85)
+            Rectangle(pos=(ox + x - dp(2), oy + y), size=(w + dp(4), h))
+            Color(1, 1, 1, 1)
+            Rectangle(texture=textures[key], pos=(ox + x, oy + y), size=(w, h))
+
+    def _text_texture(self, text: str):
+        cache = self.__dict__.setdefault("_texts", {})
+        if text not in cache:
+            label = CoreLabel(text=text, font_size=sp(theme.SMALL_SP), color=theme.c.TEXT, bold=True)
+            label.refresh()
+            cache[text] = label.texture
+        return cache[text]
 
     def _name_texture(self, street_id, m: MapViewModel):
         cache = self.__dict__.setdefault("_names", {})

@@ -30,7 +30,36 @@ class MapDoor:
     street_id: str
     lon: float
     lat: float
-    status: str  # a key of mobile.ui.theme.STATUS_COLOURS
+    status: str  # a key of mobile.ui.theme.STATUS_COLOURS ("other_pair" for another pair's streets)
+    number: str = ""  # the house number, drawn beside the dot when zoomed in
+
+    @property
+    def ours(self) -> bool:
+        return self.status != "other_pair"
+
+
+#: Zoomed in this far (relative to the whole area), doors show their numbers.
+NUMBERS_AT_ZOOM = 3.0
+
+
+def place_labels(candidates, width: float, height: float, taken=()) -> list:
+    """Which labels to draw so that none overlaps another or leaves the view.
+
+    ``candidates`` are (key, x, y, w, h) in view pixels (x, y: bottom-left), most important
+    first; each is kept if its box fits the view and meets no box kept before (nor ``taken``).
+    Greedy, like a map renderer's label collision: a street name beats the door numbers under it.
+    Returns the kept candidates.
+    """
+    kept: list = []
+    boxes = [tuple(b) for b in taken]
+    for key, x, y, w, h in candidates:
+        if x < 0 or y < 0 or x + w > width or y + h > height:
+            continue
+        if any(x < bx + bw and bx < x + w and y < by + bh and by < y + h for bx, by, bw, bh in boxes):
+            continue
+        boxes.append((x, y, w, h))
+        kept.append((key, x, y, w, h))
+    return kept
 
 
 @dataclass
@@ -181,6 +210,13 @@ class MapViewModel(Observable):
         if self.position is None:
             return None
         return self.lonlat_to_screen(self.position.lon, self.position.lat)
+
+    def screen_door_numbers(self) -> list[tuple[MapDoor, float, float]]:
+        """Our doors with a number and their view position, when zoomed in enough to read them."""
+        if self.zoom_level < NUMBERS_AT_ZOOM:
+            return []
+        s, ox, oy = self.scale, self.offset_x, self.offset_y
+        return [(d, x * s + ox, y * s + oy) for d, x, y in self._data.doors if d.number and d.ours]
 
     def door_at(self, sx: float, sy: float, radius: float) -> MapDoor | None:
         """The door nearest a viewport point, within ``radius`` pixels."""

@@ -34,11 +34,11 @@ def status_of(row: Any) -> tuple[str, str]:
     if status == "do_not_visit":
         return "do_not_visit", "Do not visit"
     if status == "done":
-        return "done", f"Done ({label(row.last_outcome)})" if row.last_outcome else "Done"
-    # to revisit
+        return "done", f"Done: {label(row.last_outcome)}" if row.last_outcome else "Done"
+    # to revisit: the map's legend says "Knock again" too
     last = label(row.last_outcome) if row.last_outcome else "No answer"
     times = f" ×{row.no_answers}" if row.no_answers else ""
-    return "revisit", f"{last}{times}"
+    return "revisit", f"Knock again: {last}{times}"
 
 
 def side_of(row: Any) -> str:

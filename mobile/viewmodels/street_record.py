@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import uuid
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from shared_schemas.codes import FIX_CATEGORY_LABELS, FOLLOWUP_CATEGORY_LABELS, FixCategory, FollowupCategory
 from shared_schemas.records import Fix

@@ -406,7 +406,7 @@ class VisitViewModel(Observable):
         instant = self.outcome in INSTANT_OUTCOMES and self._is_empty()
         hold = timedelta(seconds=self.undo_seconds) if instant and self.undo_seconds > 0 else None
         self.ctx.runner.run(lambda: store.record_visit(visit, fixes, followups, hold=hold),
-                            lambda _r: self._saved(instant), self._save_failed)
+                            lambda _r: self._saved(hold is not None), self._save_failed)
 
     def _in_page_order(self, errors: dict[str, str]) -> dict[str, str]:
         order = ["outcome"] + [f"q:{q.id}" for q in self.questions]

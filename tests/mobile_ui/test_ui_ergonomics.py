@@ -100,7 +100,8 @@ def test_portrait_layout(ui):
         for where in _screens(ui):
             ui.pump(3)
             problems += _problems(ui, where)
-            if where in ("streets", "visit_outcome", "visit_with_errors", "visit_followup_form", "street_followup"):
+            if where in ("streets", "visit_outcome", "visit_with_errors", "visit_followup_form", "street_followup",
+                         "map", "sync"):
                 ui.screenshot(f"portrait_{where}", size=(800, 1280))
     finally:
         ui.window.size = (1280, 800)

@@ -25,7 +25,7 @@ def test_no_answer_in_two_taps(ui):
     assert ui.screen.name == "visit"
     ui.tap_text("No answer")                           # tap 2: the outcome, saved at once
     ui.wait_until(lambda: ui.screen.name == "street", message="back on the street")
-    ui.wait_until(lambda: _door(ui, "1 Avon Road, Bristol").status_text == "No answer ×1")
+    ui.wait_until(lambda: _door(ui, "1 Avon Road, Bristol").status_text == "Knock again: No answer ×1")
     assert ui.app.toast.startswith("Saved: No answer")
     ui.screenshot("street_after_no_answer")
 

@@ -9,9 +9,9 @@ from mobile.viewmodels.map import MapDoor, MapStreet, MapViewModel, Position
 from mobile.viewmodels.operations import OperationsViewModel
 from mobile.viewmodels.signin import SignInViewModel
 from mobile.viewmodels.street import StreetViewModel
+from mobile.viewmodels.street_record import StreetRecordViewModel
 from mobile.viewmodels.streets import StreetsViewModel
 from mobile.viewmodels.sync import SyncViewModel
-from mobile.viewmodels.street_record import StreetRecordViewModel
 from mobile.viewmodels.visit import VisitViewModel
 from shared_schemas.codes import Outcome
 
@@ -142,7 +142,7 @@ def test_street_statuses_and_no_answer_count(signed_in, transport):
     visit.save()
     street.load()
     by_id = {r.id: r for r in street.rows}
-    assert by_id[101].status == "revisit" and by_id[101].status_text == "No answer ×2"
+    assert by_id[101].status == "revisit" and by_id[101].status_text == "Knock again: No answer ×2"
     assert by_id[102].status_text == "Do not visit" and not by_id[102].can_visit
     street.set_side("odd")
     assert {r.side for r in street.rows} == {"odd"}
@@ -366,3 +366,12 @@ def test_outcome_buttons_put_the_two_tap_outcomes_first():
 def test_pack_fixture_is_valid():
     pack = make_pack()
     assert {t.id for t in pack.teams} == {1, 2} and len(pack.households) == 16
+
+
+def test_map_labels_never_overlap_and_keep_the_more_important():
+    from mobile.viewmodels.map import place_labels
+
+    candidates = [("street", 10, 10, 100, 20), ("door 1", 50, 15, 20, 20), ("door 2", 200, 10, 20, 20),
+                  ("off", 390, 10, 30, 20)]
+    kept = [key for key, *_ in place_labels(candidates, 400, 300)]
+    assert kept == ["street", "door 2"]  # door 1 under the street name, "off" leaves the view
