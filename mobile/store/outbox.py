@@ -69,7 +69,8 @@ def apply_push_results(conn: sqlite3.Connection, results: Sequence[PushResult]) 
                 duplicate += 1
         elif result.status == "rejected":
             reason = result.reason or "The server refused this record without saying why."
-            if result.path:
+            if result.path and not reason.rstrip().endswith("."):
+                # a reason in plain words (shared_schemas.fields) says what it is about already
                 reason = f"{reason} (field {result.path})"
             conn.execute(
                 "UPDATE outbox SET state = 'rejected', reason = ?, attempts = attempts + 1 WHERE seq = ?",

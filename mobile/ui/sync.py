@@ -42,7 +42,7 @@ class SyncScreen(BoundScreen):
         online = {True: "Online", False: "Offline: records are kept and sent when there is signal",
                   None: "Not connected yet"}[vm.online]
         self.connection = f"{online}. " + (f"Last sync {vm.last_sync}." if vm.last_sync else "Never synced.")
-        self.rejected_heading = ("Rejected by the server: these stay on the tablet until you retry them."
+        self.rejected_heading = ("Refused by the server: these stay on the tablet until you correct them or send them again."
                                  if vm.rejected_rows else "")
         data = []
         for r in vm.rejected_rows + vm.waiting_rows:

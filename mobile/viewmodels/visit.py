@@ -446,17 +446,4 @@ def _when(moment: datetime, now: datetime) -> str:
     return local.strftime("%H:%M") if local.date() == today else local.strftime("%d %b %H:%M")
 
 
-def answer_text(question: Question, value: Any) -> str:
-    """An answer in words (for summaries)."""
-    if value is None or value == [] or value == "":
-        return "Not answered"
-    if question.type is QuestionType.YES_NO:
-        return "Yes" if value else "No"
-    if question.type in (QuestionType.SINGLE_CHOICE, QuestionType.MULTIPLE_CHOICE):
-        labels = {o.value: o.label for o in question.options}
-        values = value if isinstance(value, list) else [value]
-        return ", ".join(labels.get(v, str(v)) for v in values)
-    return str(value)
-
-
-__all__ = ["INSTANT_OUTCOMES", "OUTCOME_ORDER", "UNDO_SECONDS", "VisitViewModel", "answer_text"]
+__all__ = ["INSTANT_OUTCOMES", "OUTCOME_ORDER", "UNDO_SECONDS", "VisitViewModel"]
