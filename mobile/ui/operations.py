@@ -34,9 +34,10 @@ class OperationsScreen(BoundScreen):
     def on_pre_enter(self, *args):
         self.vm.refresh()
 
+    bindings = {"error": "error", "info": "info", "busy": "busy"}
+
     def refresh(self, names):
         vm = self.vm
-        self.error, self.info, self.busy = vm.error, vm.info, vm.busy
         self.empty = "" if vm.rows or vm.busy else "No operations yet. Tap Check server when you have signal."
         rows = []
         for r in vm.rows:

@@ -18,11 +18,5 @@ class SignInScreen(BoundScreen):
     info = StringProperty("")
     busy = BooleanProperty(False)
 
-    def refresh(self, names):
-        vm = self.vm
-        self.server_url = vm.server_url
-        self.username = vm.username
-        self.password = vm.password
-        self.error = vm.error
-        self.info = vm.info
-        self.busy = vm.busy
+    bindings = {"server_url": "server_url", "username": "username", "password": "password", "error": "error",
+                "info": "info", "busy": "busy"}

@@ -34,10 +34,10 @@ class SyncScreen(BoundScreen):
     def on_pre_enter(self, *args):
         self.vm.load_lists()
 
+    bindings = {"syncing": "syncing", "error": "error"}
+
     def refresh(self, names):
         vm = self.vm
-        self.syncing = vm.syncing
-        self.error = vm.error
         self.summary = f"{vm.waiting} waiting to send, {vm.rejected} rejected"
         online = {True: "Online", False: "Offline: records are kept and sent when there is signal",
                   None: "Not connected yet"}[vm.online]
