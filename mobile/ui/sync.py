@@ -42,12 +42,12 @@ class SyncScreen(BoundScreen):
         online = {True: "Online", False: "Offline: records are kept and sent when there is signal",
                   None: "Not connected yet"}[vm.online]
         self.connection = f"{online}. " + (f"Last sync {vm.last_sync}." if vm.last_sync else "Never synced.")
-        self.rejected_heading = ("Refused by the server: these stay on the tablet until you correct them or send them again."
-                                 if vm.rejected_rows else "")
+        self.rejected_heading = ("Refused by the server: these stay on the tablet until you correct them "
+                                 "or send them again." if vm.rejected_rows else "")
         data = []
         for r in vm.rejected_rows + vm.waiting_rows:
             height = dp(80) + (dp(84) if r.rejected else 0)
-            data.append({"vm": vm, "record_type": r.record_type, "record_id": r.record_id, "title": r.title, "created": r.created,
-                         "attempts": r.attempts, "reason": r.reason, "advice": r.advice,
+            data.append({"vm": vm, "record_type": r.record_type, "record_id": r.record_id, "title": r.title,
+                         "created": r.created, "attempts": r.attempts, "reason": r.reason, "advice": r.advice,
                          "rejected": r.rejected, "height": height})
         self.ids.rv.data = data

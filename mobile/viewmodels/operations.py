@@ -65,10 +65,9 @@ class OperationsViewModel(Observable):
         elif isinstance(exc, (NetworkError, ServerError)):
             self.set(info="Offline: showing the packs already on this tablet. " + MESSAGES["network"])
             if isinstance(exc, NetworkError):
-                try:  # offline as soon as a request fails, not at the sync engine's next round
+                # offline as soon as a request fails, not at the sync engine's next round
+                with contextlib.suppress(Exception):
                     self.ctx.store.note_offline(MESSAGES["network"])
-                except Exception:
-                    pass
         else:
             self.set(error=message_for(exc))
         self.set(busy=False)

@@ -179,7 +179,7 @@ def record_taps(task: str, taps: int, budget: int, scrolls: int, orientation: st
     TAPS.write_text(json.dumps(table, indent=2, sort_keys=True))
 
 
-def make_app(kivy_window, data_dir: Path, server: str, size):
+def make_app(kivy_window, data_dir: Path, server: str, size):  # noqa: F811  (a window, not the fixture)
     from mobile.store import Store
     from mobile.sync import HttpTransport, SyncEngine
     from mobile.ui.app import DoorstepApp
@@ -194,7 +194,7 @@ def make_app(kivy_window, data_dir: Path, server: str, size):
     return app
 
 
-def close_app(app, kivy_window) -> None:
+def close_app(app, kivy_window) -> None:  # noqa: F811
     from kivy.app import App
 
     app.ctx.stop_engine()
@@ -211,7 +211,7 @@ def orientation(request):
 
 
 @pytest.fixture
-def walk(request, kivy_window, tmp_path, live_server, orientation):
+def walk(request, kivy_window, tmp_path, live_server, orientation):  # noqa: F811  (the imported fixture)
     """The real app in the window, over a fresh store, against the session's real server."""
     size = PORTRAIT if orientation == "portrait" else LANDSCAPE
     app = make_app(kivy_window, tmp_path, live_server, size)

@@ -113,7 +113,7 @@ def test_full_visit(walk, orientation):
     assert walk.app.toast.startswith("Saved: Answered")
     walk.wait_sent()
     store = walk.app.ctx.store
-    [saved] = [v for v in store.visits_for_household(walk.app.ctx.operation_id, draft_household(walk, address))]
+    [saved] = store.visits_for_household(walk.app.ctx.operation_id, draft_household(walk, address))
     assert saved.answers["fire_safety_visit"] is True and saved.questionnaire == "streetsafe-community-v2"
 
 

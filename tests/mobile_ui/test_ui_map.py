@@ -26,11 +26,15 @@ def test_map_pan_pinch_and_tap_a_door(ui):
     # pinch: two fingers apart around the middle zooms in about that point
     cx, cy = widget.to_window(*widget.center)
     a, b = UnitTestTouch(cx - 50, cy), UnitTestTouch(cx + 50, cy)
-    a.touch_down(); b.touch_down(); ui.pump(1)
+    a.touch_down()
+    b.touch_down()
+    ui.pump(1)
     for step in range(1, 6):
         b.touch_move(cx + 50 + step * 20, cy)
         ui.pump(1)
-    a.touch_up(); b.touch_up(); ui.pump(2)
+    a.touch_up()
+    b.touch_up()
+    ui.pump(2)
     assert vm.zoom_level == pytest.approx(2.0, rel=0.05)
 
     # pan: one finger drags the map
@@ -56,7 +60,10 @@ def test_map_pan_pinch_and_tap_a_door(ui):
     door = next(d for d, x, y in vm._data.doors if d.id == 103)
     sx, sy = vm.lonlat_to_screen(door.lon, door.lat)
     touch = UnitTestTouch(*widget.to_window(widget.x + sx, widget.y + sy))
-    touch.touch_down(); ui.pump(1); touch.touch_up(); ui.pump(3)
+    touch.touch_down()
+    ui.pump(1)
+    touch.touch_up()
+    ui.pump(3)
     assert ui.screen.name == "visit" and ui.app.visit_vm.household_id == 103
     ui.app.back()
     ui.pump(2)
