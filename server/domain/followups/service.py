@@ -51,26 +51,34 @@ STATUSES = [s.value for s in FollowupStatus]
 
 
 # ---------------------------------------------------------------- reading
-_street = aliased(Street)
-_point = func.coalesce(Household.geom, func.ST_ClosestPoint(_street.geom, func.ST_Centroid(_street.geom)))
+# Where a follow-up is: its household's door, else the middle of its street (the household's street
+# when it names none). Used here, by Open311 and by the OGC layer; select from Followup, then
+# ``with_place(...)`` adds the joins these columns need.
+PLACE_STREET = aliased(Street)
+PLACE_POINT = func.coalesce(Household.geom,
+                            func.ST_ClosestPoint(PLACE_STREET.geom, func.ST_Centroid(PLACE_STREET.geom)))
+PLACE_NAME = func.coalesce(Household.address, PLACE_STREET.name)
+_street, _point = PLACE_STREET, PLACE_POINT
+
+
+def with_place(q: Any) -> Any:
+    return (q.outerjoin(Household, Household.id == Followup.household_id)
+            .outerjoin(PLACE_STREET, PLACE_STREET.id == func.coalesce(Followup.street_id, Household.street_id)))
 
 
 def _base(user: CurrentUser):
-    return (
+    return with_place(
         select(
             Followup,
             Agency.code.label("agency_code"), Agency.name.label("agency_name"),
-            func.coalesce(Household.address, _street.name).label("place"),
+            PLACE_NAME.label("place"),
             _street.name.label("street_name"),
             func.ST_Y(_point).label("lat"), func.ST_X(_point).label("lon"),
             Operation.name.label("operation_name"),
         )
         .join(Operation, Operation.id == Followup.operation_id)
         .outerjoin(Agency, Agency.id == Followup.agency_id)
-        .outerjoin(Household, Household.id == Followup.household_id)
-        .outerjoin(_street, _street.id == func.coalesce(Followup.street_id, Household.street_id))
-        .where(sees_followup(user))
-    )
+    ).where(sees_followup(user))
 
 
 def is_overdue(f: Followup, now: dt.datetime | None = None) -> bool:

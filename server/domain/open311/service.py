@@ -15,9 +15,9 @@ from typing import Any
 
 from sqlalchemy import Select, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import aliased
 
-from server.db.models import Agency, Followup, FollowupEvent, Household, Street
+from server.db.models import Agency, Followup, FollowupEvent, Household
+from server.domain.followups.service import PLACE_NAME, PLACE_POINT, with_place
 from server.domain.operations.access import agency_sees_followup
 from shared_schemas.codes import FOLLOWUP_CATEGORY_LABELS, FollowupCategory
 
@@ -74,24 +74,20 @@ def discovery(base_url: str) -> dict[str, Any]:
                            "type": "production", "formats": ["application/json"]}]}
 
 
-_street = aliased(Street)
-_point = func.coalesce(Household.geom, func.ST_ClosestPoint(_street.geom, func.ST_Centroid(_street.geom)))
 _latest_note = (select(FollowupEvent.note).where(FollowupEvent.followup_id == Followup.id)
                 .order_by(FollowupEvent.id.desc()).limit(1).scalar_subquery())
 
 
 def _requests(agency_id: int) -> Select:
     """The agency's follow-ups as Open311 rows (access: ``agency_sees_followup``), newest first."""
-    return (select(Followup.id, Followup.category, Followup.status, Followup.description, Followup.raised_at,
-                   Followup.updated_at, Followup.due_at, Agency.code.label("agency_code"),
-                   Agency.name.label("agency_name"), func.coalesce(Household.address, _street.name).label("address"),
-                   Household.ref.label("address_id"), Household.postcode,
-                   func.ST_Y(_point).label("lat"), func.ST_X(_point).label("lon"), _latest_note.label("note"))
-            .join(Agency, Agency.id == Followup.agency_id)
-            .outerjoin(Household, Household.id == Followup.household_id)
-            .outerjoin(_street, _street.id == func.coalesce(Followup.street_id, Household.street_id))
-            .where(agency_sees_followup(agency_id))
-            .order_by(Followup.raised_at.desc(), Followup.id.desc()))
+    return with_place(
+        select(Followup.id, Followup.category, Followup.status, Followup.description, Followup.raised_at,
+               Followup.updated_at, Followup.due_at, Agency.code.label("agency_code"),
+               Agency.name.label("agency_name"), PLACE_NAME.label("address"),
+               Household.ref.label("address_id"), Household.postcode,
+               func.ST_Y(PLACE_POINT).label("lat"), func.ST_X(PLACE_POINT).label("lon"), _latest_note.label("note"))
+        .join(Agency, Agency.id == Followup.agency_id)
+    ).where(agency_sees_followup(agency_id)).order_by(Followup.raised_at.desc(), Followup.id.desc())
 
 
 @dataclass(frozen=True)
