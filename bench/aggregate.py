@@ -15,7 +15,9 @@ What it does, in databases of its own in the project's cluster (``--database``, 
    in the second only (ten times as much data elsewhere); VACUUM ANALYZE;
 4. starts the real server (uvicorn) on each and times, in turns between the two databases so that a busy
    moment of the machine falls on both alike, through HTTP as the coordinator:
-   GET /api/v1/operations/{id}/streets (JSON) and ?format=geojson; and, with asyncpg on the same tables:
+   GET /api/v1/operations/{id}/streets (JSON) and ?format=geojson, and signed out the published
+   /open-data/operations/{id}/streets.csv and one OGC API page (/ogc/collections/…/items?limit=100);
+   and, with asyncpg on the same tables:
    the street-results query alone, and the plain group-by
    ``SELECT h.street_id, count(*) FROM visit v JOIN household h ON h.id = v.household_id
    WHERE v.operation_id = $1 AND h.operation_id = $1 GROUP BY h.street_id`` — the ceiling (visits per
@@ -245,7 +247,8 @@ class Side:
 
     def __init__(self, url: str, base: str, op: int):
         self.url, self.base, self.op = url, base, op
-        self.samples: dict[str, list[float]] = {"plain": [], "query": [], "json": [], "geojson": []}
+        self.samples: dict[str, list[float]] = {"plain": [], "query": [], "json": [], "geojson": [],
+                                                "public_csv": [], "ogc_page": []}
         self.sizes: dict[str, int] = {}
 
     async def open(self) -> None:
@@ -253,6 +256,7 @@ class Side:
         self.mine = await asyncpg.connect(**asyncpg_dsn(self.url))
         await self.mine.execute("SET jit = off; SET max_parallel_workers_per_gather = 0")  # as the service does
         self.http = httpx.Client(base_url=self.base, timeout=60, headers={"Accept-Encoding": "identity"})
+        self.public = httpx.Client(base_url=self.base, timeout=60, headers={"Accept-Encoding": "identity"})
         token = self.http.post("/api/v1/auth/token", json={"username": "coordinator", "password": PASSWORD})
         token.raise_for_status()
         self.http.headers["Authorization"] = f"Bearer {token.json()['access_token']}"
@@ -264,9 +268,16 @@ class Side:
         self.samples["json"] += got
         got, self.sizes["geojson"] = time_http(self.http, f"/api/v1/operations/{self.op}/streets?format=geojson", n)
         self.samples["geojson"] += got
+        # The published outputs, signed out: the same street results through the disclosure rule.
+        got, self.sizes["public_csv"] = time_http(self.public, f"/open-data/operations/{self.op}/streets.csv", n)
+        self.samples["public_csv"] += got
+        got, self.sizes["ogc_page"] = time_http(
+            self.public, f"/ogc/collections/operation-{self.op}-streets/items?limit=100", n)
+        self.samples["ogc_page"] += got
 
     async def close(self) -> None:
         self.http.close()
+        self.public.close()
         await self.conn.close()
         await self.mine.close()
 
@@ -293,7 +304,8 @@ def report(label: str, m: dict) -> None:
     print(f"\n{label}")
     print(f"  {'':34} {'median ms':>10} {'p95 ms':>9} {'x plain':>8}")
     for key, name in (("plain", "plain SQL group-by (ceiling)"), ("query", "street-results query (asyncpg)"),
-                      ("json", "GET .../streets (JSON, HTTP)"), ("geojson", "GET .../streets?format=geojson")):
+                      ("json", "GET .../streets (JSON, HTTP)"), ("geojson", "GET .../streets?format=geojson"),
+                      ("public_csv", "GET /open-data/.../streets.csv"), ("ogc_page", "GET /ogc/.../items?limit=100")):
         med, p95 = m[key]
         print(f"  {name:34} {med:10.1f} {p95:9.1f} {med / plain:8.2f}")
     print(f"  response sizes: JSON {m['sizes']['json'] / 1024:.0f} KiB, GeoJSON {m['sizes']['geojson'] / 1024:.0f} KiB")
@@ -341,6 +353,8 @@ async def main() -> int:
         try:
             await conn.execute("SELECT setseed(0.2026)")  # the same target operation in both databases
             ops[side] = await make_operation(conn, "Bench target", args.households, args.visits)
+            # Published, so its open data (the CSV, an OGC API page) can be timed signed out too.
+            await conn.execute("UPDATE operation SET published_at = now() WHERE id = $1", ops[side])
             if side == "crowded":
                 for k in range(args.others):
                     await make_operation(conn, f"Bench other {k + 1}", args.households, args.visits)

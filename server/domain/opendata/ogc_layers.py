@@ -168,7 +168,7 @@ def _paged(features: list[tuple[int, dict[str, Any]]], limit: int, cursor: str |
 
 async def _units_page(session: AsyncSession, layer_: Layer, limit: int, cursor: str | None,
                       boxes: list[Envelope] | None, feature_id: int | None = None) -> Page:
-    results = await public.results_for(session, layer_.operation)
+    results = await public.results_for(session, layer_.operation, with_geometry=True)
     units = results.units
     if boxes is not None:
         inside = await streets_in(session, layer_.operation.id, boxes)

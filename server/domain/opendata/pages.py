@@ -83,7 +83,7 @@ async def streets_csv(request: Request, db_session: NamedDependency[AsyncSession
 async def streets_geojson(request: Request, db_session: NamedDependency[AsyncSession],
                           operation_id: FromPath[int]) -> Response:
     view = await publication.viewable(db_session, await optional_user(request), operation_id)
-    results = await public.results_for(db_session, view.operation)
+    results = await public.results_for(db_session, view.operation, with_geometry=True)
     body = files.streets_geojson(view.operation, results, await publication.last_updated(db_session, operation_id))
     return Response(body, media_type="application/geo+json", headers=cache_headers(view))
 

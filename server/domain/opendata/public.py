@@ -16,9 +16,11 @@ from . import units
 from .fields import CONCERNS, FIXES
 
 
-async def results_for(session: AsyncSession, operation: Operation) -> units.PublicResults:
-    """The operation's published units: the coordinators' street results query, then the rule."""
-    rows = await results_services.street_results(session, operation.id, with_geometry=True,
+async def results_for(session: AsyncSession, operation: Operation, *,
+                      with_geometry: bool = False) -> units.PublicResults:
+    """The operation's published units: the coordinators' street results query, then the rule; with
+    the street lines only for what draws them (the lines cost more than the figures)."""
+    rows = await results_services.street_results(session, operation.id, with_geometry=with_geometry,
                                                  questionnaire_id=operation.questionnaire_id)
     return units.build(operation.id, rows)
 

@@ -190,9 +190,11 @@ async def _followups(session: AsyncSession, operation_id: int, keys: list[int] |
     return rows, totals, still
 
 
-async def build(session: AsyncSession, view: publication.Viewable, unit_id: int | None) -> tuple[Report, PublicResults]:
+async def build(session: AsyncSession, view: publication.Viewable, unit_id: int | None, *,
+                with_geometry: bool = False) -> tuple[Report, PublicResults]:
+    """The report, and the results it is made from (with the street lines for a map)."""
     operation = view.operation
-    results = await public.results_for(session, operation)
+    results = await public.results_for(session, operation, with_geometry=with_geometry)
     unit = None
     if unit_id is not None:
         unit = results.unit(unit_id)

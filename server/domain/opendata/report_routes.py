@@ -43,7 +43,7 @@ async def _rendered(request: Request, session: AsyncSession, operation_id: int, 
     done = report.RENDERED.get(key)
     if done is not None:
         return done, view
-    r, results = await report.build(session, view, unit_id)
+    r, results = await report.build(session, view, unit_id, with_geometry=True)
     svg = await anyio.to_thread.run_sync(report.map_svg, results, unit_id)
     if what == "svg":
         out: bytes | str = svg

@@ -76,24 +76,27 @@ def _published(raw: dict[str, int]) -> dict[str, int | None]:
     return values
 
 
-def _multiline(geometries: list[str]) -> dict[str, Any] | None:
+def _multiline(geometries: list[str | None]) -> dict[str, Any] | None:
     """Street geometries (PostGIS GeoJSON text, MultiLineStrings) as one MultiLineString."""
     lines: list[Any] = []
     for text in geometries:
+        if not text:
+            continue
         geom = msgspec.json.decode(text)
         lines.extend(geom["coordinates"] if geom["type"] == "MultiLineString" else [geom["coordinates"]])
     return {"type": "MultiLineString", "coordinates": lines} if lines else None
 
 
 def build(operation_id: int, rows: StreetRows) -> PublicResults:
-    """Units from the street results of one operation (fetched with geometry), under the rule."""
-    assert rows.geometries is not None, "street results must be fetched with geometry"
+    """Units from the street results of one operation, under the rule; with their street lines when
+    the results were fetched with geometry (the GeoJSON, the OGC API, the maps), else without."""
+    geometries = rows.geometries if rows.geometries is not None else [None] * len(rows.items)
     totals_raw = _raw(rows.totals)
     other_raw = dict(totals_raw)
     units: list[Unit] = []
     small_ids: list[int] = []
     small_geoms: list[str] = []
-    for item, geom in zip(rows.items, rows.geometries, strict=True):
+    for item, geom in zip(rows.items, geometries, strict=True):
         if disclosure.is_own_unit(item.households):
             raw = _raw(item)
             for k, v in raw.items():
