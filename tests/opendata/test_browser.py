@@ -92,13 +92,18 @@ def test_publish_from_the_dashboard_and_open_it_signed_out(bworld, live_server, 
         expect(public.locator("#map")).to_have_attribute("data-loaded", "1")
         assert public.locator("#map path.unit").count() >= 3  # Ash Row, Beech Lane, Elm Street
         expect(public.locator("#units tbody tr")).to_have_count(3)
+        public.wait_for_load_state("load")
         assert public.evaluate("document.documentElement.scrollWidth") <= width
         public.screenshot(path=str(screens_dir / f"opendata-page-{width}.png"), full_page=True)
         public.click("text=Read “You said, we did”")
         expect(public.locator("#priorities li").first).to_have_text("Brighter street lights on Beech Lane")
         expect(public.locator(".report-map img")).to_have_js_property("complete", True)
         assert public.locator(".report-map img").evaluate("img => img.naturalWidth") > 0
-        assert public.evaluate("document.documentElement.scrollWidth") <= width
+        public.wait_for_load_state("load")  # stylesheets in: a width measured before them means nothing
+        assert public.evaluate("document.documentElement.scrollWidth") <= width, public.evaluate(
+            "Array.from(document.querySelectorAll('body *')).filter(e => e.getBoundingClientRect().right > "
+            "document.documentElement.clientWidth + 1).slice(0, 6).map(e => e.tagName + '.' + e.className + ' ' + "
+            "Math.round(e.getBoundingClientRect().right) + ' ' + (e.textContent || '').slice(0, 40))")
         public.screenshot(path=str(screens_dir / f"opendata-report-{width}.png"), full_page=True)
         assert not watched["outside"], watched["outside"]
         assert not watched["errors"], watched["errors"]
