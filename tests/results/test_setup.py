@@ -3,15 +3,14 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
+import asyncio
 import uuid
 
 import pytest
 from sqlalchemy import text
 
 from server.db.engine import transaction
+from tests.support import doorstep
 
 from .world import ROOT
 
@@ -31,23 +30,9 @@ async def created(client, headers, database_url) -> dict:
     r = await client.post("/api/v1/operations", headers=await headers("coordinator"), json=_op_body(name))
     assert r.status_code == 201, r.text
     op = r.json()
-    out = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "server.cli",
-            "import-osm",
-            str(ROOT / "fixtures/areas/bristol-bs5.osm"),
-            "--operation",
-            name,
-        ],
-        cwd=ROOT,
-        env=dict(os.environ, DATABASE_URL=database_url),
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    assert out.returncode == 0, out.stderr
+    osm = str(ROOT / "fixtures/areas/bristol-bs5.osm")
+    out = await asyncio.to_thread(doorstep, "import-osm", osm, "--operation", name)
+    assert out.exit_code == 0, out.stderr
     return op
 
 

@@ -52,22 +52,10 @@ def test_set_up_an_operation_on_the_web(live_server, browser, database_url, scre
     expect(page.locator("#upload-osm")).to_contain_text("Upload the extract")
 
     # Its streets come from the importer.
-    out = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "server.cli",
-            "import-osm",
-            str(ROOT / "fixtures/areas/bristol-bs5.osm"),
-            "--operation",
-            name,
-        ],
-        cwd=ROOT,
-        env=dict(os.environ, DATABASE_URL=database_url),
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    # A subprocess, not CliRunner: Playwright's sync API holds this thread's event loop.
+    osm = str(ROOT / "fixtures/areas/bristol-bs5.osm")
+    out = subprocess.run([sys.executable, "-m", "server.cli", "import-osm", osm, "--operation", name], cwd=ROOT,
+                         env=dict(os.environ, DATABASE_URL=database_url), capture_output=True, text=True, timeout=120)
     assert out.returncode == 0, out.stderr
     page.reload()
     streets = page.locator("#assign-table tbody tr")
