@@ -8,6 +8,8 @@ The rules (DESIGN.md "Sync rules", STYLE.md "Offline sync"):
   transaction and then skips.
 * An id that was skipped is a ``duplicate`` when the stored row has the same content hash,
   and ``rejected`` when it has other content: the first version is kept.
+* A record made after its operation was closed is ``rejected`` with the close time (one made
+  before still counts: the tablet may have been offline); see operations/lifecycle.py.
 * A record that fails a check is ``rejected`` with a reason a person can act on; the rest
   of the batch is stored. The whole batch is one transaction (the request's): a failure of
   the server itself stores nothing.
@@ -37,6 +39,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.db.driver import driver_connection
 from server.domain.followups.hooks import on_followups_stored
+from server.domain.operations.lifecycle import closed_reason
 from server.domain.questionnaires.repository import published_versions
 from server.lib.auth import CurrentUser
 from shared_schemas.codes import Outcome
@@ -172,6 +175,7 @@ def cyclic_gc_paused() -> Iterator[None]:
 @dataclass
 class _Context:
     operations: dict[int, str]  # id -> name
+    closed_at: dict[int, dt.datetime]  # id -> when it was closed, for the closed ones
     operation_questionnaire: dict[int, str]
     my_teams: dict[int, list[int]]  # operation id -> the user's team ids on it (sorted)
     households: dict[int, tuple[int, int | None]]  # id -> (operation id, street id)
@@ -190,7 +194,8 @@ async def _load_context(session: AsyncSession, raw: Any, user: CurrentUser,
     op_ids = sorted({r.operation_id for r in records})
     household_ids = sorted({r.household_id for r in records if r.household_id is not None})
     street_ids = sorted({r.street_id for r in records if not isinstance(r, Visit) and r.street_id is not None})
-    ops = await raw.fetch("SELECT id, name, questionnaire_id FROM operation WHERE id = ANY($1::int[])", op_ids)
+    ops = await raw.fetch("SELECT id, name, questionnaire_id, CASE WHEN status = 'closed' THEN closed_at END "
+                          "FROM operation WHERE id = ANY($1::int[])", op_ids)
     teams = await raw.fetch(
         """SELECT t.operation_id, t.id FROM team AS t JOIN team_member AS m ON m.team_id = t.id
             WHERE m.user_id = $1 AND t.operation_id = ANY($2::int[]) ORDER BY t.id""",
@@ -207,6 +212,7 @@ async def _load_context(session: AsyncSession, raw: Any, user: CurrentUser,
     ) if street_ids else []
     context = _Context(
         operations={r[0]: r[1] for r in ops},
+        closed_at={r[0]: r[3] for r in ops if r[3] is not None},
         operation_questionnaire={r[0]: r[2] for r in ops},
         my_teams=my_teams,
         households={r[0]: (r[1], r[2]) for r in households},
@@ -221,6 +227,12 @@ def _check_operation(record: Visit | Fix | Followup, context: _Context) -> list[
     """The user's teams on the record's operation; rejects an operation they are not on."""
     if record.operation_id not in context.operations:
         raise _Reject(f"there is no operation {record.operation_id}", "$.operation_id")
+    closed_at = context.closed_at.get(record.operation_id)
+    if closed_at is not None:
+        # Made before the close: it still counts (the tablet may have been offline). After: refused.
+        reason = closed_reason(context.operations[record.operation_id], closed_at, _made_at(record))
+        if reason:
+            raise _Reject(reason, "$." + _MADE_AT[type(record)])
     teams = context.my_teams.get(record.operation_id)
     if not teams:
         raise _Reject(
@@ -229,6 +241,13 @@ def _check_operation(record: Visit | Fix | Followup, context: _Context) -> list[
             "$.operation_id",
         )
     return teams
+
+
+_MADE_AT = {Visit: "visited_at", Fix: "done_at", Followup: "raised_at"}
+
+
+def _made_at(record: Visit | Fix | Followup) -> dt.datetime:
+    return getattr(record, _MADE_AT[type(record)])
 
 
 def _check_team(record: Visit | Fix | Followup, teams: list[int]) -> int:
