@@ -50,6 +50,9 @@ async def test_uploads_run_as_jobs_with_a_summary(client, headers, app):
     job = await wait_for(client, h, op["id"], r.json()["id"])
     assert job["status"] == "done", job
     assert job["summary"]["imported"] > 200 and job["summary"]["generated_replaced"] > 100
+    doors = (await client.get(f"/api/v1/operations/{op['id']}/households?limit=1000", headers=h)).json()["items"]
+    sources = {d["source"] for d in doors}
+    assert {"generated", "address_list", "address_point"} <= sources  # the dashboard marks the generated ones
     listed = (await client.get(f"/api/v1/operations/{op['id']}/imports", headers=h)).json()["items"]
     assert [j["kind"] for j in listed[:2]] == ["addresses", "osm"]
 

@@ -167,7 +167,9 @@
       var table = Doorstep.el("table", {id: "doors-table"});
       page.items.forEach(function (d) {
         table.appendChild(Doorstep.el("tr", {"data-household-id": d.household_id}, [
-          Doorstep.el("td", {text: d.address}),
+          Doorstep.el("td", {}, d.source === "generated" ? [d.address, " ", Doorstep.el("span", {cls: "generated",
+            title: "Placed along the street where OpenStreetMap has no house numbers: this door may not exist",
+            text: "generated"})] : [d.address]),
           Doorstep.el("td", {}, [Doorstep.el("span", {cls: "door-status " + d.status, text: Doorstep.label(d.status)})]),
           Doorstep.el("td", {cls: "num", text: d.attempts ? d.attempts + "×" : ""})
         ]));
