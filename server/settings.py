@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 DEFAULT_SECRET = "change-me"
+SMTP_SECURITY = ("starttls", "tls", "plain")
 #: Bank-holiday calendars of the UK (the ``holidays`` package's subdivisions of GB).
 BANK_HOLIDAY_REGIONS = {"ENG": "England", "WLS": "Wales", "SCT": "Scotland", "NIR": "Northern Ireland"}
 
@@ -58,6 +59,14 @@ class Settings:
     smtp_host: str = "127.0.0.1"
     smtp_port: int = 25
     smtp_from: str = "doorstep@localhost"
+    #: How the mail server is reached: "starttls" (the default: upgrade, certificate checked, then
+    #: log in), "tls" (TLS from the start, port 465), or "plain" (no TLS and no login: only for a
+    #: relay on this machine or its private network, and only when said explicitly).
+    smtp_security: str = "starttls"
+    smtp_username: str = ""
+    smtp_password: str = ""
+    #: A CA bundle to check the mail server's certificate against, if not the system's.
+    smtp_ca_file: str = ""
     notify_interval_seconds: float = 5.0
     # Map base tiles for deployments that have their own tile server; empty = no base layer.
     tile_url: str = ""
@@ -152,6 +161,13 @@ def from_env() -> Settings:
         raise SettingsError(f"DOORSTEP_SESSION_CHECK_SECONDS is {session_check:g}: use 0 to 30 seconds (a "
                             "deactivated user must be refused everywhere within half a minute).")
     demo = _bool("DOORSTEP_DEMO")
+    smtp_security = os.environ.get("DOORSTEP_SMTP_SECURITY", "starttls").strip().lower()
+    if smtp_security not in SMTP_SECURITY:
+        raise SettingsError(f"DOORSTEP_SMTP_SECURITY is {smtp_security!r}: use starttls (the default), tls, or plain "
+                            "(a relay on this machine only).")
+    if smtp_security == "plain" and os.environ.get("DOORSTEP_SMTP_USERNAME"):
+        raise SettingsError("DOORSTEP_SMTP_SECURITY is plain but DOORSTEP_SMTP_USERNAME is set: a password is "
+                            "never sent without TLS. Use starttls or tls, or a relay that needs no login.")
     if url.startswith("postgresql://") or url.startswith("postgres://"):
         url = "postgresql+asyncpg://" + url.split("://", 1)[1]
     return Settings(
@@ -167,6 +183,10 @@ def from_env() -> Settings:
         smtp_host=os.environ.get("DOORSTEP_SMTP_HOST", "127.0.0.1"),
         smtp_port=int(os.environ.get("DOORSTEP_SMTP_PORT", 25)),
         smtp_from=os.environ.get("DOORSTEP_SMTP_FROM", "doorstep@localhost"),
+        smtp_security=smtp_security,
+        smtp_username=os.environ.get("DOORSTEP_SMTP_USERNAME", ""),
+        smtp_password=os.environ.get("DOORSTEP_SMTP_PASSWORD", ""),
+        smtp_ca_file=os.environ.get("DOORSTEP_SMTP_CA_FILE", ""),
         notify_interval_seconds=float(os.environ.get("DOORSTEP_NOTIFY_INTERVAL_SECONDS", 5.0)),
         tile_url=os.environ.get("DOORSTEP_TILE_URL", ""),
         public_url=os.environ.get("DOORSTEP_PUBLIC_URL", "http://127.0.0.1:8000"),

@@ -16,6 +16,7 @@ from sqlalchemy import select, text
 from server.db.engine import transaction
 from server.db.models import Followup, FollowupResident, Household, Operation
 from server.domain.followups.hooks import on_followups_stored
+from server.settings import get_settings
 
 
 @pytest.fixture(scope="session")
@@ -55,7 +56,7 @@ async def raise_followup(db_engine, demo_ids):
             if resident:
                 session.add(FollowupResident(followup_id=fid, **resident))
                 await session.flush()
-            await on_followups_stored(session, [fid])
+            await on_followups_stored(session, [fid], get_settings())
         return fid
 
     return make

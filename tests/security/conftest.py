@@ -7,7 +7,11 @@ import uuid
 
 import pytest
 
-from tests.followups.conftest import demo_ids, raise_followup  # noqa: F401 (fixtures: follow-ups to attack)
+from tests.followups.conftest import (  # noqa: F401 (fixtures: follow-ups and agencies to attack)
+    agency_operation,
+    demo_ids,
+    raise_followup,
+)
 
 PASSWORD = "a-long-enough-password"
 

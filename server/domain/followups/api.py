@@ -81,7 +81,8 @@ async def patch_followup(followup_id: FromPath[uuid.UUID], data: JSONBody[Follow
                          db_session: NamedDependency[AsyncSession]) -> Response[FollowupDetail]:
     change = service.Change(version=data.version, status=data.status, note=data.note, reason=data.reason,
                             agency=data.agency)
-    view = await service.change_followup(db_session, current_user(request), followup_id, change)
+    view = await service.change_followup(db_session, current_user(request), followup_id, change,
+                                          public_url=request.app.state.settings.public_url)
     return Response(followup_detail(view), headers={"Cache-Control": "no-store"})
 
 

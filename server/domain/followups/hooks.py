@@ -34,7 +34,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.domain.notifications.outbox import enqueue_followup_notifications
-from server.settings import get_settings
+from server.settings import Settings
 
 #: priority → (amount, unit): the due-date rule, which DUE_AT_SQL applies.
 DUE_RULES: dict[str, tuple[int, str]] = {
@@ -110,7 +110,7 @@ def _bank_holidays(region: str, year: int) -> tuple[dt.date, ...]:
     return tuple(sorted(holidays.country_holidays("GB", subdiv=region, years=range(year - 5, year + 2))))
 
 
-async def on_followups_stored(session: AsyncSession, followup_ids: list[uuid.UUID]) -> None:
+async def on_followups_stored(session: AsyncSession, followup_ids: list[uuid.UUID], settings: Settings) -> None:
     """Route new follow-ups, set their due dates, write their first event, enqueue notifications.
 
     Runs in the caller's transaction; commits nothing. Follow-ups already routed are routed
@@ -120,5 +120,5 @@ async def on_followups_stored(session: AsyncSession, followup_ids: list[uuid.UUI
         return
     ids = list(followup_ids)
     await session.execute(_ROUTE_AND_LOG, {"ids": ids,
-                                           "bank_holidays": bank_holidays(get_settings().bank_holidays)})
-    await enqueue_followup_notifications(session, ids, event="followup.created")
+                                           "bank_holidays": bank_holidays(settings.bank_holidays)})
+    await enqueue_followup_notifications(session, ids, event="followup.created", public_url=settings.public_url)

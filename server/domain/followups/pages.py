@@ -164,7 +164,8 @@ async def _apply(request: Request, db_session: AsyncSession, followup_id: uuid.U
                  change: service.Change) -> Response:
     """Answers with the page itself (200), not a redirect: the session commits only after a 2xx."""
     try:
-        view = await service.change_followup(db_session, current_user(request), followup_id, change)
+        view = await service.change_followup(db_session, current_user(request), followup_id, change,
+                                              public_url=request.app.state.settings.public_url)
     except DoorstepError as exc:
         if exc.status_code == 404:
             raise

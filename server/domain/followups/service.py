@@ -231,7 +231,7 @@ class Change:
 
 
 async def change_followup(session: AsyncSession, user: CurrentUser, followup_id: uuid.UUID,
-                          change: Change) -> FollowupView:
+                          change: Change, *, public_url: str) -> FollowupView:
     """Apply a status change or a reassignment; one event, one audit entry; 409 on a stale version."""
     row = await _visible(session, user, followup_id, lock=True)
     f: Followup = row[0]
@@ -281,7 +281,7 @@ async def change_followup(session: AsyncSession, user: CurrentUser, followup_id:
                 {"from": old_status, "to": new_status, "version": new_version,
                  **({"from_agency": old_agency, "to_agency": new_agency} if action == "followup.reassign" else {})})
     if action == "followup.reassign":
-        await enqueue_followup_notifications(session, [f.id], event="followup.assigned")
+        await enqueue_followup_notifications(session, [f.id], event="followup.assigned", public_url=public_url)
     session.expire_all()
     return await get_followup(session, user, followup_id, with_resident=False)
 

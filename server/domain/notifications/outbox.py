@@ -4,8 +4,12 @@ Enqueueing happens in the same transaction as the change it reports, so a notifi
 exists if and only if its change was committed. Rows carry everything needed to send them
 (target, subject, body), so a restart loses nothing and a retry sends the same bytes.
 
-Residents' details never go into a notification: the e-mail and the webhook name the
-follow-up, its category, priority, due date and place, and link to the partner inbox.
+Residents' details never go into a notification. An e-mail crosses mail servers nobody here
+runs and sits in inboxes, so it carries no text a person wrote (the description may hold a
+resident's words) and no exact address: only the category, priority, due date, operation and a
+link to the follow-up in the partner inbox, where the partner signs in to read the rest. The
+webhook goes to the agency's own system over https, signed (worker.py), and carries what the
+Open311 view shows: description and place, never the resident's name or contacts.
 """
 
 from __future__ import annotations
@@ -16,7 +20,6 @@ import uuid
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from server.settings import get_settings
 from shared_schemas.codes import FOLLOWUP_CATEGORY_LABELS, PRIORITY_LABELS
 
 _LABELS = json.dumps({**{str(k): v for k, v in FOLLOWUP_CATEGORY_LABELS.items()},
@@ -29,8 +32,8 @@ _HEADLINES = {
 
 _ENQUEUE = text("""
 WITH f AS (
-    SELECT f.id, f.operation_id, f.category, f.priority, f.status, f.version, f.description,
-           f.due_at, f.raised_at, f.agency_id,
+    SELECT f.id, f.operation_id, o.name AS operation_name, f.category, f.priority, f.status, f.version,
+           f.description, f.due_at, f.raised_at, f.agency_id,
            a.code AS agency_code, a.name AS agency_name, a.email, a.webhook_url,
            coalesce(h.address, s.name, '') AS place,
            ST_Y(coalesce(h.geom, ST_ClosestPoint(s.geom, ST_Centroid(s.geom)))) AS lat,
@@ -38,6 +41,7 @@ WITH f AS (
            (CAST(:labels AS jsonb) ->> f.category) AS category_label,
            (CAST(:labels AS jsonb) ->> ('priority:' || f.priority)) AS priority_label
       FROM followup AS f
+      JOIN operation AS o ON o.id = f.operation_id
       JOIN agency AS a ON a.id = f.agency_id
       LEFT JOIN household AS h ON h.id = f.household_id
       LEFT JOIN street AS s ON s.id = coalesce(f.street_id, h.street_id)
@@ -46,8 +50,7 @@ WITH f AS (
 msg AS (
     SELECT f.*,
            CAST(:headline AS text) || ': ' || coalesce(f.category_label, f.category) || ' (' ||
-               coalesce(f.priority_label, f.priority) || ')' ||
-               CASE WHEN f.place <> '' THEN ' at ' || f.place ELSE '' END AS subject,
+               coalesce(f.priority_label, f.priority) || ')' AS subject,
            CAST(:public_url AS text) || '/partner/followups/' || f.id AS link
       FROM f
 )
@@ -58,9 +61,8 @@ SELECT 'email', m.agency_id, m.id, m.email, '[Doorstep] ' || m.subject,
        'Category: ' || coalesce(m.category_label, m.category) || E'\n' ||
        'Priority: ' || coalesce(m.priority_label, m.priority) || E'\n' ||
        'Due: ' || coalesce(to_char(m.due_at AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI "UTC"'), 'not set') || E'\n' ||
-       'Where: ' || CASE WHEN m.place <> '' THEN m.place ELSE 'not given' END || E'\n\n' ||
-       m.description || E'\n\n' ||
-       'Open it in the partner inbox: ' || m.link || E'\n'
+       'Operation: ' || m.operation_name || E'\n\n' ||
+       'Sign in to the partner inbox to read it: ' || m.link || E'\n'
   FROM msg AS m
  WHERE m.email IS NOT NULL AND m.email <> ''
 UNION ALL
@@ -87,25 +89,18 @@ SELECT 'webhook', m.agency_id, m.id, m.webhook_url, m.subject,
 """)
 
 
-def _public_url() -> str:
-    try:
-        return get_settings().public_url.rstrip("/")
-    except Exception:  # settings not configured (e.g. a script without DATABASE_URL)
-        return "http://127.0.0.1:8000"
-
-
 async def enqueue_followup_notifications(
-    session: AsyncSession, followup_ids: list[uuid.UUID], *, event: str = "followup.created",
-    public_url: str | None = None,
+    session: AsyncSession, followup_ids: list[uuid.UUID], *, public_url: str, event: str = "followup.created",
 ) -> None:
     """Add an e-mail row (agency has an address) and a webhook row (agency has a URL) per follow-up.
 
-    Follow-ups without an agency get none. Runs in the caller's transaction.
+    Follow-ups without an agency get none. Runs in the caller's transaction. `public_url` is the
+    deployment's address (DOORSTEP_PUBLIC_URL) that links point at.
     """
     if not followup_ids:
         return
     await session.execute(_ENQUEUE, {
         "ids": list(followup_ids), "labels": _LABELS, "event": event,
         "headline": _HEADLINES.get(event, "Follow-up update"),
-        "public_url": (public_url or _public_url()).rstrip("/"),
+        "public_url": public_url.rstrip("/"),
     })

@@ -22,10 +22,17 @@ Delivery is at least once and nothing is lost on a restart:
   their place (their ``last_error`` says so) and this worker pauses e-mail with the same backoff.
 
 Settings (environment): ``DOORSTEP_SMTP_HOST`` (127.0.0.1), ``DOORSTEP_SMTP_PORT`` (25),
-``DOORSTEP_SMTP_FROM`` (doorstep@localhost), ``DOORSTEP_NOTIFY_INTERVAL_SECONDS`` (5; 0 or less
-turns this worker off in that process). Webhooks: ``agency.webhook_url`` and
-``agency.webhook_secret``; the POST carries ``X-Doorstep-Signature: sha256=<hex HMAC-SHA256 of
-the body with the secret>``, ``X-Doorstep-Event`` and ``X-Doorstep-Delivery``.
+``DOORSTEP_SMTP_FROM`` (doorstep@localhost), ``DOORSTEP_SMTP_SECURITY`` (starttls: the message
+goes only after STARTTLS with a checked certificate; tls; or plain, for a local relay only),
+``DOORSTEP_SMTP_USERNAME``/``DOORSTEP_SMTP_PASSWORD`` (log in after TLS), ``DOORSTEP_SMTP_CA_FILE``,
+``DOORSTEP_NOTIFY_INTERVAL_SECONDS`` (5; 0 or less turns this worker off in that process).
+
+Webhooks: ``agency.webhook_url`` (``https://`` only, outside demo mode) and ``agency.webhook_secret``.
+The POST carries ``X-Doorstep-Signature: t=<unix time>,v1=<hex HMAC-SHA256 of "<t>.<delivery
+id>.<body>" with the secret>`` (Stripe's scheme, with the delivery id signed too), plus
+``X-Doorstep-Event`` and ``X-Doorstep-Delivery``. Each attempt is signed when it is sent, so a
+receiver that refuses old timestamps (README, "Partners' systems") refuses a captured delivery
+replayed later, and one replayed under another delivery id fails the signature.
 """
 
 from __future__ import annotations
@@ -39,9 +46,11 @@ import hmac
 import json
 import logging
 import smtplib
+import ssl
 import time
 from collections.abc import AsyncIterator
 from typing import Any
+from urllib.parse import urlsplit
 
 import httpx
 from sqlalchemy import text
@@ -65,8 +74,11 @@ def backoff(attempts: int) -> float:
     return min(BACKOFF_BASE_SECONDS * 2 ** max(attempts - 1, 0), BACKOFF_CAP_SECONDS)
 
 
-def sign(secret: str, body: bytes) -> str:
-    return "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+def sign(secret: str, delivery_id: str, body: bytes, timestamp: int | None = None) -> str:
+    """The X-Doorstep-Signature value: ``t=<timestamp>,v1=<hex HMAC-SHA256 of "t.delivery.body">``."""
+    t = int(time.time()) if timestamp is None else timestamp
+    signed = f"{t}.{delivery_id}.".encode() + body
+    return f"t={t},v1={hmac.new(secret.encode(), signed, hashlib.sha256).hexdigest()}"
 
 
 class DeliveryRefused(Exception):
@@ -211,16 +223,20 @@ class NotificationWorker:
         msg["Message-ID"] = f"<notification-{row['id']}@doorstep>"
         msg["X-Doorstep-Delivery"] = str(row["id"])
         msg.set_content(row["body"])
-        await asyncio.to_thread(_smtp_send, s.smtp_host, s.smtp_port, msg)
+        await asyncio.to_thread(_smtp_send, s, msg)
 
     async def _send_webhook(self, row: Any) -> None:
         secret = row["webhook_secret"]
         if not secret:
             raise DeliveryRefused("the agency has a webhook_url but no webhook_secret to sign with")
+        if not self.settings.demo and urlsplit(row["target"]).scheme != "https":
+            raise DeliveryRefused("the agency's webhook_url is not https://: follow-ups are not sent in clear "
+                                  "(plain http:// is for demo mode only)")
         body = row["body"].encode()
         event = _event_of(row["body"])
-        headers = {"Content-Type": "application/json", SIGNATURE_HEADER: sign(secret, body),
-                   "X-Doorstep-Event": event, "X-Doorstep-Delivery": str(row["id"]),
+        delivery = str(row["id"])
+        headers = {"Content-Type": "application/json", SIGNATURE_HEADER: sign(secret, delivery, body),
+                   "X-Doorstep-Event": event, "X-Doorstep-Delivery": delivery,
                    "User-Agent": "Doorstep-Webhook/1"}
         try:
             response = await self.http.post(row["target"], content=body, headers=headers)
@@ -240,20 +256,44 @@ def _event_of(body: str) -> str:
         return "followup"
 
 
-def _smtp_send(host: str, port: int, msg: email.message.EmailMessage) -> None:
+def _smtp_send(settings: Settings, msg: email.message.EmailMessage) -> None:
+    """Send over TLS (STARTTLS, or TLS from the start) with the certificate checked, logging in when a
+    username is set; in clear only when DOORSTEP_SMTP_SECURITY says plain (a local relay)."""
+    host, port, security = settings.smtp_host, settings.smtp_port, settings.smtp_security
+    context = ssl.create_default_context(cafile=settings.smtp_ca_file or None)
     try:
-        server = smtplib.SMTP(host, port, timeout=SEND_TIMEOUT_SECONDS)
+        if security == "tls":
+            server: smtplib.SMTP = smtplib.SMTP_SSL(host, port, timeout=SEND_TIMEOUT_SECONDS, context=context)
+        else:
+            server = smtplib.SMTP(host, port, timeout=SEND_TIMEOUT_SECONDS)
     except (OSError, smtplib.SMTPException) as exc:
         raise ChannelDown(f"SMTP server {host}:{port} unreachable ({type(exc).__name__}); "
                           "check DOORSTEP_SMTP_HOST/DOORSTEP_SMTP_PORT") from exc
     try:
-        server.send_message(msg)
-    except smtplib.SMTPRecipientsRefused as exc:
-        raise DeliveryRefused("SMTP server refused the recipient") from exc
-    except smtplib.SMTPResponseException as exc:
-        raise DeliveryRefused(f"SMTP server answered {exc.smtp_code}") from exc
-    except (OSError, smtplib.SMTPException) as exc:
-        raise DeliveryRefused(f"SMTP error: {type(exc).__name__}") from exc
+        try:
+            if security == "starttls":
+                server.ehlo()
+                if not server.has_extn("starttls"):
+                    raise ChannelDown(f"SMTP server {host}:{port} does not offer STARTTLS, and nothing is sent in "
+                                      "clear (DOORSTEP_SMTP_SECURITY=plain is for a local relay only)")
+                server.starttls(context=context)
+                server.ehlo()
+            if settings.smtp_username:
+                server.login(settings.smtp_username, settings.smtp_password)
+        except smtplib.SMTPAuthenticationError as exc:
+            raise ChannelDown(f"SMTP server refused the login ({exc.smtp_code}); check DOORSTEP_SMTP_USERNAME "
+                              "and DOORSTEP_SMTP_PASSWORD") from exc
+        except (OSError, smtplib.SMTPException) as exc:  # ssl.SSLError (a certificate not trusted) is an OSError
+            raise ChannelDown(f"SMTP server {host}:{port}: no secure session ({type(exc).__name__}); check "
+                              "DOORSTEP_SMTP_SECURITY and DOORSTEP_SMTP_CA_FILE") from exc
+        try:
+            server.send_message(msg)
+        except smtplib.SMTPRecipientsRefused as exc:
+            raise DeliveryRefused("SMTP server refused the recipient") from exc
+        except smtplib.SMTPResponseException as exc:
+            raise DeliveryRefused(f"SMTP server answered {exc.smtp_code}") from exc
+        except (OSError, smtplib.SMTPException) as exc:
+            raise DeliveryRefused(f"SMTP error: {type(exc).__name__}") from exc
     finally:
         with contextlib.suppress(Exception):
             server.quit()

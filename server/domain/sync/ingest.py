@@ -42,6 +42,7 @@ from server.domain.followups.hooks import on_followups_stored
 from server.domain.operations.lifecycle import closed_reason
 from server.domain.questionnaires.repository import published_versions
 from server.lib.auth import CurrentUser
+from server.settings import Settings
 from shared_schemas.codes import Outcome
 from shared_schemas.questionnaire import Questionnaire, check_answers
 from shared_schemas.records import (
@@ -423,8 +424,9 @@ async def _insert_or_skip(raw: Any, kind: str, sql: str, args: list[Any],
     return stored
 
 
-async def ingest(session: AsyncSession, user: CurrentUser, push: Push) -> list[PushResult]:
-    """Store a push's records exactly once; one result per record, in the order they came."""
+async def ingest(session: AsyncSession, user: CurrentUser, push: Push, settings: Settings) -> list[PushResult]:
+    """Store a push's records exactly once; one result per record, in the order they came. `settings`
+    reach the follow-ups' routing (bank holidays) and notifications (links)."""
     batch = _Batch(len(push.records))
     checked = _decode_and_check(push.records, batch)
     unique = _first_of_each_id(checked, batch)
@@ -438,7 +440,7 @@ async def ingest(session: AsyncSession, user: CurrentUser, push: Push) -> list[P
             followups = await _store_fixes_and_followups(raw, user, push.device_id, context, others,
                                                          {record.id for _, record, _ in visits}, batch)
             if followups:  # routing, due date, first event, notifications: the follow-ups slice's
-                await on_followups_stored(session, followups)
+                await on_followups_stored(session, followups, settings)
     return batch.finish()
 
 

@@ -70,7 +70,7 @@ async def push(request: Request, db_session: NamedDependency[AsyncSession]) -> P
                                   field="$.records") from None
         raise Invalid(f"{exc.message} (at {exc.path})", field=exc.path) from None
     with cyclic_gc_paused():
-        return PushResponse(results=await ingest(db_session, user, body))
+        return PushResponse(results=await ingest(db_session, user, body, request.app.state.settings))
 
 
 @get("/api/v1/sync/pull", guards=[requires("visitor", "coordinator")], tags=["sync"],
