@@ -14,7 +14,12 @@ import pkgutil
 from pathlib import Path
 from typing import Any
 
-from advanced_alchemy.extensions.litestar import AsyncSessionConfig, SQLAlchemyAsyncConfig, SQLAlchemyPlugin
+from advanced_alchemy.extensions.litestar import (
+    AsyncSessionConfig,
+    EngineConfig,
+    SQLAlchemyAsyncConfig,
+    SQLAlchemyPlugin,
+)
 from litestar import Litestar
 from litestar.config.app import AppConfig
 from litestar.config.compression import CompressionConfig
@@ -60,6 +65,9 @@ def create_app(settings: Settings | None = None) -> Litestar:
         before_send_handler="autocommit",  # commit after a 2xx, roll back otherwise
         session_config=AsyncSessionConfig(expire_on_commit=False),
         create_all=False,  # tables come from Alembic migrations only
+        # A pooled connection is tested before use: after a database restart the first request
+        # gets a fresh connection instead of an error.
+        engine_config=EngineConfig(pool_pre_ping=True),
     )
     jwt_auth = make_jwt_auth(settings)
 

@@ -152,21 +152,22 @@ def decode_record(raw: bytes | bytearray | memoryview | msgspec.Raw | dict[str, 
 
 
 def _nul_path(value: Any, path: str) -> str | None:
-    """The JSON path of the first string (or key) holding a NUL character, if any."""
-    if isinstance(value, str):
-        return path if "\x00" in value else None
-    if isinstance(value, dict):
-        for key, item in value.items():
-            if "\x00" in str(key):
-                return path
-            found = _nul_path(item, f"{path}.{key}")
-            if found:
-                return found
-    if isinstance(value, list):
-        for i, item in enumerate(value):
-            found = _nul_path(item, f"{path}[{i}]")
-            if found:
-                return found
+    """The JSON path of the first string (or key) holding a NUL character, if any.
+
+    Walks with a stack of its own, not by recursion: a record can nest hundreds of levels deep
+    (msgspec decodes that far), and Python's recursion limit is not a rule of the contract."""
+    stack: list[tuple[Any, str]] = [(value, path)]
+    while stack:
+        item, where = stack.pop()
+        if isinstance(item, str):
+            if "\x00" in item:
+                return where
+        elif isinstance(item, dict):
+            if any("\x00" in str(key) for key in item):
+                return where
+            stack.extend(reversed([(v, f"{where}.{k}") for k, v in item.items()]))
+        elif isinstance(item, list):
+            stack.extend(reversed([(v, f"{where}[{i}]") for i, v in enumerate(item)]))
     return None
 
 

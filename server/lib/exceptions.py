@@ -17,6 +17,7 @@ from litestar import Request, Response
 from litestar.exceptions import HTTPException, ValidationException
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
 from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 log = logging.getLogger("doorstep")
 
@@ -179,10 +180,66 @@ def constraint_error(name: str | None) -> DoorstepError | None:
     return error(detail, field=field)
 
 
+#: Seconds a client should wait before trying again while the database is away (Retry-After).
+RETRY_AFTER_DATABASE = 5
+DATABASE_AWAY = ("The database is not answering (restarting or unreachable); nothing was changed. Try again in a "
+                 "few seconds.")
+# asyncpg's words for a connection that is gone or cannot be made (SQLSTATE 08…, 57P0…: admin shutdown,
+# crash, cannot connect now).
+_AWAY_STATES = ("08", "57P01", "57P02", "57P03")
+
+
+def _database_away(exc: BaseException) -> bool:
+    """A lost or refused database connection anywhere in the exception's chain."""
+    seen: BaseException | None = exc
+    for _ in range(6):
+        if seen is None:
+            return False
+        if isinstance(seen, (ConnectionError, asyncpg.exceptions.ConnectionDoesNotExistError,
+                             asyncpg.exceptions.CannotConnectNowError, asyncpg.exceptions.InterfaceError)):
+            return True
+        if getattr(seen, "connection_invalidated", False):
+            return True
+        if str(getattr(seen, "sqlstate", "") or "").startswith(_AWAY_STATES):
+            return True
+        if isinstance(seen, OSError) and seen.errno is not None:  # a missing socket file, an unreachable host
+            return True
+        seen = getattr(seen, "orig", None) or seen.__cause__
+    return False
+
+
+def database_away_handler(request: Request, exc: Exception) -> Response:
+    """503 with Retry-After: a client (the tablet, a page) waits and tries again, nothing is lost."""
+    log.warning("database unavailable on %s %s: %s", request.method, request.url.path, type(exc).__name__)
+    return Response(_body(503, DATABASE_AWAY), status_code=503, headers={"Retry-After": str(RETRY_AFTER_DATABASE)})
+
+
+def os_error_handler(request: Request, exc: OSError) -> Response:
+    """OSError reaches here from the database driver (connection refused, socket gone); anything
+    else is the server's own fault."""
+    if _database_away(exc):
+        return database_away_handler(request, exc)
+    return internal_error_handler(request, exc)
+
+
+def recursion_error_handler(request: Request, exc: RecursionError) -> Response:
+    """JSON nested deeper than the decoder follows (msgspec's guard, about a thousand levels) is the
+    caller's mistake: 400. Any other recursion error is the server's."""
+    if "serializ" not in str(exc) and "JSON" not in str(exc):
+        return internal_error_handler(request, exc)
+    return Response(_body(400, NESTED_TOO_DEEPLY), status_code=400)
+
+
+NESTED_TOO_DEEPLY = ("The JSON is nested too deeply (arrays or objects inside each other hundreds of levels deep); "
+                     "nothing the API takes nests more than a few levels.")
+
+
 def database_value_error_handler(request: Request, exc: DBAPIError) -> Response:
     """A constraint of CONSTRAINT_ANSWERS, or a value the database cannot hold (an id past its
     integer range, a NUL in text), is the caller's mistake, not the server's: its 409 or 422. A
     backstop; typed ids and checks catch most first."""
+    if _database_away(exc):
+        return database_away_handler(request, exc)
     known = constraint_error(violated_constraint(exc))
     if known is not None:
         return domain_error_handler(request, known)
@@ -197,6 +254,9 @@ def database_value_error_handler(request: Request, exc: DBAPIError) -> Response:
 
 EXCEPTION_HANDLERS = {
     DBAPIError: database_value_error_handler,
+    OSError: os_error_handler,
+    RecursionError: recursion_error_handler,
+    PoolTimeout: database_away_handler,  # every connection busy or the database too slow to hand one out
     DoorstepError: domain_error_handler,
     ValidationException: validation_error_handler,
     HTTPException: http_error_handler,

@@ -32,8 +32,10 @@ def _fail(message: str) -> Invalid:
     return Invalid(message, field=FIELD)
 
 
-def polygons_of(area: Any) -> list[list[list[list[float]]]]:
+def polygons_of(area: Any, _depth: int = 0) -> list[list[list[list[float]]]]:
     """The polygons (each a list of rings) of a GeoJSON area; raises Invalid saying what is wrong."""
+    if _depth > 2:  # a FeatureCollection holds Features, a Feature a geometry: nothing nests deeper
+        raise _fail("The GeoJSON nests Features or FeatureCollections inside each other: give one polygon.")
     if not isinstance(area, dict):
         raise _fail("The area must be a GeoJSON object (a Polygon or MultiPolygon).")
     kind = area.get("type")
@@ -41,9 +43,9 @@ def polygons_of(area: Any) -> list[list[list[list[float]]]]:
         features = area.get("features")
         if not isinstance(features, list) or not features:
             raise _fail("The GeoJSON FeatureCollection has no features: draw or upload one polygon.")
-        return [p for f in features for p in polygons_of(f)]
+        return [p for f in features for p in polygons_of(f, _depth + 1)]
     if kind == "Feature":
-        return polygons_of(area.get("geometry"))
+        return polygons_of(area.get("geometry"), _depth + 1)
     coords = area.get("coordinates")
     if kind == "Polygon":
         return [_polygon(coords, "the polygon")]

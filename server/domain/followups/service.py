@@ -16,9 +16,7 @@ Rules in one place:
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
 import uuid
 from dataclasses import dataclass, field
 from typing import Any
@@ -40,6 +38,7 @@ from server.db.models import (
 from server.domain.notifications.outbox import enqueue_followup_notifications
 from server.domain.operations.access import may_see_resident, runs, runs_operation, sees_followup, sees_residents
 from server.lib.audit import audit, audit_many
+from server.lib.csvfile import csv_document
 from server.lib.auth import CurrentUser
 from server.lib.exceptions import Conflict, Forbidden, Invalid, NotFound
 from server.lib.paging import Keyset
@@ -326,31 +325,23 @@ async def export_csv(session: AsyncSession, user: CurrentUser, filters: Filters,
         allowed = select(Followup.id).where(Followup.id.in_([v.followup.id for v in rows]), sees_residents(user))
         residents = {r.followup_id: r for r in (await session.execute(
             select(FollowupResident).where(FollowupResident.followup_id.in_(allowed)))).scalars()}
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(CSV_COLUMNS + (RESIDENT_COLUMNS if with_residents else []))
+    lines = []
     for v in rows:
         f = v.followup
-        line = [f.id, v.operation_name, f.category, f.priority, f.status, f.version, v.agency_code or "",
-                f.raised_at.isoformat(), f.due_at.isoformat() if f.due_at else "", "yes" if v.overdue else "no",
-                f.updated_at.isoformat(), v.place or "", _num(v.lat), _num(v.lon), _safe(f.description),
+        line = [str(f.id), v.operation_name, f.category, f.priority, f.status, f.version, v.agency_code,
+                f.raised_at.isoformat(), f.due_at.isoformat() if f.due_at else None, "yes" if v.overdue else "no",
+                f.updated_at.isoformat(), v.place, _num(v.lat), _num(v.lon), f.description,
                 "yes" if f.resident_consent else "no"]
         if with_residents:
             r = residents.get(f.id)
-            line += [_safe(r.name), _safe(r.phone), _safe(r.email)] if r else ["", "", ""]
-        writer.writerow(line)
+            line += [r.name, r.phone, r.email] if r else [None, None, None]
+        lines.append(line)
     await audit_many(session, user, "resident.export", "followup", [str(fid) for fid in residents], {"via": "csv"})
-    return out.getvalue()
+    return csv_document(CSV_COLUMNS + (RESIDENT_COLUMNS if with_residents else []), lines)
 
 
-def _num(x: float | None) -> str:
-    return "" if x is None else f"{x:.6f}"
-
-
-def _safe(value: str | None) -> str:
-    """Neutralise spreadsheet formulas (CSV injection) in free text."""
-    value = value or ""
-    return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
+def _num(x: float | None) -> float | None:
+    return None if x is None else round(x, 6)
 
 
 async def agencies(session: AsyncSession) -> list[tuple[str, str]]:

@@ -10,7 +10,7 @@ from typing import Any
 import msgspec
 
 from server.db.models import Operation
-from server.domain.results.formats import csv_document
+from server.lib.csvfile import csv_document
 
 from . import disclosure
 from .fields import FIELD_NAMES, FIELDS

@@ -113,14 +113,15 @@ async def runs(session: AsyncSession, user: CurrentUser, operation_id: int) -> b
 
 def require_coordinator(access: OperationAccess) -> OperationAccess:
     if not access.runs:
-        raise Forbidden(f"You do not coordinate operation {access.operation.id} ({access.operation.name!r}).")
+        # The operation's name is not the caller's to see: only its id, which they sent.
+        raise Forbidden(f"You do not coordinate operation {access.operation.id}; ask an admin if you should.")
     return access
 
 
 def require_team_or_coordinator(access: OperationAccess) -> OperationAccess:
     if not access.runs and access.team_id is None:
-        raise Forbidden(f"You are not on a team of operation {access.operation.id} ({access.operation.name!r}) "
-                        "and do not coordinate it; ask its coordinator to add you.")
+        raise Forbidden(f"You are not on a team of operation {access.operation.id} and do not coordinate it; "
+                        "ask its coordinator to add you.")
     return access
 
 

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import csv
-import io
 from collections.abc import Iterable, Sequence
 
 import msgspec
+
+from server.lib.csvfile import csv_document
 
 from .schemas import StreetResult, Totals
 from .services import StreetRows
@@ -37,25 +37,6 @@ def geojson_bytes(operation_id: int, rows: StreetRows) -> bytes:
     features = [Feature(id=item.street_id, geometry=msgspec.Raw(geom.encode()), properties=item)
                 for item, geom in zip(rows.items, rows.geometries, strict=True)]
     return _encoder.encode(FeatureCollection(features=features, operation_id=operation_id, totals=rows.totals))
-
-
-def _cell(value: object) -> object:
-    """Text that a spreadsheet would run as a formula gets a leading apostrophe."""
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        return "'" + value
-    return "" if value is None else value
-
-
-def csv_document(header: Sequence[str], rows: Iterable[Sequence[object]]) -> str:
-    """The project's CSV writer: UTF-8 with a byte-order mark (so spreadsheets read accents), RFC 4180
-    (CRLF line ends, quotes where needed), None as an empty cell, and text a spreadsheet would run
-    as a formula neutralised with a leading apostrophe."""
-    out = io.StringIO()
-    out.write("\ufeff")
-    writer = csv.writer(out)
-    writer.writerow(header)
-    writer.writerows([_cell(v) for v in row] for row in rows)
-    return out.getvalue()
 
 
 def flat_row(item: StreetResult, concern_keys: Sequence[str], fix_keys: Sequence[str],
