@@ -108,17 +108,21 @@ async def test_every_csv_the_server_gives_has_no_formula(client, headers, hostil
 async def test_json_nested_beyond_reason_is_a_400_never_a_500(client, headers, demo):
     officer = {**await headers("officer"), "Content-Type": "application/json"}
     deep = "[" * 100_000 + "]" * 100_000
-    visit = ('{"type":"visit","id":"%s","operation_id":%d,"household_id":1,"team_id":1,'
-             '"visited_at":"2026-01-01T00:00:00Z","outcome":"no_answer","answers":{"q":%s}}')
+    def visit(answer: str) -> str:
+        return ('{"type":"visit","id":"' + str(uuid.uuid4()) + f'","operation_id":{demo.operation_id},'
+                '"household_id":1,"team_id":1,"visited_at":"2026-01-01T00:00:00Z","outcome":"no_answer",'
+                '"answers":{"q":' + answer + "}}")
+
+    def push(*records: str) -> str:
+        return '{"device_id":"x","records":[' + ",".join(records) + "]}"
+
+    coordinator = {**await headers("coordinator"), "Content-Type": "application/json"}
     cases = [
-        ("/api/v1/sync/push", '{"device_id":"x","records":[%s]}' % deep, officer),
-        ("/api/v1/sync/push", '{"device_id":"x","records":[%s]}' % (visit % (uuid.uuid4(), demo.operation_id, deep)),
-         officer),
-        ("/api/v1/sync/push", '{"device_id":"x","records":[%s]}' % (
-            visit % (uuid.uuid4(), demo.operation_id, deep)).replace('"q"', '"q\\u0000"'), officer),
-        ("/api/v1/auth/token", '{"username":%s,"password":"x"}' % deep, {"Content-Type": "application/json"}),
-        ("/api/v1/operations", '{"name":"n","questionnaire_id":"x","area":%s}' % deep,
-         {**await headers("coordinator"), "Content-Type": "application/json"}),
+        ("/api/v1/sync/push", push(deep), officer),
+        ("/api/v1/sync/push", push(visit(deep)), officer),
+        ("/api/v1/sync/push", push(visit(deep).replace('"q"', '"q\\u0000"')), officer),
+        ("/api/v1/auth/token", '{"username":' + deep + ',"password":"x"}', {"Content-Type": "application/json"}),
+        ("/api/v1/operations", '{"name":"n","questionnaire_id":"x","area":' + deep + "}", coordinator),
     ]
     for url, body, who in cases:
         r = await client.post(url, content=body, headers=who)
@@ -126,8 +130,7 @@ async def test_json_nested_beyond_reason_is_a_400_never_a_500(client, headers, d
         assert "nested too deeply" in r.json()["detail"]
     # Nested a little, where the contract wants a plain value: refused by its type, per record.
     mild = "[" * 40 + '"a"' + "]" * 40
-    r = await client.post("/api/v1/sync/push", headers=officer, content='{"device_id":"x","records":[%s]}' % (
-        visit % (uuid.uuid4(), demo.operation_id, mild)))
+    r = await client.post("/api/v1/sync/push", headers=officer, content=push(visit(mild)))
     assert r.status_code == 200 and r.json()["results"][0]["status"] == "rejected"
     features = {"type": "Feature", "geometry": {"type": "Feature", "geometry": {"type": "FeatureCollection",
                                                                                   "features": []}}}

@@ -38,8 +38,8 @@ from server.db.models import (
 from server.domain.notifications.outbox import enqueue_followup_notifications
 from server.domain.operations.access import may_see_resident, runs, runs_operation, sees_followup, sees_residents
 from server.lib.audit import audit, audit_many
-from server.lib.csvfile import csv_document
 from server.lib.auth import CurrentUser
+from server.lib.csvfile import csv_document
 from server.lib.exceptions import Conflict, Forbidden, Invalid, NotFound
 from server.lib.paging import Keyset
 from shared_schemas.codes import FOLLOWUP_TRANSITIONS, FollowupCategory, FollowupStatus
