@@ -57,7 +57,7 @@ class PackHousehold(_PackStruct, kw_only=True):
     lat: float
     #: Which side of the street, for walking one side then the other.
     side: Literal["odd", "even", "none"] = "none"
-    #: Order along the street within its side, for the door list.
+    #: The door's place in the walk of its street (shared_schemas.walk: each side in number order).
     door_order: int = 0
     #: Where the door comes from: "address_list" (the council's list, ref is the UPRN), "building" or
     #: "address_point" (OpenStreetMap), or "generated" (placed along a street OSM had no house numbers

@@ -5,11 +5,16 @@ a range such as 19-20 goes by its first number). Doors whose number belongs to a
 (a corner house, "181 Woodhouse Lane" on Cavendish Road) and doors without a number come after
 the numbered ones, by the geometric order the pack gives (``door_order``), so a list never reads
 "7, 9, 11, 13, 29 Blenheim Terrace, 1, 181 Woodhouse Lane, 3, 5" again.
+
+The tablet sorts by ``walk_key``; the server stores each door's place in this walk as its
+``door_order`` (``walk_positions``, when doors are imported), so the coordinators' door and
+revisit lists, the printed revisit list and the tablet's walk list read the same way.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 
 _NUMBER = re.compile(r"^\s*(\d+)\s*([A-Za-z]?)")
 
@@ -40,3 +45,14 @@ def walk_key(street_name: str, address: str, house_number: str | None, side: str
         return (2, 0, "", order, address or "")
     number, suffix = parts
     return (0 if number % 2 else 1, number, suffix, order, address or "")
+
+
+def walk_positions(street_name: str,
+                   doors: Iterable[tuple[int, str, str | None, str | None, int | None]]) -> dict[int, int]:
+    """Each door's 1-based place in the walk of one street, by household id.
+
+    ``doors``: (household id, address, house_number, side, geometric order along the street); the
+    geometric order only settles what the numbers do not (no number, another street's number, a tie).
+    """
+    ranked = sorted(doors, key=lambda d: (*walk_key(street_name, d[1], d[2], d[3], d[4]), d[0]))
+    return {door[0]: place for place, door in enumerate(ranked, start=1)}

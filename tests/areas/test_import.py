@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 from collections import Counter
 from pathlib import Path
@@ -172,18 +173,51 @@ async def test_reimport_of_an_edited_file_updates_rows_in_place(db_engine, datab
     assert (summary.created, summary.updated) == (0, 2)
 
 
-async def test_door_order_walks_up_the_odd_side_and_back_down_the_even(db_engine, database_url, new_operation):
+async def test_door_order_walks_each_side_in_number_order(db_engine, database_url, new_operation):
+    # The tablet's walk rule (shared_schemas.walk), so the revisit list reads as the walk list does.
     op = await new_operation()
     await run_import(database_url, WOODHOUSE, op, console=QUIET)
     homes = await households_of(db_engine, op)
     grove = sorted((v[3], v[0]) for v in homes.values() if v[1] == "Blandford Grove")
     assert grove == [(1, "1 Blandford Grove"), (2, "3 Blandford Grove"), (3, "5 Blandford Grove"),
-                     (4, "6 Blandford Grove"), (5, "4 Blandford Grove"), (6, "2 Blandford Grove")]
+                     (4, "2 Blandford Grove"), (5, "4 Blandford Grove"), (6, "6 Blandford Grove")]
     # Door orders on each street are 1..n with no gaps or repeats.
     by_street: dict[str, list[int]] = {}
     for v in homes.values():
         by_street.setdefault(v[1], []).append(v[3])
     assert all(sorted(orders) == list(range(1, len(orders) + 1)) for orders in by_street.values())
+
+
+async def test_the_walk_order_migration_renumbers_doors_imported_before_it(db_engine, database_url, new_operation):
+    # Doors numbered the old way (up the odd side, back down the even) take the walk rule's order.
+    import importlib.util
+
+    from alembic.migration import MigrationContext
+    from alembic.operations import Operations
+
+    op = await new_operation()
+    await run_import(database_url, WOODHOUSE, op, console=QUIET)
+    old = {"1": 1, "3": 2, "5": 3, "6": 4, "4": 5, "2": 6}
+    async with transaction(db_engine) as session:
+        await session.execute(text(
+            "UPDATE household AS h SET door_order = CAST(CAST(:old AS jsonb) ->> h.house_number AS integer) "
+            "FROM street AS s, operation AS o WHERE s.id = h.street_id AND o.id = h.operation_id "
+            "AND o.name = :n AND s.name = 'Blandford Grove'").bindparams(old=json.dumps(old), n=op))
+    grove = sorted((v[3], v[0]) for v in (await households_of(db_engine, op)).values() if v[1] == "Blandford Grove")
+    assert [a for _, a in grove][3:] == ["6 Blandford Grove", "4 Blandford Grove", "2 Blandford Grove"]
+    spec = importlib.util.spec_from_file_location("walk_order", ROOT / "server/migrations/versions/0013_walk_order.py")
+    migration = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(migration)
+
+    def upgrade(connection) -> None:
+        with Operations.context(MigrationContext.configure(connection)):
+            migration.upgrade()
+
+    async with db_engine.begin() as connection:
+        await connection.run_sync(upgrade)
+    grove = sorted((v[3], v[0]) for v in (await households_of(db_engine, op)).values() if v[1] == "Blandford Grove")
+    assert grove == [(1, "1 Blandford Grove"), (2, "3 Blandford Grove"), (3, "5 Blandford Grove"),
+                     (4, "2 Blandford Grove"), (5, "4 Blandford Grove"), (6, "6 Blandford Grove")]
 
 
 async def test_bristol_import(db_engine, database_url, new_operation):

@@ -112,3 +112,26 @@ async def test_an_unknown_status_is_refused_with_the_statuses(dworld, client, he
     r = await client.get(f"/api/v1/operations/{dworld.operation_id}/households?status=asleep",
                          headers=await headers("coordinator"))
     assert r.status_code == 400 and "to_revisit" in r.json()["detail"] and "not_knocked" in r.json()["detail"]
+
+
+async def test_doors_come_in_the_tablets_walk_order(demo, client, headers):
+    # One walk rule (shared_schemas.walk): each side of a street in house-number order, the doors
+    # numbered on another street or not at all after them; the revisit list reads the same way.
+    from shared_schemas.walk import walk_key
+
+    items, _ = await _all_pages(client, headers, f"/api/v1/operations/{demo.operation_id}/households", 1000)
+    streets: dict[int, list[dict]] = {}
+    for item in items:
+        if item["street_id"] is not None:
+            streets.setdefault(item["street_id"], []).append(item)
+    checked = 0
+    for doors in streets.values():
+        name = doors[0]["street_name"]
+        walked = sorted(doors, key=lambda d: walk_key(name, d["address"], d["house_number"], None, d["door_order"]))
+        assert [d["household_id"] for d in doors] == [d["household_id"] for d in walked], name
+        assert [d["door_order"] for d in doors] == list(range(1, len(doors) + 1)), name
+        checked += sum(1 for d in doors if d["house_number"])
+    assert checked > 100
+    cavendish = next(d for d in streets.values() if d[0]["street_name"] == "Cavendish Road")
+    numbers = [d["house_number"] for d in cavendish if d["address"].endswith("Cavendish Road")]
+    assert numbers[:4] == ["1", "3", "5", "7"]

@@ -1,6 +1,6 @@
 """Walk order: each side of the street in number order (shared_schemas.walk)."""
 
-from shared_schemas.walk import number_parts, numbered_on, walk_key
+from shared_schemas.walk import number_parts, numbered_on, walk_key, walk_positions
 
 
 def test_cavendish_road_walks_each_side_in_number_order():
@@ -30,3 +30,14 @@ def test_a_number_belongs_to_the_street_its_address_names():
     assert not numbered_on("Back Blenheim Terrace", "21 Blenheim Terrace", "21")
     assert not numbered_on("Back Blenheim Terrace", "Blenheim Terrace, 23 Woodhouse Lane", "23")
     assert numbered_on("Woodhouse Lane", "Blenheim Terrace, 23 Woodhouse Lane", "23")
+
+
+def test_walk_positions_number_a_street_as_its_walk_list_reads():
+    # (id, address, number, side, position along the street): the server stores these as door_order.
+    doors = [(10, "7 Cavendish Road", "7", "odd", 1), (11, "29 Blenheim Terrace", "29", "odd", 2),
+             (12, "1 Cavendish Road", "1", "odd", 3), (13, "2 Cavendish Road", "2", "even", 9),
+             (14, "Cavendish Road", None, "even", 4), (15, "Cavendish Road", None, "odd", 3)]
+    assert walk_positions("Cavendish Road", doors) == {12: 1, 10: 2, 13: 3, 11: 4, 15: 5, 14: 6}
+    # Numbering again from its own result changes nothing (the migration and later imports agree).
+    again = [(i, a, n, s, walk_positions("Cavendish Road", doors)[i]) for i, a, n, s, _ in doors]
+    assert walk_positions("Cavendish Road", again) == walk_positions("Cavendish Road", doors)

@@ -20,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from server.db.models import Household, Operation, Street
 from server.domain.areas.features import Area, Coord, UnknownOperationError
 from server.domain.areas.ordering import Door, door_order
+from shared_schemas.walk import walk_positions
 
 MATCH_RADIUS_M = 150.0  # farther than this from every street (in EPSG:27700 metres) = unmatched
 BATCH = 500
@@ -219,19 +220,29 @@ async def street_lines(session: AsyncSession, ids: Sequence[int]) -> dict[int, t
 
 
 async def order_doors(session: AsyncSession, lines_by_id: dict[int, Sequence[Sequence[Coord]]]) -> None:
-    """Number every household on these streets in walking order (street id -> its lines)."""
+    """Number every household on these streets in walking order (street id -> its lines): the walk rule
+    of the tablet (``shared_schemas.walk``, each side in house-number order), with the position along
+    the street (``ordering.door_order``) settling the doors without a number of their own."""
     rows = await session.execute(
-        select(Household.id, Household.street_id, Household.side, func.ST_X(Household.geom), func.ST_Y(Household.geom))
+        select(Household.id, Household.street_id, Household.side, func.ST_X(Household.geom),
+               func.ST_Y(Household.geom), Household.address, Household.house_number, Street.name)
+        .join(Street, Street.id == Household.street_id)
         .where(Household.street_id.in_(list(lines_by_id)))
         .order_by(Household.id)
     )
     doors: dict[int, list[Door]] = {}
-    for hid, sid, side, lon, lat in rows:
+    numbers: dict[int, tuple[str, str | None]] = {}
+    names: dict[int, str] = {}
+    for hid, sid, side, lon, lat, address, house_number, street_name in rows:
         doors.setdefault(sid, []).append(Door(hid, side, lon, lat))
+        numbers[hid] = (address, house_number)
+        names[sid] = street_name
     ids: list[int] = []
     orders: list[int] = []
     for sid, street_doors in doors.items():
-        for hid, order in door_order(lines_by_id[sid], street_doors).items():
+        along = door_order(lines_by_id[sid], street_doors)
+        walk = walk_positions(names[sid], ((d.key, *numbers[d.key], d.side, along[d.key]) for d in street_doors))
+        for hid, order in walk.items():
             ids.append(hid)
             orders.append(order)
     if ids:

@@ -1,7 +1,10 @@
-"""Door order: the order a pair walks a street's households.
+"""Door order along the street: where each household stands, walking it.
 
 Up one side from the start of the street, back down the other: the odd-numbered side in
-increasing distance along the street, then the even side in decreasing distance. Which
+increasing distance along the street, then the even side in decreasing distance. The stored
+``door_order`` is the walk rule of ``shared_schemas.walk`` (each side in house-number order),
+which this geometric order only settles for doors without a number of their own
+(``importer.order_doors``). Which
 geometric side (left/right of the line's direction) holds the odd numbers is decided per
 street by the numbered households on it (OSM data does not always put odd on the left);
 households without a number walk with the side they stand on.
