@@ -7,6 +7,7 @@ import time
 import uuid
 
 import httpx
+import pytest
 from sqlalchemy import text
 
 from server.db.engine import transaction
@@ -217,3 +218,32 @@ def test_another_server_process_refuses_a_deactivated_user_within_its_window(dat
             time.sleep(0.2)
         r = httpx.get(f"{b}/api/v1/operations", headers=bearer(user))
         assert r.status_code == 401 and r.json()["extra"]["reason"] == "user_deactivated"
+
+
+@pytest.mark.browser
+def test_a_coordinator_ends_a_tablets_session_from_the_dashboard(live_server, browser, screens_dir):
+    from tests.security.support import signed_in_page, watch
+
+    device = str(uuid.uuid4())
+    name = f"Tablet in the van {device[:6]}"
+    tablet = httpx.post(f"{live_server}/api/v1/auth/token", json={
+        "username": "councillor", "password": "doorstep-demo", "device_id": device, "device_name": name}).json()
+    assert httpx.get(f"{live_server}/api/v1/operations", headers=bearer(tablet)).status_code == 200
+    for width in (1280, 390):
+        context, page = signed_in_page(browser, live_server, "coordinator", area="/dashboard", width=width)
+        seen = watch(page)
+        try:
+            row = page.wait_for_selector(f"#devices tr[data-session-id='{tablet['session_id']}']")
+            assert name in row.inner_text() and "Colin Hart" in row.inner_text()
+            row.scroll_into_view_if_needed()
+            page.screenshot(path=str(screens_dir / f"security-devices-{width}.png"))
+            if width == 390:
+                row.query_selector("button").click()
+                page.wait_for_selector("#devices-message.ok")
+                assert name in page.inner_text("#devices-message")
+                page.wait_for_selector(f"#devices tr[data-session-id='{tablet['session_id']}']", state="detached")
+        finally:
+            context.close()
+        assert seen.refused == [] and seen.errors == [], (seen.refused, seen.errors)
+    r = httpx.get(f"{live_server}/api/v1/operations", headers=bearer(tablet))
+    assert r.status_code == 401 and r.json()["extra"]["reason"] == "revoked"
