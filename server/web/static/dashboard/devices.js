@@ -5,7 +5,10 @@
   var body = document.querySelector("#devices tbody");
   var message = document.getElementById("devices-message");
   if (!body) { return; }
-  function when(iso) { return new Date(iso).toLocaleString(); }
+  // Short and British ("30 Nov, 22:45"): the table must fit a phone's width beside its button.
+  function when(iso) {
+    return new Date(iso).toLocaleString("en-GB", {day: "numeric", month: "short", hour: "2-digit", minute: "2-digit"});
+  }
   function load() {
     return Doorstep.api("GET", "/api/v1/devices?limit=500").then(function (page) {
       body.textContent = "";
