@@ -8,7 +8,8 @@ mode="${1:-run}"
 
 debs=(postgresql-15-postgis-3)
 if [ "$mode" = "test" ]; then
-  debs+=(xvfb libgl1-mesa-dri gdal-bin chromium chromium-driver fonts-dejavu-core)
+  # pgbouncer, haproxy: tests/scale runs the server behind them (scripts/scaleout.py)
+  debs+=(xvfb libgl1-mesa-dri gdal-bin chromium chromium-driver fonts-dejavu-core pgbouncer haproxy)
 fi
 missing=()
 for p in "${debs[@]}"; do

@@ -31,5 +31,5 @@ fi
 trap '[ -n "$xvfb_pid" ] && kill "$xvfb_pid" 2>/dev/null || true' EXIT
 mkdir -p .artifacts/screens
 # Lint first: every helper keeps it clean (README "Keeping the code clean").
-.venv/bin/ruff check server shared_schemas mobile tests bench
+.venv/bin/ruff check server shared_schemas mobile tests bench scripts
 .venv/bin/pytest --durations=10 "$@"

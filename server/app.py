@@ -26,6 +26,7 @@ from litestar.config.compression import CompressionConfig
 from litestar.static_files import create_static_files_router
 
 import server.domain
+from server.db.engine import connect_args
 from server.domain.auth.throttle import SignInThrottle
 from server.domain.demo.guard import demo_passwords_refusal, users_with_the_demo_password
 from server.lib.auth import SessionGate, make_jwt_auth
@@ -67,7 +68,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         create_all=False,  # tables come from Alembic migrations only
         # A pooled connection is tested before use: after a database restart the first request
         # gets a fresh connection instead of an error.
-        engine_config=EngineConfig(pool_pre_ping=True),
+        engine_config=EngineConfig(pool_pre_ping=True, connect_args=connect_args(settings.database_pool_mode)),
     )
     jwt_auth = make_jwt_auth(settings)
 

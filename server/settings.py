@@ -38,11 +38,28 @@ def _bool(name: str, default: bool = False) -> bool:
     return os.environ.get(name, "1" if default else "0").strip().lower() in {"1", "true", "yes", "on"}
 
 
+#: What sits between the server and PostgreSQL (``DATABASE_POOL_MODE``): ``session``, PostgreSQL
+#: itself or a pooler that gives each client its own server connection; ``transaction``, PgBouncer's
+#: ``pool_mode = transaction``, which hands the server connection to another client after every
+#: transaction (server/db/engine.py says what that changes).
+POOL_MODES = ("session", "transaction")
+
+
+def pool_mode_from_env() -> str:
+    mode = os.environ.get("DATABASE_POOL_MODE", "session").strip().lower() or "session"
+    if mode not in POOL_MODES:
+        raise SettingsError(f"DATABASE_POOL_MODE is {mode!r}: use session (PostgreSQL itself, or a pooler in session "
+                            "mode) or transaction (PgBouncer with pool_mode = transaction).")
+    return mode
+
+
 @dataclass(frozen=True)
 class Settings:
     database_url: str
     secret_key: str
     demo: bool
+    #: ``session`` or ``transaction`` (PgBouncer's pool mode in front of DATABASE_URL; POOL_MODES).
+    database_pool_mode: str = "session"
     #: A web sign-in (pages, API clients) ends this long after it began (one shift).
     token_ttl_seconds: int = 12 * 3600
     #: A tablet's sign-in ends after this many days without a request (it moves forward with use).
@@ -172,6 +189,7 @@ def from_env() -> Settings:
         url = "postgresql+asyncpg://" + url.split("://", 1)[1]
     return Settings(
         database_url=url,
+        database_pool_mode=pool_mode_from_env(),
         secret_key=os.environ.get("DOORSTEP_SECRET_KEY", DEFAULT_SECRET),
         demo=demo,
         https=_bool("DOORSTEP_HTTPS", default=not demo),

@@ -1,12 +1,21 @@
-"""Alembic environment: async engine from DATABASE_URL, metadata from server.db.models."""
+"""Alembic environment: async engine from DATABASE_URL, metadata from server.db.models.
+
+Every server replica may run ``doorstep migrate`` as it starts: the migrations run under a
+transaction-level advisory lock, so the first one migrates and the others wait for it, then find
+nothing left to do (a transaction-level lock also holds behind PgBouncer in transaction mode).
+"""
 
 import asyncio
 
 from alembic import context
-from sqlalchemy.ext.asyncio import create_async_engine
+from sqlalchemy import text
 
+from server.db.engine import make_engine
 from server.db.models import Base
 from server.settings import from_env
+
+#: pg_advisory_xact_lock key of the migrations ("doorstep" in ASCII, truncated to a bigint's range).
+MIGRATION_LOCK = 0x646F6F7273746570
 
 target_metadata = Base.metadata
 
@@ -27,11 +36,13 @@ def _run(connection) -> None:
         compare_type=True,
     )
     with context.begin_transaction():
+        connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK})
         context.run_migrations()
 
 
 async def _main() -> None:
-    engine = create_async_engine(from_env().database_url)
+    settings = from_env()
+    engine = make_engine(settings.database_url, pool_mode=settings.database_pool_mode)
     async with engine.connect() as connection:
         await connection.run_sync(_run)
     await engine.dispose()

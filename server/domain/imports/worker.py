@@ -186,7 +186,7 @@ async def import_lifespan(app: Any) -> AsyncIterator[None]:
     if settings.import_interval_seconds <= 0:
         yield
         return
-    engine = make_engine(settings.database_url, pool_size=2, max_overflow=2)
+    engine = make_engine(settings.database_url, pool_mode=settings.database_pool_mode, pool_size=2, max_overflow=2)
     worker = ImportWorker(engine, settings)
     app.state.import_worker = worker
     task = asyncio.create_task(worker.run_forever(), name="doorstep-imports")

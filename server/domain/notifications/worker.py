@@ -306,7 +306,7 @@ async def notification_lifespan(app: Any) -> AsyncIterator[None]:
     if settings.notify_interval_seconds <= 0:
         yield
         return
-    engine = make_engine(settings.database_url, pool_size=2, max_overflow=2)
+    engine = make_engine(settings.database_url, pool_mode=settings.database_pool_mode, pool_size=2, max_overflow=2)
     worker = NotificationWorker(engine, settings)
     task = asyncio.create_task(worker.run_forever(), name="doorstep-notifications")
     try:
