@@ -2,7 +2,7 @@
 
     .venv/bin/python bench/mobile.py [--households 20000] [--street 500] [--saves 500]
 
-Works on a real SQLite file (WAL, synchronous=FULL) in a temporary folder on the same
+Works on a real SQLCipher file (encrypted, WAL, synchronous=FULL) in a temporary folder on the same
 disk as the project, prints each figure beside its target, and exits 1 if one is missed.
 """
 
@@ -24,6 +24,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from mobile.store import Store  # noqa: E402
+from mobile.store.keys import FileKeys  # noqa: E402
 from shared_schemas.codes import OperationStatus, Outcome  # noqa: E402
 from shared_schemas.pack import Pack, PackHousehold, PackMember, PackOperation, PackStreet, PackTeam  # noqa: E402
 from shared_schemas.questionnaire import load_questionnaire  # noqa: E402
@@ -91,7 +92,8 @@ def main() -> int:
 
     with (
         tempfile.TemporaryDirectory(prefix="doorstep-bench-") as folder,
-        Store.open(Path(folder) / "bench.db") as store,
+        # The encrypted store's key in the throw-away folder too (not the user's key folder).
+        Store.open(Path(folder) / "bench.db", keys=FileKeys(Path(folder) / "keys")) as store,
     ):
         raw = build_pack_json(args.households, args.street)
 

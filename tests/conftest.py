@@ -23,6 +23,9 @@ os.environ.setdefault("DOORSTEP_SECRET_KEY", "test-secret-not-for-production-012
 os.environ.setdefault("KIVY_NO_ARGS", "1")
 # Kivy writes its config and logs under KIVY_HOME: keep them out of ~/.kivy and the tree.
 os.environ.setdefault("KIVY_HOME", tempfile.mkdtemp(prefix="doorstep-kivy-"))
+# The tablet store's keys (mobile/store/keys.py): no OS keyring under test, so the key-file fallback,
+# in a folder of the test run's own rather than ~/.config.
+os.environ.setdefault("DOORSTEP_KEY_DIR", tempfile.mkdtemp(prefix="doorstep-keys-"))
 DEMO_PASSWORD = "doorstep-demo"
 
 

@@ -1,4 +1,4 @@
-"""The tablet's offline store: one SQLite file holding packs, records, the outbox and sign-ins.
+"""The tablet's offline store: one SQLCipher file holding packs, records, the outbox and sign-ins.
 
 Thread-safe: one Store may be shared by the UI thread and the sync thread; every call
 takes an internal lock, so calls are short and never wait on the network.
@@ -17,10 +17,11 @@ from uuid import UUID
 
 import msgspec
 
-from mobile.store import credentials, drafts, outbox, packs, records, views
+from mobile.store import cipher, credentials, drafts, outbox, packs, records, views
 from mobile.store import pull as pull_module
-from mobile.store.db import connect, translate, utc_now, utc_text, write_transaction
+from mobile.store.db import Error, connect, translate, utc_now, utc_text, write_transaction
 from mobile.store.errors import RecordInvalidError, StoreError, UnknownRecordError
+from mobile.store.keys import KeyStore, default_key_store
 from mobile.store.schema import migrate
 from mobile.store.types import (
     DraftRow,
@@ -47,10 +48,13 @@ ERASE_TEXT_AFTER = timedelta(hours=24)
 class Store:
     """Offline store. Open with `Store.open(path)`; close with `close()` or use as a context manager."""
 
-    def __init__(self, conn: sqlite3.Connection, path: Path) -> None:
+    def __init__(self, conn: sqlite3.Connection, path: Path, keys: KeyStore | None = None,
+                 master: bytes = b"") -> None:
         """Use Store.open(path)."""
         self._conn: sqlite3.Connection | None = conn
         self.path = path
+        self.keys = keys
+        self._master = master
         self._lock = threading.RLock()
         self._questionnaires: dict[int, Questionnaire | None] = {}
         self._device_id: str = conn.execute("SELECT value FROM meta WHERE key = 'device_id'").fetchone()[0]
@@ -58,20 +62,26 @@ class Store:
     # ---- opening -------------------------------------------------------------------
 
     @classmethod
-    def open(cls, path: str | Path) -> Store:
-        """Open (creating if needed) the store at `path`.
+    def open(cls, path: str | Path, keys: KeyStore | None = None) -> Store:
+        """Open (creating if needed) the encrypted store at `path`.
 
-        Sets WAL with synchronous=FULL and runs the forward-only migrations not yet applied,
-        then erases residents' free text the server has had for a day
-        (`erase_acknowledged_text`; a failure there is logged and the store opens anyway).
-        Raises StorageFullError if the disk is full while creating it.
+        The key comes from `keys` (by default the platform's: mobile.store.keys); a store not yet
+        on disk gets a new random key, and a plain SQLite store from before encryption is moved
+        into an encrypted one first, every record kept (mobile.store.cipher). Sets WAL with
+        synchronous=FULL and runs the forward-only migrations not yet applied, then erases
+        residents' free text the server has had for a day (`erase_acknowledged_text`; a failure
+        there is logged and the store opens anyway).
+        Raises StoreUnreadableError (no key for it here, a wrong key, a damaged file: nothing is
+        changed; `Store.set_aside` keeps it aside), StorageFullError if the disk is full.
         """
         path = Path(path)
-        conn = connect(path)
+        keys = keys if keys is not None else default_key_store(path.parent)
+        master = cipher.master_key(path, keys)
+        conn = connect(path, cipher.database_key(master))
         try:
             migrate(conn)
-            store = cls(conn, path)
-        except sqlite3.Error as exc:
+            store = cls(conn, path, keys, master)
+        except Error as exc:
             conn.close()
             raise translate(exc) from exc
         except BaseException:
@@ -79,6 +89,11 @@ class Store:
             raise
         store.erase_acknowledged_text_quietly()
         return store
+
+    @staticmethod
+    def set_aside(path: str | Path) -> Path:
+        """Keep an unreadable store under another name (never deleted), so a new one can start."""
+        return cipher.set_aside(Path(path))
 
     def close(self) -> None:
         """Close the database. Safe to call twice."""
@@ -108,7 +123,7 @@ class Store:
         with self._lock:
             try:
                 yield self._open_connection()
-            except sqlite3.Error as exc:
+            except Error as exc:
                 raise translate(exc) from exc
 
     def _open_connection(self) -> sqlite3.Connection:

@@ -42,14 +42,19 @@ class RootLayout(FloatLayout):
 load_kv(__file__, "root.kv")
 
 
+STORE_FILE = "doorstep.sqlite3"
+
+
 def default_context(data_dir: Path) -> AppContext:
-    """The real services: the SQLite store, HTTP transport, sync engine, a worker thread."""
+    """The real services: the encrypted store, HTTP transport, sync engine, a worker thread.
+
+    Raises StoreUnreadableError when the store cannot be opened (the app then says so)."""
     from mobile.store import Store
     from mobile.sync import HttpTransport, SyncEngine
     from mobile.ui.runner import ThreadRunner
 
     data_dir.mkdir(parents=True, exist_ok=True)
-    store = Store.open(data_dir / "doorstep.sqlite3")
+    store = Store.open(data_dir / STORE_FILE)
     return AppContext(store, HttpTransport, SyncEngine, runner=ThreadRunner())
 
 
@@ -86,8 +91,38 @@ class DoorstepApp(App):
     # -- building ------------------------------------------------------------------------
     def build(self):
         if self.ctx is None:
-            self.ctx = default_context(self.data_dir or Path(self.user_data_dir))
+            from mobile.store.errors import StoreUnreadableError
+
+            try:
+                self.ctx = default_context(self._data_dir())
+            except StoreUnreadableError as exc:
+                from mobile.ui.store_problem import StoreProblem
+
+                # Nothing else opens: no screen could show a resident without the store anyway.
+                self.store_problem = StoreProblem(exc.message, self._start_afresh)
+                return self.store_problem
             self._owns_ctx = True
+        return self._build_main()
+
+    def _data_dir(self) -> Path:
+        return self.data_dir or Path(self.user_data_dir)
+
+    def _start_afresh(self) -> None:
+        """The unreadable store kept aside (renamed, never deleted), a new one opened, the app as usual."""
+        from kivy.core.window import Window
+
+        from mobile.store import Store
+
+        aside = Store.set_aside(self._data_dir() / STORE_FILE)
+        log.warning("the unreadable store was kept aside as %s", aside.name)
+        self.ctx = default_context(self._data_dir())
+        self._owns_ctx = True
+        problem, self.root = self.root, self._build_main()
+        Window.remove_widget(problem)
+        Window.add_widget(self.root)
+        self.on_start()
+
+    def _build_main(self):
         ctx = self.ctx
         # the engine calls notify from its own thread: hop to the main thread
         # (not once the app has stopped: an answer that lands after on_stop has no screen to reach)
@@ -129,6 +164,8 @@ class DoorstepApp(App):
         return root
 
     def on_start(self) -> None:
+        if self.ctx is None:
+            return  # the store could not be opened: only StoreProblem shows
         self._update_chrome()
         from kivy.core.window import Window
 
@@ -141,7 +178,7 @@ class DoorstepApp(App):
 
     def _on_keyboard(self, _window, key, *_args) -> bool:
         """Android's Back key (Escape on a desktop) goes back instead of closing the app."""
-        if key == 27 and self.sm.current != "signin":
+        if key == 27 and self.ctx is not None and self.sm.current != "signin":
             self.back()
             return True
         return False

@@ -9,12 +9,12 @@ from __future__ import annotations
 import os
 import random
 import signal
-import sqlite3
 import time
 
 import pytest
+from sqlcipher3 import dbapi2 as sqlcipher
 
-from mobile.store import Store
+from mobile.store import Store, StoreError
 from mobile.sync import HttpTransport, SyncEngine
 from shared_schemas.codes import Outcome
 
@@ -98,7 +98,7 @@ def test_saving_survives_200_kills_at_random_moments(tmp_path):
             continue  # killed before SQLite created the file
         try:
             saved = check_after_crash(path)
-        except sqlite3.DatabaseError as exc:  # keep the evidence in the failure message
+        except (sqlcipher.DatabaseError, StoreError) as exc:  # keep the evidence in the failure message
             pytest.fail(f"kill {kill}: store unusable after SIGKILL: {exc}")
         for ids in lines:
             reported.update(ids)

@@ -29,6 +29,7 @@ from .builders import (
     visit,
 )
 from .fakes import FaultyNetwork
+from .raw import decrypted_pages
 
 DAY = timedelta(hours=24)
 #: Not text: a scale counting toward a concern, a multiple choice, yes/no, a single choice.
@@ -54,9 +55,10 @@ def body(store, record):
 
 
 def on_disk(store) -> bytes:
+    """The store's file and WAL as someone holding its key reads them: every page decrypted, free
+    pages and old WAL frames included (the files themselves are encrypted: tests/mobile_core/raw.py)."""
     store._conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-    wal = store.path.with_name(store.path.name + "-wal")
-    return store.path.read_bytes() + (wal.read_bytes() if wal.exists() else b"")
+    return decrypted_pages(store.path)
 
 
 def test_acknowledged_records_older_than_a_day_lose_exactly_their_free_text(store, pack):
@@ -124,7 +126,7 @@ def test_erased_text_is_gone_from_the_files_on_disk(store, pack):
     acknowledge(store, v, fix, followup)
     assert on_disk(store).count(secret.encode()) >= 4  # the test can see it while it is there
     assert store.erase_acknowledged_text(now=T0 + 2 * DAY) == 3
-    raw = store.path.read_bytes()  # the store checkpointed by itself
+    raw = decrypted_pages(store.path)  # the store checkpointed by itself
     assert secret.encode() not in raw
     assert secret.encode() not in on_disk(store)
 

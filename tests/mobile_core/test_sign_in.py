@@ -8,6 +8,7 @@ from mobile.store import NotSignedInError
 from mobile.sync import sign_in
 
 from .fakes import GOOD_TOKEN, PASSWORD, FaultyNetwork
+from .raw import decrypted_pages
 
 
 def test_online_sign_in_stores_a_verifier_and_the_token_but_never_the_password(store, server):
@@ -18,7 +19,7 @@ def test_online_sign_in_stores_a_verifier_and_the_token_but_never_the_password(s
     assert network.token == GOOD_TOKEN
     assert store.current_session().username == "officer"
     store._conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-    assert PASSWORD.encode() not in store.path.read_bytes()
+    assert PASSWORD.encode() not in decrypted_pages(store.path)
     salt, verifier = store._conn.execute("SELECT salt, verifier FROM credentials").fetchone()
     assert len(salt) == 16 and len(verifier) == 32
 

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-import sqlite3
 import uuid
+from contextlib import closing
 
 import msgspec
 import pytest
+from sqlcipher3 import dbapi2 as sqlcipher
 
 from mobile.store import (
     HouseholdStatus,
@@ -23,12 +24,7 @@ from shared_schemas.records import Followup, decode_record
 from shared_schemas.sync import FollowupStatusChange, PullResponse, PushResult, TeamChange, VisitChange
 
 from .builders import OPERATION_ID, T0, TEAM_A, TEAM_B, fix_for, followup_for, household_ids, make_pack, visit
-
-
-def raw_rows(path, sql, params=()):
-    with sqlite3.connect(path) as conn:
-        return conn.execute(sql, params).fetchall()
-
+from .raw import raw_connect, raw_rows
 
 # ---- opening and migrations -----------------------------------------------------------
 
@@ -58,7 +54,7 @@ def test_a_closed_store_refuses_calls_with_a_message(tmp_path, pack):
 def test_a_store_from_a_newer_app_is_refused_not_damaged(tmp_path):
     path = tmp_path / "newer.db"
     Store.open(path).close()
-    with sqlite3.connect(path) as conn:
+    with closing(raw_connect(path)) as conn:
         conn.execute(f"PRAGMA user_version = {len(MIGRATIONS) + 1}")
     with pytest.raises(RuntimeError, match="newer app"):
         Store.open(path)
@@ -83,7 +79,7 @@ def test_a_failing_migration_leaves_the_store_at_the_last_good_version(tmp_path,
     Store.open(path).close()
     broken = "CREATE TABLE photos (id TEXT PRIMARY KEY);\nINSERT INTO no_such_table VALUES (1);"
     monkeypatch.setattr("mobile.store.schema.MIGRATIONS", [*MIGRATIONS, broken])
-    with pytest.raises(sqlite3.OperationalError, match="no_such_table"):
+    with pytest.raises(sqlcipher.OperationalError, match="no_such_table"):
         Store.open(path)
     assert raw_rows(path, "PRAGMA user_version") == [(len(MIGRATIONS),)]
     assert raw_rows(path, "SELECT name FROM sqlite_master WHERE name = 'photos'") == []
