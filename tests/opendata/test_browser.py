@@ -68,12 +68,26 @@ def test_publish_from_the_dashboard_and_open_it_signed_out(bworld, live_server, 
     page.click("#sign-in")
     expect(page).to_have_url(f"{live_server}/dashboard/operations/{op}")
     expect(page.locator("#open-data-state")).to_contain_text("Not published")
-    # The priorities for the report, then publish.
+    # The priorities for the report, then publish (once the saved ones are in: under load they came late).
+    expect(page.locator("#next-steps")).to_have_attribute("data-loaded", "1")
     page.fill("#priority-1", "Brighter street lights on Beech Lane")
     page.fill("#priority-2", "Patrols near the shops on Friday evenings")
     page.fill("#public-contact", "The neighbourhood team: call 101")
     page.click("#save-next-steps")
     expect(page.locator("#next-steps-status")).to_contain_text("Saved")
+    # Typing before the saved priorities arrive: the late answer fills the untouched boxes only.
+    late = coordinator.new_page()
+    held = []
+    late.route("**/priorities", lambda route: held.append(route))  # held until the user has typed
+    late.goto(f"{live_server}/dashboard/operations/{op}")
+    late.fill("#priority-3", "Typed while the page loads")
+    late.wait_for_timeout(100)
+    assert len(held) == 1 and late.locator("#next-steps").get_attribute("data-loaded") is None
+    held[0].continue_()
+    expect(late.locator("#next-steps")).to_have_attribute("data-loaded", "1")
+    expect(late.locator("#priority-3")).to_have_value("Typed while the page loads")
+    expect(late.locator("#priority-1")).to_have_value("Brighter street lights on Beech Lane")
+    late.close()
     page.click("#publish")
     expect(page.locator("#open-data-state")).to_contain_text("Published since")
     expect(page.locator("#withdraw")).to_be_visible()

@@ -36,10 +36,19 @@
   var fields = Array.prototype.slice.call(form.querySelectorAll("input.priority"));
   var contact = document.getElementById("public-contact");
   var status = document.getElementById("next-steps-status");
-  Doorstep.api("GET", base + "/priorities").then(function (steps) {
-    fields.forEach(function (input, i) { input.value = steps.priorities[i] || ""; });
-    contact.value = steps.contact || "";
+  // What the user types before the saved steps arrive is theirs: the late answer fills only untouched boxes.
+  var typed = [];
+  fields.concat([contact]).forEach(function (input) {
+    input.addEventListener("input", function () { typed.push(input); });
   });
+  function untouched(input) { return typed.indexOf(input) < 0; }
+  Doorstep.api("GET", base + "/priorities").then(function (steps) {
+    fields.forEach(function (input, i) { if (untouched(input)) { input.value = steps.priorities[i] || ""; } });
+    if (untouched(contact)) { contact.value = steps.contact || ""; }
+  }, function (err) {
+    status.className = "error";
+    status.textContent = "The saved priorities did not load: " + err.message;
+  }).then(function () { form.dataset.loaded = "1"; });
   form.addEventListener("submit", function (e) {
     e.preventDefault();
     var body = {priorities: fields.map(function (i) { return i.value.trim(); }).filter(Boolean),
