@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import importlib
 import logging
+import os
 import pkgutil
 from pathlib import Path
 from typing import Any
@@ -77,7 +78,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
     for module in _slices():
         route_handlers.extend(getattr(module, "ROUTES", []))
         lifespan.extend(getattr(module, "LIFESPAN", []))
-    static_dirs = [d for d in (WEB_DIR / "static", WEB_DIR / "node_modules") if d.is_dir()]
+    static_dirs: list[str | os.PathLike[str]] = [
+        d for d in (WEB_DIR / "static", WEB_DIR / "node_modules") if d.is_dir()]
     if static_dirs:
         route_handlers.append(create_static_files_router(path="/static", directories=static_dirs,
                                                          include_in_schema=False))

@@ -11,6 +11,7 @@ import functools
 import getpass
 import sys
 from pathlib import Path
+from typing import NoReturn
 
 import click
 
@@ -19,7 +20,7 @@ from server.settings import SettingsError
 ALEMBIC_INI = Path(__file__).with_name("alembic.ini")
 
 
-def _fail(message: str) -> None:
+def _fail(message: str) -> NoReturn:
     click.echo(f"error: {message}", err=True)
     sys.exit(1)
 

@@ -16,6 +16,7 @@ import msgspec
 from litestar import Request, Response
 from litestar.exceptions import HTTPException, ValidationException
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
+from litestar.types import ExceptionHandlersMap
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 
@@ -252,7 +253,7 @@ def database_value_error_handler(request: Request, exc: DBAPIError) -> Response:
                                "Correct it and send again."), status_code=422)
 
 
-EXCEPTION_HANDLERS = {
+EXCEPTION_HANDLERS: ExceptionHandlersMap = {
     DBAPIError: database_value_error_handler,
     OSError: os_error_handler,
     RecursionError: recursion_error_handler,

@@ -45,7 +45,7 @@ def json_only(app: ASGIApp) -> ASGIApp:
     request without a body (no Content-Type, no length) passes: e.g. ``POST …/open``."""
 
     async def middleware(scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http" and scope["method"] in _WITH_BODY and scope["path"].startswith("/api/"):
+        if scope["type"] == "http" and scope.get("method") in _WITH_BODY and scope["path"].startswith("/api/"):
             content_type = _header(scope, b"content-type")
             media = (content_type or "").split(";", 1)[0].strip().lower()
             if media != "application/json" and not (media in FILE_TYPES and FILE_UPLOAD_PATH.match(scope["path"])):

@@ -28,10 +28,10 @@ import os
 import shutil
 from os.path import join
 
-import sh  # type: ignore[import-not-found]
-from pythonforandroid.logger import info, shprint  # type: ignore[import-not-found]
-from pythonforandroid.recipe import CompiledComponentsPythonRecipe  # type: ignore[import-not-found]
-from pythonforandroid.util import current_directory  # type: ignore[import-not-found]
+import sh
+from pythonforandroid.logger import info, shprint
+from pythonforandroid.recipe import CompiledComponentsPythonRecipe
+from pythonforandroid.util import current_directory
 
 SQLCIPHER_VERSION = "4.6.1"
 SQLCIPHER_URL = f"https://github.com/sqlcipher/sqlcipher/archive/refs/tags/v{SQLCIPHER_VERSION}.tar.gz"

@@ -52,7 +52,7 @@ def normalise(header: str) -> str:
 
 def map_columns(headers: list[str]) -> dict[str, list[int]]:
     """field -> indexes of the columns that hold it, most preferred first ("address_lines" too)."""
-    index = {}
+    index: dict[str, int] = {}
     for i, h in enumerate(headers):
         index.setdefault(normalise(h), i)
     found: dict[str, list[int]] = {}

@@ -81,7 +81,7 @@ async def get_or_create_operation(session: AsyncSession, name: str, create: Crea
     except Conflict:
         raise Conflict(f"there is already an operation called {name!r}: leave out --create to import into it") \
             from None
-    return await session.get(Operation, detail.id)
+    return await session.get_one(Operation, detail.id)
 
 
 async def in_one_transaction(database_url: str | None, work: Callable[[AsyncSession], Awaitable[T]]) -> T:

@@ -154,7 +154,7 @@ class ImportWorker:
         addresses = await asyncio.to_thread(read_addresses, data, row["filename"],
                                             lambda n: progress("reading the file", n, lines))
         async with transaction(self.engine) as session:
-            operation = await session.get(Operation, row["operation_id"])
+            operation = await session.get_one(Operation, row["operation_id"])
             summary = await import_addresses(session, addresses, operation, progress)
         return summary.as_dict()
 
@@ -171,7 +171,7 @@ class ImportWorker:
             path.write_bytes(data)
             area = await asyncio.to_thread(read_area, path)
         async with transaction(self.engine) as session:
-            operation = await session.get(Operation, row["operation_id"])
+            operation = await session.get_one(Operation, row["operation_id"])
             ensure_editable(operation, "its streets and doors")
             await lock_operation_imports(session, operation.id)
             summary = await import_area(session, area, operation.name, progress)

@@ -49,11 +49,11 @@ import smtplib
 import ssl
 import time
 from collections.abc import AsyncIterator
-from typing import Any
+from typing import Any, cast
 from urllib.parse import urlsplit
 
 import httpx
-from sqlalchemy import text
+from sqlalchemy import CursorResult, text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from server.db.engine import make_engine, transaction
@@ -170,7 +170,7 @@ class NotificationWorker:
         """Record an outcome if this claim still holds the row; False if it was taken over."""
         async with transaction(self.engine) as session:
             result = await session.execute(statement, {"id": row["id"], "claim": row["claimed_until"], **params})
-        if result.rowcount == 0:
+        if cast("CursorResult[Any]", result).rowcount == 0:  # an UPDATE's result is a cursor's
             log.warning("notification %s: lease lost before the outcome was recorded; it will be sent again",
                         row["id"])
             return False

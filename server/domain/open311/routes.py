@@ -16,6 +16,7 @@ import msgspec
 from litestar import Request, Response, delete, get, post
 from litestar.di import NamedDependency
 from litestar.params import FromPath
+from litestar.types import ExceptionHandlersMap
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.domain.open311 import keys, service
@@ -65,7 +66,7 @@ def _open311_errors(_: Request, exc: Open311Error) -> Response:
     return _error(exc.code, exc.description)
 
 
-_HANDLERS = {Open311Error: _open311_errors}
+_HANDLERS: ExceptionHandlersMap = {Open311Error: _open311_errors}
 
 
 class Open311Problem(msgspec.Struct):

@@ -58,7 +58,7 @@ def openapi_document(root: str, default_limit: int, max_limit: int) -> dict[str,
     f = {"name": "f", "in": "query", "required": False, "schema": {"type": "string", "enum": ["json", "geojson"]},
          "description": "The encoding: JSON is the only one."}
     plain = [f]
-    security = [{}, {"bearerToken": []}]
+    security: list[dict[str, list[str]]] = [{}, {"bearerToken": []}]
 
     def get(summary: str, operation_id: str, ok: dict[str, Any], parameters: list[dict[str, Any]],
             extra: dict[str, Any] | None = None) -> dict[str, Any]:

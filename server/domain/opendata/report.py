@@ -159,6 +159,7 @@ async def _headlines(session: AsyncSession, operation: Operation, keys: list[int
     for q in questions:
         got = counts.get(q.id, {})
         base = sum(got.values())
+        options: list[tuple[str, str, str | None]]
         if q.type == "scale_1_5":
             options = [(str(v), (q.low_label if v == 1 else q.high_label if v == 5 else ""), _dots(v))
                        for v in range(1, 6)]

@@ -7,6 +7,7 @@ through the rule. Nothing unrounded leaves this module.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -76,7 +77,7 @@ def _published(raw: dict[str, int]) -> dict[str, int | None]:
     return values
 
 
-def _multiline(geometries: list[str | None]) -> dict[str, Any] | None:
+def _multiline(geometries: Sequence[str | None]) -> dict[str, Any] | None:
     """Street geometries (PostGIS GeoJSON text, MultiLineStrings) as one MultiLineString."""
     lines: list[Any] = []
     for text in geometries:
