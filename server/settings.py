@@ -98,6 +98,27 @@ class Settings:
     max_area_km2: float = 25.0
     upload_max_bytes: int = 64 * 1024 * 1024
     import_interval_seconds: float = 2.0
+    # Tablets (issue 15), sent with each tablet's sign-in: the app locks after this long untouched,
+    # and after this many days without reaching the server only an online sign-in opens it.
+    tablet_idle_lock_minutes: float = 5.0
+    tablet_offline_days: int = 3
+    #: Where files live (photos, when DOORSTEP_PHOTO_STORE is "files"): .data inside a checkout.
+    data_dir: str = "doorstep-data"
+    #: "files" (under data_dir) or "s3" (any S3-compatible store; credentials from boto3's usual places).
+    photo_store: str = "files"
+    photo_max_bytes: int = 12 * 1024 * 1024
+    s3_bucket: str = ""
+    s3_endpoint_url: str = ""
+    s3_region: str = ""
+    s3_prefix: str = ""
+    # Retention (issue 15): residents' details, free text and photos of a follow-up go this long after it
+    # was closed; visits' (and fixes') free text and fixes' photos this long after the visit.
+    retention_followup_days: int = 90
+    retention_visit_text_days: int = 180
+    #: When the nightly retention run is due (local time, Europe/London), and how often a server process
+    #: looks whether it is (0 or less: this process never runs it; the CLI still does).
+    retention_at: str = "02:00"
+    retention_check_seconds: float = 300.0
 
     def check_production_safe(self) -> None:
         """Outside demo mode the secret must be a long random value: it signs every session token."""
@@ -161,6 +182,68 @@ def checkout_database_url() -> str | None:
     return (out.stdout.strip() or None) if out.returncode == 0 else None
 
 
+PHOTO_STORES = ("files", "s3")
+
+
+def _positive(name: str, default: float, *, integer: bool = False, low: float = 1, high: float | None = None,
+              what: str = "") -> float:
+    raw = os.environ.get(name, "").strip()
+    try:
+        value = float(raw) if raw else float(default)
+    except ValueError:
+        raise SettingsError(f"{name} is {raw!r}: give a number{what}.") from None
+    if value < low or (high is not None and value > high) or (integer and value != int(value)):
+        bounds = f"{low:g} to {high:g}" if high is not None else f"at least {low:g}"
+        kind = "a whole number" if integer else "a number"
+        raise SettingsError(f"{name} is {raw!r}: give {kind} from {bounds}{what}.")
+    return value
+
+
+def default_data_dir() -> str:
+    """.data inside a checkout (beside the project's own database cluster), else ./doorstep-data."""
+    return str(CHECKOUT / ".data") if (CHECKOUT / "scripts" / "db.sh").is_file() else "doorstep-data"
+
+
+def _clock_time(name: str, default: str) -> str:
+    value = os.environ.get(name, default).strip()
+    hours, _, minutes = value.partition(":")
+    if not (hours.isdigit() and minutes.isdigit() and int(hours) < 24 and int(minutes) < 60 and len(minutes) == 2):
+        raise SettingsError(f"{name} is {value!r}: give a time of day as HH:MM, e.g. 02:00.")
+    return f"{int(hours):02d}:{minutes}"
+
+
+def _tablet_and_photo_settings() -> dict:
+    """The settings of issue 15 (tablets, photos, retention), checked with a message that says what to fix."""
+    photo_store = os.environ.get("DOORSTEP_PHOTO_STORE", "files").strip().lower()
+    if photo_store not in PHOTO_STORES:
+        raise SettingsError(f"DOORSTEP_PHOTO_STORE is {photo_store!r}: use files (under DOORSTEP_DATA_DIR, the "
+                            "default) or s3 (with DOORSTEP_S3_BUCKET).")
+    bucket = os.environ.get("DOORSTEP_S3_BUCKET", "").strip()
+    if photo_store == "s3" and not bucket:
+        raise SettingsError("DOORSTEP_PHOTO_STORE is s3 but DOORSTEP_S3_BUCKET is not set: name the bucket "
+                            "(and DOORSTEP_S3_ENDPOINT_URL for a store that is not Amazon's).")
+    return {
+        "tablet_idle_lock_minutes": _positive("DOORSTEP_TABLET_IDLE_LOCK_MINUTES", 5, low=1, high=240,
+                                              what=" (minutes a tablet may lie untouched before it locks)"),
+        "tablet_offline_days": int(_positive("DOORSTEP_TABLET_OFFLINE_DAYS", 3, integer=True, low=1, high=60,
+                                             what=" (days a tablet may go without the server)")),
+        "data_dir": os.environ.get("DOORSTEP_DATA_DIR", "").strip() or default_data_dir(),
+        "photo_store": photo_store,
+        "photo_max_bytes": int(_positive("DOORSTEP_PHOTO_MAX_MB", 12, low=1, high=100,
+                                         what=" (megabytes, the largest photo upload)") * 1024 * 1024),
+        "s3_bucket": bucket,
+        "s3_endpoint_url": os.environ.get("DOORSTEP_S3_ENDPOINT_URL", "").strip(),
+        "s3_region": os.environ.get("DOORSTEP_S3_REGION", "").strip(),
+        "s3_prefix": os.environ.get("DOORSTEP_S3_PREFIX", "").strip(),
+        "retention_followup_days": int(_positive("DOORSTEP_RETENTION_FOLLOWUP_DAYS", 90, integer=True, low=1,
+                                                 what=" (days after a follow-up is closed)")),
+        "retention_visit_text_days": int(_positive("DOORSTEP_RETENTION_VISIT_TEXT_DAYS", 180, integer=True, low=1,
+                                                   what=" (days after a visit)")),
+        "retention_at": _clock_time("DOORSTEP_RETENTION_AT", "02:00"),
+        "retention_check_seconds": float(os.environ.get("DOORSTEP_RETENTION_CHECK_SECONDS", 300.0)),
+    }
+
+
 def from_env() -> Settings:
     url = os.environ.get("DATABASE_URL", "") or checkout_database_url() or ""
     if not url:
@@ -212,6 +295,7 @@ def from_env() -> Settings:
         max_area_km2=float(os.environ.get("DOORSTEP_MAX_AREA_KM2", 25.0)),
         upload_max_bytes=int(float(os.environ.get("DOORSTEP_UPLOAD_MAX_MB", 64)) * 1024 * 1024),
         import_interval_seconds=float(os.environ.get("DOORSTEP_IMPORT_INTERVAL_SECONDS", 2.0)),
+        **_tablet_and_photo_settings(),
     )
 
 

@@ -48,6 +48,15 @@ class SignedInUser(msgspec.Struct, forbid_unknown_fields=False, kw_only=True):
     roles: list[str]
 
 
+class TabletPolicy(msgspec.Struct, forbid_unknown_fields=False, kw_only=True):
+    """What the organisation sets for its tablets (issue 15), sent with each tablet's sign-in: the app
+    locks after ``idle_lock_minutes`` untouched, and after ``offline_days`` without reaching the
+    server it needs an online sign-in before it shows any resident's data."""
+
+    idle_lock_minutes: Annotated[float, Meta(gt=0, le=240)] = 5
+    offline_days: Annotated[int, Meta(ge=1, le=60)] = 3
+
+
 class SignInAnswer(msgspec.Struct, forbid_unknown_fields=False, kw_only=True):
     access_token: str
     #: Seconds until the token itself expires. The session may end sooner (signed out, revoked,
@@ -57,3 +66,5 @@ class SignInAnswer(msgspec.Struct, forbid_unknown_fields=False, kw_only=True):
     token_type: str = "bearer"
     session_id: str | None = None
     session_kind: SessionKind = "web"
+    #: For a tablet's (device) sign-in only.
+    tablet: TabletPolicy | None = None

@@ -26,6 +26,8 @@ os.environ.setdefault("KIVY_HOME", tempfile.mkdtemp(prefix="doorstep-kivy-"))
 # The tablet store's keys (mobile/store/keys.py): no OS keyring under test, so the key-file fallback,
 # in a folder of the test run's own rather than ~/.config.
 os.environ.setdefault("DOORSTEP_KEY_DIR", tempfile.mkdtemp(prefix="doorstep-keys-"))
+# The server's files (photos) in a folder of the test run's own, not the checkout's .data.
+os.environ.setdefault("DOORSTEP_DATA_DIR", tempfile.mkdtemp(prefix="doorstep-data-"))
 DEMO_PASSWORD = "doorstep-demo"
 
 

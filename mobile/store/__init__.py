@@ -19,21 +19,28 @@ Public API (names are stable; the UI builds on them):
     store.mark_pushed(results)             store.note_push_attempt(ids, error)   store.note_sync(...)
     store.record_body(record_id)           store.device_id
     store.erase_acknowledged_text(now=None, keep=timedelta(hours=24))   # also on open and after each push
-    store.remember_sign_in(...)            store.sign_in_offline(username, password)
+    store.remember_sign_in(..., policy=)   store.sign_in_offline(username, password)
+    store.unlock(pin_or_password)          store.set_pin(pin)        store.has_pin(username)
+    store.unlock_attempts()                store.device_policy()     store.offline_for(now)
     store.current_session()                store.forget_token()      store.sign_out()
 
 Errors (each with `.message` telling the person what to do): StoreError, StorageFullError,
-RecordInvalidError, UnknownRecordError, NotSignedInError.
+RecordInvalidError, UnknownRecordError, NotSignedInError (and its OnlineSignInNeededError,
+WaitBeforeRetryError), StoreUnreadableError, StoreDamagedError.
 
 No Kivy here: the UI reads these plain values and schedules its own updates.
 """
 
 from mobile.store.errors import (
     NotSignedInError,
+    OnlineSignInNeededError,
     RecordInvalidError,
     StorageFullError,
+    StoreDamagedError,
     StoreError,
+    StoreUnreadableError,
     UnknownRecordError,
+    WaitBeforeRetryError,
 )
 from mobile.store.store import Store
 from mobile.store.types import (
@@ -53,6 +60,7 @@ __all__ = [
     "HouseholdRow",
     "HouseholdStatus",
     "NotSignedInError",
+    "OnlineSignInNeededError",
     "OperationSummary",
     "OutboxEntry",
     "OutboxState",
@@ -60,10 +68,13 @@ __all__ = [
     "Session",
     "StorageFullError",
     "Store",
+    "StoreDamagedError",
     "StoreError",
+    "StoreUnreadableError",
     "StreetSummary",
     "SyncState",
     "TeamInfo",
     "TeamMember",
     "UnknownRecordError",
+    "WaitBeforeRetryError",
 ]

@@ -39,6 +39,18 @@ class NotSignedInError(StoreError):
     """Offline sign-in failed: wrong password, or this user never signed in online on this tablet."""
 
 
+class OnlineSignInNeededError(NotSignedInError):
+    """Only an online sign-in opens the tablet now (too many wrong attempts, or too long offline)."""
+
+
+class WaitBeforeRetryError(NotSignedInError):
+    """Too many wrong attempts: the next one may come after ``wait_seconds``."""
+
+    def __init__(self, message: str, wait_seconds: float) -> None:
+        super().__init__(message)
+        self.wait_seconds = wait_seconds
+
+
 FULL_DISK_MESSAGE = (
     "The tablet's storage is full, so this was not saved. Free some space "
     "(delete photos, videos or unused apps), then save again. "

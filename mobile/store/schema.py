@@ -144,6 +144,14 @@ MIGRATIONS: list[str] = [
     -- Held back from sending until then (UTC text): a no-answer can be undone while it waits.
     ALTER TABLE outbox ADD COLUMN not_before TEXT;
     """,
+    # 4: offline sign-in with argon2id, and a PIN to unlock (issue 15). Rows written before keep
+    # their scrypt verifier until the next sign-in with the password replaces it.
+    """
+    ALTER TABLE credentials ADD COLUMN kdf TEXT NOT NULL DEFAULT 'scrypt';  -- 'scrypt' or 'argon2id'
+    ALTER TABLE credentials ADD COLUMN kdf_params TEXT;                     -- argon2id's t, m, p as JSON
+    ALTER TABLE credentials ADD COLUMN pin_salt BLOB;
+    ALTER TABLE credentials ADD COLUMN pin_verifier BLOB;                   -- argon2id of the PIN, if one was chosen
+    """,
 ]
 
 

@@ -469,7 +469,7 @@ class Store:
         self.note_sync(ok=False, online=False, error=error)
 
     def note_sync(self, *, ok: bool, online: bool | None, error: str | None) -> None:
-        """Record the end of a sync attempt (the engine calls this)."""
+        """Record the end of a sync attempt (the engine calls this). `online`: the server answered."""
         values = [("last_error", error)]
         if online is not None:
             values.append(("online", "1" if online else "0"))
@@ -477,8 +477,10 @@ class Store:
             values.append(("last_sync_at", utc_now()))
         with self._write() as conn:
             conn.executemany("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", values)
+            if online:
+                credentials.note_server_contact(conn)
 
-    # ---- sign-in -------------------------------------------------------------------
+    # ---- sign-in, unlocking, the server's last word -----------------------------------
 
     def remember_sign_in(
         self,
@@ -487,18 +489,67 @@ class Store:
         token: str,
         expires_in: int | None,
         user: dict,
+        *,
+        policy: credentials.DevicePolicy | None = None,
+        now: datetime | None = None,
     ) -> Session:
-        """After an online sign-in: store a scrypt verifier of the password (never the password)
-        and the token, and make this user the current session."""
+        """After an online sign-in: store an argon2id verifier of the password (never the password),
+        the token and the organisation's tablet policy, make this user the current session, clear the
+        count of wrong attempts and note that the server was reached."""
         with self._write() as conn:
-            credentials.remember(conn, username, password, token, expires_in, user)
+            credentials.remember(conn, username, password, token, expires_in, user, now)
+            if policy is not None:
+                credentials.save_policy(conn, policy)
             return credentials.current(conn)  # type: ignore[return-value]
 
-    def sign_in_offline(self, username: str, password: str) -> Session:
-        """Check the password against the stored verifier; raises NotSignedInError if it fails."""
+    def sign_in_offline(self, username: str, password: str, now: datetime | None = None) -> Session:
+        """Check the password against the stored verifier. Raises NotSignedInError (wrong, or never
+        signed in here), WaitBeforeRetryError (too many wrong attempts: wait), OnlineSignInNeededError
+        (ten wrong attempts, or too long without the server). A wrong attempt is counted either way."""
         with self._write() as conn:
-            credentials.check_offline(conn, username, password)
-            return credentials.current(conn)  # type: ignore[return-value]
+            refusal = credentials.check_offline(conn, username, password, now or datetime.now(UTC))
+            session = credentials.current(conn) if refusal is None else None
+        if refusal is not None:
+            raise refusal
+        return session  # type: ignore[return-value]
+
+    def unlock(self, secret: str, now: datetime | None = None) -> Session:
+        """Unlock the signed-in user's locked tablet with their PIN or password (same limits and errors
+        as ``sign_in_offline``)."""
+        with self._write() as conn:
+            refusal = credentials.unlock(conn, secret, now or datetime.now(UTC))
+            session = credentials.current(conn) if refusal is None else None
+        if refusal is not None:
+            raise refusal
+        return session  # type: ignore[return-value]
+
+    def set_pin(self, pin: str) -> None:
+        """The signed-in user's PIN for unlocking (checked with credentials.pin_problem first)."""
+        problem = credentials.pin_problem(pin)
+        if problem:
+            raise RecordInvalidError(problem)
+        with self._write() as conn:
+            session = credentials.current(conn)
+            if session is None:
+                raise StoreError("Sign in before choosing a PIN.")
+            credentials.set_pin(conn, session.username, pin)
+
+    def has_pin(self, username: str) -> bool:
+        with self._read() as conn:
+            return credentials.has_pin(conn, username)
+
+    def unlock_attempts(self) -> credentials.Attempts:
+        with self._read() as conn:
+            return credentials.attempts(conn)
+
+    def device_policy(self) -> credentials.DevicePolicy:
+        with self._read() as conn:
+            return credentials.policy(conn)
+
+    def offline_for(self, now: datetime | None = None) -> timedelta | None:
+        """How long since the server last answered this tablet (None: never)."""
+        with self._read() as conn:
+            return credentials.offline_for(conn, now or datetime.now(UTC))
 
     def current_session(self) -> Session | None:
         """The signed-in user, or None."""

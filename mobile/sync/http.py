@@ -9,6 +9,7 @@ from typing import Any
 import httpx
 import msgspec
 
+from mobile.store.credentials import DevicePolicy
 from mobile.sync.transport import (
     AuthExpired,
     Forbidden,
@@ -75,8 +76,12 @@ class HttpTransport:
             raise
         grant = self._decode(answer, _sign_in_decoder)
         self._token = grant.access_token
+        policy = None
+        if grant.tablet is not None:
+            policy = DevicePolicy(idle_lock_seconds=round(grant.tablet.idle_lock_minutes * 60),
+                                  offline_days=grant.tablet.offline_days)
         return TokenGrant(access_token=grant.access_token, expires_in=grant.expires_in,
-                          user=msgspec.to_builtins(grant.user))
+                          user=msgspec.to_builtins(grant.user), policy=policy)
 
     def list_operations(self) -> list[ListedOperation]:
         items: list[ListedOperation] = []

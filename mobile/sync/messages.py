@@ -36,3 +36,7 @@ PULL_REFUSED = (
     "Could not fetch other pairs' progress for {name} ({detail}). Your records are still sent; "
     "tell your coordinator if this keeps happening."
 )
+ONLINE_NEEDED = (
+    "This needs signal: the server must check your password. Move to where there is signal and try "
+    "again; everything recorded is kept on this tablet."
+)

@@ -10,6 +10,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol
 
+from mobile.store.credentials import DevicePolicy
+
 if TYPE_CHECKING:
     from shared_schemas.operations import ListedOperation
     from shared_schemas.pack import Pack
@@ -70,6 +72,8 @@ class TokenGrant:
     access_token: str
     expires_in: int | None
     user: dict
+    #: The organisation's tablet policy (idle lock, days offline), when the server sends one.
+    policy: DevicePolicy | None = None
 
 
 @dataclass(frozen=True, slots=True)

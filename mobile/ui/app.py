@@ -14,10 +14,12 @@ from kivy.app import App
 from kivy.clock import Clock
 from kivy.properties import BooleanProperty, ObjectProperty, StringProperty
 from kivy.uix.floatlayout import FloatLayout
+from kivy.uix.screenmanager import ScreenManager
 
 from mobile.ui import widgets  # noqa: F401  (loads the base widget rules)
 from mobile.ui.widgets import load_kv
 from mobile.viewmodels.context import AppContext
+from mobile.viewmodels.lock import LockViewModel
 from mobile.viewmodels.map import MapViewModel
 from mobile.viewmodels.operations import OperationsViewModel
 from mobile.viewmodels.signin import SignInViewModel
@@ -33,10 +35,26 @@ DEFAULT_SERVER = "http://127.0.0.1:8000"
 TOAST_SECONDS = 5
 #: While records wait or the server is away, the state is read this often (the engine retries on its own).
 STATUS_REFRESH_SECONDS = 2
+#: How often the idle lock and the days-offline rule look at the clock.
+LOCK_CHECK_SECONDS = 5
 
 
 class RootLayout(FloatLayout):
     pass
+
+
+class AppScreens(ScreenManager):
+    """The screens; while the tablet is locked every move to another screen is remembered for after
+    unlocking and the lock screen stays (one place, so no flow, whatever it was doing when the lock
+    came, can show a resident's screen over it)."""
+
+    def on_current(self, instance, value):
+        app = App.get_running_app()
+        if value not in (None, "lock") and getattr(app, "locked", False):
+            app._before_lock = value
+            self.current = "lock"
+            return
+        super().on_current(instance, value)
 
 
 load_kv(__file__, "root.kv")
@@ -70,6 +88,7 @@ class DoorstepApp(App):
     current = StringProperty("signin")  # the screen shown: the top bar marks it
     toast = StringProperty("")
     toast_action = StringProperty("")  # e.g. "Undo"
+    locked = BooleanProperty(False)  # only the lock screen shows
 
     def __init__(self, ctx: AppContext | None = None, *, server_url: str = DEFAULT_SERVER,
                  data_dir: str | Path | None = None, use_gps: bool = True, **kwargs: Any) -> None:
@@ -137,6 +156,8 @@ class DoorstepApp(App):
         self.street_record_vm = StreetRecordViewModel(ctx)
         self.sync_vm = SyncViewModel(ctx)
         self.map_vm = MapViewModel()
+        self.lock_vm = LockViewModel(ctx)
+        self._before_lock: str | None = None
 
         self.signin_vm.on_signed_in = self._signed_in
         self.operations_vm.on_opened = lambda _op: self.go("streets", reset=True)
@@ -149,6 +170,8 @@ class DoorstepApp(App):
         self.visit_vm.on_finished = self._visit_saved
         self.street_vm.drafts_for = lambda: {d.household_id for d in self.ctx.store.drafts(self.ctx.operation_id)}
         self.street_record_vm.on_finished = self._street_record_saved
+        self.lock_vm.on_locked = self._show_lock
+        self.lock_vm.on_unlocked = self._hide_lock
         self.sync_vm.subscribe(lambda vm, _names: self._mirror_status(vm))
         ctx.subscribe(self._context_changed)
 
@@ -161,6 +184,7 @@ class DoorstepApp(App):
         root.ids.sm.current = "signin"
         self.sync_vm.refresh()
         self._refresh_event = Clock.schedule_interval(lambda _dt: self.sync_vm.refresh(), STATUS_REFRESH_SECONDS)
+        self._lock_event = Clock.schedule_interval(lambda _dt: self.lock_vm.tick(), LOCK_CHECK_SECONDS)
         return root
 
     def on_start(self) -> None:
@@ -169,7 +193,7 @@ class DoorstepApp(App):
         self._update_chrome()
         from kivy.core.window import Window
 
-        Window.bind(on_keyboard=self._on_keyboard)
+        Window.bind(on_keyboard=self._on_keyboard, on_touch_down=self._activity, on_key_down=self._activity)
         if self.use_gps:
             from mobile.ui.position import PositionSource
 
@@ -183,12 +207,18 @@ class DoorstepApp(App):
             return True
         return False
 
+    def _activity(self, *_args) -> bool:
+        """Any touch or key: the idle lock's clock starts again. Never consumes the event."""
+        if self.ctx is not None:
+            self.lock_vm.activity()
+        return False
+
     def on_stop(self) -> None:
         from kivy.core.window import Window
 
         self._stopped = True
-        Window.unbind(on_keyboard=self._on_keyboard)
-        for event in (getattr(self, "_refresh_event", None), self._toast_event):
+        Window.unbind(on_keyboard=self._on_keyboard, on_touch_down=self._activity, on_key_down=self._activity)
+        for event in (getattr(self, "_refresh_event", None), getattr(self, "_lock_event", None), self._toast_event):
             if event is not None:
                 event.cancel()
         if self._position is not None:
@@ -200,6 +230,36 @@ class DoorstepApp(App):
 
     def on_pause(self) -> bool:
         return True
+
+    def on_resume(self) -> None:
+        """Back from the background (Android): lock at once if it lay untouched too long meanwhile."""
+        if self.ctx is not None:
+            self.lock_vm.tick()
+
+    # -- locking -----------------------------------------------------------------------------
+    def _show_lock(self) -> None:
+        """Only the lock screen: no top bar, no toast, no dialog (a dialog's question comes back never:
+        what it was about is kept, e.g. a visit as its draft)."""
+        from kivy.core.window import Window
+        from kivy.uix.modalview import ModalView
+
+        for widget in list(Window.children):
+            if isinstance(widget, ModalView):
+                widget.dismiss(animation=False)
+        if self.sm.current != "lock":
+            self._before_lock = self.sm.current
+        self._toast_ended()
+        self.locked = True
+        self.sm.current = "lock"
+        self._update_chrome()
+
+    def _hide_lock(self) -> None:
+        self.locked = False
+        self.sm.current = self._before_lock or "operations"
+        self._before_lock = None
+        self._update_chrome()
+        if self._pending_sign_in:
+            self.require_sign_in(self._pending_sign_in)
 
     # -- navigation -------------------------------------------------------------------------
     @property
@@ -290,6 +350,7 @@ class DoorstepApp(App):
 
     # -- flows ----------------------------------------------------------------------------------
     def _signed_in(self) -> None:
+        self.lock_vm.activity()
         self.ctx.start_engine()
         self.ctx.request_sync()  # a loop waiting for a new sign-in goes again now
         self.history = []
@@ -326,6 +387,10 @@ class DoorstepApp(App):
                           [("Sign out", self._sign_out, "primary"), ("Stay signed in", lambda: None, "secondary")])
 
     def _sign_out(self) -> None:
+        if self.locked:  # signing out from the lock screen: the next person signs in
+            self.lock_vm.set(locked=False, needs_online=False, error="", secret="")
+            self.locked = False
+            self._before_lock = None
         self.ctx.stop_engine()
         self.ctx.store.sign_out()
         self.ctx.close_operation()
@@ -335,7 +400,11 @@ class DoorstepApp(App):
         self._update_chrome()
 
     def require_sign_in(self, message: str) -> None:
-        """The token expired: ask for the password again, but never in the middle of a visit."""
+        """The token expired: ask for the password again, but never in the middle of a visit (nor over
+        the lock screen: after unlocking)."""
+        if self.locked:
+            self._pending_sign_in = message
+            return
         if self.sm.current in ("visit", "street_record"):
             self._pending_sign_in = message
             self.show_toast("Your sign-in has expired: finish this visit, then sign in again.")

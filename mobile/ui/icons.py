@@ -47,6 +47,12 @@ ICONS = {
     "fit": "fit-to-screen-outline",
     "edit": "pencil",
     "retry": "send-outline",
+    "lock": "lock-outline",
+    "lock_open": "lock-open-variant-outline",
+    "camera": "camera-outline",
+    "photo": "image-outline",
+    "photo_waiting": "image-sync-outline",
+    "delete": "delete-outline",
 }
 
 

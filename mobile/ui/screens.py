@@ -6,6 +6,7 @@ from typing import Any
 
 
 def build_screens(app: Any) -> dict[str, Any]:
+    from mobile.ui.lock import LockScreen
     from mobile.ui.map import MapScreen
     from mobile.ui.operations import OperationsScreen
     from mobile.ui.signin import SignInScreen
@@ -24,6 +25,7 @@ def build_screens(app: Any) -> dict[str, Any]:
         StreetRecordScreen(app, app.street_record_vm),
         MapScreen(app, app.map_vm),
         SyncScreen(app, app.sync_vm),
+        LockScreen(app, app.lock_vm),
     ]
     return {s.name: s for s in screens}
 

@@ -14,9 +14,11 @@ class SignInScreen(BoundScreen):
     server_url = StringProperty("")
     username = StringProperty("")
     password = StringProperty("")
+    pin = StringProperty("")
+    asks_pin = BooleanProperty(False)
     error = StringProperty("")
     info = StringProperty("")
     busy = BooleanProperty(False)
 
-    bindings = {"server_url": "server_url", "username": "username", "password": "password", "error": "error",
-                "info": "info", "busy": "busy"}
+    bindings = {"server_url": "server_url", "username": "username", "password": "password", "pin": "pin",
+                "asks_pin": "asks_pin", "error": "error", "info": "info", "busy": "busy"}

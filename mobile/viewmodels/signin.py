@@ -1,4 +1,5 @@
-"""Sign in: server address, username, password. Online when the server answers, else offline."""
+"""Sign in: server address, username, password (and a PIN the first time). Online when the server
+answers, else offline."""
 
 from __future__ import annotations
 
@@ -16,6 +17,8 @@ class SignInViewModel(Observable):
         self.server_url = server_url
         self.username = ""
         self.password = ""
+        #: A PIN chosen at this user's first sign-in on this tablet, to unlock it when it locks.
+        self.pin = ""
         self.busy = False
         self.error = ""
         self.info = ""  # e.g. "Signed in offline"
@@ -30,19 +33,37 @@ class SignInViewModel(Observable):
         except Exception:
             return None
 
+    def set_username(self, text: str) -> None:
+        """Typed: whether the PIN field shows depends on who it is."""
+        if text != self.username:
+            self.username = text
+            self.changed("username")
+
+    @property
+    def asks_pin(self) -> bool:
+        """The PIN field shows while the username typed has no PIN on this tablet."""
+        name = self.username.strip()
+        try:
+            return bool(name) and not self.ctx.store.has_pin(name)
+        except Exception:
+            return False
+
     def show_message(self, message: str) -> None:
         """Shown when the app sends the person back here (e.g. an expired token)."""
         self.set(error=message, password="")
 
     def submit(self, server_url: str | None = None, username: str | None = None,
-               password: str | None = None) -> None:
+               password: str | None = None, pin: str | None = None) -> None:
         if server_url is not None:
             self.server_url = server_url
         if username is not None:
             self.username = username
         if password is not None:
             self.password = password
+        if pin is not None:
+            self.pin = pin
         url, user, pw = self.server_url.strip(), self.username.strip(), self.password
+        chosen_pin = self.pin.strip() if self.asks_pin else ""
         if not url.startswith(("http://", "https://")):
             self.set(error="Enter the server address, starting with http:// or https://")
             return
@@ -52,6 +73,13 @@ class SignInViewModel(Observable):
         if not pw:
             self.set(error="Enter your password.")
             return
+        if chosen_pin:
+            from mobile.store.credentials import pin_problem
+
+            problem = pin_problem(chosen_pin)
+            if problem:
+                self.set(error=problem + " Or leave the PIN empty: your password then unlocks the tablet.")
+                return
         if self.busy:
             return
         self.set(busy=True, error="", info="")
@@ -63,7 +91,7 @@ class SignInViewModel(Observable):
         from mobile.sync import sign_in
 
         store, transport = self.ctx.store, self.ctx.transport
-        self.ctx.runner.run(lambda: sign_in(store, transport, user, pw), self._done, self._failed)
+        self.ctx.runner.run(lambda: sign_in(store, transport, user, pw, pin=chosen_pin), self._done, self._failed)
 
     def _done(self, result) -> None:
         if not result.ok:
@@ -74,9 +102,11 @@ class SignInViewModel(Observable):
         self.ctx.set_session(session)
         info = ("Signed in offline: your records are kept on the tablet and sent when the server "
                 "can be reached." if session.offline else "")
-        self.set(busy=False, error="", info=info, password="")
+        if result.pin_error:
+            info = f"Signed in, but the PIN was not kept: {result.pin_error}"
+        self.set(busy=False, error="", info=info, password="", pin="")
         if self.on_signed_in:
             self.on_signed_in()
 
     def _failed(self, exc: BaseException) -> None:
-        self.set(busy=False, error=message_for(exc), password="")
+        self.set(busy=False, error=message_for(exc), password="", pin="")

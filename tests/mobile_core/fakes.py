@@ -216,7 +216,8 @@ class FaultyNetwork:
         if (username, password) != ("officer", PASSWORD):
             raise WrongPassword("wrong username or password", status=401)
         self.token = GOOD_TOKEN
-        return TokenGrant(access_token=GOOD_TOKEN, expires_in=3600, user={"id": 1, "username": "officer"})
+        return TokenGrant(access_token=GOOD_TOKEN, expires_in=3600, user={"id": 1, "username": "officer"},
+                          policy=getattr(self, "policy", None))
 
     def list_operations(self) -> list[ListedOperation]:
         self._before()

@@ -18,7 +18,7 @@ from server.domain.auth.sessions import DEVICES, Device, end_session, live_devic
 from server.lib.auth import current_user, issue_token, requires, requires_admin, session_cookie
 from server.lib.clients import request_client
 from server.lib.openapi import answers
-from shared_schemas.auth import SignedInUser, SignInAnswer, SignInRequest
+from shared_schemas.auth import SignedInUser, SignInAnswer, SignInRequest, TabletPolicy
 
 
 class UserOut(msgspec.Struct):
@@ -49,6 +49,8 @@ async def create_token(data: JSONBody[SignInRequest], request: Request,
         user=SignedInUser(id=user.id, username=user.username, display_name=user.display_name,
                           agency_code=user.agency_code, roles=list(user.roles)))
     if started.kind == "device":
+        body.tablet = TabletPolicy(idle_lock_minutes=state.settings.tablet_idle_lock_minutes,
+                                   offline_days=state.settings.tablet_offline_days)
         return Response(body)
     # The web pages sign in through the same route and keep the token in an HttpOnly cookie.
     return Response(body, cookies=[session_cookie(state.settings, f"Bearer {token}", lifetime)])
