@@ -24,10 +24,12 @@ from advanced_alchemy.extensions.litestar import (
 from litestar import Litestar
 from litestar.config.app import AppConfig
 from litestar.config.compression import CompressionConfig
+from litestar.di import Provide
 from litestar.static_files import create_static_files_router
 
 import server.domain
 from server.db.engine import connect_args
+from server.db.reads import ReadReplica, as_of_header, provide_read_session
 from server.domain.auth.throttle import SignInThrottle
 from server.domain.demo.guard import demo_passwords_refusal, users_with_the_demo_password
 from server.lib.auth import SessionGate, make_jwt_auth
@@ -87,6 +89,14 @@ def create_app(settings: Settings | None = None) -> Litestar:
     def keep_engine_in_state(app: Litestar) -> None:
         # Background workers and health checks reach the database through app.state.db_engine.
         app.state.db_engine = db_config.get_engine()
+        # Read-only work that may be a moment behind reads a streaming replica when there is one
+        # (handlers that take `read_session`; server/db/reads.py).
+        if settings.database_read_url:
+            app.state.read_replica = ReadReplica(settings, app.state.db_engine)
+
+    async def close_read_replica(app: Litestar) -> None:
+        if app.state.read_replica is not None:
+            await app.state.read_replica.aclose()
 
     async def refuse_demo_passwords(app: Litestar) -> None:
         # `doorstep serve` says so in one line first; this covers a server started any other way.
@@ -98,6 +108,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
     app = Litestar(
         route_handlers=route_handlers,
         on_startup=[keep_engine_in_state, refuse_demo_passwords],
+        on_shutdown=[close_read_replica],
+        dependencies={"read_session": Provide(provide_read_session)},
         plugins=[SQLAlchemyPlugin(config=db_config)],
         # The JSON-only rule runs before the session check: a form from another site is refused
         # for what it is (415) without a database round trip.
@@ -107,12 +119,13 @@ def create_app(settings: Settings | None = None) -> Litestar:
         # level 9's size at half the CPU, and a pack to within 7% of level 6 (measured).
         compression_config=CompressionConfig(backend="gzip", minimum_size=1024, gzip_compress_level=4),
         openapi_config=openapi_config(),
-        before_send=[security_headers(settings)],
+        before_send=[security_headers(settings), as_of_header],
         lifespan=lifespan,
         request_max_body_size=32 * 1024 * 1024,
         debug=False,
     )
     app.state.settings = settings
+    app.state.read_replica = None
     app.state.jwt_auth = jwt_auth
     app.state.session_gate = SessionGate(settings)
     app.state.sign_in_throttle = SignInThrottle(settings)

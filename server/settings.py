@@ -60,6 +60,11 @@ class Settings:
     demo: bool
     #: ``session`` or ``transaction`` (PgBouncer's pool mode in front of DATABASE_URL; POOL_MODES).
     database_pool_mode: str = "session"
+    #: A streaming replica of DATABASE_URL for read-only work that may be a moment behind (the
+    #: dashboard's figures, open data, the OGC API, exports); empty: everything reads the primary.
+    database_read_url: str = ""
+    #: A replica further behind than this is not read (its reads go to the primary).
+    read_max_lag_seconds: float = 60.0
     #: A web sign-in (pages, API clients) ends this long after it began (one shift).
     token_ttl_seconds: int = 12 * 3600
     #: A tablet's sign-in ends after this many days without a request (it moves forward with use).
@@ -244,6 +249,13 @@ def _tablet_and_photo_settings() -> dict:
     }
 
 
+def _asyncpg_url(url: str) -> str:
+    """postgresql:// and postgres:// URLs are taken as the asyncpg driver's."""
+    if url.startswith("postgresql://") or url.startswith("postgres://"):
+        return "postgresql+asyncpg://" + url.split("://", 1)[1]
+    return url
+
+
 def from_env() -> Settings:
     url = os.environ.get("DATABASE_URL", "") or checkout_database_url() or ""
     if not url:
@@ -268,11 +280,14 @@ def from_env() -> Settings:
     if smtp_security == "plain" and os.environ.get("DOORSTEP_SMTP_USERNAME"):
         raise SettingsError("DOORSTEP_SMTP_SECURITY is plain but DOORSTEP_SMTP_USERNAME is set: a password is "
                             "never sent without TLS. Use starttls or tls, or a relay that needs no login.")
-    if url.startswith("postgresql://") or url.startswith("postgres://"):
-        url = "postgresql+asyncpg://" + url.split("://", 1)[1]
+    url, read_url = (_asyncpg_url(u) for u in (url, os.environ.get("DATABASE_READ_URL", "").strip()))
+    max_lag = _positive("DOORSTEP_READ_MAX_LAG_SECONDS", 60, low=0.1,
+                        what=" (seconds a read replica may be behind before its reads go to the primary)")
     return Settings(
         database_url=url,
         database_pool_mode=pool_mode_from_env(),
+        database_read_url=read_url,
+        read_max_lag_seconds=max_lag,
         secret_key=os.environ.get("DOORSTEP_SECRET_KEY", DEFAULT_SECRET),
         demo=demo,
         https=_bool("DOORSTEP_HTTPS", default=not demo),

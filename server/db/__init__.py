@@ -7,4 +7,6 @@
   statements (``$1`` parameters) on ``driver.driver_connection(session)``, inside the same
   transaction.
 - Outside a request (CLI, workers, tests): ``engine.make_engine`` and ``engine.transaction``.
+- Reads that may be a moment behind (figures, open data, OGC API): the ``read_session`` dependency
+  (``reads.py``), a streaming replica's session when there is one, else the request's own.
 """

@@ -162,12 +162,15 @@ async def conformance(request: Request) -> Response:
 
 
 @get("/collections", include_in_schema=False)
-async def collections(request: Request, db_session: NamedDependency[AsyncSession]) -> Response:
+async def collections(request: Request, db_session: NamedDependency[AsyncSession],
+                      read_session: NamedDependency[AsyncSession]) -> Response:
     _only(request, PLAIN_PARAMETERS)
     user = await optional_user(request)
     root = _root(request)
+    # Which layers one may see from the primary (a withdrawal applies at once); what is in them from a
+    # read replica when there is one.
     found = await ogc_layers.layers(db_session, user)
-    boxes = await ogc_layers.extents(db_session, [layer.operation.id for layer in found])
+    boxes = await ogc_layers.extents(read_session, [layer.operation.id for layer in found])
     return _answer({"links": [_link(f"{root}/collections", "self", JSON, "The collections")],
                     "collections": [collection_document(root, layer, boxes.get(layer.operation.id))
                                     for layer in found]}, JSON, user is not None)
@@ -175,11 +178,11 @@ async def collections(request: Request, db_session: NamedDependency[AsyncSession
 
 @get("/collections/{collection_id:str}", include_in_schema=False)
 async def collection(request: Request, db_session: NamedDependency[AsyncSession],
-                     collection_id: FromPath[str]) -> Response:
+                     read_session: NamedDependency[AsyncSession], collection_id: FromPath[str]) -> Response:
     _only(request, PLAIN_PARAMETERS)
     user = await optional_user(request)
     layer = await ogc_layers.layer(db_session, user, collection_id)
-    extent = (await ogc_layers.extents(db_session, [layer.operation.id])).get(layer.operation.id)
+    extent = (await ogc_layers.extents(read_session, [layer.operation.id])).get(layer.operation.id)
     return _answer(collection_document(_root(request), layer, extent), JSON, user is not None)
 
 
@@ -193,14 +196,15 @@ async def schema(request: Request, db_session: NamedDependency[AsyncSession], co
 
 
 @get("/collections/{collection_id:str}/items", include_in_schema=False)
-async def items(request: Request, db_session: NamedDependency[AsyncSession], collection_id: FromPath[str]) -> Response:
+async def items(request: Request, db_session: NamedDependency[AsyncSession],
+                read_session: NamedDependency[AsyncSession], collection_id: FromPath[str]) -> Response:
     _only(request, ITEMS_PARAMETERS)
     query = request.query_params
     limit = parse_limit(query.get("limit"))
     boxes = parse_bbox(query.get("bbox"), query.get("bbox-crs"))
     user = await optional_user(request)
     layer = await ogc_layers.layer(db_session, user, collection_id)
-    page = await ogc_layers.items(db_session, user, layer, limit=limit, cursor=query.get("cursor"), boxes=boxes)
+    page = await ogc_layers.items(read_session, user, layer, limit=limit, cursor=query.get("cursor"), boxes=boxes)
     url = f"{_root(request)}/collections/{layer.id}/items"
     kept = {k: query[k] for k in ("bbox", "bbox-crs") if k in query}
     this = {**kept, "limit": str(limit), **({"cursor": query["cursor"]} if "cursor" in query else {})}
@@ -214,12 +218,13 @@ async def items(request: Request, db_session: NamedDependency[AsyncSession], col
 
 
 @get("/collections/{collection_id:str}/items/{feature_id:str}", include_in_schema=False)
-async def feature(request: Request, db_session: NamedDependency[AsyncSession], collection_id: FromPath[str],
+async def feature(request: Request, db_session: NamedDependency[AsyncSession],
+                  read_session: NamedDependency[AsyncSession], collection_id: FromPath[str],
                   feature_id: FromPath[str]) -> Response:
     _only(request, PLAIN_PARAMETERS)
     user = await optional_user(request)
     layer = await ogc_layers.layer(db_session, user, collection_id)
-    body = await ogc_layers.item(db_session, user, layer, feature_id)
+    body = await ogc_layers.item(read_session, user, layer, feature_id)
     url = f"{_root(request)}/collections/{layer.id}"
     body["links"] = [_link(f"{url}/items/{feature_id}", "self", GEOJSON, "This feature"),
                      _link(url, "collection", JSON, "The collection")]

@@ -10,6 +10,7 @@ from litestar.di import NamedDependency
 from litestar.params import FromPath
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from server.db.reads import as_of_words
 from server.lib.auth import optional_user
 from server.lib.exceptions import DoorstepError
 from server.lib.pages import AreaLook, PageArea
@@ -43,26 +44,28 @@ def absolute(request: Request, path: str) -> str:
 
 
 @get("/", include_in_schema=False)
-async def published_list(request: Request, db_session: NamedDependency[AsyncSession]) -> Response:
-    operations = await publication.published_operations(db_session)
-    rows = [{"operation": op, "last_updated": await publication.last_updated(db_session, op.id),
+async def published_list(request: Request, read_session: NamedDependency[AsyncSession]) -> Response:
+    operations = await publication.published_operations(read_session)
+    rows = [{"operation": op, "last_updated": await publication.last_updated(read_session, op.id),
              "links": publication.links(op.id)} for op in operations]
-    return area.render("list.html", user=None, rows=rows, ogc=absolute(request, "/ogc"))
+    return area.render("list.html", user=None, rows=rows, ogc=absolute(request, "/ogc"),
+                       read_as_of=as_of_words(request))
 
 
 @get("/operations/{operation_id:int}", include_in_schema=False)
 async def operation_page(request: Request, db_session: NamedDependency[AsyncSession],
-                         operation_id: FromPath[int]) -> Response:
+                         read_session: NamedDependency[AsyncSession], operation_id: FromPath[int]) -> Response:
+    # Who may see it from the primary (a withdrawal applies at once); the figures from a replica if any.
     view = await publication.viewable(db_session, await optional_user(request), operation_id)
-    results = await public.results_for(db_session, view.operation)
+    results = await public.results_for(read_session, view.operation)
     response = area.render(
         "operation.html", user=None, operation=view.operation, preview=view.preview, results=results,
         totals=results.totals, concerns=public.concern_lines(results.totals, top=5),
         fixes=public.fix_lines(results.totals),
-        last_updated=await publication.last_updated(db_session, operation_id),
+        last_updated=await publication.last_updated(read_session, operation_id),
         links=publication.links(operation_id),
         ogc_url=absolute(request, f"/ogc/collections/operation-{operation_id}-streets"),
-        ogc_root=absolute(request, "/ogc"))
+        ogc_root=absolute(request, "/ogc"), read_as_of=as_of_words(request))
     response.headers.update(cache_headers(view))
     return response
 
@@ -72,28 +75,28 @@ async def operation_page(request: Request, db_session: NamedDependency[AsyncSess
 
 @get("/operations/{operation_id:int}/streets.csv", include_in_schema=False)
 async def streets_csv(request: Request, db_session: NamedDependency[AsyncSession],
-                      operation_id: FromPath[int]) -> Response:
+                      read_session: NamedDependency[AsyncSession], operation_id: FromPath[int]) -> Response:
     view = await publication.viewable(db_session, await optional_user(request), operation_id)
-    results = await public.results_for(db_session, view.operation)
+    results = await public.results_for(read_session, view.operation)
     return Response(files.streets_csv(results), media_type="text/csv", headers={
         **cache_headers(view), "Content-Disposition": f'inline; filename="operation-{operation_id}-streets.csv"'})
 
 
 @get("/operations/{operation_id:int}/streets.geojson", include_in_schema=False)
 async def streets_geojson(request: Request, db_session: NamedDependency[AsyncSession],
-                          operation_id: FromPath[int]) -> Response:
+                          read_session: NamedDependency[AsyncSession], operation_id: FromPath[int]) -> Response:
     view = await publication.viewable(db_session, await optional_user(request), operation_id)
-    results = await public.results_for(db_session, view.operation, with_geometry=True)
-    body = files.streets_geojson(view.operation, results, await publication.last_updated(db_session, operation_id))
+    results = await public.results_for(read_session, view.operation, with_geometry=True)
+    body = files.streets_geojson(view.operation, results, await publication.last_updated(read_session, operation_id))
     return Response(body, media_type="application/geo+json", headers=cache_headers(view))
 
 
 @get("/operations/{operation_id:int}/datapackage.json", include_in_schema=False)
 async def datapackage(request: Request, db_session: NamedDependency[AsyncSession],
-                      operation_id: FromPath[int]) -> Response:
+                      read_session: NamedDependency[AsyncSession], operation_id: FromPath[int]) -> Response:
     view = await publication.viewable(db_session, await optional_user(request), operation_id)
     body = files.datapackage(view.operation, absolute(request, f"/open-data/operations/{operation_id}/"),
-                             await publication.last_updated(db_session, operation_id))
+                             await publication.last_updated(read_session, operation_id))
     return Response(body, media_type="application/json", headers=cache_headers(view))
 
 

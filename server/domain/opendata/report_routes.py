@@ -10,6 +10,7 @@ from litestar.di import NamedDependency
 from litestar.params import FromPath
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from server.db.reads import as_of_words
 from server.lib.auth import optional_user
 
 from . import publication, report
@@ -24,26 +25,30 @@ def _paths(operation_id: int, unit_id: int | None) -> str:
     return f"/open-data/operations/{operation_id}" + (f"/units/{unit_id}" if unit_id is not None else "")
 
 
-async def _page(request: Request, session: AsyncSession, operation_id: int, unit_id: int | None) -> Response:
+async def _page(request: Request, session: AsyncSession, reads: AsyncSession, operation_id: int,
+                unit_id: int | None) -> Response:
+    # Who may see it from the primary; the figures (and the version that keys the rendered copies)
+    # from a read replica if there is one, always both from the same database.
     view = await _view(request, session, operation_id)
-    r, _ = await report.build(session, view, unit_id)
+    r, _ = await report.build(reads, view, unit_id)
     base = _paths(operation_id, unit_id)
     response = area.render("report.html", user=None, r=r, map_src=f"{base}/map.svg",
                            pdf_url=f"{base}/report.pdf", links=publication.links(operation_id),
-                           data_url=absolute(request, f"/open-data/operations/{operation_id}/"))
+                           data_url=absolute(request, f"/open-data/operations/{operation_id}/"),
+                           read_as_of=as_of_words(request))
     response.headers.update(cache_headers(view))
     return response
 
 
-async def _rendered(request: Request, session: AsyncSession, operation_id: int, unit_id: int | None,
-                    what: str) -> tuple[bytes | str, publication.Viewable]:
+async def _rendered(request: Request, session: AsyncSession, reads: AsyncSession, operation_id: int,
+                    unit_id: int | None, what: str) -> tuple[bytes | str, publication.Viewable]:
     """The map (SVG) or the PDF, rendered once per state of what they show."""
     view = await _view(request, session, operation_id)
-    key = (what, operation_id, unit_id, view.preview, await report.version(session, view.operation))
+    key = (what, operation_id, unit_id, view.preview, await report.version(reads, view.operation))
     done = report.RENDERED.get(key)
     if done is not None:
         return done, view
-    r, results = await report.build(session, view, unit_id, with_geometry=True)
+    r, results = await report.build(reads, view, unit_id, with_geometry=True)
     svg = await anyio.to_thread.run_sync(report.map_svg, results, unit_id)
     if what == "svg":
         out: bytes | str = svg
@@ -55,52 +60,57 @@ async def _rendered(request: Request, session: AsyncSession, operation_id: int, 
     return out, view
 
 
-async def _pdf(request: Request, session: AsyncSession, operation_id: int, unit_id: int | None) -> Response:
-    pdf, view = await _rendered(request, session, operation_id, unit_id, "pdf")
+async def _pdf(request: Request, session: AsyncSession, reads: AsyncSession, operation_id: int,
+               unit_id: int | None) -> Response:
+    pdf, view = await _rendered(request, session, reads, operation_id, unit_id, "pdf")
     name = f"you-said-we-did-operation-{operation_id}" + (f"-unit-{unit_id}" if unit_id is not None else "")
     return Response(pdf, media_type="application/pdf",
                     headers={**cache_headers(view), "Content-Disposition": f'inline; filename="{name}.pdf"'})
 
 
-async def _map(request: Request, session: AsyncSession, operation_id: int, unit_id: int | None) -> Response:
-    svg, view = await _rendered(request, session, operation_id, unit_id, "svg")
+async def _map(request: Request, session: AsyncSession, reads: AsyncSession, operation_id: int,
+               unit_id: int | None) -> Response:
+    svg, view = await _rendered(request, session, reads, operation_id, unit_id, "svg")
     return Response(svg, media_type="image/svg+xml", headers=cache_headers(view))
 
 
 @get("/operations/{operation_id:int}/report", include_in_schema=False)
 async def operation_report(request: Request, db_session: NamedDependency[AsyncSession],
-                           operation_id: FromPath[int]) -> Response:
-    return await _page(request, db_session, operation_id, None)
+                           read_session: NamedDependency[AsyncSession], operation_id: FromPath[int]) -> Response:
+    return await _page(request, db_session, read_session, operation_id, None)
 
 
 @get("/operations/{operation_id:int}/units/{unit_id:int}/report", include_in_schema=False)
-async def unit_report(request: Request, db_session: NamedDependency[AsyncSession], operation_id: FromPath[int],
+async def unit_report(request: Request, db_session: NamedDependency[AsyncSession],
+                      read_session: NamedDependency[AsyncSession], operation_id: FromPath[int],
                       unit_id: FromPath[int]) -> Response:
-    return await _page(request, db_session, operation_id, unit_id)
+    return await _page(request, db_session, read_session, operation_id, unit_id)
 
 
 @get("/operations/{operation_id:int}/report.pdf", include_in_schema=False)
 async def operation_report_pdf(request: Request, db_session: NamedDependency[AsyncSession],
-                               operation_id: FromPath[int]) -> Response:
-    return await _pdf(request, db_session, operation_id, None)
+                               read_session: NamedDependency[AsyncSession], operation_id: FromPath[int]) -> Response:
+    return await _pdf(request, db_session, read_session, operation_id, None)
 
 
 @get("/operations/{operation_id:int}/units/{unit_id:int}/report.pdf", include_in_schema=False)
-async def unit_report_pdf(request: Request, db_session: NamedDependency[AsyncSession], operation_id: FromPath[int],
-                          unit_id: FromPath[int]) -> Response:
-    return await _pdf(request, db_session, operation_id, unit_id)
+async def unit_report_pdf(request: Request, db_session: NamedDependency[AsyncSession],
+                          read_session: NamedDependency[AsyncSession], operation_id: FromPath[int],
+                      unit_id: FromPath[int]) -> Response:
+    return await _pdf(request, db_session, read_session, operation_id, unit_id)
 
 
 @get("/operations/{operation_id:int}/map.svg", include_in_schema=False)
 async def operation_map(request: Request, db_session: NamedDependency[AsyncSession],
-                        operation_id: FromPath[int]) -> Response:
-    return await _map(request, db_session, operation_id, None)
+                        read_session: NamedDependency[AsyncSession], operation_id: FromPath[int]) -> Response:
+    return await _map(request, db_session, read_session, operation_id, None)
 
 
 @get("/operations/{operation_id:int}/units/{unit_id:int}/map.svg", include_in_schema=False)
-async def unit_map(request: Request, db_session: NamedDependency[AsyncSession], operation_id: FromPath[int],
+async def unit_map(request: Request, db_session: NamedDependency[AsyncSession],
+                   read_session: NamedDependency[AsyncSession], operation_id: FromPath[int],
                    unit_id: FromPath[int]) -> Response:
-    return await _map(request, db_session, operation_id, unit_id)
+    return await _map(request, db_session, read_session, operation_id, unit_id)
 
 
 REPORT_PAGES = [operation_report, unit_report]

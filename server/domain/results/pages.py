@@ -19,6 +19,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.db.models import Household, Operation, Street, Team, TeamStreet
+from server.db.reads import as_of_words
 from server.domain.operations.access import COORDINATOR, Access, visible_operations
 from server.domain.operations.lifecycle import CLOSING_MEANS
 from server.domain.questionnaires.repository import published_ids
@@ -73,17 +74,17 @@ async def operation_page(request: Request, access: Access, poll: FromQuery[int |
 
 @get("/operations/{operation_id:int}/revisits", include_in_schema=False, guards=[requires_coordinator],
      dependencies={"access": COORDINATOR})
-async def revisits_page(access: Access, db_session: NamedDependency[AsyncSession]) -> Response:
+async def revisits_page(request: Request, access: Access, read_session: NamedDependency[AsyncSession]) -> Response:
     operation_id = access.operation.id
     doors: list[Any] = []
     cursor = None
     while True:
-        page = await services.doors(db_session, operation_id, status="to_revisit", limit=1000, cursor=cursor)
+        page = await services.doors(read_session, operation_id, status="to_revisit", limit=1000, cursor=cursor)
         doors.extend(page.items)
         cursor = page.next
         if cursor is None:
             break
-    teams = dict((await db_session.execute(
+    teams = dict((await read_session.execute(
         select(TeamStreet.street_id, Team.name).join(Team, Team.id == TeamStreet.team_id)
         .where(Team.operation_id == operation_id))).all())
     streets: dict[Any, dict] = {}
@@ -94,7 +95,7 @@ async def revisits_page(access: Access, db_session: NamedDependency[AsyncSession
     ordered = sorted(streets.values(), key=lambda s: (s["street_id"] is None, s["name"], s["street_id"] or 0))
     return render("revisits.html", user=access.user, operation=access.operation, streets=ordered,
                   labels={o.value: label for o, label in OUTCOME_LABELS.items()},
-                  printed_at=dt.datetime.now(dt.UTC).strftime("%d %b %Y %H:%M UTC"))
+                  printed_at=dt.datetime.now(dt.UTC).strftime("%d %b %Y %H:%M UTC"), read_as_of=as_of_words(request))
 
 
 @get("/operations/{operation_id:int}/setup", include_in_schema=False, guards=[requires_coordinator],

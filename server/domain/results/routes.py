@@ -36,12 +36,12 @@ class ResultsController(Controller):
                      "do_not_visit, coverage, contact_rate, concerns, fixes, follow-ups; and the operation's "
                      "totals. No personal data.",
          **answers(400, 401, 403, 404, 422, when={**WHO, 400: "Unknown `format` (the detail lists them)."}))
-    async def streets(self, access: Access, db_session: NamedDependency[AsyncSession],
+    async def streets(self, access: Access, read_session: NamedDependency[AsyncSession],
                       fmt: Annotated[str, QueryParameter(name="format")] = "json") -> Response:
         if fmt not in FORMATS:
             raise BadRequest(f"Unknown format {fmt!r}; the formats are {', '.join(FORMATS)}.", field="format")
         operation_id = access.operation.id
-        rows = await services.street_results(db_session, operation_id, access.operation.questionnaire_id,
+        rows = await services.street_results(read_session, operation_id, access.operation.questionnaire_id,
                                              with_geometry=fmt == "geojson")
         if fmt == "geojson":
             return Response(geojson_bytes(operation_id, rows), media_type="application/geo+json")
@@ -51,43 +51,43 @@ class ResultsController(Controller):
         return Response(StreetResults(operation_id=operation_id, items=rows.items, totals=rows.totals))
 
     @get("/results/version", summary="A version that changes when the results do (cheap to poll)", **READ)
-    async def version(self, access: Access, db_session: NamedDependency[AsyncSession]) -> ResultsVersion:
+    async def version(self, access: Access, read_session: NamedDependency[AsyncSession]) -> ResultsVersion:
         op = access.operation.id
-        return ResultsVersion(operation_id=op, version=await services.results_version(db_session, op))
+        return ResultsVersion(operation_id=op, version=await services.results_version(read_session, op))
 
     @get("/households", summary="Doors and their statuses, a page at a time (keyset)",
          **answers(400, 401, 403, 404, 422,
                    when={**WHO, 400: "`cursor` is not one this list gave out, or an unknown `status`."}))
-    async def households(self, access: Access, db_session: NamedDependency[AsyncSession],
+    async def households(self, access: Access, read_session: NamedDependency[AsyncSession],
                          street_id: FromQuery[int | None] = None, status: FromQuery[str | None] = None,
                          limit: FromQuery[int] = services.DOORS.default,
                          cursor: FromQuery[str | None] = None) -> DoorPage:
-        return await services.doors(db_session, access.operation.id, street_id=street_id, status=status,
+        return await services.doors(read_session, access.operation.id, street_id=street_id, status=status,
                                     limit=limit, cursor=cursor)
 
     @get("/revisits", summary="The revisit list: doors with attempts but no closing outcome", **PAGED)
-    async def revisits(self, access: Access, db_session: NamedDependency[AsyncSession],
+    async def revisits(self, access: Access, read_session: NamedDependency[AsyncSession],
                        street_id: FromQuery[int | None] = None, limit: FromQuery[int] = services.DOORS.default,
                        cursor: FromQuery[str | None] = None) -> DoorPage:
-        return await services.doors(db_session, access.operation.id, street_id=street_id, status="to_revisit",
+        return await services.doors(read_session, access.operation.id, street_id=street_id, status="to_revisit",
                                     limit=limit, cursor=cursor)
 
     @get("/visits", summary="Attempts, newest first, a page at a time (keyset); outcomes and concerns only",
          **PAGED)
-    async def visits(self, access: Access, db_session: NamedDependency[AsyncSession],
+    async def visits(self, access: Access, read_session: NamedDependency[AsyncSession],
                      street_id: FromQuery[int | None] = None, limit: FromQuery[int] = services.VISITS.default,
                      cursor: FromQuery[str | None] = None) -> VisitPage:
-        return await services.visits(db_session, access.operation.id, street_id=street_id, limit=limit,
+        return await services.visits(read_session, access.operation.id, street_id=street_id, limit=limit,
                                      cursor=cursor)
 
     @get("/pairs", summary="Progress per pair", **READ)
-    async def pairs(self, access: Access, db_session: NamedDependency[AsyncSession]) -> PairList:
-        return PairList(items=await services.pair_progress(db_session, access.operation.id))
+    async def pairs(self, access: Access, read_session: NamedDependency[AsyncSession]) -> PairList:
+        return PairList(items=await services.pair_progress(read_session, access.operation.id))
 
     @get("/followup-summary", summary="Follow-ups by category and status", **READ)
     async def followup_summary(self, access: Access,
-                               db_session: NamedDependency[AsyncSession]) -> FollowupSummary:
-        return await services.followup_summary(db_session, access.operation.id)
+                               read_session: NamedDependency[AsyncSession]) -> FollowupSummary:
+        return await services.followup_summary(read_session, access.operation.id)
 
 
 ROUTES = [ResultsController, dashboard]

@@ -15,6 +15,9 @@ var Doorstep = (function () {
       return r.text().then(function (t) {
         var data = t ? JSON.parse(t) : null;
         if (!r.ok) { var e = new Error((data && data.detail) || ("HTTP " + r.status)); e.status = r.status; throw e; }
+        // Figures read from a replica say as of when (server/db/reads.py); kept beside the data.
+        var asOf = r.headers.get("Doorstep-Read-As-Of");
+        if (asOf && data && typeof data === "object") { Object.defineProperty(data, "readAsOf", {value: asOf}); }
         return data;
       });
     });
@@ -38,5 +41,10 @@ var Doorstep = (function () {
   }
   function pct(x) { return x === null || x === undefined ? "–" : Math.round(x * 100) + "%"; }
   function label(code) { return String(code).replace(/_/g, " ").replace(/^./, function (c) { return c.toUpperCase(); }); }
-  return {api: api, upload: upload, el: el, pct: pct, label: label};
+  // The oldest "as of" among answers read from a replica, or null when every one read the primary.
+  function readAsOf(answers) {
+    var found = answers.map(function (a) { return a && a.readAsOf; }).filter(Boolean).sort();
+    return found.length ? found[0] : null;
+  }
+  return {api: api, upload: upload, el: el, pct: pct, label: label, readAsOf: readAsOf};
 })();

@@ -238,7 +238,10 @@
       totalsOf(fc.totals);
       drawMap(); drawTable(); drawPanel();
       drawPairs(got[1]); drawFollowups(got[2]);
-      document.getElementById("updated-at").textContent = new Date().toLocaleTimeString();
+      var asOf = Doorstep.readAsOf(got);
+      document.getElementById("updated-at").textContent = asOf ?
+        "as of " + new Date(asOf).toLocaleTimeString() + " (read from a copy of the database a moment behind)" :
+        new Date().toLocaleTimeString();
       root.dataset.loaded = String((+root.dataset.loaded || 0) + 1);
       return loadDoors();
     });
