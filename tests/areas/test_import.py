@@ -300,3 +300,29 @@ async def test_progress_reports_every_step_to_completion(db_engine, new_operatio
         await import_area(session, read_area(BRISTOL), op, progress=lambda *r: reports.append(r))
     last = {step: (done, total) for step, done, total in reports}
     assert last == {"streets": (10, 10), "households": (51, 51), "nearest streets": (1, 1), "door order": (10, 10)}
+
+
+async def test_an_extract_bigger_than_the_drawn_area_is_cut_to_it(db_engine, new_operation):
+    """An extract is a rectangle (often a town); the operation gets the streets that cross its drawn
+    area and the doors inside it, and the summary counts what was left out."""
+    op = await new_operation()
+    west = "POLYGON((-2.5590 51.4550, -2.5535 51.4550, -2.5535 51.4600, -2.5590 51.4600, -2.5590 51.4550))"
+    async with transaction(db_engine) as session:
+        await session.execute(text("UPDATE operation SET area = ST_Multi(ST_GeomFromText(:w, 4326)) WHERE name = :n"),
+                              {"w": west, "n": op})
+    whole = read_area(BRISTOL)
+    async with transaction(db_engine) as session:
+        summary = await import_area(session, whole, op)
+    doors_out = summary.skipped["door outside the operation's area"]
+    assert 0 < summary.households < len(whole.households)
+    assert summary.households + doors_out == len(whole.households)
+    assert 0 < summary.streets <= len(whole.streets)
+    assert summary.streets + summary.skipped.get("street outside the operation's area", 0) == len(whole.streets)
+    (outside,) = await rows(db_engine, """
+        SELECT count(*) FILTER (WHERE NOT ST_Intersects(o.area, h.geom)), count(*)
+          FROM household h JOIN operation o ON o.id = h.operation_id WHERE o.name = :n""", n=op)
+    assert outside == (0, summary.households)
+    (streets_outside,) = await rows(db_engine, """
+        SELECT count(*) FILTER (WHERE NOT ST_Intersects(o.area, s.geom))
+          FROM street s JOIN operation o ON o.id = s.operation_id WHERE o.name = :n""", n=op)
+    assert streets_outside == (0,)

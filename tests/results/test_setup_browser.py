@@ -16,7 +16,8 @@ from .world import ROOT
 
 pytestmark = pytest.mark.browser
 
-AREA = {"type": "Polygon", "coordinates": [[[-2.58, 51.46], [-2.55, 51.46], [-2.55, 51.48], [-2.58, 51.46]]]}
+AREA = {"type": "Polygon", "coordinates": [[[-2.565, 51.45], [-2.54, 51.45], [-2.54, 51.465], [-2.565, 51.465],
+                                            [-2.565, 51.45]]]}  # holds the BS5 extract
 
 
 def test_set_up_an_operation_on_the_web(live_server, browser, database_url, screens_dir):

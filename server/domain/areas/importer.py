@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from geoalchemy2 import WKTElement
 from sqlalchemy import BigInteger, Integer, String, bindparam, func, literal_column, select, text
@@ -73,6 +73,8 @@ async def import_area(
     operation_id = await session.scalar(select(Operation.id).where(Operation.name == operation_name))
     if operation_id is None:
         raise UnknownOperationError(f"no operation named {operation_name!r}; create it first")
+
+    area, outside = await _inside_the_area(session, operation_id, area)
 
     created = updated = 0
     street_ids: dict[str, int] = {}
@@ -163,9 +165,37 @@ async def import_area(
         created=created,
         updated=updated,
         by_source=by_source,
-        skipped={**area.skipped, **({"generated door on a street the address list covers": left_out}
-                                     if left_out else {})},
+        skipped={**area.skipped, **outside,
+                 **({"generated door on a street the address list covers": left_out} if left_out else {})},
     )
+
+
+# Which of the extract's streets cross the operation's area, and which doors stand in it: the
+# same test as the address list's (ST_Intersects with the drawn polygon), by PostGIS in one query each.
+_STREETS_IN_AREA = text("""
+    SELECT t.i FROM operation AS o, unnest(CAST(:wkts AS text[])) WITH ORDINALITY AS t(w, i)
+     WHERE o.id = :op AND ST_Intersects(o.area, ST_GeomFromText(t.w, 4326))""")
+_DOORS_IN_AREA = text("""
+    SELECT t.i FROM operation AS o,
+           unnest(CAST(:lons AS float8[]), CAST(:lats AS float8[])) WITH ORDINALITY AS t(lon, lat, i)
+     WHERE o.id = :op AND ST_Intersects(o.area, ST_SetSRID(ST_MakePoint(t.lon, t.lat), 4326))""")
+
+
+async def _inside_the_area(session: AsyncSession, operation_id: int, area: Area) -> tuple[Area, dict[str, int]]:
+    """The extract cut to the operation's drawn area (an extract is a rectangle, often a town): streets
+    that cross it whole, doors inside it; what was left out, counted. No area drawn: all of it."""
+    if not await session.scalar(select(Operation.area.is_not(None)).where(Operation.id == operation_id)):
+        return area, {}
+    streets, households = list(area.streets), list(area.households)
+    keep_streets = set((await session.execute(_STREETS_IN_AREA, {
+        "op": operation_id, "wkts": [_multilinestring(s.lines).data for s in streets]})).scalars())
+    keep_doors = set((await session.execute(_DOORS_IN_AREA, {
+        "op": operation_id, "lons": [h.lon for h in households], "lats": [h.lat for h in households]})).scalars())
+    inside = replace(area, streets=tuple(s for i, s in enumerate(streets, 1) if i in keep_streets),
+                     households=tuple(h for i, h in enumerate(households, 1) if i in keep_doors))
+    counts = {"street outside the operation's area": len(streets) - len(inside.streets),
+              "door outside the operation's area": len(households) - len(inside.households)}
+    return inside, {k: v for k, v in counts.items() if v}
 
 
 def nearest_street(point: str) -> str:
