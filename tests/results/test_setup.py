@@ -233,6 +233,21 @@ async def test_pair_rules_hold_when_two_coordinators_save_at_once(created, clien
                                    {"s": free[0]})).scalars().all()
     assert holders == [winner["id"]]
 
+    # One street moved to two pairs at once, and two streets swapped between the pairs at once
+    # (each move rewrites both pairs: the deadlock-prone case): a 200 or a reasoned 409/422, never a 500.
+    a, b = pairs
+    for _ in range(3):
+        moves = [(free[1], a["id"]), (free[1], b["id"]), (free[2], a["id"]), (free[0], b["id"])]
+        answers = await asyncio.gather(*[client.put(f"{base}/streets/{street}/team", headers=h,
+                                                    json={"team_id": team}) for street, team in moves])
+        assert all(r.status_code in (200, 409, 422) for r in answers), [r.text for r in answers]
+        assert all(r.json().get("detail") for r in answers if r.status_code != 200)
+        async with transaction(db_engine) as s:
+            per_street = (await s.execute(text(
+                "SELECT street_id, count(*) FROM team_street WHERE street_id = ANY(:s) GROUP BY street_id"),
+                {"s": free[:3]})).all()
+        assert all(n == 1 for _, n in per_street)
+
 
 async def test_the_database_refuses_a_second_pair_for_a_street_from_any_writer(created, db_engine):
     from sqlalchemy.exc import IntegrityError
