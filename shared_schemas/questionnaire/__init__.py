@@ -5,7 +5,9 @@
 - ``conditions``: what a ``show_if`` condition means, compiled and in words;
 - ``answers``: the walk over the questions (the one place skips cascade), and from it which
   questions apply, what is wrong with answers and which concerns they count toward;
-- ``loading``: reading a definition and checking it can be used.
+- ``loading``: reading a definition and checking it can be used;
+- ``languages``: the questionnaire in the resident's language (translations, with the default
+  language's words where one is missing).
 
 Import from here (``from shared_schemas.questionnaire import …``); the modules are how the
 engine is arranged, not separate contracts.
@@ -26,12 +28,26 @@ from .definition import (
     AnswerError,
     Condition,
     FollowupSuggestion,
+    Language,
     Option,
+    OptionText,
     Question,
     Questionnaire,
     QuestionnaireError,
+    QuestionnaireText,
+    QuestionText,
     QuestionType,
     concern_codes,
+    is_date,
+)
+from .languages import (
+    Missing,
+    best_language,
+    language_codes,
+    language_of,
+    missing_translations,
+    translated,
+    yes_no_words,
 )
 from .loading import check_questionnaire, load_questionnaire
 
@@ -40,13 +56,19 @@ __all__ = [
     "CHOICE_TYPES",
     "Condition",
     "FollowupSuggestion",
+    "Language",
+    "Missing",
     "Option",
+    "OptionText",
     "Question",
+    "QuestionText",
     "QuestionType",
     "Questionnaire",
     "QuestionnaireError",
+    "QuestionnaireText",
     "TEXT_MAX_LENGTH",
     "applicable_questions",
+    "best_language",
     "check_answers",
     "check_questionnaire",
     "compile_condition",
@@ -54,8 +76,14 @@ __all__ = [
     "concerns",
     "describe_condition",
     "is_answered",
+    "is_date",
+    "language_codes",
+    "language_of",
     "load_questionnaire",
+    "missing_translations",
     "prune_answers",
     "suggested_followups",
+    "translated",
     "validate_answers",
+    "yes_no_words",
 ]

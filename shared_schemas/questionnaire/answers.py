@@ -23,7 +23,7 @@ from .definition import (
     Questionnaire,
     QuestionType,
     kind_of,
-    value_problems,
+    kinded_problems,
 )
 
 #: The value of a question that has no key in the answers.
@@ -95,7 +95,8 @@ def check_answers(questionnaire: Questionnaire, answers: Any) -> tuple[list[Answ
     plan; only answers with a problem are walked again to say every problem.
     """
     if not isinstance(answers, dict):
-        return [AnswerError("", f"answers must be an object of question id -> answer, not {kind_of(answers)}")], set()
+        return [AnswerError("", f"answers must be an object of question id -> answer, not {kind_of(answers)}",
+                            "type")], set()
     plan = plan_of(questionnaire)
     surely = surely_valid(plan, answers)
     if surely is not None:
@@ -154,19 +155,20 @@ def every_problem(plan: Plan, answers: dict[str, Any]) -> tuple[list[AnswerError
                     step.id,
                     "this question does not apply: it is asked only when "
                     f"{describe_condition(step.question.show_if)}; remove its answer",
+                    "not_applicable",
                 ))
             continue
         if not answered:
             if step.required:
-                errors.append(AnswerError(step.id, "an answer is required"))
+                errors.append(AnswerError(step.id, "an answer is required", "required"))
             continue
         if not step.fits(value):
-            problems = value_problems(step.question, value)
+            problems = kinded_problems(step.question, value)
             if problems:
-                errors.extend(AnswerError(step.id, message) for message in problems)
+                errors.extend(AnswerError(step.id, message, kind) for kind, message in problems)
                 continue
         step.count(value, found)
-    errors += [AnswerError(key, f"no question {key!r} in questionnaire {plan.questionnaire.id!r}")
+    errors += [AnswerError(key, f"no question {key!r} in questionnaire {plan.questionnaire.id!r}", "unknown")
                for key in answers if key not in plan.known]
     return errors, found
 
@@ -219,9 +221,9 @@ def _step(question: Question) -> Step:
                 for item in value:
                     if item in concern_of:
                         found.add(concern_of[item])
-    else:  # number and text: rare, checked in full
+    else:  # number, text, date and note: rare, checked in full
         def fits(value: Any) -> bool:
-            return not value_problems(question, value)
+            return not kinded_problems(question, value)
     shown = compile_condition(question.show_if) if question.show_if is not None else None
     return Step(question, question.id, question.required, shown, fits, count)
 

@@ -22,7 +22,7 @@ from typing import Any
 
 from msgspec import UNSET
 
-from .definition import Condition, Question, could_be, what_fits
+from .definition import Condition, Question, QuestionType, could_be, what_fits
 
 Predicate = Callable[[dict[str, Any]], bool]
 LEAF_TESTS = ("equals", "in_", "not_equals", "answered")
@@ -138,6 +138,8 @@ def condition_problems(condition: Condition, earlier: dict[str, Question], own_i
         if condition.question == own_id:
             return [f"refers to its own question {own_id!r}"]
         return [f"refers to {condition.question!r}, which is not an earlier question"]
+    if target.type is QuestionType.NOTE:
+        return [f"refers to {condition.question!r}, a note, which is never answered"]
     test = tests[0]
     if test == "answered":
         return []

@@ -11,12 +11,20 @@ type                answer
 ``scale_1_5``       an integer 1..5
 ``number``          a number within ``min``/``max`` (an integer if ``integer``)
 ``text``            a string of at most ``max_length`` characters
+``date``            a calendar date, ``"2026-05-14"`` (ISO 8601)
+``note``            none: words shown to the resident, nothing asked
 ==================  =============================================
+
+Every text a resident reads (title, description, question text, help, scale labels, constraint
+message, option labels, a language's yes/no) is written in ``default_language`` and may carry
+translations keyed by language code; ``languages.py`` reads them.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import math
+import re
 from enum import StrEnum
 from typing import Annotated, Any
 
@@ -25,6 +33,10 @@ from msgspec import UNSET, Meta, UnsetType, field
 
 CODE_PATTERN = r"^[a-z][a-z0-9_]*$"
 Code = Annotated[str, Meta(pattern=CODE_PATTERN, max_length=64)]
+#: A language tag (BCP 47, as XLSForm's ``label::Polski (pl)`` carries it): a language code, then
+#: optional subtags such as a script or region ("pa", "pa-Guru", "pt-BR").
+LANGUAGE_PATTERN = r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$"
+LanguageCode = Annotated[str, Meta(pattern=LANGUAGE_PATTERN, max_length=35)]
 #: Used when a text question gives no max_length, so one answer cannot be a novel.
 TEXT_MAX_LENGTH = 2000
 
@@ -36,16 +48,26 @@ class QuestionType(StrEnum):
     SCALE_1_5 = "scale_1_5"
     NUMBER = "number"
     TEXT = "text"
+    DATE = "date"
+    NOTE = "note"
 
 
 CHOICE_TYPES = frozenset({QuestionType.SINGLE_CHOICE, QuestionType.MULTIPLE_CHOICE})
 
 
-class Option(msgspec.Struct, forbid_unknown_fields=False, kw_only=True):
+class OptionText(msgspec.Struct, forbid_unknown_fields=False, kw_only=True, omit_defaults=True):
+    """An option's words in one more language."""
+
+    label: str = ""
+
+
+class Option(msgspec.Struct, forbid_unknown_fields=False, kw_only=True, omit_defaults=True):
     value: Annotated[str, Meta(min_length=1, max_length=64)]
     label: str
     #: The concern category this option counts toward in street results.
     concern: Code | None = None
+    #: Language code -> the label in that language (``label`` is in the default language).
+    translations: dict[LanguageCode, OptionText] = {}
 
 
 class Condition(msgspec.Struct, forbid_unknown_fields=False, kw_only=True, omit_defaults=True):
@@ -77,6 +99,16 @@ class FollowupSuggestion(msgspec.Struct, forbid_unknown_fields=False, kw_only=Tr
     priority: str = "normal"
 
 
+class QuestionText(msgspec.Struct, forbid_unknown_fields=False, kw_only=True, omit_defaults=True):
+    """A question's words in one more language; what is left empty falls back to the default language."""
+
+    text: str = ""
+    help: str = ""
+    low_label: str = ""
+    high_label: str = ""
+    constraint_message: str = ""
+
+
 class Question(msgspec.Struct, forbid_unknown_fields=False, kw_only=True, omit_defaults=True):
     id: Code
     text: str
@@ -100,8 +132,37 @@ class Question(msgspec.Struct, forbid_unknown_fields=False, kw_only=True, omit_d
     #: text only.
     max_length: Annotated[int, Meta(ge=1)] | None = None
     help: str = ""
+    #: Guidance for the officer asking (XLSForm's guidance_hint), in the default language: shown on the
+    #: tablet, never to a resident answering online, never translated.
+    guidance: str = ""
+    #: What to tell the resident when an answer breaks ``min``/``max``/``max_length`` (XLSForm's
+    #: constraint_message); empty: the engine's own words.
+    constraint_message: str = ""
     #: Follow-ups this question's answer suggests.
     suggests: list[FollowupSuggestion] = []
+    #: Language code -> the question's words in that language (``text``, ``help`` … are in the default).
+    translations: dict[LanguageCode, QuestionText] = {}
+
+
+class Language(msgspec.Struct, forbid_unknown_fields=False, kw_only=True, omit_defaults=True):
+    """A language the questionnaire can be asked in."""
+
+    code: LanguageCode
+    #: The language's name as its speakers write it ("Cymraeg", "Polski"): what the switch shows.
+    name: str
+    #: The answers of a yes/no question in this language ("Tak" / "Nie").
+    yes: str = ""
+    no: str = ""
+    #: Made for the demonstration (e.g. by a non-native speaker): to be checked by a native speaker
+    #: before it is used with residents.
+    demonstration: bool = False
+
+
+class QuestionnaireText(msgspec.Struct, forbid_unknown_fields=False, kw_only=True, omit_defaults=True):
+    """The questionnaire's title and description in one more language."""
+
+    title: str = ""
+    description: str = ""
 
 
 class Questionnaire(msgspec.Struct, forbid_unknown_fields=False, kw_only=True, omit_defaults=True):
@@ -110,6 +171,12 @@ class Questionnaire(msgspec.Struct, forbid_unknown_fields=False, kw_only=True, o
     title: str
     questions: list[Question]
     description: str = ""
+    #: The language every ``text``, ``label``, ``help`` … is written in.
+    default_language: LanguageCode = "en"
+    #: Every language it can be asked in, the default first; empty: the default language only.
+    languages: list[Language] = []
+    #: Language code -> title and description in that language.
+    translations: dict[LanguageCode, QuestionnaireText] = {}
 
     def question(self, question_id: str) -> Question | None:
         for question in self.questions:
@@ -121,6 +188,9 @@ class Questionnaire(msgspec.Struct, forbid_unknown_fields=False, kw_only=True, o
 class AnswerError(msgspec.Struct, frozen=True):
     question_id: str
     message: str
+    #: What kind of problem, so a screen can say it in the resident's language: "required",
+    #: "constraint" (outside min/max/max_length), "type", "not_applicable", "unknown" or "" (other).
+    kind: str = ""
 
 
 class QuestionnaireError(ValueError):
@@ -147,45 +217,72 @@ def concern_codes(questionnaire: Questionnaire) -> list[str]:
 def value_problems(question: Question, value: Any) -> list[str]:
     """What is wrong with ``value`` (already known to be an answer) as an answer to ``question``:
     the one place each type's values are defined. Empty when it fits."""
+    return [message for _kind, message in kinded_problems(question, value)]
+
+
+def kinded_problems(question: Question, value: Any) -> list[tuple[str, str]]:
+    """``value_problems`` with each problem's kind: "type" (not a value of the question's type) or
+    "constraint" (the right type, outside ``min``/``max``/``max_length``)."""
     kind = question.type
     if kind is QuestionType.YES_NO:
-        return [] if isinstance(value, bool) else [f"expected yes or no (true/false), got {kind_of(value)}"]
+        return [] if isinstance(value, bool) else [("type", f"expected yes or no (true/false), got {kind_of(value)}")]
     if kind is QuestionType.SINGLE_CHOICE:
         values = [option.value for option in question.options]
         if not isinstance(value, str) or value not in values:
-            return [f"expected one of {', '.join(values)}; got {value!r}"]
+            return [("type", f"expected one of {', '.join(values)}; got {value!r}")]
         return []
     if kind is QuestionType.MULTIPLE_CHOICE:
         values = [option.value for option in question.options]
         if not isinstance(value, list):
-            return [f"expected a list of values from {', '.join(values)}; got {kind_of(value)}"]
-        problems = [f"{item!r} is not one of {', '.join(values)}"
+            return [("type", f"expected a list of values from {', '.join(values)}; got {kind_of(value)}")]
+        problems = [("type", f"{item!r} is not one of {', '.join(values)}")
                     for item in value if not isinstance(item, str) or item not in values]
         repeated = sorted({item for item in value if isinstance(item, str) and value.count(item) > 1})
         if repeated:
-            problems.append(f"chosen more than once: {', '.join(repeated)}")
+            problems.append(("type", f"chosen more than once: {', '.join(repeated)}"))
         return problems
     if kind is QuestionType.SCALE_1_5:
         if not _is_int(value) or not 1 <= value <= 5:
-            return [f"expected a whole number from 1 to 5, got {value!r}"]
+            return [("type", f"expected a whole number from 1 to 5, got {value!r}")]
         return []
     if kind is QuestionType.NUMBER:
         if not _is_number(value):
-            return [f"expected a number, got {kind_of(value)}"]
+            return [("type", f"expected a number, got {kind_of(value)}")]
         if question.integer and not _is_int(value):
-            return [f"expected a whole number, got {value!r}"]
+            return [("type", f"expected a whole number, got {value!r}")]
         if question.min is not None and value < question.min:
-            return [f"{value!r} is below the minimum {number_text(question.min)}"]
+            return [("constraint", f"{value!r} is below the minimum {number_text(question.min)}")]
         if question.max is not None and value > question.max:
-            return [f"{value!r} is above the maximum {number_text(question.max)}"]
+            return [("constraint", f"{value!r} is above the maximum {number_text(question.max)}")]
         return []
+    if kind is QuestionType.DATE:
+        if not is_date(value):
+            return [("type", f"expected a date written 2026-05-14 (year-month-day), got {kind_of(value)}"
+                             + (f" {value!r}" if isinstance(value, str) and len(value) <= 40 else ""))]
+        return []
+    if kind is QuestionType.NOTE:
+        return [("type", "this is a note, shown to the resident: it takes no answer")]
     # text
     if not isinstance(value, str):
-        return [f"expected text, got {kind_of(value)}"]
+        return [("type", f"expected text, got {kind_of(value)}")]
     limit = question.max_length or TEXT_MAX_LENGTH
     if len(value) > limit:
-        return [f"the answer is {len(value):,} characters; the limit is {limit:,}"]
+        return [("constraint", f"the answer is {len(value):,} characters; the limit is {limit:,}")]
     return []
+
+
+_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+def is_date(value: Any) -> bool:
+    """A calendar date written as ISO 8601 says it (``2026-05-14``), and nothing else."""
+    if not isinstance(value, str) or not _DATE.match(value):
+        return False
+    try:
+        dt.date.fromisoformat(value)
+    except ValueError:
+        return False
+    return True
 
 
 def could_be(question: Question, value: Any) -> bool:
@@ -202,6 +299,8 @@ def what_fits(question: Question) -> str:
         QuestionType.SCALE_1_5: "it is a 1-5 scale",
         QuestionType.NUMBER: "it is a number question",
         QuestionType.TEXT: "it is a text question",
+        QuestionType.DATE: "it is a date question",
+        QuestionType.NOTE: "it is a note, which takes no answer",
     }.get(question.type, "options are " + ", ".join(option.value for option in question.options))
 
 

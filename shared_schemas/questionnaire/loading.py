@@ -14,10 +14,14 @@ from .definition import (
     CHOICE_TYPES,
     Condition,
     FollowupSuggestion,
+    Language,
     Option,
+    OptionText,
     Question,
     Questionnaire,
     QuestionnaireError,
+    QuestionnaireText,
+    QuestionText,
     QuestionType,
     could_be,
     number_text,
@@ -60,8 +64,10 @@ def load_questionnaire(
 
 
 def check_questionnaire(questionnaire: Questionnaire) -> list[str]:
-    """Structural rules: unique ids, show_if only on earlier questions, options fit types."""
-    problems: list[str] = []
+    """Structural rules: unique ids, show_if only on earlier questions, options fit types, translations
+    only in declared languages. (A translation left out is not a problem: the default language's
+    words are shown instead; ``languages.missing_translations`` lists them.)"""
+    problems: list[str] = language_problems(questionnaire)
     if not questionnaire.questions:
         problems.append("the questionnaire has no questions")
     earlier: dict[str, Question] = {}
@@ -73,6 +79,36 @@ def check_questionnaire(questionnaire: Questionnaire) -> list[str]:
         if question.show_if is not None:
             problems += [f"{where}: show_if {p}" for p in condition_problems(question.show_if, earlier, question.id)]
         earlier[question.id] = question
+    return problems
+
+
+def language_problems(questionnaire: Questionnaire) -> list[str]:
+    """Languages declared once each, the default among them, translations only in the others."""
+    problems: list[str] = []
+    codes = [language.code for language in questionnaire.languages]
+    repeated = sorted({code for code in codes if codes.count(code) > 1})
+    if repeated:
+        problems.append(f"languages declared twice: {', '.join(repeated)}")
+    if codes and questionnaire.default_language not in codes:
+        problems.append(f"the default language {questionnaire.default_language!r} is not among the languages "
+                        f"({', '.join(codes)}); add it, or make one of them the default")
+    others = set(codes) - {questionnaire.default_language}
+
+    def check(where: str, translations: dict[str, Any]) -> None:
+        for code in translations:
+            if code == questionnaire.default_language:
+                problems.append(f"{where}: a translation into the default language {code!r}; its words go in "
+                                "the text itself")
+            elif code not in others:
+                declared = ", ".join(sorted(others)) or "none"
+                problems.append(f"{where}: a translation into {code!r}, which is not one of the questionnaire's "
+                                f"languages (declared: {declared})")
+
+    check("questionnaire", questionnaire.translations)
+    for question in questionnaire.questions:
+        check(f"question {question.id!r}", question.translations)
+        for option in question.options:
+            check(f"question {question.id!r} option {option.value!r}", option.translations)
     return problems
 
 
@@ -106,6 +142,13 @@ def _question_problems(question: Question) -> list[str]:
         problems.append("max_length is only for text questions")
     if kind is not QuestionType.SCALE_1_5 and (question.low_label or question.high_label):
         problems.append("low_label and high_label are only for scale_1_5 questions")
+    if kind is QuestionType.NOTE:
+        if question.required:
+            problems.append("a note is shown, not answered: it cannot be required")
+        if question.concern is not None or question.suggests:
+            problems.append("a note takes no answer, so it cannot count toward a concern or suggest a follow-up")
+    if kind is QuestionType.DATE and question.concern is not None:
+        problems.append("a date question cannot count toward a concern")
     for suggestion in question.suggests:
         problems += [f"suggests {suggestion.category!r}: {p}" for p in _suggestion_problems(question, suggestion)]
     return problems
@@ -142,6 +185,13 @@ def _unknown_keys(raw: Any) -> list[str]:
             check(obj.get("show_if"), Condition, f"{where} show_if")
             for suggestion in obj.get("suggests") or []:
                 check(suggestion, FollowupSuggestion, f"{where} suggests")
+        translated = {Question: QuestionText, Option: OptionText, Questionnaire: QuestionnaireText}.get(struct)
+        if translated is not None and isinstance(obj.get("translations"), dict):
+            for code, words in obj["translations"].items():
+                check(words, translated, f"{where} translation {code!r}")
+        if struct is Questionnaire:
+            for language in obj.get("languages") or []:
+                check(language, Language, f"{where} language")
         if struct is Condition:
             for combo in ("all", "any"):
                 for part in obj.get(combo) or []:

@@ -114,7 +114,7 @@ def test_full_visit(walk, orientation):
     walk.wait_sent()
     store = walk.app.ctx.store
     [saved] = store.visits_for_household(walk.app.ctx.operation_id, draft_household(walk, address))
-    assert saved.answers["fire_safety_visit"] is True and saved.questionnaire == "streetsafe-community-v2"
+    assert saved.answers["fire_safety_visit"] is True and saved.questionnaire == "streetsafe-community-v3"
 
 
 def draft_household(w, address: str) -> int:

@@ -154,7 +154,7 @@ def test_the_demo_questionnaire_skip_logic():
     # The fire safety visit is required once the resident has no working alarm.
     missing = dict(worried, fire_safety_visit=None)
     assert validate_answers(questionnaire, missing) == [
-        AnswerError("fire_safety_visit", "an answer is required")
+        AnswerError("fire_safety_visit", "an answer is required", "required")
     ]
 
 
@@ -272,7 +272,7 @@ def test_strict_loading_catches_typos_and_unknown_concerns():
 def test_types_and_shapes_are_checked_with_the_path():
     problems = load_problems(msgspec.json.encode(dict(EVERY_TYPE, version="three")))
     assert problems == ["Expected `int`, got `str` - at `$.version`"]
-    problems = load_problems(definition_with(people={"type": "date"}))
+    problems = load_problems(definition_with(people={"type": "datetime"}))
     assert "$.questions[7].type" in problems[0]
     problems = load_problems(definition_with(asb_seen={"id": "Bad Id"}))
     assert "$.questions[0].id" in problems[0]
@@ -429,9 +429,9 @@ def test_each_type_accepts_values_at_its_edges(every_type, question_id, value):
 def test_required_questions_need_a_real_answer(every_type, empty):
     answers = dict(GOOD, asb_kind=empty, safe=empty, alarm=empty)
     errors = validate_answers(every_type, answers)
-    assert AnswerError("asb_kind", "an answer is required") in errors
-    assert AnswerError("safe", "an answer is required") in errors
-    assert AnswerError("alarm", "an answer is required") in errors
+    assert AnswerError("asb_kind", "an answer is required", "required") in errors
+    assert AnswerError("safe", "an answer is required", "required") in errors
+    assert AnswerError("alarm", "an answer is required", "required") in errors
 
 
 def test_optional_questions_may_be_left_out(every_type):
@@ -451,7 +451,7 @@ def test_an_empty_answer_to_a_question_that_does_not_apply_is_fine(every_type):
 
 def test_unknown_question_ids_are_errors(every_type):
     errors = validate_answers(every_type, dict(GOOD, asb_sen=True))
-    assert errors == [AnswerError("asb_sen", "no question 'asb_sen' in questionnaire 'every-type'")]
+    assert errors == [AnswerError("asb_sen", "no question 'asb_sen' in questionnaire 'every-type'", "unknown")]
 
 
 def test_every_error_is_returned_in_question_order(every_type):
@@ -471,7 +471,7 @@ def test_every_error_is_returned_in_question_order(every_type):
 
 def test_answers_must_be_an_object(every_type):
     assert validate_answers(every_type, ["asb_seen"]) == [
-        AnswerError("", "answers must be an object of question id -> answer, not a list")
+        AnswerError("", "answers must be an object of question id -> answer, not a list", "type")
     ]
 
 
