@@ -6,7 +6,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 mode="${1:-run}"
 
-debs=(postgresql-15-postgis-3)
+# fonts-noto-core: the tablet's fonts for every language a questionnaire may be in (Noto Sans, Noto Naskh
+# Arabic for Urdu, Noto Sans Gurmukhi for Punjabi …); the server checks imports against the same files.
+debs=(postgresql-15-postgis-3 fonts-noto-core)
 if [ "$mode" = "test" ]; then
   # pgbouncer, haproxy: tests/scale runs the server behind them (scripts/scaleout.py)
   debs+=(xvfb libgl1-mesa-dri gdal-bin chromium chromium-driver fonts-dejavu-core pgbouncer haproxy)

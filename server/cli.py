@@ -188,6 +188,53 @@ def import_addresses(file: Path, operation_name: str, create: bool, area_file: P
     asyncio.run(run_address_import(None, file, operation_name, create=spec))
 
 
+@main.group()
+def questionnaire() -> None:
+    """Questionnaires as XLSForm workbooks (the survey, choices and settings sheets ODK uses)."""
+
+
+@questionnaire.command("import")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@one_line_errors
+def questionnaire_import(file: Path) -> None:
+    """Publish the questionnaire in an XLSForm FILE (.xlsx) as a new version."""
+    from server.domain.questionnaires.service import import_workbook
+    from server.lib.exceptions import Invalid
+
+    if not file.exists():
+        _fail(f"no such file: {file}")
+    try:
+        result = asyncio.run(_in_transaction(lambda session: import_workbook(session, file.read_bytes(),
+                                                                             filename=file.name)))
+    except Invalid as exc:
+        problems = (exc.extra or {}).get("problems", [])
+        click.echo(f"error: {file.name} cannot be imported ({len(problems)} problem"
+                   f"{'s' if len(problems) != 1 else ''}; nothing was published):", err=True)
+        for p in problems:
+            where = f"{p['sheet']} sheet" + (f", row {p['row']}" if p["row"] else "") + (
+                f", column {p['column']}" if p["column"] else "")
+            click.echo(f"  {where}: {p['message']}", err=True)
+        sys.exit(1)
+    for warning in result.warnings:
+        click.echo(f"warning: {warning}", err=True)
+    click.echo(result.message)
+
+
+@questionnaire.command("export")
+@click.argument("questionnaire_id")
+@click.option("--output", "-o", "output", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Where to write the workbook (default: ID.xlsx here).")
+@one_line_errors
+def questionnaire_export(questionnaire_id: str, output: Path | None) -> None:
+    """Write a published questionnaire version as an XLSForm workbook."""
+    from server.domain.questionnaires.service import export_workbook
+
+    data = asyncio.run(_in_transaction(lambda session: export_workbook(session, questionnaire_id)))
+    target = output or Path(f"{questionnaire_id}.xlsx")
+    target.write_bytes(data)
+    click.echo(f"wrote {target} ({len(data):,} bytes)")
+
+
 @main.command("open311-key")
 @click.argument("agency_code")
 @one_line_errors

@@ -22,13 +22,15 @@ from server.settings import Settings
 
 #: Methods whose body the API reads.
 _WITH_BODY = frozenset({"POST", "PUT", "PATCH", "DELETE"})
-#: The one exception: the upload routes (server/domain/imports/routes.py) take the file itself as the
-#: body, with one of these types. None is a CORS "simple" type (text/plain or a form), so another
-#: site's page still cannot send one without a preflight, and the CSRF check still applies.
-FILE_UPLOAD_PATH = re.compile(r"^/api/v1/operations/\d+/imports/(?:osm|addresses)$")
+#: The one exception: the upload routes (server/domain/imports/routes.py, and a questionnaire workbook's
+#: import, server/domain/questionnaires/routes.py) take the file itself as the body, with one of these
+#: types. None is a CORS "simple" type (text/plain or a form), so another site's page still cannot send
+#: one without a preflight, and the CSRF check still applies.
+FILE_UPLOAD_PATH = re.compile(r"^/api/v1/(?:operations/\d+/imports/(?:osm|addresses)|questionnaires/import)$")
 FILE_TYPES = frozenset({"text/csv", "application/csv", "application/vnd.ms-excel", "application/octet-stream",
                         "application/xml", "text/xml", "application/vnd.openstreetmap.data+xml",
-                        "application/x-osm+xml", "application/x-protobuf"})
+                        "application/x-osm+xml", "application/x-protobuf",
+                        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"})
 JSON_ONLY = ("The API takes JSON only: send the body as `Content-Type: application/json` "
              "(this request sent {sent}).")
 
