@@ -21,12 +21,19 @@ class Outcome(StrEnum):
     VACANT = "vacant"
     INACCESSIBLE = "inaccessible"
     DO_NOT_VISIT = "do_not_visit"
+    #: A resident answered online with the code on the card left at the door (recorded by the
+    #: server at /respond, never pushed by a tablet).
+    ANSWERED_ONLINE = "answered_online"
 
 
 #: Outcomes that close a household; any other outcome leaves it to revisit.
 CLOSING_OUTCOMES: frozenset[Outcome] = frozenset(
-    {Outcome.ANSWERED, Outcome.REFUSED, Outcome.VACANT, Outcome.DO_NOT_VISIT}
+    {Outcome.ANSWERED, Outcome.ANSWERED_ONLINE, Outcome.REFUSED, Outcome.VACANT, Outcome.DO_NOT_VISIT}
 )
+#: What a pair records at a door (``answered_online`` is the server's, from the card's code).
+TABLET_OUTCOMES: tuple[Outcome, ...] = tuple(o for o in Outcome if o is not Outcome.ANSWERED_ONLINE)
+#: Outcomes whose visit carries the questionnaire's answers: the door counts as answered.
+ANSWERED_OUTCOMES: frozenset[Outcome] = frozenset({Outcome.ANSWERED, Outcome.ANSWERED_ONLINE})
 
 
 class FixCategory(StrEnum):
@@ -130,6 +137,7 @@ OUTCOME_LABELS: dict[Outcome, str] = {
     Outcome.VACANT: "Vacant",
     Outcome.INACCESSIBLE: "Inaccessible",
     Outcome.DO_NOT_VISIT: "Do not visit",
+    Outcome.ANSWERED_ONLINE: "Answered online",
 }
 
 FIX_CATEGORY_LABELS: dict[FixCategory, str] = {

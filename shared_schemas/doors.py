@@ -2,9 +2,10 @@
 
 - not knocked: no attempt yet;
 - to revisit: attempts, none with a closing outcome (``codes.CLOSING_OUTCOMES``);
-- closed: its strongest closing outcome, in the order of ``STATUS_PRECEDENCE`` (answered >
-  refused > do_not_visit > vacant): a door that answered once is answered, whatever was
-  recorded before or after.
+- closed: the status of its strongest closing outcome, in the order of ``STATUS_PRECEDENCE``
+  (answered > refused > do_not_visit > vacant): a door that answered once is answered, whatever
+  was recorded before or after. Answering online with the card's code (``answered_online``) is
+  answering (``CLOSED_AS``).
 
 The server counts street results by it (in SQL, ranked by the same order:
 ``server/domain/results/services.py`` ``CLOSING_RANK``); the tablet colours its doors by it.
@@ -16,9 +17,6 @@ from collections.abc import Iterable
 from enum import StrEnum
 
 from .codes import CLOSING_OUTCOMES, Outcome
-
-STATUS_PRECEDENCE: tuple[Outcome, ...] = (Outcome.ANSWERED, Outcome.REFUSED, Outcome.DO_NOT_VISIT, Outcome.VACANT)
-assert set(STATUS_PRECEDENCE) == set(CLOSING_OUTCOMES), "every closing outcome needs a place in the precedence"
 
 
 class DoorStatus(StrEnum):
@@ -34,12 +32,27 @@ class DoorStatus(StrEnum):
         return self not in (DoorStatus.NOT_KNOCKED, DoorStatus.TO_REVISIT)
 
 
+#: The closed statuses, strongest first.
+STATUS_PRECEDENCE: tuple[DoorStatus, ...] = (DoorStatus.ANSWERED, DoorStatus.REFUSED, DoorStatus.DO_NOT_VISIT,
+                                             DoorStatus.VACANT)
+#: The status each closing outcome gives a door.
+CLOSED_AS: dict[Outcome, DoorStatus] = {
+    Outcome.ANSWERED: DoorStatus.ANSWERED,
+    Outcome.ANSWERED_ONLINE: DoorStatus.ANSWERED,
+    Outcome.REFUSED: DoorStatus.REFUSED,
+    Outcome.DO_NOT_VISIT: DoorStatus.DO_NOT_VISIT,
+    Outcome.VACANT: DoorStatus.VACANT,
+}
+assert set(CLOSED_AS) == set(CLOSING_OUTCOMES), "every closing outcome needs the status it gives"
+
+
 def door_status(outcomes: Iterable[str]) -> DoorStatus:
     """The status of a door whose attempts had these outcomes (in any order, repeats allowed)."""
     seen = set(outcomes)
     if not seen:
         return DoorStatus.NOT_KNOCKED
-    for outcome in STATUS_PRECEDENCE:
-        if outcome in seen:
-            return DoorStatus(outcome.value)
+    closed = {CLOSED_AS[outcome] for outcome in seen if outcome in CLOSED_AS}  # type: ignore[index]  # a str is its code
+    for status in STATUS_PRECEDENCE:
+        if status in closed:
+            return status
     return DoorStatus.TO_REVISIT

@@ -39,6 +39,7 @@ LIMITS: dict[str, TextLimit] = {
     "resident.name": TextLimit("resident's name", 200),
     "resident.phone": TextLimit("phone number", 50),
     "resident.email": TextLimit("e-mail address", 320),
+    "visit.adjustment_other": TextLimit("other adjustment", 200),
 }
 
 #: The JSON path (as msgspec reports it) of each limited field, per record type.
@@ -49,6 +50,7 @@ PATHS: dict[tuple[str, str], str] = {
     ("followup", "$.resident.name"): "resident.name",
     ("followup", "$.resident.phone"): "resident.phone",
     ("followup", "$.resident.email"): "resident.email",
+    ("visit", "$.communication.adjustment_other"): "visit.adjustment_other",
 }
 
 

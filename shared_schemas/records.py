@@ -25,7 +25,10 @@ import msgspec
 from msgspec import Meta
 
 from . import fields
-from .codes import FixCategory, FollowupCategory, Outcome, Priority
+from .cards import CODE_PATTERN
+from .codes import ANSWERED_OUTCOMES, FixCategory, FollowupCategory, Outcome, Priority
+from .communication import CommunicationNeeds, ContactMethod, contact_problems, needs_problems
+from .questionnaire.definition import LanguageCode
 
 #: Largest id the server's tables hold (PostgreSQL integer).
 MAX_ID = 2_147_483_647
@@ -58,6 +61,10 @@ class ResidentContact(msgspec.Struct, forbid_unknown_fields=False, kw_only=True)
     phone: Annotated[str, Meta(max_length=fields.LIMITS["resident.phone"].max_length)] | None = None
     #: An e-mail address (fields.check_email), checked by check_record.
     email: Annotated[str, Meta(max_length=fields.LIMITS["resident.email"].max_length)] | None = None
+    #: How the resident wants the partner agency to get in touch (communication.ContactMethod).
+    contact_method: ContactMethod | None = None
+    #: The language to get in touch in (BCP 47; "bfi" for BSL).
+    language: LanguageCode | None = None
 
 
 class Record(msgspec.Struct, tag_field=RECORD_TAG_FIELD, forbid_unknown_fields=False, kw_only=True):
@@ -78,6 +85,10 @@ class Visit(Record, tag="visit", kw_only=True):
     answers: dict[str, Any] = {}
     location: Location | None = None
     notes: Notes = ""
+    #: How an answered visit was held: language, interpreter, adjustments (communication.py).
+    communication: CommunicationNeeds | None = None
+    #: A card_left visit's code (cards.py): the resident answers online with it at /respond.
+    card_code: Annotated[str, Meta(pattern=CODE_PATTERN)] | None = None
 
 
 class Fix(Record, tag="fix", kw_only=True):
@@ -271,13 +282,19 @@ def check_record(record: Record) -> list[str]:
     match record:
         case Visit():
             problems += _aware("visited_at", record.visited_at)
-            if record.answers and record.outcome != Outcome.ANSWERED:
+            if record.answers and record.outcome not in ANSWERED_OUTCOMES:
                 problems.append(
                     f"answers were given but the outcome is {record.outcome.value!r}; "
                     "answers are kept only when the outcome is 'answered'"
                 )
             if record.answers and not record.questionnaire:
                 problems.append("answers were given without the questionnaire id they answer")
+            if record.communication is not None:
+                if record.outcome not in ANSWERED_OUTCOMES:
+                    problems.append(f"communication needs belong to an answered visit, not {record.outcome.value!r}")
+                problems += needs_problems(record.communication)
+            if record.card_code is not None and record.outcome != Outcome.CARD_LEFT:
+                problems.append(f"a card code belongs to a 'card_left' visit, not {record.outcome.value!r}")
         case Fix():
             problems += _aware("done_at", record.done_at)
             problems += _one_target(record.visit_id, record.household_id, record.street_id)
@@ -294,6 +311,8 @@ def check_record(record: Record) -> list[str]:
             if record.resident is not None:
                 problems += [p for p in (fields.check_phone(record.resident.phone),
                                          fields.check_email(record.resident.email)) if p]
+                problems += contact_problems(record.resident.contact_method, record.resident.phone,
+                                             record.resident.email)
     return problems
 
 

@@ -315,6 +315,31 @@ class Visit(Base):
     received_at: Mapped[dt.datetime] = _now()
     change_txid: Mapped[int] = mapped_column(BigInteger, server_default=text("pg_current_xact_id()::text::bigint"))
     change_seq: Mapped[int] = mapped_column(BigInteger, server_default=text("nextval('change_seq')"))
+    # How an answered visit was held (0014; shared_schemas/communication.py): language, interpreter, adjustments.
+    communication: Mapped[dict | None] = mapped_column(JSONB)
+
+
+class ResponseCard(Base):
+    """A card left at a door (0014): the SHA-256 of its code (never the code), its door and pair, and the
+    online answer once a resident has given one (server/domain/respond/)."""
+
+    __tablename__ = "response_card"
+    __table_args__ = (
+        ForeignKeyConstraint(["household_id", "operation_id"], ["household.id", "household.operation_id"],
+                             ondelete="CASCADE", name="fk_response_card_household_id_household"),
+        ForeignKeyConstraint(["team_id", "operation_id"], ["team.id", "team.operation_id"],
+                             ondelete="CASCADE", name="fk_response_card_team_id_team"),
+        CheckConstraint("(answered_at IS NULL) = (answer_visit_id IS NULL)", name="answered"),
+        Index("ix_response_card_household", "household_id"),
+    )
+    code_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    operation_id: Mapped[int] = mapped_column(Integer)
+    household_id: Mapped[int] = mapped_column(Integer)
+    team_id: Mapped[int] = mapped_column(Integer)
+    visit_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), unique=True)
+    created_at: Mapped[dt.datetime] = _now()
+    answered_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    answer_visit_id: Mapped[uuid.UUID | None] = mapped_column(UUID(as_uuid=True))
 
 
 class Fix(Base):
@@ -374,6 +399,9 @@ class FollowupResident(Base):
     name: Mapped[str | None] = mapped_column(Text)
     phone: Mapped[str | None] = mapped_column(Text)
     email: Mapped[str | None] = mapped_column(Text)
+    # How and in which language the resident wants to be contacted (0014).
+    contact_method: Mapped[str | None] = mapped_column(String(20))
+    language: Mapped[str | None] = mapped_column(String(35))
 
 
 class FollowupEvent(Base):

@@ -65,6 +65,7 @@ PUBLIC_PATHS = [
     "^/favicon",
     "^/open-data",  # published open data; coordinators' previews check the session themselves (optional_user)
     "^/ogc",  # OGC API – Features: public collections; a coordinator's bearer token adds internal ones
+    "^/respond",  # a resident answers with the code on the card left at the door (server/domain/respond/)
 ]
 
 #: What a 401 says, per reason (``extra.reason``; shared_schemas.auth lists the reasons).

@@ -16,7 +16,7 @@ from sqlcipher3 import dbapi2 as sqlcipher
 
 from mobile.store import Store, StoreError
 from mobile.sync import HttpTransport, SyncEngine
-from shared_schemas.codes import Outcome
+from shared_schemas.codes import TABLET_OUTCOMES, Outcome
 
 from .builders import fix_for, followup_for, make_pack, visit
 from .fakes import GOOD_TOKEN, FakeHttpServer, FakeServer
@@ -65,7 +65,7 @@ def save_forever(write_fd: int, path: str, seed: int) -> None:
             store.save_pack(pack)
         doors = [h.id for h in pack.households]
         while True:
-            v = visit(rng.choice(doors), rng.choice(list(Outcome)))
+            v = visit(rng.choice(doors), rng.choice(TABLET_OUTCOMES))
             extras = ([fix_for(v)], [followup_for(v)]) if rng.random() < 0.3 else ((), ())
             store.record_visit(v, *extras)
             ids = [str(v.id)] + [str(r.id) for group in extras for r in group]
@@ -116,7 +116,7 @@ def save_and_sync_forever(write_fd: int, path: str, url: str, seed: int) -> None
         engine = SyncEngine(store, HttpTransport(url, GOOD_TOKEN), batch_size=3)
         while True:
             for _ in range(rng.randrange(1, 4)):
-                v = visit(rng.choice(doors), rng.choice(list(Outcome)))
+                v = visit(rng.choice(doors), rng.choice(TABLET_OUTCOMES))
                 store.record_visit(v, followups=[followup_for(v)] if rng.random() < 0.3 else ())
                 os.write(write_fd, f"{v.id}\n".encode())
             engine.sync_once()

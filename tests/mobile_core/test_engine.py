@@ -11,7 +11,7 @@ import pytest
 
 from mobile.store import HouseholdStatus, Store
 from mobile.sync import Backoff, RequestRejected, SyncEngine, SyncOutcome, SyncStarted
-from shared_schemas.codes import Outcome
+from shared_schemas.codes import TABLET_OUTCOMES, Outcome
 from shared_schemas.records import decode_record
 from shared_schemas.sync import PullResponse, TeamChange
 from tests.support import eventually
@@ -26,7 +26,7 @@ def save_visits(store, pack, count: int, rng: random.Random | None = None) -> li
     doors = [h.id for h in pack.households]
     ids = []
     for n in range(count):
-        v = visit(rng.choice(doors), rng.choice(list(Outcome)), minutes=n)
+        v = visit(rng.choice(doors), rng.choice(TABLET_OUTCOMES), minutes=n)
         extras = ([fix_for(v)], [followup_for(v)]) if n % 5 == 0 else ((), ())
         store.record_visit(v, *extras)
         ids += [str(v.id)] + [str(r.id) for group in extras for r in group]

@@ -6,7 +6,7 @@ import pytest
 from sqlalchemy import text
 
 from server.db.engine import transaction
-from server.domain.results.services import CLOSING_RANK, CONCERN_BITS, OTHER_CONCERN_BIT, doors
+from server.domain.results.services import CONCERN_BITS, OTHER_CONCERN_BIT, OUTCOME_RANK, doors
 from shared_schemas.codes import Concern, Outcome
 from shared_schemas.doors import door_status
 from shared_schemas.questionnaire import concerns
@@ -52,7 +52,7 @@ async def test_the_sql_rank_is_the_python_precedence(db_engine):
     async with transaction(db_engine) as s:
         for outcome in Outcome:
             rank = (await s.execute(text("SELECT doorstep_closing_rank(:o)"), {"o": outcome.value})).scalar()
-            assert rank == CLOSING_RANK.get(outcome.value, 0), outcome
+            assert rank == OUTCOME_RANK.get(outcome.value, 0), outcome
 
 
 async def test_the_sql_concern_bits_are_the_concern_codes(db_engine):

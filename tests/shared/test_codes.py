@@ -20,7 +20,7 @@ from shared_schemas.codes import (
 
 DESIGN_CODES = {
     Outcome: ["answered", "no_answer", "card_left", "come_back_later", "refused", "vacant",
-              "inaccessible", "do_not_visit"],
+              "inaccessible", "do_not_visit", "answered_online"],
     FixCategory: ["fly_tipping_removed", "graffiti_removed", "smoke_alarm_fitted",
                   "street_light_reported", "litter_picked", "advice_given"],
     FollowupCategory: ["fly_tipping", "graffiti", "street_lighting", "abandoned_vehicle",

@@ -85,7 +85,7 @@ def test_tags_are_explicit_strings_on_the_type_field():
 def test_wire_field_names_match_the_design():
     assert set(as_dict(a_visit())) == {
         "type", "id", "operation_id", "household_id", "team_id", "visited_at", "outcome",
-        "questionnaire", "answers", "location", "notes",
+        "questionnaire", "answers", "location", "notes", "communication", "card_code",
     }
     assert {"category", "done_at", "visit_id", "household_id", "street_id"} <= set(as_dict(a_fix()))
     assert {
@@ -250,7 +250,7 @@ def test_check_record_returns_every_problem():
 
 
 def test_closing_outcomes_follow_the_design():
-    assert {"answered", "refused", "vacant", "do_not_visit"} == CLOSING_OUTCOMES
+    assert {"answered", "answered_online", "refused", "vacant", "do_not_visit"} == CLOSING_OUTCOMES
     assert {o.value for o in Outcome} - CLOSING_OUTCOMES == {
         "no_answer", "card_left", "come_back_later", "inaccessible"
     }

@@ -102,3 +102,31 @@ def test_overlapping_pushes_still_collect_now_and_then(monkeypatch):
             pass
         assert collected  # the inner push ended while the outer still ran: a full collection
     assert gc.isenabled()
+
+
+def test_fields_added_later_leave_the_hash_of_an_older_tablets_record_as_it_was():
+    """A record stored before `communication`, `card_code` and the resident's `contact_method` and
+    `language` existed, sent again by its tablet, is a duplicate: its hash is the one it was stored with
+    (pinned here as the server before issue 16 computed it)."""
+    import datetime as dt
+    import uuid
+
+    from server.domain.sync.ingest import content_hash
+    from shared_schemas.records import Followup, Location, ResidentContact, Visit
+
+    visit = Visit(id=uuid.UUID("00000000-0000-4000-8000-000000000016"), operation_id=1, household_id=2, team_id=3,
+                  visited_at=dt.datetime(2026, 5, 14, 18, 3, tzinfo=dt.timezone(dt.timedelta(hours=1))),
+                  outcome="answered", questionnaire="streetsafe-community-v2", answers={"b": 1, "a": True},
+                  location=Location(lon=-1.5, lat=53.8), notes="Bins")
+    followup = Followup(id=uuid.UUID("00000000-0000-4000-8000-000000000017"), operation_id=1, team_id=3,
+                        category="graffiti", description="Wall", resident_consent=True,
+                        resident=ResidentContact(name="A", phone="+447911123456"),
+                        raised_at=dt.datetime(2026, 5, 14, 18, 3, tzinfo=dt.UTC), visit_id=visit.id)
+    assert content_hash(visit) == "23b0cf3c0c8f8a745fc0f393b12301866b06a522c3f8a6474f8c226fc214fa8b"
+    assert content_hash(followup) == "7761d9927df2e3019894938af5ea583d34dcb1b8ff758c57180abce2980640ff"
+    # the new fields, once used, are part of it
+    from shared_schemas.communication import CommunicationNeeds
+
+    with_needs = Visit(**{**{f: getattr(visit, f) for f in visit.__struct_fields__},
+                          "communication": CommunicationNeeds(language="pl")})
+    assert content_hash(with_needs) != content_hash(visit)

@@ -74,10 +74,32 @@ class Keys:
         return [self.pair, self.client, self.user]
 
 
-class SignInThrottle:
+class FailureThrottle:
+    """Failures counted per key in PostgreSQL (``sign_in_throttle``, shared by every process): a key is
+    ``"<kind>:<what>"`` and each kind has its Rule. Sign-in uses it, and so does the code on a card left at
+    a door (server/domain/respond/), under kinds of its own."""
+
+    def __init__(self, rules: dict[str, Rule]) -> None:
+        self.rules = rules
+
+    async def seconds_to_wait(self, engine: AsyncEngine, keys: list[str]) -> float:
+        """How long the next attempt must still wait (0: it may go now)."""
+        async with engine.connect() as conn:
+            rows = (await conn.execute(_READ, {"keys": keys})).all()
+        return max((self.rules[key.split(":", 1)[0]].wait(failures) - float(ago) for key, failures, ago in rows),
+                   default=0.0)
+
+    async def count_failure(self, engine: AsyncEngine, keys: list[str]) -> None:
+        async with engine.begin() as conn:  # its own transaction: the refusal rolls the request's back
+            await conn.execute(_FAILED, {"keys": keys})
+            if random.random() < 0.01:  # noqa: S311 - housekeeping, not security
+                await conn.execute(_FORGET_OLD)
+
+
+class SignInThrottle(FailureThrottle):
     def __init__(self, settings: Settings) -> None:
         free = settings.sign_in_free_failures
-        self.rules = {"pair": Rule(free, 900.0), "client": Rule(free * 10, 60.0), "user": Rule(free * 20, 60.0)}
+        super().__init__({"pair": Rule(free, 900.0), "client": Rule(free * 10, 60.0), "user": Rule(free * 20, 60.0)})
 
     @staticmethod
     def keys(username: str, client: str) -> Keys:
@@ -86,10 +108,7 @@ class SignInThrottle:
 
     async def check(self, engine: AsyncEngine, keys: Keys) -> None:
         """429 with Retry-After while any key's wait has not run out."""
-        async with engine.connect() as conn:
-            rows = (await conn.execute(_READ, {"keys": keys.all()})).all()
-        wait = max((self.rules[key.split(":", 1)[0]].wait(failures) - float(ago) for key, failures, ago in rows),
-                   default=0.0)
+        wait = await self.seconds_to_wait(engine, keys.all())
         if wait > 0:
             seconds = math.ceil(wait)
             raise TooManyRequests(
@@ -98,10 +117,7 @@ class SignInThrottle:
                 headers={"Retry-After": str(seconds)})
 
     async def failed(self, engine: AsyncEngine, keys: Keys) -> None:
-        async with engine.begin() as conn:  # its own transaction: the 401 rolls the request's back
-            await conn.execute(_FAILED, {"keys": keys.all()})
-            if random.random() < 0.01:  # noqa: S311 - housekeeping, not security
-                await conn.execute(_FORGET_OLD)
+        await self.count_failure(engine, keys.all())
 
     async def succeeded(self, engine: AsyncEngine, keys: Keys) -> None:
         async with engine.begin() as conn:

@@ -28,6 +28,7 @@ from server.domain.followups import service
 from server.domain.notifications.service import undelivered
 from server.lib.auth import current_user, requires
 from server.lib.exceptions import DoorstepError
+from server.lib.languages import english_name
 from server.lib.pages import AreaLook, PageArea
 from shared_schemas.codes import (
     FOLLOWUP_CATEGORY_LABELS,
@@ -36,6 +37,7 @@ from shared_schemas.codes import (
     FollowupStatus,
     label,
 )
+from shared_schemas.communication import CONTACT_METHOD_LABELS
 
 WEB = Path(__file__).resolve().parents[2] / "web" / "partner"
 area = PageArea(WEB / "templates", "/partner", forbidden_heading="Not for your account", look=AreaLook(
@@ -121,7 +123,17 @@ async def _detail(request: Request, db_session: AsyncSession, followup_id: uuid.
         failures=(await undelivered(db_session, user, followup_id=followup_id))[0] if coordinator else [],
         map_json=_script_json(map_data), final=view.followup.status in service.FINAL,
         declined=FollowupStatus.DECLINED.value, resident_hidden=not show_resident and view.may_see_resident,
+        contact_methods={m.value: label for m, label in CONTACT_METHOD_LABELS.items()},
+        language_names=_LanguageNames(),
     )
+
+
+class _LanguageNames:
+    """A resident's contact language named in English for the page (``.get`` as a dict's)."""
+
+    @staticmethod
+    def get(code: str, default: str | None = None) -> str:
+        return english_name(code) or default or code
 
 
 @get("/followups/{followup_id:uuid}", include_in_schema=False, guards=[partner_or_coordinator])

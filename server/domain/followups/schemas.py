@@ -21,10 +21,13 @@ class EventOut(msgspec.Struct):
     note: str
 
 
-class ResidentOut(msgspec.Struct):
+class ResidentOut(msgspec.Struct, omit_defaults=True):
     name: str | None
     phone: str | None
     email: str | None
+    #: How and in which language the resident wants to be contacted (shared_schemas/communication.py).
+    contact_method: str | None = None
+    language: str | None = None
 
 
 class FollowupOut(msgspec.Struct):

@@ -212,8 +212,9 @@ async def get_followup(session: AsyncSession, user: CurrentUser, followup_id: uu
     view.may_see_resident = may_see_resident(user, f, await runs(session, user, f.operation_id))
     if view.may_see_resident and with_resident:
         resident = await session.get(FollowupResident, followup_id)
-        if resident is not None and (resident.name or resident.phone or resident.email):
-            view.resident = {"name": resident.name, "phone": resident.phone, "email": resident.email}
+        if resident is not None and (resident.name or resident.phone or resident.email or resident.contact_method):
+            view.resident = {"name": resident.name, "phone": resident.phone, "email": resident.email,
+                             "contact_method": resident.contact_method, "language": resident.language}
             await audit(session, user, "resident.view", "followup", str(followup_id),
                         {"via": via, "fields": [k for k, v in view.resident.items() if v]})
     return view
@@ -311,7 +312,8 @@ async def set_routing(session: AsyncSession, user: CurrentUser, operation: Opera
 # ---------------------------------------------------------------- CSV export
 CSV_COLUMNS = ["id", "operation", "category", "priority", "status", "version", "agency", "raised_at", "due_at",
                "overdue", "updated_at", "place", "lat", "lon", "description", "resident_consent"]
-RESIDENT_COLUMNS = ["resident_name", "resident_phone", "resident_email"]
+RESIDENT_COLUMNS = ["resident_name", "resident_phone", "resident_email", "resident_contact_method",
+                    "resident_language"]
 
 
 async def export_csv(session: AsyncSession, user: CurrentUser, filters: Filters, *,
@@ -334,7 +336,7 @@ async def export_csv(session: AsyncSession, user: CurrentUser, filters: Filters,
                 "yes" if f.resident_consent else "no"]
         if with_residents:
             r = residents.get(f.id)
-            line += [r.name, r.phone, r.email] if r else [None, None, None]
+            line += [r.name, r.phone, r.email, r.contact_method, r.language] if r else [None] * 5
         lines.append(line)
     await audit_many(session, user, "resident.export", "followup", [str(fid) for fid in residents], {"via": "csv"})
     return csv_document(CSV_COLUMNS + (RESIDENT_COLUMNS if with_residents else []), lines)

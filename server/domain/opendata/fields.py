@@ -60,6 +60,17 @@ def _fields() -> list[Field]:
               "Households whose door was knocked at least once.", "count"),
         Field("households_answered", "integer", "Households answered",
               "Households that answered the questionnaire.", "count"),
+        Field("households_answered_online", "integer", "Households answered online",
+              "Households that answered online, with the code on the card left at their door (counted in "
+              "households_answered too).", "count"),
+        Field("households_other_language", "integer", "Answered in another language",
+              "Households that answered in a language other than English (British Sign Language included).", "count"),
+        Field("households_interpreter", "integer", "Answered with an interpreter",
+              "Households that answered with an interpreter: family or a friend, professional, by telephone, or "
+              "British Sign Language.", "count"),
+        Field("households_adjustment", "integer", "Asked for an adjustment",
+              "Households that asked for an adjustment to take part (more time, written down, large print …).",
+              "count"),
         Field("visited_pct", "integer", "Visited (%)", "Households visited, as a percentage of households.", "rate",
               ("households_visited", "households")),
         Field("answered_pct", "integer", "Answered (%)", "Households that answered, as a percentage of households.",

@@ -59,7 +59,10 @@ class PublicResults:
 
 def _raw(r: StreetResult | Totals) -> dict[str, int]:
     """The unrounded figures of a street (or the totals), keyed by published field name."""
-    raw = {"households": r.households, "households_visited": r.knocked, "households_answered": r.answered}
+    raw = {"households": r.households, "households_visited": r.knocked, "households_answered": r.answered,
+           "households_answered_online": r.answered_online,
+           "households_other_language": r.other_language, "households_interpreter": r.with_interpreter,
+           "households_adjustment": r.adjustments}
     for code in CONCERNS:
         raw[f"concern_{code}"] = int(r.concerns.get(code, 0))
     for code in FIXES:

@@ -28,6 +28,13 @@ class StreetResult(msgspec.Struct):
     fixes: dict[str, int]  # fix category -> fixes done on the street
     followups: dict[str, int]  # follow-up status -> follow-ups raised on the street
     team_id: int | None = None  # the pair the street is assigned to (first by id if several)
+    #: Communication needs (issue 16), of the households that answered with them recorded:
+    languages: dict[str, int] = {}  # language code -> households that answered in it
+    interpreters: dict[str, int] = {}  # interpreter kind (not "none") -> households that needed one
+    adjustments: int = 0  # households that asked for an adjustment
+    answered_online: int = 0  # households that answered online with the card's code (in ``answered`` too)
+    other_language: int = 0  # households that answered in a language other than English
+    with_interpreter: int = 0  # households that answered with an interpreter of any kind
 
 
 class Totals(msgspec.Struct):
@@ -47,6 +54,12 @@ class Totals(msgspec.Struct):
     followups: dict[str, int]
     visits: int  # attempts recorded
     households_without_street: int  # counted in the totals, on no street's row
+    languages: dict[str, int] = {}
+    interpreters: dict[str, int] = {}
+    adjustments: int = 0
+    answered_online: int = 0
+    other_language: int = 0
+    with_interpreter: int = 0
 
 
 class StreetResults(msgspec.Struct):

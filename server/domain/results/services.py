@@ -30,7 +30,7 @@ from server.domain.questionnaires.repository import published_version
 from server.lib.exceptions import BadRequest
 from server.lib.paging import Int32, Keyset
 from shared_schemas.codes import Concern, FixCategory, FollowupStatus
-from shared_schemas.doors import STATUS_PRECEDENCE, DoorStatus
+from shared_schemas.doors import CLOSED_AS, STATUS_PRECEDENCE, DoorStatus
 from shared_schemas.questionnaire import QuestionnaireError, concern_codes
 
 from .schemas import (
@@ -47,9 +47,10 @@ from .schemas import (
 
 DOOR_STATUSES = tuple(s.value for s in DoorStatus)
 
-# household_result.closing_rank: 0 none, then the closing outcomes from the weakest up; the SQL
-# function doorstep_closing_rank (migration 0003_results) uses the same numbers (a test checks it).
+# household_result.closing_rank: 0 none, then the closed statuses from the weakest up; the SQL function
+# doorstep_closing_rank (migrations 0003_results, 0014) gives each outcome its status's rank (a test checks it).
 CLOSING_RANK: dict[str, int] = {o.value: len(STATUS_PRECEDENCE) - i for i, o in enumerate(STATUS_PRECEDENCE)}
+OUTCOME_RANK: dict[str, int] = {o.value: CLOSING_RANK[status.value] for o, status in CLOSED_AS.items()}
 # Built from the codes above only: no input reaches these texts.
 _CLOSED_AS = "CASE r.closing_rank " + " ".join(
     f"WHEN {rank} THEN '{code}'" for code, rank in CLOSING_RANK.items()) + " END"
@@ -155,6 +156,58 @@ GROUP BY 1, 2
 """
 
 
+# Communication needs of answered visits (issue 16), per street: read from the visits that carry them
+# (answered ones only, a few per door at most); households are counted once per language and kind.
+_COMMUNICATION_SQL = """
+SELECT coalesce(h.street_id, 0) AS street_key, v.household_id, v.outcome = 'answered_online' AS online,
+       coalesce(v.communication->>'language', '') AS language,
+       coalesce(v.communication->>'interpreter', 'none') AS interpreter,
+       jsonb_array_length(coalesce(v.communication->'adjustments', '[]'::jsonb)) > 0 AS adjusted
+FROM visit v JOIN household h ON h.id = v.household_id
+WHERE v.operation_id = $1 AND v.communication IS NOT NULL
+"""
+
+
+class Communication(msgspec.Struct):
+    languages: dict[str, int]
+    interpreters: dict[str, int]
+    adjustments: int
+    answered_online: int
+    other_language: int
+    with_interpreter: int
+
+
+async def communication_by_street(raw: Any, operation_id: int) -> dict[int, Communication]:
+    """Street key (0: no street) -> households by language, by interpreter kind, and with adjustments."""
+    languages: dict[int, dict[str, set[int]]] = {}
+    interpreters: dict[int, dict[str, set[int]]] = {}
+    adjusted: dict[int, set[int]] = {}
+    online: dict[int, set[int]] = {}
+    foreign: dict[int, set[int]] = {}
+    interpreted: dict[int, set[int]] = {}
+    for street_key, household, answered_online, language, interpreter, adjustment in await raw.fetch(
+            _COMMUNICATION_SQL, operation_id):
+        for key in (street_key, -1):  # -1: the operation's totals
+            if answered_online:
+                online.setdefault(key, set()).add(household)
+            if language:
+                languages.setdefault(key, {}).setdefault(language, set()).add(household)
+                if language.split("-")[0] != "en":
+                    foreign.setdefault(key, set()).add(household)
+            if interpreter != "none":
+                interpreters.setdefault(key, {}).setdefault(interpreter, set()).add(household)
+                interpreted.setdefault(key, set()).add(household)
+            if adjustment:
+                adjusted.setdefault(key, set()).add(household)
+    keys = set(languages) | set(interpreters) | set(adjusted) | set(online)
+    return {key: Communication(
+        languages={k: len(v) for k, v in sorted(languages.get(key, {}).items())},
+        interpreters={k: len(v) for k, v in sorted(interpreters.get(key, {}).items())},
+        adjustments=len(adjusted.get(key, set())), answered_online=len(online.get(key, set())),
+        other_language=len(foreign.get(key, set())), with_interpreter=len(interpreted.get(key, set())))
+        for key in keys}
+
+
 def _rate(part: int, whole: int) -> float | None:
     return round(part / whole, 4) if whole else None
 
@@ -204,6 +257,8 @@ async def street_results(session: AsyncSession, operation_id: int, questionnaire
     exact_fixes = await _exact(raw, _FIXES_EXACT_SQL, operation_id) if any(r["fix_other"] for r in rows) else None
     exact_followups = await _exact(raw, _FOLLOWUPS_EXACT_SQL, operation_id) if any(
         r["followup_other"] for r in rows) else None
+    communication = await communication_by_street(raw, operation_id)
+    none = Communication({}, {}, 0, 0, 0, 0)
     items: list[StreetResult] = []
     geometries: list[str] | None = [] if with_geometry else None
     sums = dict.fromkeys((*_COUNTS, "visits"), 0)
@@ -233,6 +288,7 @@ async def street_results(session: AsyncSession, operation_id: int, questionnaire
             coverage=_rate(r["knocked"], r["households"]), contact_rate=_rate(r["answered"], r["households"]),
             concerns=_filled(concerns, concern_keys), fixes=_filled(fixes, fix_keys),
             followups=_filled(followups, status_keys), team_id=r["team_id"],
+            **msgspec.structs.asdict(communication.get(key, none)),
         ))
         if geometries is not None:
             geometries.append(r["geometry"])
@@ -240,7 +296,7 @@ async def street_results(session: AsyncSession, operation_id: int, questionnaire
         streets=len(items), **{c: sums[c] for c in _COUNTS},
         coverage=_rate(sums["knocked"], sums["households"]), contact_rate=_rate(sums["answered"], sums["households"]),
         concerns=concern_sum, fixes=fix_sum, followups=status_sum, visits=sums["visits"],
-        households_without_street=unmatched,
+        households_without_street=unmatched, **msgspec.structs.asdict(communication.get(-1, none)),
     )
     return StreetRows(items=items, totals=totals, geometries=geometries)
 
@@ -390,7 +446,7 @@ WITH on_streets AS (
     GROUP BY ts.team_id
 ), made AS (
     SELECT v.team_id, count(*) AS visits, max(v.visited_at) AS last_visit_at,
-           count(DISTINCT v.household_id) FILTER (WHERE v.outcome = 'answered') AS answered
+           count(DISTINCT v.household_id) FILTER (WHERE v.outcome IN ('answered', 'answered_online')) AS answered
     FROM visit v WHERE v.operation_id = :op GROUP BY v.team_id
 ), people AS (
     SELECT tm.team_id, array_agg(u.display_name ORDER BY u.display_name) AS members,

@@ -3,7 +3,9 @@
 What a pair gets for one operation (a coordinator not on a pair gets every team's):
 
 * ``visit``: other pairs' visits on the operation's households, outcome only (no answers,
-  no notes): enough to colour the door on the map;
+  no notes): enough to colour the door on the map; and the answers residents gave online with
+  the code on a card the pair left (``answered_online``, under the pair's team: the pair's tablet
+  has no such visit of its own, and shows the door answered);
 * ``followup_status``: status changes of the follow-ups the pair raised (``followup_event``);
 * ``team``: a team or its members or streets changed (``team_event``), with the team as it
   is now, or ``removed``.
@@ -44,7 +46,7 @@ _team_detail = msgspec.json.Decoder(_TeamDetail)
 def _sql(team_filter: bool) -> str:
     """The pull statement; with ``team_filter`` the pair's own visits are left out and only
     the follow-ups it raised are followed ($5 is its team id; $4 the limit)."""
-    visit_team = "AND v.team_id <> $5" if team_filter else ""
+    visit_team = "AND (v.team_id <> $5 OR v.outcome = 'answered_online')" if team_filter else ""
     followup_team = "AND f.team_id = $5" if team_filter else ""
     after = "({t}.change_txid, {t}.change_seq) > ($2::bigint, $3::bigint) AND {t}.change_txid < (SELECT x FROM snap)"
     return f"""

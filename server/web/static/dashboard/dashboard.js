@@ -131,11 +131,16 @@
     });
   });
 
-  function counts(title, obj) {
+  function counts(title, obj, name) {
     var keys = Object.keys(obj || {}).filter(function (k) { return obj[k]; });
     if (!keys.length) { return null; }
     return Doorstep.el("div", {}, [Doorstep.el("h3", {text: title}), Doorstep.el("ul", {},
-      keys.map(function (k) { return Doorstep.el("li", {"data-count": k, text: Doorstep.label(k) + ": " + obj[k]}); }))]);
+      keys.map(function (k) { return Doorstep.el("li", {"data-count": k, text: (name || Doorstep.label)(k) + ": " + obj[k]}); }))]);
+  }
+  // A language code's name in English ("pl" -> "Polish", "bfi" -> "British Sign Language"), by the browser.
+  var languageNames = window.Intl && Intl.DisplayNames ? new Intl.DisplayNames(["en"], {type: "language"}) : null;
+  function languageName(code) {
+    try { return languageNames ? languageNames.of(code) : code; } catch (e) { return code; }
   }
 
   function drawPanel() {
@@ -152,7 +157,9 @@
     });
     var extra = document.getElementById("street-extra");
     extra.textContent = "";
-    [counts("Concerns", p.concerns), counts("Fixes", p.fixes), counts("Follow-ups", p.followups)]
+    [counts("Concerns", p.concerns), counts("Fixes", p.fixes), counts("Follow-ups", p.followups),
+     counts("Languages met", p.languages, languageName), counts("Interpreters", p.interpreters),
+     counts("Adjustments", p.adjustments ? {asked_for: p.adjustments} : null)]
       .forEach(function (n) { if (n) { extra.appendChild(n); } });
   }
 
