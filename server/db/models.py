@@ -315,12 +315,12 @@ class Visit(Base):
     received_at: Mapped[dt.datetime] = _now()
     change_txid: Mapped[int] = mapped_column(BigInteger, server_default=text("pg_current_xact_id()::text::bigint"))
     change_seq: Mapped[int] = mapped_column(BigInteger, server_default=text("nextval('change_seq')"))
-    # How an answered visit was held (0014; shared_schemas/communication.py): language, interpreter, adjustments.
+    # How an answered visit was held (0018; shared_schemas/communication.py): language, interpreter, adjustments.
     communication: Mapped[dict | None] = mapped_column(JSONB)
 
 
 class ResponseCard(Base):
-    """A card left at a door (0014): the SHA-256 of its code (never the code), its door and pair, and the
+    """A card left at a door (0018): the SHA-256 of its code (never the code), its door and pair, and the
     online answer once a resident has given one (server/domain/respond/)."""
 
     __tablename__ = "response_card"
@@ -399,7 +399,7 @@ class FollowupResident(Base):
     name: Mapped[str | None] = mapped_column(Text)
     phone: Mapped[str | None] = mapped_column(Text)
     email: Mapped[str | None] = mapped_column(Text)
-    # How and in which language the resident wants to be contacted (0014).
+    # How and in which language the resident wants to be contacted (0018).
     contact_method: Mapped[str | None] = mapped_column(String(20))
     language: Mapped[str | None] = mapped_column(String(35))
 

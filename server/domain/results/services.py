@@ -48,7 +48,7 @@ from .schemas import (
 DOOR_STATUSES = tuple(s.value for s in DoorStatus)
 
 # household_result.closing_rank: 0 none, then the closed statuses from the weakest up; the SQL function
-# doorstep_closing_rank (migrations 0003_results, 0014) gives each outcome its status's rank (a test checks it).
+# doorstep_closing_rank (migrations 0003_results, 0018) gives each outcome its status's rank (a test checks it).
 CLOSING_RANK: dict[str, int] = {o.value: len(STATUS_PRECEDENCE) - i for i, o in enumerate(STATUS_PRECEDENCE)}
 OUTCOME_RANK: dict[str, int] = {o.value: CLOSING_RANK[status.value] for o, status in CLOSED_AS.items()}
 # Built from the codes above only: no input reaches these texts.

@@ -11,7 +11,7 @@
 - ``doorstep_closing_rank``: ``answered_online`` ranks as ``answered`` (a door answered online is
   answered: shared_schemas/doors.py CLOSED_AS). No visit has that outcome yet, so nothing to recount.
 
-Revision ID: 0014_reach_every_household
+Revision ID: 0018_reach_every_household
 Revises: 0013_walk_order
 """
 
@@ -19,7 +19,7 @@ import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.dialects.postgresql import JSONB, UUID
 
-revision = "0014_reach_every_household"
+revision = "0018_reach_every_household"
 down_revision = "0013_walk_order"
 branch_labels = None
 depends_on = None
