@@ -5,10 +5,12 @@ process), the open-data page. Signed out throughout."""
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 import json
 import re
 import subprocess
+from email.utils import parsedate_to_datetime
 
 import pytest
 
@@ -46,6 +48,11 @@ async def test_streets_csv(open_world, client):
     r = await client.get(f"/open-data/operations/{open_world.world.operation_id}/streets.csv")
     assert r.status_code == 200, r.text
     assert r.headers["content-type"] == "text/csv; charset=utf-8"
+    # A CSV cannot say inside when its figures last changed: the answer's Last-Modified does, to the day,
+    # the same day as the GeoJSON's last_updated.
+    geojson = (await client.get(f"/open-data/operations/{open_world.world.operation_id}/streets.geojson")).json()
+    modified = parsedate_to_datetime(r.headers["last-modified"])
+    assert modified.date().isoformat() == geojson["last_updated"] and modified.time() == dt.time()
     text = r.content.decode("utf-8")
     assert text.startswith("\ufeff")
     reader = csv.DictReader(io.StringIO(text[1:]))

@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+from email.utils import format_datetime
 from pathlib import Path
 
 from litestar import Request, Response, Router, get
@@ -35,8 +37,13 @@ PUBLIC_CACHE = {"Cache-Control": "no-cache", "Vary": "Cookie, Authorization"}
 PREVIEW_CACHE = {"Cache-Control": "private, no-store", "Vary": "Cookie, Authorization"}
 
 
-def cache_headers(view: publication.Viewable) -> dict[str, str]:
-    return PREVIEW_CACHE if view.preview else PUBLIC_CACHE
+def cache_headers(view: publication.Viewable, last_updated: dt.date | None = None) -> dict[str, str]:
+    """Caching, and for a file the day its figures last changed as Last-Modified (midnight UTC: public
+    outputs give dates to the day, never a time), so a CSV, which cannot say it inside, says it too."""
+    headers = dict(PREVIEW_CACHE if view.preview else PUBLIC_CACHE)
+    if last_updated is not None:
+        headers["Last-Modified"] = format_datetime(dt.datetime.combine(last_updated, dt.time(), dt.UTC), usegmt=True)
+    return headers
 
 
 def absolute(request: Request, path: str) -> str:
@@ -78,8 +85,10 @@ async def streets_csv(request: Request, db_session: NamedDependency[AsyncSession
                       read_session: NamedDependency[AsyncSession], operation_id: FromPath[int]) -> Response:
     view = await publication.viewable(db_session, await optional_user(request), operation_id)
     results = await public.results_for(read_session, view.operation)
+    updated = await publication.last_updated(read_session, operation_id)
     return Response(files.streets_csv(results), media_type="text/csv", headers={
-        **cache_headers(view), "Content-Disposition": f'inline; filename="operation-{operation_id}-streets.csv"'})
+        **cache_headers(view, updated),
+        "Content-Disposition": f'inline; filename="operation-{operation_id}-streets.csv"'})
 
 
 @get("/operations/{operation_id:int}/streets.geojson", include_in_schema=False)
@@ -87,17 +96,18 @@ async def streets_geojson(request: Request, db_session: NamedDependency[AsyncSes
                           read_session: NamedDependency[AsyncSession], operation_id: FromPath[int]) -> Response:
     view = await publication.viewable(db_session, await optional_user(request), operation_id)
     results = await public.results_for(read_session, view.operation, with_geometry=True)
-    body = files.streets_geojson(view.operation, results, await publication.last_updated(read_session, operation_id))
-    return Response(body, media_type="application/geo+json", headers=cache_headers(view))
+    updated = await publication.last_updated(read_session, operation_id)
+    body = files.streets_geojson(view.operation, results, updated)
+    return Response(body, media_type="application/geo+json", headers=cache_headers(view, updated))
 
 
 @get("/operations/{operation_id:int}/datapackage.json", include_in_schema=False)
 async def datapackage(request: Request, db_session: NamedDependency[AsyncSession],
                       read_session: NamedDependency[AsyncSession], operation_id: FromPath[int]) -> Response:
     view = await publication.viewable(db_session, await optional_user(request), operation_id)
-    body = files.datapackage(view.operation, absolute(request, f"/open-data/operations/{operation_id}/"),
-                             await publication.last_updated(read_session, operation_id))
-    return Response(body, media_type="application/json", headers=cache_headers(view))
+    updated = await publication.last_updated(read_session, operation_id)
+    body = files.datapackage(view.operation, absolute(request, f"/open-data/operations/{operation_id}/"), updated)
+    return Response(body, media_type="application/json", headers=cache_headers(view, updated))
 
 
 def error_page(_: Request, exc: DoorstepError) -> Response:
