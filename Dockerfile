@@ -1,5 +1,5 @@
 # The Doorstep server. Build: docker build -t doorstep .  (Docker cannot run on the dev machines;
-# tests/server/test_deploy.py checks this file and docker-compose.yml against the settings.)
+# tests/server/test_foundation.py and tests/scale/test_deploy.py check this file and docker-compose.yml.)
 FROM python:3.11-slim-bookworm
 ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1
 WORKDIR /app
