@@ -25,6 +25,7 @@ from litestar import Litestar
 from litestar.config.app import AppConfig
 from litestar.config.compression import CompressionConfig
 from litestar.di import Provide
+from litestar.exceptions import NotFoundException
 from litestar.static_files import create_static_files_router
 
 import server.domain
@@ -35,6 +36,7 @@ from server.domain.demo.guard import demo_passwords_refusal, users_with_the_demo
 from server.lib.auth import SessionGate, make_jwt_auth
 from server.lib.exceptions import EXCEPTION_HANDLERS
 from server.lib.openapi import openapi_config
+from server.lib.pages import not_found
 from server.lib.security import json_only, security_headers
 from server.settings import Settings, SettingsError, get_settings
 
@@ -66,7 +68,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
 
     db_config = SQLAlchemyAsyncConfig(
         connection_string=settings.database_url,
-        before_send_handler="autocommit",  # commit after a 2xx, roll back otherwise
+        # Commit after a 2xx or a redirect (a page's form answers 303, post-redirect-get), roll back otherwise.
+        before_send_handler="autocommit_include_redirects",
         session_config=AsyncSessionConfig(expire_on_commit=False),
         create_all=False,  # tables come from Alembic migrations only
         # A pooled connection is tested before use: after a database restart the first request
@@ -114,7 +117,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
         # The JSON-only rule runs before the session check: a form from another site is refused
         # for what it is (415) without a database round trip.
         on_app_init=[jwt_auth.on_app_init, json_only_first],
-        exception_handlers=EXCEPTION_HANDLERS,
+        # An unknown address under a page area (or typed by a person) gets the styled 404, the API its JSON.
+        exception_handlers={**EXCEPTION_HANDLERS, NotFoundException: not_found},
         # Level 4, not Litestar's 9: a push's answer (1,000 results) compresses to within 1% of
         # level 9's size at half the CPU, and a pack to within 7% of level 6 (measured).
         compression_config=CompressionConfig(backend="gzip", minimum_size=1024, gzip_compress_level=4),

@@ -69,6 +69,16 @@ class Agency(Base):
     created_at: Mapped[dt.datetime] = _now()
 
 
+class RoutingDefault(Base):
+    """The follow-up routing a new operation starts with (category → agency), kept by admins (0015)."""
+
+    __tablename__ = "routing_default"
+    category: Mapped[str] = mapped_column(String(40), primary_key=True)
+    agency_id: Mapped[int] = mapped_column(ForeignKey("agency.id"))
+    updated_at: Mapped[dt.datetime] = _now()
+    updated_by: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
+
+
 class User(Base):
     """A person who signs in. Never deleted (a trigger refuses it, migration 0007): deactivate."""
 

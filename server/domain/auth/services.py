@@ -63,8 +63,17 @@ async def _agency(session: AsyncSession, agency_code: str) -> Agency:
     return agency
 
 
+def _check_username(username: str) -> None:
+    if not username or len(username) > 80 or any(c.isspace() or not c.isprintable() for c in username):
+        raise Invalid("The username is 1 to 80 characters without spaces (e.g. j.smith or jsmith-police).",
+                      field="$.username")
+
+
 async def add_user(session: AsyncSession, *, username: str, password: str, display_name: str,
                    agency_code: str, roles: list[str], actor_id: int | None = None) -> User:
+    _check_username(username)
+    if not display_name.strip():
+        raise Invalid("Give the person's name as colleagues know it (e.g. PC Jo Smith).", field="$.display_name")
     _check_roles(roles)
     _check_password(password)
     agency = await _agency(session, agency_code)

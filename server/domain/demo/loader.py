@@ -12,7 +12,7 @@ from sqlalchemy import exists, func, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from server.db.models import Agency, Household, Operation, OperationCoordinator, Street, Team, User
+from server.db.models import Agency, Household, Operation, OperationCoordinator, RoutingDefault, Street, Team, User
 from server.domain.areas.importer import import_area
 from server.domain.areas.osm_reader import read_area
 from server.domain.operations.teams import save_team
@@ -46,6 +46,10 @@ async def load_demo(session: AsyncSession, fixtures: Path = FIXTURES, progress=N
             roles=u["roles"], password_hash=hash_password(demo["password"]),
         ).on_conflict_do_nothing(index_elements=["username"]))
     users = dict((await session.execute(select(User.username, User.id))).all())
+    # The admins' routing defaults (new operations start with them), unless an admin has set them.
+    defaults = _routing(fixtures / demo["operation"]["routing"])
+    await session.execute(pg_insert(RoutingDefault).values(
+        [{"category": c, "agency_id": agencies[code]} for c, code in defaults.items()]).on_conflict_do_nothing())
 
     spec = demo["operation"]
     # Every version stays published (stored answers are read against the one they were given to);

@@ -41,8 +41,9 @@ from shared_schemas.communication import CONTACT_METHOD_LABELS
 
 WEB = Path(__file__).resolve().parents[2] / "web" / "partner"
 area = PageArea(WEB / "templates", "/partner", forbidden_heading="Not for your account", look=AreaLook(
-    name="Partner inbox", title="Partner inbox", nav="Follow-ups", back="Back to the follow-ups",
-    who_signs_in="Partner agencies and coordinators", stylesheets=("/static/partner/partner.css",)))
+    name="Partner inbox", title="Partner inbox", nav="Follow-ups", back="Sign in to the follow-ups",
+    who_signs_in="Partner agencies and coordinators",
+    stylesheets=("/static/doorstep.css", "/static/partner/partner.css")))
 render = area.render
 _user_or_none = area.user_or_none
 area.env.filters["label"] = label
@@ -192,7 +193,8 @@ async def _apply(request: Request, db_session: AsyncSession, followup_id: uuid.U
 
 partner_pages = Router(
     path="/partner",
-    route_handlers=[*area.sign_in_routes(), inbox, followup_page, change_status, reassign],
+    route_handlers=[*area.sign_in_routes(), inbox, followup_page, change_status, reassign,
+                    area.unknown_route([partner_or_coordinator])],
     exception_handlers={
         **area.exception_handlers(),
     },

@@ -50,13 +50,13 @@ import ssl
 import time
 from collections.abc import AsyncIterator
 from typing import Any, cast
-from urllib.parse import urlsplit
 
 import httpx
 from sqlalchemy import CursorResult, text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from server.db.engine import make_engine, transaction
+from server.domain.notifications.targets import webhook_url_problem
 from server.settings import Settings
 
 log = logging.getLogger("doorstep.notifications")
@@ -229,9 +229,9 @@ class NotificationWorker:
         secret = row["webhook_secret"]
         if not secret:
             raise DeliveryRefused("the agency has a webhook_url but no webhook_secret to sign with")
-        if not self.settings.demo and urlsplit(row["target"]).scheme != "https":
-            raise DeliveryRefused("the agency's webhook_url is not https://: follow-ups are not sent in clear "
-                                  "(plain http:// is for demo mode only)")
+        problem = webhook_url_problem(row["target"], demo=self.settings.demo)
+        if problem is not None:  # e.g. "…must start with https://: follow-ups are not sent in clear…"
+            raise DeliveryRefused(f"the agency's webhook_url is refused: {problem}")
         body = row["body"].encode()
         event = _event_of(row["body"])
         delivery = str(row["id"])

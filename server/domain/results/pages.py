@@ -32,7 +32,7 @@ from . import services
 
 TEMPLATES = Path(__file__).resolve().parents[2] / "web" / "dashboard" / "templates"
 area = PageArea(TEMPLATES, "/dashboard", forbidden_heading="Not yours to see", look=AreaLook(
-    name="Coordinators", title="Doorstep", nav="Operations", back="Back to your operations",
+    name="Coordinators", title="Doorstep", nav="Operations", back="Sign in to the dashboard",
     who_signs_in="Coordinators", stylesheets=("/static/doorstep.css", "/static/dashboard/dashboard.css")))
 render = area.render
 _user_or_none = area.user_or_none
@@ -111,7 +111,8 @@ async def setup_page(request: Request, access: Access, db_session: NamedDependen
 
 dashboard = Router(
     path="/dashboard",
-    route_handlers=[*area.sign_in_routes(), operations_page, operation_page, revisits_page, setup_page],
+    route_handlers=[*area.sign_in_routes(), operations_page, operation_page, revisits_page, setup_page,
+                    area.unknown_route([requires_coordinator])],
     exception_handlers={
         **area.exception_handlers(),
     },

@@ -27,6 +27,7 @@ from server.db.models import (
     TeamStreet,
     User,
 )
+from server.domain.admin.routing import routing_defaults
 from server.domain.areas.boundary import check_area
 from server.domain.operations.lifecycle import ensure_planned
 from server.domain.operations.teams import check_streets, save_team
@@ -65,7 +66,8 @@ async def create_planned_operation(session: AsyncSession, data: OperationCreate,
     area = await check_area(session, data.area, max_km2)
     new_id = (await session.execute(
         pg_insert(Operation).values(name=name, area=_multi(area), starts_on=data.starts_on, ends_on=data.ends_on,
-                                    status=OperationStatus.PLANNED.value, questionnaire_id=data.questionnaire_id)
+                                    status=OperationStatus.PLANNED.value, questionnaire_id=data.questionnaire_id,
+                                    routing=await routing_defaults(session))
         .on_conflict_do_nothing(index_elements=["name"]).returning(Operation.id))).scalar()
     if new_id is None:
         raise Conflict(f"There is already an operation called {name!r}; choose another name.",

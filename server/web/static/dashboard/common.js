@@ -1,8 +1,11 @@
-// Small helpers shared by the dashboard pages. The session cookie authenticates every call; a change
+// Small helpers shared by the pages' scripts. The session cookie authenticates every call; a change
 // also carries the page's CSRF token (the server refuses a cookie-authenticated change without it).
 var Doorstep = (function () {
   "use strict";
   var csrf = document.querySelector('meta[name="csrf-token"]');
+  // The sign-in page of the area this page is in (/dashboard/login, /admin/login, …).
+  var area = location.pathname.split("/")[1];
+  var LOGIN = (["dashboard", "partner", "admin"].indexOf(area) >= 0 ? "/" + area : "") + "/login";
   function api(method, url, body) {
     var init = {method: method, credentials: "same-origin", headers: {"Accept": "application/json"}};
     if (method !== "GET" && csrf) { init.headers["X-CSRF-Token"] = csrf.content; }
@@ -11,7 +14,7 @@ var Doorstep = (function () {
   }
   function send(url, init) {
     return fetch(url, init).then(function (r) {
-      if (r.status === 401) { window.location.assign("/dashboard/login?next=" + encodeURIComponent(location.pathname)); }
+      if (r.status === 401) { window.location.assign(LOGIN + "?next=" + encodeURIComponent(location.pathname + location.search)); }
       return r.text().then(function (t) {
         var data = t ? JSON.parse(t) : null;
         if (!r.ok) { var e = new Error((data && data.detail) || ("HTTP " + r.status)); e.status = r.status; throw e; }
@@ -40,11 +43,22 @@ var Doorstep = (function () {
     return node;
   }
   function pct(x) { return x === null || x === undefined ? "–" : Math.round(x * 100) + "%"; }
-  function label(code) { return String(code).replace(/_/g, " ").replace(/^./, function (c) { return c.toUpperCase(); }); }
+  // Labels come from the server (shared_schemas.codes, in <script id="labels">), so every category is
+  // spelt one way; a code without one is shown as written.
+  var labelsEl = document.getElementById("labels");
+  var LABELS = labelsEl ? JSON.parse(labelsEl.textContent) : {};
+  function label(code) { return LABELS[code] || String(code).replace(/_/g, " ").replace(/^./, function (c) { return c.toUpperCase(); }); }
   // The oldest "as of" among answers read from a replica, or null when every one read the primary.
   function readAsOf(answers) {
     var found = answers.map(function (a) { return a && a.readAsOf; }).filter(Boolean).sort();
     return found.length ? found[0] : null;
   }
-  return {api: api, upload: upload, el: el, pct: pct, label: label, readAsOf: readAsOf};
+  // Dates and times as a UK service writes them, in London time: "14 Mar 2025, 18:04".
+  var WHEN = new Intl.DateTimeFormat("en-GB", {timeZone: "Europe/London", day: "numeric", month: "short",
+                                                year: "numeric", hour: "2-digit", minute: "2-digit", hour12: false});
+  var TIME = new Intl.DateTimeFormat("en-GB", {timeZone: "Europe/London", hour: "2-digit", minute: "2-digit",
+                                                second: "2-digit", hour12: false});
+  function when(iso) { return iso ? WHEN.format(new Date(iso)) : "–"; }
+  function time(d) { return TIME.format(d || new Date()); }
+  return {api: api, upload: upload, el: el, pct: pct, label: label, readAsOf: readAsOf, when: when, time: time};
 })();
