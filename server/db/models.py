@@ -397,6 +397,8 @@ class Followup(Base):
     updated_at: Mapped[dt.datetime] = _now()
     content_hash: Mapped[str] = mapped_column(Text)
     received_at: Mapped[dt.datetime] = _now()
+    #: The person of its agency working on it (migration 0016); None: nobody yet.
+    assignee_user_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
 
 
 class FollowupResident(Base):
@@ -430,6 +432,9 @@ class FollowupEvent(Base):
     version: Mapped[int] = mapped_column(Integer)
     note: Mapped[str] = mapped_column(Text, server_default="")
     at: Mapped[dt.datetime] = _now()
+    #: raised, status, note, assign, reassign (migration 0016); an "assign" names the new assignee (None: nobody).
+    kind: Mapped[str] = mapped_column(String(10), server_default="status")
+    assignee_user_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
     change_txid: Mapped[int] = mapped_column(BigInteger, server_default=text("pg_current_xact_id()::text::bigint"))
     change_seq: Mapped[int] = mapped_column(BigInteger, server_default=text("nextval('change_seq')"))
 

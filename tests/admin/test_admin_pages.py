@@ -4,6 +4,7 @@ error pages."""
 
 from __future__ import annotations
 
+import html
 import re
 import uuid
 
@@ -13,9 +14,9 @@ from server.db.engine import transaction
 from server.domain.notifications.targets import webhook_url_problem
 
 
-def _message(html: str) -> str:
-    found = re.search(r'id="flash"[^>]*>([^<]*)<', html)
-    return found.group(1) if found else ""
+def _message(page: str) -> str:
+    found = re.search(r'id="flash"[^>]*>([^<]*)<', page)
+    return html.unescape(found.group(1)) if found else ""
 
 
 async def _form(client, headers, path: str, data: dict, follow: bool = True):

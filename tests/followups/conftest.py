@@ -86,3 +86,18 @@ async def agency_operation(db_engine, demo_ids):
         return code, agency_id, op
 
     return make
+
+
+@pytest.fixture(scope="session")
+async def make_partner(client, headers):
+    """make_partner(agency_code) -> (user id, display name) of a new partner of that agency."""
+
+    async def make(agency: str) -> tuple[int, str]:
+        name = "p-" + uuid.uuid4().hex[:8]
+        r = await client.post("/api/v1/users", headers=await headers("admin"), json={
+            "username": name, "password": "partner-password", "display_name": f"Officer {name}", "agency": agency,
+            "roles": ["partner"]})
+        assert r.status_code == 201, r.text
+        return r.json()["id"], f"Officer {name}"
+
+    return make

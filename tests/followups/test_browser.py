@@ -69,14 +69,14 @@ def test_partner_acknowledges_and_resolves_and_the_tablet_pulls_it(live_server, 
         page.click(f"tr[data-id='{fid}'] a")
         page.wait_for_selector("#status-form")
         assert description in page.inner_text("main")
-        page.wait_for_selector("#map .leaflet-interactive")  # the street and the point are drawn
+        page.wait_for_selector("#map path")  # the streets around and the point are drawn
         page.fill("#note", "Crew booked for Tuesday")
         page.click("#to-acknowledged")
-        page.wait_for_selector("#done")
+        page.wait_for_selector("#flash")
         assert page.inner_text("#status") == "Acknowledged"
         page.fill("#note", "Cleared and the site photographed")
         page.click("#to-resolved")
-        page.wait_for_selector("#done")
+        page.wait_for_selector("#flash:has-text('now resolved')")
         assert page.inner_text("#status") == "Resolved"
         history = page.inner_text("#history")
         assert "Crew booked for Tuesday" in history and "Cleared and the site photographed" in history

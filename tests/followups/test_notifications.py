@@ -66,8 +66,12 @@ async def test_email_and_signed_webhook_retried_until_accepted(agency_operation,
             seen = (await client.get("/api/v1/notifications/undelivered", params={"followup_id": str(fid)},
                                      headers=await headers("coordinator"))).json()["items"]
             assert [(i["channel"], i["agency"], i["attempts"]) for i in seen] == [("webhook", code, 1)]
-            page = await client.get("/partner", headers={"Cookie": f'doorstep_session="{coordinator_cookie}"'})
-            assert 'id="undelivered"' in page.text and code in page.text and "HTTP 500" in page.text
+            cookie = {"Cookie": f'doorstep_session="{coordinator_cookie}"'}
+            page = await client.get("/partner", headers=cookie)
+            assert 'id="undelivered"' in page.text and 'href="/partner/notifications"' in page.text
+            panel = await client.get("/partner/notifications", headers=cookie)
+            row = next((r for r in panel.text.split("<tr ") if code in r), "")
+            assert 'data-status="pending"' in row and "HTTP 500" in row and '<td class="num">1</td>' in row
             rows = await _drain_until(worker, db_engine, [fid])
         finally:
             await worker.aclose()
@@ -116,6 +120,45 @@ async def test_smtp_server_down_is_retried_not_lost(agency_operation, raise_foll
     assert row.status == "sent"
     address = f"{code}@agency.example"
     assert [m.recipients for m in smtp.mails if address in m.recipients] == [[address]]
+
+
+async def test_the_panel_shows_every_notification_not_delivered_and_try_now_sends_them(
+        agency_operation, raise_followup, db_engine, client, headers, tokens):
+    """Issue 14's "Attempts 0 while 15 pending": with the mail server down, the one row tried counts its
+    attempt and the rows waiting behind the paused channel are listed too, untried; "try now" sends."""
+    port = free_port()  # nothing listens here yet
+    _, _, op = await agency_operation()
+    fids = [await raise_followup("graffiti", operation_id=op) for _ in range(3)]
+    down = NotificationWorker(db_engine, _settings(port))
+    try:
+        await down.run_once()  # one row finds the server down; the channel pauses
+    finally:
+        await down.aclose()
+    rows = await _rows(db_engine, fids)
+    assert sorted(r.attempts for r in rows) == [0, 0, 1]
+    tried = next(r for r in rows if r.attempts == 1)
+    assert tried.status == "pending" and "unreachable" in tried.last_error
+    coordinator = await headers("coordinator")
+    listed = {i["id"]: i for i in (await client.get("/api/v1/notifications/undelivered",
+                                                     headers=coordinator)).json()["items"]}
+    assert {r.id for r in rows} <= set(listed) and listed[tried.id]["attempts"] == 1
+    cookie = {"Cookie": f'doorstep_session="Bearer {await tokens("coordinator")}"'}
+    panel = await client.get("/partner/notifications", headers=cookie)
+    for r in rows:
+        row = next(x for x in panel.text.split("<tr ") if f'data-id="{r.id}"' in x)
+        assert ("Not tried yet" in row) == (r.attempts == 0) and f'<td class="num">{r.attempts}</td>' in row
+    r = await client.post("/api/v1/notifications/try-now", headers=coordinator)
+    assert r.status_code == 200 and r.json()["due_now"] >= 3
+    with SmtpSink(port):
+        up = NotificationWorker(db_engine, _settings(port))
+        try:
+            sent = await _drain_until(up, db_engine, fids, timeout=15)
+        finally:
+            await up.aclose()
+    assert all(x.status == "sent" for x in sent)
+    async with transaction(db_engine) as s:
+        logged = (await s.execute(text("SELECT count(*) FROM audit_log WHERE action = 'notification.retry'"))).scalar()
+    assert logged >= 1
 
 
 def _start_server(smtp_port: int) -> ServerProcess:

@@ -154,8 +154,10 @@ async def test_a_page_form_needs_the_token_too(client, tokens, raise_followup):
     r = await client.post(f"/partner/followups/{fid}", data=form, headers={**cookie, "Origin": TEST_ORIGIN})
     assert r.status_code == 403 and "reload the page" in r.text
     r = await client.post(f"/partner/followups/{fid}", data={**form, "_csrf_token": token},
-                          headers={**cookie, "Origin": TEST_ORIGIN})
-    assert r.status_code == 200 and 'id="done"' in r.text
+                          headers={**cookie, "Origin": TEST_ORIGIN}, follow_redirects=False)
+    assert r.status_code == 303 and r.headers["location"].startswith(f"/partner/followups/{fid}?m=")
+    page = await client.get(r.headers["location"], headers=cookie)
+    assert 'id="flash"' in page.text and "now acknowledged" in page.text
 
 
 async def test_bearer_requests_need_neither_origin_nor_token(client, headers):

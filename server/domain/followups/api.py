@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 
+import msgspec
 from litestar import Request, Response, get, patch, put
 from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery, JSONBody
@@ -68,7 +69,12 @@ async def get_followup(followup_id: FromPath[uuid.UUID], request: Request,
     return Response(followup_detail(view), headers={"Cache-Control": "no-store"})
 
 
-@patch("/api/v1/followups/{followup_id:uuid}", tags=["followups"], summary="Change status or reassign",
+@patch("/api/v1/followups/{followup_id:uuid}", tags=["followups"],
+       summary="Change status, reassign, assign to a person, or add a note",
+       description="`status` changes the status; `agency` (coordinators) reassigns; `assignee` (a username of "
+                   "the agency's partners, or null) assigns; with none of them, `note` is added on its own. "
+                   "`version` is the version read: a status change or reassignment since then is a 409; a note "
+                   "or an assignment since is not.",
        guards=[partner_or_coordinator],
        **answers(400, 401, 403, 404, 409, 422, when={
            **NO_FOLLOWUP,
@@ -76,11 +82,12 @@ async def get_followup(followup_id: FromPath[uuid.UUID], request: Request,
                 "follow-up's operation.",
            409: "The follow-up changed since you read it (`extra`: its `version` and `status`; reload and try "
                 "again), or the status cannot move there (`extra.allowed`: where it can), or a reassignment to "
-                "its own agency or of a resolved follow-up."}))
+                "its own agency or of a resolved follow-up, or an assignment that changes nothing."}))
 async def patch_followup(followup_id: FromPath[uuid.UUID], data: JSONBody[FollowupPatch], request: Request,
                          db_session: NamedDependency[AsyncSession]) -> Response[FollowupDetail]:
+    assignee = None if data.assignee is msgspec.UNSET else await service.assignee_id(db_session, data.assignee)
     change = service.Change(version=data.version, status=data.status, note=data.note, reason=data.reason,
-                            agency=data.agency)
+                            agency=data.agency, assignee_id=assignee)
     view = await service.change_followup(db_session, current_user(request), followup_id, change,
                                           public_url=request.app.state.settings.public_url)
     return Response(followup_detail(view), headers={"Cache-Control": "no-store"})

@@ -86,8 +86,9 @@ routed AS (
      WHERE f.id = t.id
     RETURNING f.id, f.operation_id, f.agency_id, f.status, f.version, f.user_id
 )
-INSERT INTO followup_event (followup_id, operation_id, actor_user_id, from_status, to_status, agency_id, version, note)
-SELECT r.id, r.operation_id, r.user_id, NULL, r.status, r.agency_id, r.version,
+INSERT INTO followup_event (followup_id, operation_id, actor_user_id, kind, from_status, to_status, agency_id, version,
+                            note)
+SELECT r.id, r.operation_id, r.user_id, 'raised', NULL, r.status, r.agency_id, r.version,
        CASE WHEN r.agency_id IS NULL THEN 'Raised; no agency in the routing table for this category'
             ELSE 'Raised and routed' END
   FROM routed AS r

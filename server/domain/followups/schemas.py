@@ -19,6 +19,9 @@ class EventOut(msgspec.Struct):
     agency: str | None
     version: int
     note: str
+    kind: str = "status"  # raised, status, note, assign, reassign
+    agency_name: str | None = None
+    assignee: str | None = None  # an "assign" event: to whom (their name); None: to nobody
 
 
 class ResidentOut(msgspec.Struct, omit_defaults=True):
@@ -52,6 +55,9 @@ class FollowupOut(msgspec.Struct):
     lon: float | None
     resident_consent: bool
     allowed: list[str]
+    assignee: str | None = None  # the username of the person of the agency working on it
+    assignee_name: str | None = None
+    postcode: str | None = None
 
 
 class FollowupDetail(FollowupOut, kw_only=True):
@@ -65,11 +71,15 @@ class FollowupList(msgspec.Struct):
 
 
 class FollowupPatch(msgspec.Struct, forbid_unknown_fields=True):
+    """A status change; or ``agency`` (reassign); or ``assignee`` (a username of the agency's partners, or
+    null for nobody); or only a ``note``."""
+
     version: int
     status: str | None = None
     note: str = ""
     reason: str | None = None
     agency: str | None = None
+    assignee: str | None | msgspec.UnsetType = msgspec.UNSET
 
 
 class Routing(msgspec.Struct):
@@ -88,7 +98,8 @@ def _fields(v: FollowupView) -> dict:
                 "agency": v.agency_code, "agency_name": v.agency_name, "raised_at": f.raised_at, "due_at": f.due_at,
                 "overdue": v.overdue, "updated_at": f.updated_at, "place": v.place, "street_id": f.street_id,
                 "household_id": f.household_id, "lat": v.lat, "lon": v.lon, "resident_consent": f.resident_consent,
-                "allowed": v.allowed}
+                "allowed": v.allowed, "assignee": v.assignee, "assignee_name": v.assignee_name,
+                "postcode": v.postcode}
 
 
 def followup_out(v: FollowupView) -> FollowupOut:

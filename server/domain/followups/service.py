@@ -18,10 +18,10 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
-from sqlalchemy import and_, false, func, insert, or_, select, tuple_, update
+from sqlalchemy import and_, case, false, func, insert, or_, select, tuple_, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
@@ -42,7 +42,7 @@ from server.lib.auth import CurrentUser
 from server.lib.csvfile import csv_document
 from server.lib.exceptions import Conflict, Forbidden, Invalid, NotFound
 from server.lib.paging import Keyset
-from shared_schemas.codes import FOLLOWUP_TRANSITIONS, FollowupCategory, FollowupStatus
+from shared_schemas.codes import FOLLOWUP_TRANSITIONS, FollowupCategory, FollowupStatus, Priority
 
 FINAL = (FollowupStatus.RESOLVED.value, FollowupStatus.DECLINED.value)
 CATEGORIES = [c.value for c in FollowupCategory]
@@ -65,6 +65,9 @@ def with_place(q: Any) -> Any:
             .outerjoin(PLACE_STREET, PLACE_STREET.id == func.coalesce(Followup.street_id, Household.street_id)))
 
 
+ASSIGNEE = aliased(User)
+
+
 def _base(user: CurrentUser):
     return with_place(
         select(
@@ -74,9 +77,12 @@ def _base(user: CurrentUser):
             _street.name.label("street_name"),
             func.ST_Y(_point).label("lat"), func.ST_X(_point).label("lon"),
             Operation.name.label("operation_name"),
+            Household.postcode.label("postcode"),
+            ASSIGNEE.username.label("assignee"), ASSIGNEE.display_name.label("assignee_name"),
         )
         .join(Operation, Operation.id == Followup.operation_id)
         .outerjoin(Agency, Agency.id == Followup.agency_id)
+        .outerjoin(ASSIGNEE, ASSIGNEE.id == Followup.assignee_user_id)
     ).where(sees_followup(user))
 
 
@@ -95,6 +101,9 @@ class FollowupView:
     lat: float | None
     lon: float | None
     operation_name: str
+    postcode: str | None = None
+    assignee: str | None = None  # username
+    assignee_name: str | None = None
     events: list[dict[str, Any]] = field(default_factory=list)
     resident: dict[str, str | None] | None = None
     may_see_resident: bool = False
@@ -115,6 +124,9 @@ class Filters:
     overdue: bool | None = None
     operation_id: int | None = None
     agency: str | None = None
+    #: Assigned to this user id; or, with ``unassigned``, to nobody.
+    assignee_id: int | None = None
+    unassigned: bool = False
     #: Only follow-ups whose place lies in one of these WGS 84 envelopes (x0, y0, x1, y1).
     bbox: tuple[tuple[float, float, float, float], ...] | None = None
 
@@ -137,6 +149,10 @@ def _filtered(user: CurrentUser, filters: Filters):
         q = q.where(Followup.operation_id == filters.operation_id)
     if filters.agency:
         q = q.where(Agency.code == filters.agency)
+    if filters.assignee_id is not None:
+        q = q.where(Followup.assignee_user_id == filters.assignee_id)
+    if filters.unassigned:
+        q = q.where(Followup.assignee_user_id.is_(None))
     if filters.bbox is not None:
         q = q.where(or_(false(), *(func.ST_Intersects(_point, func.ST_MakeEnvelope(*box, 4326))
                                    for box in filters.bbox)))
@@ -154,7 +170,8 @@ FOLLOWUPS = Keyset(tuple[dt.datetime, uuid.UUID], default=50, maximum=500)
 
 def _view(row) -> FollowupView:
     return FollowupView(followup=row[0], agency_code=row.agency_code, agency_name=row.agency_name, place=row.place,
-                        street_name=row.street_name, lat=row.lat, lon=row.lon, operation_name=row.operation_name)
+                        street_name=row.street_name, lat=row.lat, lon=row.lon, operation_name=row.operation_name,
+                        postcode=row.postcode, assignee=row.assignee, assignee_name=row.assignee_name)
 
 
 async def list_followups(session: AsyncSession, user: CurrentUser, filters: Filters, *,
@@ -182,6 +199,62 @@ async def count_followups(session: AsyncSession, user: CurrentUser, filters: Fil
     return (await session.execute(select(func.count()).select_from(_filtered(user, filters).subquery()))).scalar_one()
 
 
+# ---------------------------------------------------------------- the inbox as a work queue
+
+_OVERDUE = and_(Followup.due_at < func.now(), Followup.status.not_in(FINAL))
+#: Most pressing first: urgent 4 … low 1.
+PRIORITY_RANK = case({p.value: i + 1 for i, p in enumerate(Priority)}, value=Followup.priority, else_=0)
+_STATUS_RANK = case({s: i for i, s in enumerate(STATUSES)}, value=Followup.status, else_=len(STATUSES))
+#: The work queue's order: overdue first, then the most urgent, then the soonest due, then the oldest.
+QUEUE_ORDER = (_OVERDUE.desc(), PRIORITY_RANK.desc(), Followup.due_at.asc().nulls_last(), Followup.raised_at.asc(),
+               Followup.id)
+#: What the inbox can be sorted by (each column), each then by the queue's order.
+SORT_KEYS: dict[str, Any] = {
+    "raised": Followup.raised_at, "category": Followup.category, "priority": PRIORITY_RANK,
+    "status": _STATUS_RANK, "agency": Agency.name, "assignee": ASSIGNEE.display_name, "due": Followup.due_at,
+    "place": PLACE_NAME,
+}
+QUEUE_MAX = 1000
+
+
+async def work_queue(session: AsyncSession, user: CurrentUser, filters: Filters, *, sort: str | None = None,
+                     descending: bool = False, limit: int = 100) -> tuple[list[FollowupView], int]:
+    """The follow-ups this user works, in the queue's order or sorted by one column (then the queue's
+    order), the first ``limit`` (at most QUEUE_MAX), and how many there are in all."""
+    q = _filtered(user, filters)
+    total = (await session.execute(select(func.count()).select_from(q.subquery()))).scalar_one()
+    key = SORT_KEYS.get(sort or "")
+    order = ((key.desc().nulls_last() if descending else key.asc().nulls_last(),) if key is not None else ())
+    rows = (await session.execute(q.order_by(*order, *QUEUE_ORDER).limit(min(max(limit, 1), QUEUE_MAX)))).all()
+    return [_view(r) for r in rows], total
+
+
+async def queue_counts(session: AsyncSession, user: CurrentUser, filters: Filters) -> dict[str, int]:
+    """How many follow-ups there are of each status, overdue, and assigned to this user, under the
+    filters but for status (the inbox's tabs)."""
+    q = _filtered(user, replace(filters, status=None)).subquery()
+    counts = dict.fromkeys(STATUSES, 0)
+    for status, n in (await session.execute(select(q.c.status, func.count()).group_by(q.c.status))).all():
+        counts[status] = n
+    counts["all"] = sum(counts[s] for s in STATUSES)
+    overdue = select(func.count()).select_from(q).where(q.c.due_at < func.now(), q.c.status.not_in(FINAL))
+    mine = select(func.count()).select_from(q).where(q.c.assignee_user_id == user.id, q.c.status.not_in(FINAL))
+    counts["overdue"], counts["mine"] = (await session.execute(select(overdue.scalar_subquery(),
+                                                                      mine.scalar_subquery()))).one()
+    return counts
+
+
+async def assignable(session: AsyncSession, followup: Followup) -> list[tuple[int, str, str]]:
+    """Who a follow-up can be assigned to: the active partners of its agency (id, username, name)."""
+    if followup.agency_id is None:
+        return []
+    rows = await session.execute(
+        select(User.id, User.username, User.display_name)
+        .where(User.agency_id == followup.agency_id, User.active.is_(True), User.roles.any("partner"))
+        .order_by(User.display_name))
+    return [(i, u, n) for i, u, n in rows.all()]
+
+
 async def _visible(session: AsyncSession, user: CurrentUser, followup_id: uuid.UUID, *, lock: bool = False):
     q = _base(user).where(Followup.id == followup_id)
     if lock:
@@ -193,14 +266,19 @@ async def _visible(session: AsyncSession, user: CurrentUser, followup_id: uuid.U
 
 
 async def events_of(session: AsyncSession, followup_id: uuid.UUID) -> list[dict[str, Any]]:
+    """The follow-up's history, oldest first: who did what when (``kind``: raised, status, note,
+    assign, reassign), the agency (code and name) and, for an assignment, to whom."""
+    assignee = aliased(User)
     rows = (await session.execute(
-        select(FollowupEvent, User.display_name, Agency.code)
+        select(FollowupEvent, User.display_name, Agency.code, Agency.name, assignee.display_name)
         .outerjoin(User, User.id == FollowupEvent.actor_user_id)
         .outerjoin(Agency, Agency.id == FollowupEvent.agency_id)
+        .outerjoin(assignee, assignee.id == FollowupEvent.assignee_user_id)
         .where(FollowupEvent.followup_id == followup_id)
         .order_by(FollowupEvent.id))).all()
-    return [{"at": e.at, "actor": name, "from_status": e.from_status, "to_status": e.to_status,
-             "agency": code, "version": e.version, "note": e.note} for e, name, code in rows]
+    return [{"at": e.at, "actor": name, "kind": e.kind, "from_status": e.from_status, "to_status": e.to_status,
+             "agency": code, "agency_name": agency_name, "assignee": to_whom, "version": e.version, "note": e.note}
+            for e, name, code, agency_name, to_whom in rows]
 
 
 async def get_followup(session: AsyncSession, user: CurrentUser, followup_id: uuid.UUID, *,
@@ -221,26 +299,38 @@ async def get_followup(session: AsyncSession, user: CurrentUser, followup_id: uu
 
 
 # ---------------------------------------------------------------- changing
+#: Events that conflict with a change sent against an older version; a note or an assignment since does not.
+CONFLICTING = ("status", "reassign")
+NOT_ASSIGNED = -1  # Change.assignee_id: take the follow-up away from whoever has it
+
+
 @dataclass(frozen=True)
 class Change:
+    """A status change, a reassignment to another agency (``agency``), an assignment to a person of the
+    agency (``assignee_id``; NOT_ASSIGNED for nobody), or, with none of these, a note on its own."""
+
     version: int
     status: str | None = None
     note: str = ""
     reason: str | None = None
     agency: str | None = None
+    assignee_id: int | None = None
 
 
 async def change_followup(session: AsyncSession, user: CurrentUser, followup_id: uuid.UUID,
                           change: Change, *, public_url: str) -> FollowupView:
-    """Apply a status change or a reassignment; one event, one audit entry; 409 on a stale version."""
+    """Apply a status change, a reassignment, an assignment or a note: one event, one audit entry.
+
+    ``change.version`` is the version the sender read. If the follow-up changed since by a status
+    change or a reassignment, the change is refused (409, with the current version and status);
+    a note or an assignment in between does not stand in the way.
+    """
     row = await _visible(session, user, followup_id, lock=True)
     f: Followup = row[0]
-    if change.version != f.version:
-        raise Conflict(f"This follow-up changed since you read it (you sent version {change.version}, it is now "
-                       f"version {f.version}, {f.status}); reload it and try again.",
-                       extra={"version": f.version, "status": f.status})
+    await _check_version(session, f, change.version)
     note = (change.note or "").strip()
     old_status, old_agency = f.status, f.agency_id
+    new_status, new_agency, new_assignee = f.status, f.agency_id, f.assignee_user_id
     if change.agency is not None:
         if not await runs(session, user, f.operation_id):
             raise Forbidden("Only a coordinator of this operation can reassign a follow-up.")
@@ -254,10 +344,9 @@ async def change_followup(session: AsyncSession, user: CurrentUser, followup_id:
             raise Conflict("This follow-up is resolved; it cannot be reassigned.", extra={"allowed": []})
         if agency_id == f.agency_id:
             raise Conflict(f"This follow-up is already with {change.agency}.", extra={"agency": change.agency})
-        new_status, new_agency, action = FollowupStatus.OPEN.value, agency_id, "followup.reassign"
-    else:
-        if change.status is None:
-            raise Invalid("Send the new 'status' (or 'agency' to reassign).", field="status")
+        # A new agency starts afresh: open, and nobody of theirs on it yet.
+        new_status, new_agency, new_assignee, kind = FollowupStatus.OPEN.value, agency_id, None, "reassign"
+    elif change.status is not None:
         if change.status not in STATUSES:
             raise Invalid(f"Unknown status {change.status!r}; use one of {', '.join(STATUSES)}.", field="status")
         allowed = sorted(s.value for s in FOLLOWUP_TRANSITIONS[FollowupStatus(f.status)])
@@ -268,22 +357,77 @@ async def change_followup(session: AsyncSession, user: CurrentUser, followup_id:
                 extra={"allowed": allowed, "status": f.status})
         if change.status == FollowupStatus.DECLINED.value and not (change.reason or "").strip():
             raise Invalid("Say why you decline it: send a 'reason'.", field="reason")
-        new_status, new_agency, action = change.status, f.agency_id, "followup.status"
+        new_status, kind = change.status, "status"
+    elif change.assignee_id is not None:
+        new_assignee = None if change.assignee_id == NOT_ASSIGNED else change.assignee_id
+        await _check_assignee(session, user, f, new_assignee)
+        if new_assignee == f.assignee_user_id:
+            raise Conflict("It is assigned so already; nothing changed.", extra={"version": f.version})
+        kind = "assign"
+    else:
+        if not note:
+            raise Invalid("Type a note, or choose a new status.", field="note")
+        kind = "note"
     if change.reason and change.reason.strip():
         note = f"Reason: {change.reason.strip()}" + (f"\n{note}" if note else "")
     new_version = f.version + 1
     await session.execute(update(Followup).where(Followup.id == f.id).values(
-        status=new_status, agency_id=new_agency, version=new_version, updated_at=func.now()))
+        status=new_status, agency_id=new_agency, assignee_user_id=new_assignee, version=new_version,
+        updated_at=func.now()))
     await session.execute(insert(FollowupEvent).values(
-        followup_id=f.id, operation_id=f.operation_id, actor_user_id=user.id, from_status=old_status,
-        to_status=new_status, agency_id=new_agency, version=new_version, note=note))
-    await audit(session, user, action, "followup", str(f.id),
-                {"from": old_status, "to": new_status, "version": new_version,
-                 **({"from_agency": old_agency, "to_agency": new_agency} if action == "followup.reassign" else {})})
-    if action == "followup.reassign":
+        followup_id=f.id, operation_id=f.operation_id, actor_user_id=user.id, kind=kind, from_status=old_status,
+        to_status=new_status, agency_id=new_agency, version=new_version, note=note,
+        assignee_user_id=new_assignee if kind == "assign" else None))
+    detail: dict[str, Any] = {"from": old_status, "to": new_status, "version": new_version}
+    if kind == "reassign":
+        detail |= {"from_agency": old_agency, "to_agency": new_agency}
+    if kind == "assign":
+        detail = {"assignee": {"from": f.assignee_user_id, "to": new_assignee}, "version": new_version}
+    await audit(session, user, AUDIT_ACTIONS[kind], "followup", str(f.id), detail)
+    if kind == "reassign":
         await enqueue_followup_notifications(session, [f.id], event="followup.assigned", public_url=public_url)
     session.expire_all()
     return await get_followup(session, user, followup_id, with_resident=False)
+
+
+AUDIT_ACTIONS = {"status": "followup.status", "reassign": "followup.reassign", "assign": "followup.assign",
+                 "note": "followup.note"}
+
+
+async def assignee_id(session: AsyncSession, username: str | None) -> int:
+    """The user id a change names by username (NOT_ASSIGNED for none); 422 for nobody of that name."""
+    if not username:
+        return NOT_ASSIGNED
+    found = (await session.execute(select(User.id).where(User.username == username))).scalar()
+    if found is None:
+        raise Invalid(f"There is no user {username!r} to assign it to.", field="assignee")
+    return found
+
+
+async def _check_version(session: AsyncSession, f: Followup, version: int) -> None:
+    """409 when the follow-up moved (status or agency) since ``version``, or for a version it never had."""
+    if version == f.version:
+        return
+    conflicting = 0 < version < f.version and (await session.execute(
+        select(func.count()).where(FollowupEvent.followup_id == f.id, FollowupEvent.version > version,
+                                   FollowupEvent.kind.in_(CONFLICTING)))).scalar_one()
+    if not 0 < version < f.version or conflicting:
+        raise Conflict(f"This follow-up changed since you read it (you sent version {version}, it is now "
+                       f"version {f.version}, {f.status}); reload it and try again.",
+                       extra={"version": f.version, "status": f.status})
+
+
+async def _check_assignee(session: AsyncSession, user: CurrentUser, f: Followup, assignee: int | None) -> None:
+    """A follow-up is assigned by its agency's partners or the operation's coordinators, to an active
+    partner of its agency (or to nobody)."""
+    if not (("partner" in user.roles and f.agency_id == user.agency_id) or await runs(session, user, f.operation_id)):
+        raise Forbidden("Only the agency's partners and the operation's coordinators assign a follow-up.")
+    if assignee is None:
+        return
+    if f.agency_id is None:
+        raise Invalid("This follow-up is with no agency yet: reassign it to an agency first.", field="assignee")
+    if assignee not in {i for i, _, _ in await assignable(session, f)}:
+        raise Invalid("Assign it to a partner of the follow-up's agency who can sign in.", field="assignee")
 
 
 # ---------------------------------------------------------------- routing tables

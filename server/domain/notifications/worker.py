@@ -18,8 +18,9 @@ Delivery is at least once and nothing is lost on a restart:
 - A refused delivery (SMTP 4xx/5xx, webhook non-2xx or unreachable) counts an attempt, keeps the
   error and is retried after ``2**attempts`` seconds (capped at one hour), until accepted. After
   :data:`FAILED_AFTER` attempts the row shows as ``failed`` to coordinators, and is still retried.
-- An SMTP server that cannot be reached is an outage of the channel, not of a message: rows keep
-  their place (their ``last_error`` says so) and this worker pauses e-mail with the same backoff.
+- An SMTP server that cannot be reached is an outage of the channel: the row that found it counts an
+  attempt (its ``last_error`` says so) and this worker pauses e-mail with the same backoff; the rows
+  behind it wait, untried. ``wake()`` (a coordinator's "try now") ends the pause and runs the queue.
 
 Settings (environment): ``DOORSTEP_SMTP_HOST`` (127.0.0.1), ``DOORSTEP_SMTP_PORT`` (25),
 ``DOORSTEP_SMTP_FROM`` (doorstep@localhost), ``DOORSTEP_SMTP_SECURITY`` (starttls: the message
@@ -123,9 +124,10 @@ UPDATE notification
  WHERE id = :id AND claimed_until = :claim
 """)
 
-_CHANNEL_DOWN = text("""
-UPDATE notification SET last_error = :error, claimed_until = NULL WHERE id = :id AND claimed_until = :claim
-""")
+# The channel is down (the mail server unreachable): the row was tried, so it counts an attempt and
+# waits its own backoff, as a refused one does (a coordinator who sees "Attempts 0" next to an error
+# and a log full of retries was told the wrong thing); the worker also pauses the whole channel.
+_CHANNEL_DOWN = _REFUSED
 
 _RELEASE = text("UPDATE notification SET claimed_until = NULL WHERE id = :id AND claimed_until = :claim")
 
@@ -137,6 +139,13 @@ class NotificationWorker:
         self.http = http or httpx.AsyncClient(timeout=SEND_TIMEOUT_SECONDS, follow_redirects=False)
         self._paused_until: dict[str, float] = {}
         self._outages: dict[str, int] = {}
+        self._woken = asyncio.Event()
+
+    def wake(self) -> None:
+        """Try now: forget this process's channel pauses and run the queue without waiting for the interval."""
+        self._paused_until.clear()
+        self._outages.clear()
+        self._woken.set()
 
     def _paused(self) -> list[str]:
         now = time.monotonic()
@@ -158,7 +167,9 @@ class NotificationWorker:
                 raise
             except Exception as exc:  # the database may be briefly away; keep going
                 log.warning("notification worker: %s", type(exc).__name__)
-            await asyncio.sleep(interval)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._woken.wait(), interval)
+            self._woken.clear()
 
     async def _claim(self) -> Any | None:
         """Lease the next due row (committed at once), or None if nothing is due."""
@@ -192,7 +203,8 @@ class NotificationWorker:
             outages = self._outages.get(row["channel"], 0) + 1
             self._outages[row["channel"]] = outages
             self._paused_until[row["channel"]] = time.monotonic() + backoff(outages)
-            await self._settle(_CHANNEL_DOWN, row, error=str(exc)[:500])
+            await self._settle(_CHANNEL_DOWN, row, error=str(exc)[:500], failed_after=FAILED_AFTER,
+                               delay=backoff(row["attempts"] + 1))
             log.warning("notification %s: %s channel unavailable, paused %.0fs", row["id"], row["channel"],
                         backoff(outages))
         except DeliveryRefused as exc:
@@ -308,6 +320,7 @@ async def notification_lifespan(app: Any) -> AsyncIterator[None]:
         return
     engine = make_engine(settings.database_url, pool_mode=settings.database_pool_mode, pool_size=2, max_overflow=2)
     worker = NotificationWorker(engine, settings)
+    app.state.notification_worker = worker  # "try now" wakes it
     task = asyncio.create_task(worker.run_forever(), name="doorstep-notifications")
     try:
         yield
