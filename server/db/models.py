@@ -375,6 +375,7 @@ class Followup(Base):
     __table_args__ = (
         Index("ix_followup_agency_status", "agency_id", "status"),
         Index("ix_followup_operation_street", "operation_id", "street_id"),
+        Index("ix_followup_assignee", "assignee_user_id", postgresql_where=text("assignee_user_id IS NOT NULL")),
     )
     id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True)
     operation_id: Mapped[int] = mapped_column(ForeignKey("operation.id", ondelete="CASCADE"))
