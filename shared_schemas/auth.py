@@ -26,7 +26,8 @@ MAX_PASSWORD_LENGTH = 1024
 SessionKind = Literal["web", "device"]
 
 #: Why a session ended (``user_session.ended_reason``), as a 401's ``extra.reason`` says it.
-SESSION_END_REASONS = ("signed_out", "revoked", "user_deactivated", "password_changed", "replaced", "expired")
+SESSION_END_REASONS = ("signed_out", "revoked", "user_deactivated", "password_changed", "replaced", "expired",
+                       "lost", "retired")
 #: Other 401 reasons: no token at all, or a token that is malformed, forged or past its time.
 TOKEN_REASONS = ("no_token", "invalid_token")
 

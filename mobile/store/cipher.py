@@ -49,6 +49,11 @@ def id_path(path: Path) -> Path:
     return path.with_name(path.name + ".id")
 
 
+def photos_dir(path: Path) -> Path:
+    """Where the store at ``path`` keeps its encrypted photos."""
+    return path.parent / "photos"
+
+
 def companions(path: Path) -> list[Path]:
     return [path.with_name(path.name + suffix) for suffix in COMPANIONS]
 
@@ -160,6 +165,31 @@ def _shred_plain(path: Path) -> None:
     old = _old_plain(path)
     for file in [old, *companions(old)]:
         shred(file)
+
+
+# ---------------------------------------------------------------- a wipe order: everything goes
+
+def erase(path: Path, keys: KeyStore | None) -> None:
+    """Erase the store at ``path`` for good (a tablet marked lost or retired): its key first (without
+    it nothing left on flash can be read), then the database, its companions, the photos and the id
+    file, each overwritten before it is removed. The connection must be closed."""
+    sid = store_id(path, create=False)
+    if sid is not None and keys is not None:
+        keys.delete(sid)
+    for file in [path, *companions(path)]:
+        shred(file)
+    photos = photos_dir(path)
+    if photos.is_dir():
+        for file in sorted(photos.rglob("*"), reverse=True):
+            if file.is_dir():
+                with contextlib.suppress(OSError):
+                    file.rmdir()
+            else:
+                shred(file)
+        with contextlib.suppress(OSError):
+            photos.rmdir()
+    shred(id_path(path))
+    _fsync_folder(path.parent)
 
 
 # ---------------------------------------------------------------- an unreadable store: kept aside, never deleted

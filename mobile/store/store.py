@@ -108,6 +108,27 @@ class Store:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
+    def erase_everything(self) -> None:
+        """A wipe order (the tablet was marked lost or retired): the store, its photos and its key are
+        erased for good (mobile.store.cipher.erase), then a new empty store starts in their place
+        under a new key and a new device id, so the app carries on at the sign-in screen."""
+        with self._lock:
+            if self._conn is not None:
+                self._conn.close()
+                self._conn = None
+            cipher.erase(self.path, self.keys)
+            keys = self.keys if self.keys is not None else default_key_store(self.path.parent)
+            master = cipher.master_key(self.path, keys)
+            conn = connect(self.path, cipher.database_key(master))
+            try:
+                migrate(conn)
+            except Error as exc:
+                conn.close()
+                raise translate(exc) from exc
+            self._conn, self._master, self.keys = conn, master, keys
+            self._questionnaires.clear()
+            self._device_id = conn.execute("SELECT value FROM meta WHERE key = 'device_id'").fetchone()[0]
+
     @property
     def device_id(self) -> str:
         """A UUID made once when the store was created; sent with every push."""

@@ -147,6 +147,8 @@ class SyncEngine:
                 return self._finish(
                     tally, "server", messages.UNANSWERED.format(count=tally.unanswered), True, True
                 )
+            if (erased := self._follow_order()) is not None:
+                return self._finish(tally, "auth", messages.ERASED[erased], False, True)
             return self._finish(tally, None, None, False, True)
 
     def sync_until_done(
@@ -251,6 +253,34 @@ class SyncEngine:
         # the tablet; a failure is logged and skipped, never a reason to stop syncing.
         self.store.erase_acknowledged_text_quietly()
 
+    # ---- wipe orders (a tablet marked lost or retired) -------------------------------
+
+    def _follow_order(self) -> str | None:
+        """After a complete push: a retired tablet with nothing left to send erases itself now.
+        Returns the order carried out, or None. Asking is best effort: no answer, no order."""
+        try:
+            order = self.transport.device_order()
+        except TransportError:
+            return None
+        if order not in ("retired", "lost") or (order == "retired" and self.store.outbox_waiting(1)):
+            return None
+        self._erase(order)
+        return order
+
+    def _erase(self, kind: str) -> None:
+        """Erase the store, photos and key (a new empty store takes their place), then report it with
+        the token the tablet held (the server checks its signature, even once its session ended)."""
+        session = self.store.current_session()
+        token = session.token if session else None
+        self.store.erase_everything()
+        self.transport.set_token(None)
+        log.warning("wipe order (%s) carried out: the store, photos and key were erased", kind)
+        if token:
+            try:
+                self.transport.report_erased(token)
+            except TransportError as exc:  # erased all the same; the dashboard shows it as not reported
+                log.warning("could not report the erasure: %s", exc.message)
+
     # ---- reporting -----------------------------------------------------------------
 
     def _describe(self, exc: TransportError) -> tuple[str, str, bool, bool | None]:
@@ -260,6 +290,10 @@ class SyncEngine:
                 return "network", messages.OFFLINE, True, False
             case ServerError():
                 return "server", messages.SERVER_TROUBLE.format(status=exc.status or "5xx"), True, True
+            case AuthExpired() if exc.reason == "lost":
+                # Marked lost: the wipe order is this refusal itself. Everything goes, then the report.
+                self._erase("lost")
+                return "auth", messages.ERASED["lost"], False, True
             case AuthExpired():
                 # Keep every record and the verifier; only the dead token goes.
                 self.store.forget_token()

@@ -35,6 +35,13 @@ _sign_in_decoder = msgspec.json.Decoder(SignInAnswer)
 _encoder = msgspec.json.Encoder()
 
 
+class _DeviceOrder(msgspec.Struct, forbid_unknown_fields=False):
+    order: str | None = None
+
+
+_device_order_decoder = msgspec.json.Decoder(_DeviceOrder)
+
+
 class HttpTransport:
     """Talks to `base_url` (e.g. "http://127.0.0.1:8000"); implements mobile.sync.transport.Transport.
 
@@ -120,6 +127,13 @@ class HttpTransport:
             params["since"] = since
         return self._decode(self._send("GET", "/api/v1/sync/pull", params=params), _pull_response_decoder)
 
+    def device_order(self) -> str | None:
+        answer = self._decode(self._send("GET", "/api/v1/devices/mine"), _device_order_decoder)
+        return answer.order
+
+    def report_erased(self, token: str) -> None:
+        self._send("POST", "/api/v1/devices/erased", headers={"Authorization": f"Bearer {token}"})
+
     # ---- plumbing ------------------------------------------------------------------
 
     def _send(
@@ -132,7 +146,7 @@ class HttpTransport:
         **kwargs: Any,
     ) -> _Answer:
         headers = dict(headers or {})
-        if self._token:
+        if self._token and "Authorization" not in headers:
             headers["Authorization"] = f"Bearer {self._token}"
         try:
             with self._client.stream(method, path, headers=headers, **kwargs) as response:

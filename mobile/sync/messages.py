@@ -40,3 +40,13 @@ ONLINE_NEEDED = (
     "This needs signal: the server must check your password. Move to where there is signal and try "
     "again; everything recorded is kept on this tablet."
 )
+ERASED = {
+    "lost": (
+        "This tablet was reported lost, so it has erased everything it held (records, photos, sign-ins). "
+        "If it is back in the right hands, sign in again."
+    ),
+    "retired": (
+        "This tablet was retired: everything it held was sent to the server, then erased from it. "
+        "Sign in again only if it is back in use."
+    ),
+}

@@ -118,3 +118,11 @@ class Transport(Protocol):
     def pull(self, operation_id: int, since: str | None) -> PullResponse:
         """GET /api/v1/sync/pull?operation_id=&since=."""
         ...
+
+    def device_order(self) -> str | None:
+        """GET /api/v1/devices/mine: "retired" (or "lost") if this tablet was marked so, else None."""
+        ...
+
+    def report_erased(self, token: str) -> None:
+        """POST /api/v1/devices/erased with this (maybe ended) token: the tablet has erased itself."""
+        ...

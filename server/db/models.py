@@ -135,6 +135,25 @@ class UserSession(Base):
     ended_by_user_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
 
 
+
+class DeviceOrder(Base):
+    """A tablet marked lost or retired (migration 0020): it erases itself at its next contact and
+    reports it (``done_at``). ``kind`` lost ends its sessions at once; retired lets it send first."""
+
+    __tablename__ = "device_order"
+    __table_args__ = (
+        CheckConstraint("kind IN ('lost', 'retired')", name="kind"),
+        Index("uq_device_order_open_device", "device_id", unique=True, postgresql_where=text("done_at IS NULL")),
+    )
+    id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True)
+    device_id: Mapped[str] = mapped_column(String(200))
+    device_name: Mapped[str | None] = mapped_column(String(200))
+    kind: Mapped[str] = mapped_column(String(10))
+    session_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("user_session.id"))
+    ordered_at: Mapped[dt.datetime] = _now()
+    ordered_by_user_id: Mapped[int] = mapped_column(ForeignKey("app_user.id"))
+    done_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+
 # ---------------------------------------------------------------- questionnaires and operations
 class QuestionnaireVersion(Base):
     """One published version of a questionnaire; immutable once published (a trigger refuses updates)."""

@@ -67,6 +67,7 @@ PUBLIC_PATHS = [
     "^/open-data",  # published open data; coordinators' previews check the session themselves (optional_user)
     "^/ogc",  # OGC API – Features: public collections; a coordinator's bearer token adds internal ones
     "^/respond",  # a resident answers with the code on the card left at the door (server/domain/respond/)
+    "^/api/v1/devices/erased",  # a lost tablet's token has ended: the route checks its signature itself
 ]
 
 #: What a 401 says, per reason (``extra.reason``; shared_schemas.auth lists the reasons).
@@ -79,6 +80,9 @@ REASON_MESSAGES = {
     "user_deactivated": "This account is deactivated: ask an admin if you still need it.",
     "password_changed": "The password of this account was changed: sign in again with the new one.",
     "replaced": "You signed in again on this device, which ended this older sign-in: use the new one.",
+    "lost": "This tablet was reported lost: it must erase what it holds. If it is back in the right hands, "
+            "sign in again.",
+    "retired": "This tablet was retired and has erased what it held: sign in again only if it is back in use.",
 }
 
 

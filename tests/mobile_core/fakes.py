@@ -208,6 +208,17 @@ class FaultyNetwork:
     def set_token(self, token: str | None) -> None:
         self.token = token
 
+    # No faults rolled for these two: the seeded fault sequences of the push tests stay as they were.
+    def device_order(self) -> str | None:
+        if self.down:
+            raise NetworkError("no signal")
+        return getattr(self, "order", None)
+
+    def report_erased(self, token: str) -> None:
+        if self.down:
+            raise NetworkError("no signal")
+        self.erased_reports = [*getattr(self, "erased_reports", []), token]
+
     def sign_in(self, username: str, password: str, *, device_id: str | None = None,
                 device_name: str | None = None) -> TokenGrant:
         self.signed_in_as_device = device_id

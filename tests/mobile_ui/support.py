@@ -161,6 +161,12 @@ class FakeTransport:
     def set_token(self, token: str | None) -> None:
         self.token = token
 
+    def device_order(self) -> str | None:
+        return None  # no wipe orders in the UI's fake (tests/tablet_safety drives them through the real server)
+
+    def report_erased(self, token: str) -> None:
+        return None
+
     def list_operations(self) -> list[ListedOperation]:
         self._check("list_operations")
         op = self.pack.operation

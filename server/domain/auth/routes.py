@@ -4,17 +4,32 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from typing import Annotated
+from typing import Annotated, Literal
 
 import msgspec
 from litestar import Request, Response, delete, get, patch, post
 from litestar.di import NamedDependency
+from litestar.exceptions import NotAuthorizedException, NotFoundException
 from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
+from litestar.security.jwt import Token
 from msgspec import Meta
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.domain.auth.services import add_user, authenticate, update_user
-from server.domain.auth.sessions import DEVICES, Device, end_session, live_devices, revoke_device, start_session
+from server.domain.auth.sessions import (
+    DEVICES,
+    Device,
+    DeviceOrderOut,
+    device_of_session,
+    device_orders,
+    end_session,
+    live_devices,
+    open_order,
+    order_device,
+    record_erased,
+    revoke_device,
+    start_session,
+)
 from server.lib.auth import current_user, issue_token, requires, requires_admin, session_cookie
 from server.lib.clients import request_client
 from server.lib.openapi import answers
@@ -160,4 +175,72 @@ async def end_device(session_id: FromPath[uuid.UUID], request: Request,
     await revoke_device(db_session, request.app.state.session_gate, current_user(request), session_id)
 
 
-ROUTES = [create_token, logout, create_user, change_user, check_role, list_devices, end_device]
+class DeviceOrderIn(msgspec.Struct, forbid_unknown_fields=True):
+    kind: Literal["lost", "retired"]
+
+
+@post("/api/v1/devices/{session_id:uuid}/order", tags=["auth"], summary="Mark a tablet lost or retired",
+      guards=[admin_or_coordinator], status_code=204,
+      description='`{"kind": "lost"}` ends every session on that tablet at once: its next request is refused with '
+                  '`extra.reason` "lost", and it erases its store, photos and key, then reports it. '
+                  '`{"kind": "retired"}` lets the tablet send what it still holds first, then it erases itself '
+                  "the same way. GET /api/v1/devices/orders shows when each tablet reported.",
+      **answers(400, 401, 403, 404, 422, when={403: "Only admins and coordinators mark tablets.",
+                                                    404: "No live tablet session with that id that you may see."}))
+async def mark_device(session_id: FromPath[uuid.UUID], data: JSONBody[DeviceOrderIn], request: Request,
+                      db_session: NamedDependency[AsyncSession]) -> None:
+    await order_device(db_session, request.app.state.session_gate, current_user(request), session_id, data.kind)
+
+
+class DeviceOrderList(msgspec.Struct):
+    items: list[DeviceOrderOut]
+
+
+@get("/api/v1/devices/orders", tags=["auth"], summary="Tablets marked lost or retired, and when each erased itself",
+     guards=[admin_or_coordinator], **answers(401, 403, when={403: "Only admins and coordinators see tablets."}))
+async def list_device_orders(request: Request, db_session: NamedDependency[AsyncSession]) -> DeviceOrderList:
+    """Newest first (the latest 200): `done_at` is when the tablet reported that it had erased itself."""
+    return DeviceOrderList(items=await device_orders(db_session, current_user(request)))
+
+
+class MyDeviceOrder(msgspec.Struct):
+    #: "retired": send what you hold, then erase yourself and POST /api/v1/devices/erased.
+    order: Literal["lost", "retired"] | None = None
+
+
+@get("/api/v1/devices/mine", tags=["auth"], summary="Is there an order for this tablet?",
+     **answers(401))
+async def my_device_order(request: Request, db_session: NamedDependency[AsyncSession]) -> MyDeviceOrder:
+    """A tablet asks after each push. (A lost tablet never gets here: its sessions have ended, so its
+    requests are refused with `extra.reason` "lost".)"""
+    user = current_user(request)
+    if user.session_kind != "device":
+        return MyDeviceOrder()
+    found = await device_of_session(db_session, user.session_id)
+    device_id = found[0] if found else None
+    return MyDeviceOrder(order=await open_order(db_session, device_id) if device_id else None)  # type: ignore[arg-type]
+
+
+@post("/api/v1/devices/erased", tags=["auth"], summary="A tablet reports that it has erased itself", status_code=204,
+      description="Sent with the tablet's own token (Authorization: Bearer), which may have ended already (a lost "
+                  "tablet's has): the signature proves which tablet it is. Records the time on the tablet's open "
+                  "order and ends its remaining sessions.",
+      **answers(401, 404, when={401: "No token, or not one this server signed.",
+                                404: "There is no open order for this tablet."}))
+async def device_erased(request: Request, db_session: NamedDependency[AsyncSession]) -> None:
+    state = request.app.state
+    header = request.headers.get("authorization", "")
+    scheme, _, encoded = header.partition(" ")
+    try:
+        if scheme.lower() != "bearer" or not encoded:
+            raise ValueError
+        token = Token.decode(encoded.strip(), state.jwt_auth.token_secret, state.jwt_auth.algorithm)
+        session_id = str(uuid.UUID(str(token.jti)))
+    except Exception:  # any malformed, forged or expired token is the same answer
+        raise NotAuthorizedException("Send this tablet's own token as Authorization: Bearer <token>.") from None
+    if not await record_erased(db_session, state.session_gate, session_id):
+        raise NotFoundException("There is no open lost or retired order for this tablet.")
+
+
+ROUTES = [create_token, logout, create_user, change_user, check_role, list_devices, end_device, mark_device,
+          list_device_orders, my_device_order, device_erased]

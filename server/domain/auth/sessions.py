@@ -11,10 +11,11 @@ import uuid
 from dataclasses import dataclass
 
 import msgspec
-from sqlalchemy import select, text, tuple_, update
+from sqlalchemy import delete, insert, select, text, tuple_, update
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
 
-from server.db.models import Agency, User, UserSession
+from server.db.models import Agency, AuditLog, DeviceOrder, User, UserSession
 from server.domain.operations.access import sees_person
 from server.lib.audit import audit
 from server.lib.auth import CurrentUser, SessionGate
@@ -131,3 +132,106 @@ async def revoke_device(session: AsyncSession, gate: SessionGate, user: CurrentU
     await end_session(session, gate, str(session_id), "revoked", by=user)
     await audit(session, user, "session.revoke", "user_session", str(session_id),
                 {"user_id": found.user_id, "device_name": found.device_name})
+
+
+# ---------------------------------------------------------------- lost and retired tablets
+
+#: What an admin or coordinator may order a tablet to do.
+ORDER_KINDS = ("lost", "retired")
+
+
+class DeviceOrderOut(msgspec.Struct, frozen=True):
+    """A tablet marked lost or retired, as GET /api/v1/devices/orders lists it: ``done_at`` is when
+    the tablet reported that it had erased itself (None: it has not reached the server since)."""
+
+    id: uuid.UUID
+    kind: str
+    device_id: str
+    device_name: str | None
+    username: str
+    display_name: str
+    ordered_at: dt.datetime
+    ordered_by: str
+    done_at: dt.datetime | None
+
+
+async def order_device(session: AsyncSession, gate: SessionGate, user: CurrentUser, session_id: uuid.UUID,
+                       kind: str) -> None:
+    """Mark the tablet of a live device session lost or retired (admins; coordinators for tablets on
+    their operations). Lost ends every live session on that tablet at once (reason ``lost``), so its
+    next request learns it; retired lets the tablet send what it holds first. A second order for the
+    same tablet replaces an open one (retired, then lost: lost). 404 as for ending a session."""
+    found = (await session.execute(
+        select(UserSession.id, UserSession.user_id, UserSession.device_id, UserSession.device_name)
+        .where(UserSession.id == session_id, UserSession.kind == "device", UserSession.ended_at.is_(None),
+               sees_person(user, UserSession.user_id)))).first()
+    if found is None:
+        raise NotFound("There is no live tablet session with that id that you may see (it may have ended already).")
+    await session.execute(
+        delete(DeviceOrder).where(DeviceOrder.device_id == found.device_id, DeviceOrder.done_at.is_(None)))
+    order_id = uuid.uuid4()
+    session.add(DeviceOrder(id=order_id, device_id=found.device_id, device_name=found.device_name, kind=kind,
+                            session_id=session_id, ordered_by_user_id=user.id))
+    await session.flush()
+    if kind == "lost":
+        ended = (await session.execute(
+            update(UserSession)
+            .where(UserSession.device_id == found.device_id, UserSession.kind == "device",
+                   UserSession.ended_at.is_(None))
+            .values(ended_at=text("now()"), ended_reason="lost", ended_by_user_id=user.id)
+            .returning(UserSession.id))).scalars().all()
+        for sid in ended:
+            gate.ended(str(sid), "lost")
+    await audit(session, user, f"device.{kind}", "device_order", str(order_id),
+                {"user_id": found.user_id, "device_name": found.device_name, "session_id": str(session_id)})
+
+
+async def open_order(session: AsyncSession, device_id: str) -> str | None:
+    """The kind of the open order for this tablet (lost or retired), or None."""
+    return (await session.execute(select(DeviceOrder.kind).where(
+        DeviceOrder.device_id == device_id, DeviceOrder.done_at.is_(None)))).scalar_one_or_none()
+
+
+async def device_of_session(session: AsyncSession, session_id: str) -> tuple[str | None, int] | None:
+    """(device_id, user_id) of a session, live or ended; None if there is no such session."""
+    row = (await session.execute(select(UserSession.device_id, UserSession.user_id)
+                                 .where(UserSession.id == uuid.UUID(session_id)))).first()
+    return (row.device_id, row.user_id) if row else None
+
+
+async def record_erased(session: AsyncSession, gate: SessionGate, session_id: str) -> bool:
+    """The tablet of this session (its token, live or ended, proves it) says it has erased itself:
+    the open order is done (with the time), every live session on it ends (reason ``retired`` or
+    ``lost``), and the audit log says so. False if that tablet has no open order."""
+    found = await device_of_session(session, session_id)
+    if found is None or found[0] is None:
+        return False
+    device_id, user_id = found
+    order = (await session.execute(
+        update(DeviceOrder).where(DeviceOrder.device_id == device_id, DeviceOrder.done_at.is_(None))
+        .values(done_at=text("now()")).returning(DeviceOrder.id, DeviceOrder.kind))).first()
+    if order is None:
+        return False
+    ended = (await session.execute(
+        update(UserSession)
+        .where(UserSession.device_id == device_id, UserSession.kind == "device", UserSession.ended_at.is_(None))
+        .values(ended_at=text("now()"), ended_reason=order.kind).returning(UserSession.id))).scalars().all()
+    for sid in ended:
+        gate.ended(str(sid), order.kind)
+    await session.execute(insert(AuditLog).values(
+        actor_user_id=user_id, actor_agency_id=select(User.agency_id).where(User.id == user_id).scalar_subquery(),
+        action="device.erased", entity_type="device_order", entity_id=str(order.id),
+        detail={"device_id": device_id, "kind": order.kind}))
+    return True
+
+
+async def device_orders(session: AsyncSession, user: CurrentUser, *, limit: int = 200) -> list[DeviceOrderOut]:
+    """Orders for tablets whose session's user this user may see, newest first."""
+    by = aliased(User)
+    q = (select(DeviceOrder.id, DeviceOrder.kind, DeviceOrder.device_id, DeviceOrder.device_name, User.username,
+                User.display_name, DeviceOrder.ordered_at, by.display_name, DeviceOrder.done_at)
+         .join(UserSession, UserSession.id == DeviceOrder.session_id)
+         .join(User, User.id == UserSession.user_id).join(by, by.id == DeviceOrder.ordered_by_user_id)
+         .where(sees_person(user, UserSession.user_id))
+         .order_by(DeviceOrder.ordered_at.desc(), DeviceOrder.id.desc()).limit(limit))
+    return [DeviceOrderOut(*r) for r in (await session.execute(q)).all()]
