@@ -25,7 +25,7 @@ from server.domain.operations.lifecycle import CLOSING_MEANS
 from server.domain.questionnaires.repository import published_ids
 from server.domain.setup import services as setup_services
 from server.lib.auth import current_user, requires_coordinator
-from server.lib.pages import AreaLook, PageArea
+from server.lib.pages import AreaLook, PageArea, script_json
 from shared_schemas.codes import OUTCOME_LABELS
 
 from . import services
@@ -56,12 +56,8 @@ async def operations_page(request: Request, db_session: NamedDependency[AsyncSes
         {"type": "Feature", "properties": {"name": name}, "geometry": json.loads(geo)} for name, geo in areas]}
     settings = request.app.state.settings
     return render("operations.html", user=user, operations=rows, questionnaires=await published_ids(db_session),
-                  context_areas=_script_json(context), tile_url=settings.tile_url, max_area_km2=settings.max_area_km2)
+                  context_areas=script_json(context), tile_url=settings.tile_url, max_area_km2=settings.max_area_km2)
 
-
-def _script_json(value: Any) -> str:
-    """JSON for a <script type="application/json"> block: "<", ">" and "&" escaped, so no text can close it."""
-    return (json.dumps(value).replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026"))
 
 
 @get("/operations/{operation_id:int}", include_in_schema=False, guards=[requires_coordinator],
@@ -104,7 +100,7 @@ async def setup_page(request: Request, access: Access, db_session: NamedDependen
     view = await setup_services.setup_view(db_session, access.operation.id)
     settings = request.app.state.settings
     area = json.loads(bytes(view.operation.area)) if view.operation.area else None
-    return render("setup.html", user=access.user, view=view, area_json=_script_json(area),
+    return render("setup.html", user=access.user, view=view, area_json=script_json(area),
                   closing_means=CLOSING_MEANS, tile_url=settings.tile_url,
                   upload_max_mb=settings.upload_max_bytes // (1024 * 1024))
 
