@@ -91,6 +91,11 @@ def test_x_forwarded_for_is_not_a_new_client_for_each_guess(database_url, demo):
         codes = [_try(base, victim, f"guess-{i}", forwarded_for=f"10.9.9.{i}, 203.0.113.77").status_code
                  for i in range(6)]
         assert codes == [401] * 5 + [429]
+        # An IPv6 client may pick any address of its /64: rotating through them is still one client.
+        victim = _new_user(base)
+        codes = [_try(base, victim, f"guess-{i}", forwarded_for=f"2001:db8:7:7:{i + 1:x}::{i * 7919 + 1:x}").status_code
+                 for i in range(6)]
+        assert codes == [401] * 5 + [429]
 
 
 def test_the_real_user_signs_in_while_the_attacker_waits(database_url, demo):

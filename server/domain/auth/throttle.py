@@ -15,12 +15,16 @@ server process sees the same counts, under three keys:
 The last two can make a real user wait, at most a minute and only while such an attack goes on;
 none of them ever locks anyone out.
 
+A client is its address; an IPv6 client is its /64, since one home or phone is given a whole /64
+and may pick any address in it (counted one by one, an attacker there would never be slowed).
+
 A count starts again a day after its last failure; a successful sign-in clears its username and
 client pair. Unknown usernames are counted like real ones (no way to tell them apart).
 """
 
 from __future__ import annotations
 
+import ipaddress
 import math
 import random
 from dataclasses import dataclass
@@ -74,6 +78,19 @@ class Keys:
         return [self.pair, self.client, self.user]
 
 
+def counted_client(client: str) -> str:
+    """What the throttle counts as one client: an IPv4 address, or an IPv6 address's /64."""
+    try:
+        address = ipaddress.ip_address(client)
+    except ValueError:
+        return client
+    if isinstance(address, ipaddress.IPv6Address):
+        if address.ipv4_mapped is not None:
+            return str(address.ipv4_mapped)
+        return str(ipaddress.IPv6Network((address, 64), strict=False))
+    return str(address)
+
+
 class FailureThrottle:
     """Failures counted per key in PostgreSQL (``sign_in_throttle``, shared by every process): a key is
     ``"<kind>:<what>"`` and each kind has its Rule. Sign-in uses it, and so does the code on a card left at
@@ -103,8 +120,8 @@ class SignInThrottle(FailureThrottle):
 
     @staticmethod
     def keys(username: str, client: str) -> Keys:
-        name = username.strip().lower()[:200]
-        return Keys(pair=f"pair:{name}|{client}", client=f"client:{client}", user=f"user:{name}")
+        name, who = username.strip().lower()[:200], counted_client(client)
+        return Keys(pair=f"pair:{name}|{who}", client=f"client:{who}", user=f"user:{name}")
 
     async def check(self, engine: AsyncEngine, keys: Keys) -> None:
         """429 with Retry-After while any key's wait has not run out."""
