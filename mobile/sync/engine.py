@@ -298,7 +298,7 @@ class SyncEngine:
                 # Keep every record and the verifier; only the dead token goes.
                 self.store.forget_token()
                 self.transport.set_token(None)
-                return "auth", messages.SIGN_IN_AGAIN, False, True
+                return "auth", messages.sign_in_again(exc.reason), False, True
             case Forbidden():
                 return "forbidden", messages.FORBIDDEN.format(detail=exc.message), False, True
             case RequestRejected():

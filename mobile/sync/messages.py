@@ -11,6 +11,25 @@ SERVER_TROUBLE = (
 SIGN_IN_AGAIN = (
     "Your sign-in has expired. Sign in again to send your records; everything is kept on this tablet."
 )
+#: What the tablet says when the server ended its sign-in, by the 401's `extra.reason`
+#: (shared_schemas.auth); any other reason (or none) is SIGN_IN_AGAIN.
+SESSION_ENDED = {
+    "revoked": "An admin or coordinator ended this tablet's session. Sign in again to send your records; "
+               "everything is kept on this tablet.",
+    "user_deactivated": "Your account was deactivated, so this tablet's session ended. Everything is kept on this "
+                        "tablet: ask an admin, or let your partner sign in to send it.",
+    "password_changed": "Your password was changed, so this tablet's session ended. Sign in with the new password "
+                        "to send your records; everything is kept on this tablet.",
+    "replaced": "You signed in again on this tablet, which ended the older sign-in. Sign in again to send your "
+                "records; everything is kept on this tablet.",
+    "signed_out": "This sign-in was signed out. Sign in again to send your records; everything is kept on this "
+                  "tablet.",
+}
+
+
+def sign_in_again(reason: str | None) -> str:
+    """What to tell the person when the server refuses the tablet's token (a 401), in plain words."""
+    return SESSION_ENDED.get(reason or "", SIGN_IN_AGAIN)
 FORBIDDEN = (
     "The server refused this ({detail}). Ask your coordinator to check your access; "
     "everything is kept on this tablet."

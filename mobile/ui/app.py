@@ -407,7 +407,7 @@ class DoorstepApp(App):
             return
         if self.sm.current in ("visit", "street_record"):
             self._pending_sign_in = message
-            self.show_toast("Your sign-in has expired: finish this visit, then sign in again.")
+            self.show_toast("This tablet's sign-in has ended: finish this visit, then sign in again.")
             return
         self._pending_sign_in = None
         self._resume_user = getattr(self.ctx.session, "username", None)

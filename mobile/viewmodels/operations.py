@@ -58,10 +58,11 @@ class OperationsViewModel(Observable):
 
     def _failed_list(self, exc: BaseException) -> None:
         from mobile.sync import AuthExpired, NetworkError, ServerError
+        from mobile.sync import messages as sync_messages
 
         self._server_ops = None
         if isinstance(exc, AuthExpired):
-            self._expired()
+            self._expired(sync_messages.sign_in_again(exc.reason))
         elif isinstance(exc, (NetworkError, ServerError)):
             self.set(info="Offline: showing the packs already on this tablet. " + MESSAGES["network"])
             if isinstance(exc, NetworkError):
@@ -73,12 +74,12 @@ class OperationsViewModel(Observable):
         self.set(busy=False)
         self._rebuild()
 
-    def _expired(self) -> None:
+    def _expired(self, message: str = MESSAGES["auth"]) -> None:
         with contextlib.suppress(Exception):
             self.ctx.store.forget_token()
-        self.set(needs_sign_in=True, error=MESSAGES["auth"])
+        self.set(needs_sign_in=True, error=message)
         if self.on_needs_sign_in:
-            self.on_needs_sign_in(MESSAGES["auth"])
+            self.on_needs_sign_in(message)
 
     def _rebuild(self) -> None:
         local = {o.id: o for o in self.ctx.store.downloaded_operations()}
@@ -124,7 +125,7 @@ class OperationsViewModel(Observable):
         if error is not None:
             kind = getattr(outcome, "error_kind", None)
             if kind == "auth":
-                self._expired()
+                self._expired(error)  # the engine's words for why (e.g. the tablet's session was ended)
             elif kind == "forbidden":
                 self.set(error=MESSAGES["forbidden"])
                 if self.ctx.operation_id == operation_id:

@@ -10,7 +10,7 @@ import msgspec
 import pytest
 
 from mobile.store import HouseholdStatus, Store
-from mobile.sync import Backoff, RequestRejected, SyncEngine, SyncOutcome, SyncStarted
+from mobile.sync import AuthExpired, Backoff, RequestRejected, SyncEngine, SyncOutcome, SyncStarted
 from shared_schemas.codes import TABLET_OUTCOMES, Outcome
 from shared_schemas.records import decode_record
 from shared_schemas.sync import PullResponse, TeamChange
@@ -115,6 +115,29 @@ def test_an_expired_token_asks_to_sign_in_again_and_keeps_everything(store, pack
     assert [e.record_id for e in store.outbox_waiting()] == ids
     assert store.current_session().token is None
     assert store.sign_in_offline("officer", "doorstep-demo").username == "officer"  # the verifier stays
+
+
+@pytest.mark.parametrize(("reason", "words"), [
+    ("revoked", "An admin or coordinator ended this tablet's session"),
+    ("user_deactivated", "Your account was deactivated"),
+    ("password_changed", "Your password was changed"),
+    ("expired", "Your sign-in has expired"),
+    (None, "Your sign-in has expired"),
+])
+def test_a_refused_token_says_why_in_plain_words_and_keeps_everything(store, pack, server, reason, words):
+    """The server's 401 says why (extra.reason); the person reads it in words, not as a code."""
+    ids = save_visits(store, pack, 2)
+    network = FaultyNetwork(server)
+
+    def refuse(*_args, **_kwargs):
+        raise AuthExpired("This sign-in was ended.", status=401, reason=reason)
+
+    network.pull = network.push = refuse
+    outcome = SyncEngine(store, network).sync_once()
+    assert outcome.needs_sign_in and not outcome.retryable
+    assert outcome.error.startswith(words) and "kept on this tablet" in outcome.error, outcome.error
+    assert "_" not in outcome.error  # no code (user_deactivated…) for a person to decipher
+    assert [e.record_id for e in store.outbox_waiting()] == ids
 
 
 def test_taken_off_an_operation_removes_its_addresses_but_sends_its_records(store, pack, server):
