@@ -41,6 +41,8 @@ def test_a_cross_site_text_plain_form_cannot_create_an_admin(live_server, browse
         with attacker_site({"/": form}) as site, page.expect_response(lambda r: "/api/v1/users" in r.url) as answer:
             page.goto(site + "/")
         assert answer.value.status == 415
+        # The browser did send the admin's cookie (another port is the same site): SameSite did not save us.
+        assert "doorstep_session=" in answer.value.request.all_headers().get("cookie", "")
     finally:
         context.close()
     # The admin user was not made: nobody can sign in as it.
@@ -91,6 +93,7 @@ def test_a_cross_site_bodiless_post_cannot_rotate_an_open311_key(live_server, br
         with attacker_site({"/": script}) as site, \
                 page.expect_response(lambda r: "/open311-key" in r.url) as answer:
             page.goto(site + "/")
+        # 403, not 401: the admin's cookie came along (another port is the same site) and the CSRF check refused.
         assert answer.value.status == 403
     finally:
         context.close()

@@ -3,6 +3,7 @@ cannot be revoked"). Each test does what the review did: keep using a token afte
 
 from __future__ import annotations
 
+import datetime as dt
 import time
 import uuid
 
@@ -218,6 +219,60 @@ def test_another_server_process_refuses_a_deactivated_user_within_its_window(dat
             time.sleep(0.2)
         r = httpx.get(f"{b}/api/v1/operations", headers=bearer(user))
         assert r.status_code == 401 and r.json()["extra"]["reason"] == "user_deactivated"
+
+
+def test_another_server_process_applies_role_and_agency_changes_within_its_window(database_url, demo):
+    """Privileges taken away in one process are gone in the other within its window (2 s here, 30 s at
+    most): a coordinator demoted loses the role, a partner moved to another agency stops seeing the
+    first agency's follow-ups."""
+    window = 2.0
+    env = {"DOORSTEP_SESSION_CHECK_SECONDS": str(int(window)), "DOORSTEP_NOTIFY_INTERVAL_SECONDS": "0"}
+    with running_server(database_url, **env) as a, running_server(database_url, **env) as b:
+        admin = bearer(httpx.post(f"{a}/api/v1/auth/token", json={"username": "admin",
+                                                                  "password": "doorstep-demo"}).json())
+        names = {}
+        for roles, agency in ((["coordinator"], "council"), (["partner"], "council-envhealth")):
+            names[roles[0]] = "sec-" + uuid.uuid4().hex[:10]
+            r = httpx.post(f"{a}/api/v1/users", headers=admin, json={
+                "username": names[roles[0]], "password": PASSWORD, "display_name": "Changing", "agency": agency,
+                "roles": roles})
+            assert r.status_code == 201, r.text
+        fid = _graffiti_followup(a)  # routed to council-envhealth
+        coordinator, partner = (bearer(httpx.post(f"{b}/api/v1/auth/token", json={
+            "username": names[role], "password": PASSWORD}).json()) for role in ("coordinator", "partner"))
+
+        def partner_sees() -> bool:
+            r = httpx.get(f"{b}/api/v1/followups", params={"limit": 500}, headers=partner)
+            assert r.status_code == 200, r.text
+            return fid in {f["id"] for f in r.json()["items"]}
+
+        def coordinator_may() -> bool:
+            return httpx.get(f"{b}/api/v1/auth/check/coordinator", headers=coordinator).status_code == 200
+
+        assert coordinator_may() and partner_sees()  # b remembers both sessions now
+        for name, change in ((names["coordinator"], {"roles": ["visitor"]}), (names["partner"], {"agency": "housing"})):
+            assert httpx.patch(f"{a}/api/v1/users/{name}", json=change, headers=admin).status_code == 200
+        changed_at = time.monotonic()
+        while coordinator_may() or partner_sees():
+            assert time.monotonic() - changed_at < window + 3, "the other process still grants the old privileges"
+            time.sleep(0.2)
+        print(f"\nthe other process applied the change after {time.monotonic() - changed_at:.1f} s (window {window} s)")
+
+
+def _graffiti_followup(base: str) -> str:
+    officer = bearer(httpx.post(f"{base}/api/v1/auth/token", json={"username": "officer",
+                                                                   "password": "doorstep-demo"}).json())
+    op = httpx.get(f"{base}/api/v1/operations", headers=officer).json()["items"][0]["id"]
+    pack = httpx.get(f"{base}/api/v1/operations/{op}/pack", headers=officer, timeout=30).json()
+    team = next(t for t in pack["teams"] if any(m["username"] == "officer" for m in t["members"]))
+    fid = str(uuid.uuid4())
+    record = {"type": "followup", "id": fid, "operation_id": op, "team_id": team["id"], "category": "graffiti",
+              "priority": "normal", "description": "Tags on the bus shelter", "resident_consent": False,
+              "raised_at": dt.datetime.now(dt.UTC).isoformat(), "street_id": team["street_ids"][0]}
+    r = httpx.post(f"{base}/api/v1/sync/push", json={"device_id": "sec-roles", "records": [record]},
+                   headers=officer, timeout=30)
+    assert r.json()["results"][0]["status"] == "stored", r.text
+    return fid
 
 
 @pytest.mark.browser
