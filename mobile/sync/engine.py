@@ -126,6 +126,9 @@ class SyncEngine:
         self._wake = threading.Event()
         self._stopping = threading.Event()
         self._thread: threading.Thread | None = None
+        #: Why the server last refused the token, in words: a sync after the dead token is forgotten
+        #: goes without one, and its "no token" must not replace the real reason (e.g. revoked).
+        self._refused_because: str | None = None
 
     # ---- one attempt ---------------------------------------------------------------
 
@@ -296,9 +299,11 @@ class SyncEngine:
                 return "auth", messages.ERASED["lost"], False, True
             case AuthExpired():
                 # Keep every record and the verifier; only the dead token goes.
+                if exc.reason != "no_token" or self._refused_because is None:
+                    self._refused_because = messages.sign_in_again(exc.reason)
                 self.store.forget_token()
                 self.transport.set_token(None)
-                return "auth", messages.sign_in_again(exc.reason), False, True
+                return "auth", self._refused_because, False, True
             case Forbidden():
                 return "forbidden", messages.FORBIDDEN.format(detail=exc.message), False, True
             case RequestRejected():
@@ -316,6 +321,8 @@ class SyncEngine:
         full_sync: bool = True,
     ) -> SyncOutcome:
         ok = kind is None
+        if ok:
+            self._refused_because = None
         try:
             # Only a complete pull-and-push counts as "last synced"; a pack download does not.
             self.store.note_sync(ok=ok and full_sync, online=online, error=error)

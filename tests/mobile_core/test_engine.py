@@ -140,6 +140,23 @@ def test_a_refused_token_says_why_in_plain_words_and_keeps_everything(store, pac
     assert [e.record_id for e in store.outbox_waiting()] == ids
 
 
+def test_the_next_attempt_without_a_token_keeps_the_reason(store, pack, server):
+    """The dead token is forgotten, so the next sync (a visit saved asks for one) goes without a token
+    and the server says "no token": the person must still read why the sign-in ended."""
+    save_visits(store, pack, 1)
+    network = FaultyNetwork(server)
+    reasons = iter(["revoked", "no_token", "no_token"])
+
+    def refuse(*_args, **_kwargs):
+        raise AuthExpired("Refused.", status=401, reason=next(reasons))
+
+    network.pull = network.push = refuse
+    engine = SyncEngine(store, network)
+    first, second = engine.sync_once(), engine.sync_once()
+    assert first.error.startswith("An admin or coordinator ended this tablet's session")
+    assert second.needs_sign_in and second.error == first.error
+
+
 def test_taken_off_an_operation_removes_its_addresses_but_sends_its_records(store, pack, server):
     ids = save_visits(store, pack, 2)
     server.removed_from.add(OPERATION_ID)
