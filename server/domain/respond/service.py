@@ -12,7 +12,6 @@ stop working when the operation is closed.
 from __future__ import annotations
 
 import datetime as dt
-import ipaddress
 import math
 import uuid
 from dataclasses import dataclass
@@ -26,7 +25,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 from server.db.models import Followup as FollowupRow
 from server.db.models import FollowupResident
 from server.db.models import Visit as VisitRow
-from server.domain.auth.throttle import FailureThrottle, Rule
+from server.domain.auth.throttle import FailureThrottle, Rule, counted_client
 from server.domain.followups.hooks import on_followups_stored
 from server.domain.questionnaires.repository import published_version
 from server.domain.sync.ingest import content_hash
@@ -74,14 +73,8 @@ THROTTLE = FailureThrottle({"card-client": Rule(5, 900.0)})
 
 
 def client_key(client: str) -> str:
-    """The client as counted: an IPv6 address by its /64 (one household's, or one attacker's, block)."""
-    try:
-        address = ipaddress.ip_address(client)
-    except ValueError:
-        return f"card-client:{client[:100]}"
-    if address.version == 6:
-        return f"card-client:{ipaddress.ip_network(f'{address}/64', strict=False)}"
-    return f"card-client:{address}"
+    """The client as counted, by the sign-in throttle's rule (an IPv6 address by its /64)."""
+    return f"card-client:{counted_client(client)[:100]}"
 
 
 _CARD = text("""
