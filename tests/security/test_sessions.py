@@ -59,6 +59,8 @@ async def test_a_deactivated_visitor_can_neither_push_nor_sign_in(client, header
     assert r.status_code == 200 and r.json()["active"] is False
     r = await client.post("/api/v1/sync/push", json=push, headers=bearer(tablet))
     assert r.status_code == 401 and r.json()["extra"]["reason"] == "user_deactivated"
+    r = await client.get("/api/v1/sync/pull", params={"operation_id": 1}, headers=bearer(tablet))
+    assert r.status_code == 401 and r.json()["extra"]["reason"] == "user_deactivated"
     r = await client.post("/api/v1/auth/token", json={"username": name, "password": PASSWORD})
     assert r.status_code == 401
     # Active again: the old sessions stay ended, a new sign-in works.
@@ -292,11 +294,19 @@ def test_a_coordinator_ends_a_tablets_session_from_the_dashboard(live_server, br
             assert name in row.inner_text() and "Colin Hart" in row.inner_text()
             row.scroll_into_view_if_needed()
             page.screenshot(path=str(screens_dir / f"security-devices-{width}.png"))
+            # Every button in sight at this width, none behind a sideways scroll.
+            for button in row.query_selector_all("button"):
+                box = button.bounding_box()
+                assert box and box["x"] >= 0 and box["x"] + box["width"] <= width, (button.inner_text(), box, width)
+            assert page.evaluate("document.querySelector('#devices').parentElement.scrollWidth"
+                                 " <= document.querySelector('#devices').parentElement.clientWidth")
             if width == 390:
                 row.query_selector("button").click()
                 page.wait_for_selector("#devices-message.ok")
                 assert name in page.inner_text("#devices-message")
                 page.wait_for_selector(f"#devices tr[data-session-id='{tablet['session_id']}']", state="detached")
+                page.query_selector("#devices-message").scroll_into_view_if_needed()
+                page.screenshot(path=str(screens_dir / "security-devices-390-ended.png"))
         finally:
             context.close()
         assert seen.refused == [] and seen.errors == [], (seen.refused, seen.errors)

@@ -8,7 +8,7 @@
   var orders = document.querySelector("#device-orders tbody");
   var message = document.getElementById("devices-message");
   if (!body) { return; }
-  // Short and British ("30 Nov, 22:45"): the table must fit a phone's width beside its button.
+  // Short and British ("30 Nov, 22:45").
   function when(iso) {
     return new Date(iso).toLocaleString("en-GB", {day: "numeric", month: "short", hour: "2-digit", minute: "2-digit"});
   }
@@ -81,12 +81,13 @@
             return load();
           });
         });
+        // data-label: on a phone each row becomes a card whose lines say what they are (dashboard.css).
         body.appendChild(Doorstep.el("tr", {"data-session-id": d.session_id}, [
-          Doorstep.el("td", {text: d.display_name + " (" + d.username + ")"}),
-          Doorstep.el("td", {text: d.agency_code}),
-          Doorstep.el("td", {text: d.device_name || d.device_id}),
-          Doorstep.el("td", {text: when(d.signed_in_at)}),
-          Doorstep.el("td", {text: when(d.last_seen_at)}),
+          Doorstep.el("td", {"data-label": "Person", text: d.display_name + " (" + d.username + ")"}),
+          Doorstep.el("td", {"data-label": "Agency", text: d.agency_code}),
+          Doorstep.el("td", {"data-label": "Tablet", text: d.device_name || d.device_id}),
+          Doorstep.el("td", {"data-label": "Signed in", text: when(d.signed_in_at)}),
+          Doorstep.el("td", {"data-label": "Last seen", text: when(d.last_seen_at)}),
           Doorstep.el("td", {cls: "actions"}, [end, action("Lost", d, order(d, "lost"), ASK.lost),
                                                action("Retire", d, order(d, "retired"), ASK.retired)])
         ]));
