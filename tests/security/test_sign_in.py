@@ -73,8 +73,10 @@ def test_a_storm_of_bad_sign_ins_leaves_health_answering(database_url, demo):
         before, during, worst = statistics.median(calm), statistics.median(stormy), max(stormy)
         print(f"\n/health: median {before * 1000:.0f} ms calm, {during * 1000:.0f} ms during the storm "
               f"(worst {worst * 1000:.0f} ms); {len(refused)} bad sign-ins checked")
-        # On the event loop the review measured 2.6 s with eight attackers; off it, /health stays near calm.
-        assert during < max(0.3, 3 * before) and worst < 2.0, (before, during, worst)
+        # On the event loop the review measured 2.6 s with eight attackers (a /health waits behind every
+        # queued hash); off it, /health stays within a few times calm. The bound leaves room for the
+        # other processes of a shared 2-core machine (calm itself was 100 ms there), not for a queue.
+        assert during < max(0.6, 4 * before) and worst < 2.0, (before, during, worst)
 
 
 def test_x_forwarded_for_is_not_a_new_client_for_each_guess(database_url, demo):
