@@ -24,14 +24,14 @@ import re
 from collections.abc import Awaitable, Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 from urllib.parse import quote, urlencode, urlsplit
 from zoneinfo import ZoneInfo
 
 from jinja2 import ChoiceLoader, Environment, FileSystemLoader, select_autoescape
 from litestar import Request, Response, get, post
 from litestar.di import NamedDependency
-from litestar.exceptions import NotAuthorizedException, PermissionDeniedException
+from litestar.exceptions import HTTPException, NotAuthorizedException, PermissionDeniedException
 from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -327,7 +327,7 @@ def not_found(request: Request, exc: Exception) -> Response:
     (Exception handlers are synchronous: the user is the one this process checked moments ago, if any.)"""
     path = request.url.path
     if path.startswith(_API_PREFIXES) or request.method not in ("GET", "HEAD"):
-        return http_error_handler(request, exc)  # type: ignore[arg-type] - a NotFoundException is an HTTPException
+        return http_error_handler(request, cast(HTTPException, exc))  # a NotFoundException is one
     owner = max((home for home in _AREAS if path == home or path.startswith(home.rstrip("/") + "/")),
                 key=len, default="/")
     area = _AREAS.get(owner) or _AREAS.get("/")

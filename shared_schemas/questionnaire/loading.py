@@ -185,7 +185,9 @@ def _unknown_keys(raw: Any) -> list[str]:
             check(obj.get("show_if"), Condition, f"{where} show_if")
             for suggestion in obj.get("suggests") or []:
                 check(suggestion, FollowupSuggestion, f"{where} suggests")
-        translated = {Question: QuestionText, Option: OptionText, Questionnaire: QuestionnaireText}.get(struct)
+        texts: dict[type[msgspec.Struct], type[msgspec.Struct]] = {
+            Question: QuestionText, Option: OptionText, Questionnaire: QuestionnaireText}
+        translated = texts.get(struct)
         if translated is not None and isinstance(obj.get("translations"), dict):
             for code, words in obj["translations"].items():
                 check(words, translated, f"{where} translation {code!r}")

@@ -53,7 +53,7 @@ async def people(session: AsyncSession, *, search: str = "", agency: str = "", r
     if agency:
         q = q.where(Agency.code == agency)
     if role:
-        q = q.where(User.roles.any(role))
+        q = q.where(User.roles.contains([role]))
     if active is not None:
         q = q.where(User.active.is_(active))
     if after is not None:

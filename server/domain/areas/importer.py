@@ -9,11 +9,11 @@ that the new file no longer has are kept, because visits may point at them.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 
 from geoalchemy2 import WKTElement
-from sqlalchemy import BigInteger, Integer, String, bindparam, func, literal_column, select, text
+from sqlalchemy import BigInteger, Executable, Integer, String, bindparam, func, literal_column, select, text
 from sqlalchemy.dialects.postgresql import ARRAY, insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -93,11 +93,11 @@ async def import_area(
                 for s in chunk
             ]
         )
-        stmt = stmt.on_conflict_do_update(
+        upsert: Executable = stmt.on_conflict_do_update(
             constraint="uq_street_operation_ref",
             set_={"name": stmt.excluded.name, "locality": stmt.excluded.locality, "geom": stmt.excluded.geom},
         ).returning(Street.ref, Street.id, literal_column("xmax = 0"))  # xmax = 0: the row is new
-        for ref, sid, inserted in await session.execute(stmt):
+        for ref, sid, inserted in await session.execute(upsert):
             street_ids[ref] = sid
             created, updated = created + inserted, updated + (not inserted)
         report("streets", start + len(chunk), len(streets))
@@ -128,10 +128,10 @@ async def import_area(
             ]
         )
         cols = ("address", "house_number", "postcode", "street_id", "side", "source", "geom")
-        door_insert = door_insert.on_conflict_do_update(
+        door_upsert: Executable = door_insert.on_conflict_do_update(
             constraint="uq_household_operation_ref", set_={c: door_insert.excluded[c] for c in cols}
         ).returning(literal_column("xmax = 0"))
-        for (inserted,) in await session.execute(door_insert):
+        for (inserted,) in await session.execute(door_upsert):
             created, updated = created + inserted, updated + (not inserted)
         report("households", start + len(batch), len(households))
 
@@ -249,7 +249,7 @@ async def street_lines(session: AsyncSession, ids: Sequence[int]) -> dict[int, t
             for sid, geo in rows}
 
 
-async def order_doors(session: AsyncSession, lines_by_id: dict[int, Sequence[Sequence[Coord]]]) -> None:
+async def order_doors(session: AsyncSession, lines_by_id: Mapping[int, Sequence[Sequence[Coord]]]) -> None:
     """Number every household on these streets in walking order (street id -> its lines): the walk rule
     of the tablet (``shared_schemas.walk``, each side in house-number order), with the position along
     the street (``ordering.door_order``) settling the doors without a number of their own."""

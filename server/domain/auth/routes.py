@@ -138,7 +138,7 @@ class RoleCheck(msgspec.Struct):
 async def check_role(role: FromPath[str], request: Request) -> RoleCheck:
     """Lets a client (and the tests) ask whether the signed-in user holds a role: 200 or 403."""
     user = current_user(request)
-    requires(role)(request, None)  # type: ignore[arg-type]
+    requires(role)(request, None)
     return RoleCheck(role=role, username=user.username)
 
 

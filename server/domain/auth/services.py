@@ -35,7 +35,7 @@ async def authenticate(engine: AsyncEngine, throttle: SignInThrottle, username: 
     async with hashing_slot():
         await throttle.check(engine, keys)
         right = await verify_password_in_pool(row.password_hash if row else None, password)
-        if not right or not row.active:
+        if row is None or not right or not row.active:  # (no row: right is False, after the same work)
             await throttle.failed(engine, keys)
             raise NotAuthenticated("Wrong username or password. Check both and try again.")
     await throttle.succeeded(engine, keys)
@@ -134,6 +134,4 @@ async def update_user(session: AsyncSession, gate: SessionGate, actor: CurrentUs
         gate.user_changed(user.id)
     await audit(session, actor, "user.update", "user", str(user.id),
                 {"username": username, "changes": changes, "sessions_ended": ended})
-    agency = await session.get(Agency, user.agency_id)
-    assert agency is not None
-    return user, agency
+    return user, await session.get_one(Agency, user.agency_id)

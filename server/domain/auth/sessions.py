@@ -9,9 +9,10 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from dataclasses import dataclass
+from typing import Any, cast
 
 import msgspec
-from sqlalchemy import delete, insert, select, text, tuple_, update
+from sqlalchemy import CursorResult, delete, insert, select, text, tuple_, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
@@ -67,7 +68,7 @@ async def end_session(session: AsyncSession, gate: SessionGate, session_id: str,
         update(UserSession).where(UserSession.id == uuid.UUID(session_id), UserSession.ended_at.is_(None))
         .values(ended_at=text("now()"), ended_reason=reason, ended_by_user_id=by.id if by else None))
     gate.ended(session_id, reason)
-    return bool(result.rowcount)
+    return bool(cast("CursorResult[Any]", result).rowcount)  # an UPDATE's result is a cursor's
 
 
 async def end_user_sessions(session: AsyncSession, gate: SessionGate, user_id: int, reason: str,
@@ -116,7 +117,7 @@ async def live_devices(session: AsyncSession, user: CurrentUser, *, limit: int =
     if after is not None:
         q = q.where(tuple_(UserSession.last_seen_at, UserSession.id) < tuple_(*after))
     q = q.order_by(UserSession.last_seen_at.desc(), UserSession.id.desc()).limit(limit + 1)
-    rows = [Device(*r) for r in (await session.execute(q)).all()]
+    rows = [Device(*cast(tuple[Any, ...], r)) for r in (await session.execute(q)).all()]  # device_id: kind "device"
     return DEVICES.page(rows, limit, key=lambda d: (d.last_seen_at, d.session_id))
 
 

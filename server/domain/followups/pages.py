@@ -85,7 +85,7 @@ async def inbox(request: Request, db_session: NamedDependency[AsyncSession], sta
                                             descending=direction == "desc", limit=limit)
     counts = await service.queue_counts(db_session, user, filters)
     is_coordinator = user.has("coordinator")
-    points = [(v.lon, v.lat) for v in views if v.lat is not None]
+    points = [(v.lon, v.lat) for v in views if v.lon is not None and v.lat is not None]
     places_json = {
         "places": [{"id": str(v.followup.id), "lat": v.lat, "lon": v.lon, "label": label(v.followup.category),
                     "status": v.followup.status, "overdue": v.overdue} for v in views if v.lat is not None],
@@ -184,7 +184,8 @@ async def _change(request: Request, db_session: AsyncSession, followup_id: uuid.
                                              public_url=request.app.state.settings.public_url)
     except Conflict as exc:
         await db_session.rollback()
-        if "version" in (exc.extra or {}) and change.version != exc.extra["version"]:
+        known = exc.extra or {}
+        if "version" in known and change.version != known["version"]:
             return see_other(request, here, since=change.version, form=draft, error=(
                 "Not saved: someone changed this follow-up since you opened it (marked below under History). "
                 "What you typed is still here: check it, then send it again."))

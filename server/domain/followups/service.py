@@ -250,7 +250,7 @@ async def assignable(session: AsyncSession, followup: Followup) -> list[tuple[in
         return []
     rows = await session.execute(
         select(User.id, User.username, User.display_name)
-        .where(User.agency_id == followup.agency_id, User.active.is_(True), User.roles.any("partner"))
+        .where(User.agency_id == followup.agency_id, User.active.is_(True), User.roles.contains(["partner"]))
         .order_by(User.display_name))
     return [(i, u, n) for i, u, n in rows.all()]
 

@@ -128,24 +128,29 @@ class _Reader:
         self.at += 1
         return token
 
+    def _is_word(self, word: str) -> bool:
+        token = self.peek()
+        return token is not None and token.kind == "word" and token.text == word
+
     def read(self) -> Condition:
         if not self.items:
             raise ExpressionError("it is empty")
         condition = self.either()
-        if self.peek() is not None:
-            raise ExpressionError(f"unexpected {self.peek().text!r}: join conditions with 'and' or 'or'")
+        left = self.peek()
+        if left is not None:
+            raise ExpressionError(f"unexpected {left.text!r}: join conditions with 'and' or 'or'")
         return condition
 
     def either(self) -> Condition:
         parts = [self.both()]
-        while self.peek() is not None and self.peek().kind == "word" and self.peek().text == "or":
+        while self._is_word("or"):
             self.at += 1
             parts.append(self.both())
         return _any(parts)
 
     def both(self) -> Condition:
         parts = [self.single()]
-        while self.peek() is not None and self.peek().kind == "word" and self.peek().text == "and":
+        while self._is_word("and"):
             self.at += 1
             parts.append(self.single())
         return _all(parts)

@@ -125,7 +125,7 @@ async def published_summaries(session: AsyncSession) -> list[dict[str, Any]]:
     rows = (await session.execute(select(QuestionnaireVersion.id, QuestionnaireVersion.version,
                                          QuestionnaireVersion.title, QuestionnaireVersion.published_at)
                                   .order_by(QuestionnaireVersion.id))).all()
-    out = []
+    out: list[dict[str, Any]] = []
     for qid, version, title, published_at in rows:
         try:
             questionnaire = await published_version(session, qid)

@@ -753,10 +753,10 @@ def write_xlsform(questionnaire: Questionnaire) -> bytes:
         language.yes or language.no for language in questionnaire.languages)
     if wants_yes_no:
         for index, value in enumerate(("yes", "no")):
-            row = {"list_name": "yes_no", "name": value}
+            yes_no_row: dict[str, Any] = {"list_name": "yes_no", "name": value}
             for c in codes:
-                row[header("label", c)] = yes_no_words[c][index]
-            choice_rows.append(row)
+                yes_no_row[header("label", c)] = yes_no_words[c][index]
+            choice_rows.append(yes_no_row)
     for question in questionnaire.questions:
         row: dict[str, Any] = {"name": question.id}
         for c in codes:
@@ -808,7 +808,8 @@ def write_xlsform(questionnaire: Questionnaire) -> bytes:
     settings_headers = ["form_title", *[header("translated_title", c) for c in codes[1:]], "form_id", "version",
                         "default_language", "description", *[header("description", c) for c in codes[1:]],
                         "demonstration_languages"]
-    settings_row = {"form_title": questionnaire.title, "form_id": questionnaire.id, "version": questionnaire.version,
+    settings_row: dict[str, Any] = {
+                    "form_title": questionnaire.title, "form_id": questionnaire.id, "version": questionnaire.version,
                     "default_language": (f"{names.get(codes[0], codes[0])} ({codes[0]})" if multilingual
                                          else questionnaire.default_language),
                     "description": questionnaire.description,
@@ -820,8 +821,10 @@ def write_xlsform(questionnaire: Questionnaire) -> bytes:
 
     book = openpyxl.Workbook()
     bold = Font(bold=True)
-    for title, headers, rows in (("survey", survey_headers, survey_rows), ("choices", choice_headers, choice_rows),
-                                 ("settings", settings_headers, [settings_row])):
+    sheets: list[tuple[str, list[str], list[dict[str, Any]]]] = [
+        ("survey", survey_headers, survey_rows), ("choices", choice_headers, choice_rows),
+        ("settings", settings_headers, [settings_row])]
+    for title, headers, rows in sheets:
         sheet = book.active if title == "survey" else book.create_sheet(title)
         sheet.title = title
         sheet.append(headers)

@@ -19,7 +19,7 @@ import base64
 import datetime as dt
 import hashlib
 import uuid
-from typing import Any
+from typing import Any, cast
 
 import msgspec
 from sqlalchemy import text
@@ -293,7 +293,7 @@ async def street_results(session: AsyncSession, operation_id: int, questionnaire
         if geometries is not None:
             geometries.append(r["geometry"])
     totals = Totals(
-        streets=len(items), **{c: sums[c] for c in _COUNTS},
+        streets=len(items), **cast(dict[str, Any], {c: sums[c] for c in _COUNTS}),
         coverage=_rate(sums["knocked"], sums["households"]), contact_rate=_rate(sums["answered"], sums["households"]),
         concerns=concern_sum, fixes=fix_sum, followups=status_sum, visits=sums["visits"],
         households_without_street=unmatched, **msgspec.structs.asdict(communication.get(-1, none)),
