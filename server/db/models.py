@@ -227,6 +227,17 @@ class Street(Base):
     usrn: Mapped[int | None] = mapped_column(BigInteger)
 
 
+class Building(Base):
+    """A building's outline from the OSM import, drawn faintly on the coordinators' maps (migration 0017)."""
+
+    __tablename__ = "building"
+    __table_args__ = (Index("ix_building_operation", "operation_id"),)
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    operation_id: Mapped[int] = mapped_column(ForeignKey("operation.id", ondelete="CASCADE"))
+    ref: Mapped[str] = mapped_column(Text)
+    geom = mapped_column(Geometry("MULTIPOLYGON", srid=4326, spatial_index=False), nullable=False)
+
+
 class Household(Base):
     __tablename__ = "household"
     __table_args__ = (

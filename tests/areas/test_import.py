@@ -299,7 +299,8 @@ async def test_progress_reports_every_step_to_completion(db_engine, new_operatio
     async with transaction(db_engine) as session:
         await import_area(session, read_area(BRISTOL), op, progress=lambda *r: reports.append(r))
     last = {step: (done, total) for step, done, total in reports}
-    assert last == {"streets": (10, 10), "households": (51, 51), "nearest streets": (1, 1), "door order": (10, 10)}
+    assert last == {"streets": (10, 10), "households": (51, 51), "nearest streets": (1, 1), "door order": (10, 10),
+                    "building outlines": (89, 89)}
 
 
 async def test_an_extract_bigger_than_the_drawn_area_is_cut_to_it(db_engine, new_operation):
@@ -326,3 +327,18 @@ async def test_an_extract_bigger_than_the_drawn_area_is_cut_to_it(db_engine, new
         SELECT count(*) FILTER (WHERE NOT ST_Intersects(o.area, s.geom))
           FROM street s JOIN operation o ON o.id = s.operation_id WHERE o.name = :n""", n=op)
     assert streets_outside == (0,)
+
+
+async def test_building_outlines_are_kept_and_a_new_import_replaces_them(db_engine, new_operation):
+    """Every building of the extract (numbered or not) keeps its outline for the coordinators' map; importing
+    again replaces them rather than adding a second copy."""
+    op = await new_operation()
+    for _ in range(2):
+        async with transaction(db_engine) as session:
+            summary = await import_area(session, read_area(BRISTOL), op)
+    async with transaction(db_engine) as session:
+        found = (await session.execute(text(
+            "SELECT count(*), count(DISTINCT b.ref), bool_and(ST_IsValid(b.geom)), "
+            "bool_and(GeometryType(b.geom) = 'MULTIPOLYGON') FROM building b JOIN operation o ON o.id = b.operation_id "
+            "WHERE o.name = :op"), {"op": op})).one()
+    assert summary.buildings == 89 and tuple(found) == (89, 89, True, True)

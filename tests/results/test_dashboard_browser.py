@@ -77,8 +77,11 @@ def test_dashboard_live_map(bworld, live_server, browser, screens_dir):
     page.click("#sign-in")
     expect(page).to_have_url(f"{live_server}/dashboard/operations/{w.operation_id}?poll=400")
 
-    # The streets are on the map, with the attribution, and the totals are the test's own.
-    expect(page.locator("path.street")).to_have_count(len(w.street_ids))
+    # The streets with doors are on the map (the empty ones hidden until asked for), with the attribution, and
+    # the totals are the test's own.
+    with_doors = [sid for sid in w.street_ids if any(s == sid for s in w.households.values())]
+    expect(page.locator("path.street")).to_have_count(len(with_doors))
+    expect(page.locator("#empty-count")).to_have_text(str(len(w.street_ids) - len(with_doors)))
     expect(page.locator(".leaflet-control-attribution")).to_contain_text("© OpenStreetMap contributors")
     total_households = sum(e["households"] for e in expected.values())
     expect(page.locator("[data-total=households]")).to_have_text(str(total_households))
@@ -104,12 +107,34 @@ def test_dashboard_live_map(bworld, live_server, browser, screens_dir):
     expect(page.locator("#doors-table .door-status.not_knocked")).to_have_count(
         expected[street]["households"] - expected[street]["knocked"])
 
-    # The table sorts by a column.
-    page.click("#streets-table th[data-key=households]")
+    # The table sorts by a column, with the keyboard alone: Tab from the box above the table to the
+    # "Households" header's button, Enter, then Space the other way round.
+    page.focus("#show-empty")
+    for _ in range(3):  # the table's scrolling box, the "Street" button, the "Households" button
+        page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.dataset.key") == "households"
+    page.keyboard.press("Enter")
+    households_th = page.locator("#streets-table th:has(button[data-key=households])")
+    expect(households_th).to_have_attribute("aria-sort", "descending")
     first_row = page.locator("#streets-table tbody tr").first
     expect(first_row).to_have_attribute("data-street-id", str(w.street_ids[0]))  # 12 households, the most
-    page.click("#streets-table th[data-key=households]")
-    expect(page.locator("#streets-table tbody tr").first).to_have_attribute("data-street-id", str(w.street_ids[-1]))
+    page.keyboard.press("Space")
+    expect(households_th).to_have_attribute("aria-sort", "ascending")
+    expect(page.locator("#streets-table tbody tr").first).to_have_attribute("data-street-id", str(with_doors[-1]))
+    # Each concern has its own column, named as shared_schemas spells it.
+    expect(page.locator("#streets-table button[data-key='concern:anti_social_behaviour']")).to_have_text(
+        "Anti-social behaviour")
+    # The map's lines are not in the Tab order: from the colour choice, Tab reaches the map and its
+    # controls, never a line.
+    page.focus("#colour-by")
+    for _ in range(6):
+        page.keyboard.press("Tab")
+        assert page.evaluate("document.activeElement.tagName.toLowerCase()") not in ("path", "svg", "g")
+    # Progress day by day: the chart and its figures as a table; what residents said, overall and for the street.
+    assert page.evaluate("document.getElementById('progress-chart').naturalWidth") > 0
+    assert page.locator("#progress-table tbody tr").count() >= 1
+    expect(page.locator("#answers .question").first).to_be_visible()
+    expect(page.locator("#street-answers")).to_contain_text("What residents of this street said")
 
     # Colour by a concern instead of coverage.
     options = page.locator("#colour-by option")

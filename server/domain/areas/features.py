@@ -47,11 +47,21 @@ class HouseholdFeature:
 
 
 @dataclass(frozen=True)
+class BuildingFeature:
+    """A building's outline, drawn faintly on the coordinators' maps for a sense of place (any building,
+    numbered or not; its doors are households)."""
+
+    ref: str  # "OSM-W<id>" or "OSM-R<id>"
+    polygons: tuple[tuple[tuple[Coord, ...], ...], ...]  # each: the outer ring, then its holes
+
+
+@dataclass(frozen=True)
 class Area:
     streets: tuple[StreetFeature, ...]
     households: tuple[HouseholdFeature, ...]
     locality: str | None = None
     skipped: dict[str, int] = field(default_factory=dict)  # reason -> objects left out
+    buildings: tuple[BuildingFeature, ...] = ()
 
 
 def name_key(name: str) -> str:

@@ -18,7 +18,7 @@ from sqlalchemy.dialects.postgresql import ARRAY, insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.db.models import Household, Operation, Street
-from server.domain.areas.features import Area, Coord, UnknownOperationError
+from server.domain.areas.features import Area, BuildingFeature, Coord, UnknownOperationError
 from server.domain.areas.ordering import Door, door_order
 from shared_schemas.walk import walk_positions
 
@@ -54,6 +54,7 @@ class ImportSummary:
     updated: int
     by_source: dict[str, int] = field(default_factory=dict)
     skipped: dict[str, int] = field(default_factory=dict)
+    buildings: int = 0
 
 
 def _multilinestring(lines: Sequence[Sequence[Coord]]) -> WKTElement:
@@ -149,6 +150,10 @@ async def import_area(
     # (household id, operation id) scanned all of the operation's doors (300 us per visit).
     await session.execute(text("ANALYZE street, household"))
 
+    report("building outlines", 0, len(area.buildings))
+    await replace_buildings(session, operation_id, area.buildings)
+    report("building outlines", len(area.buildings), len(area.buildings))
+
     unmatched = await session.scalar(
         select(func.count())
         .select_from(Household)
@@ -167,6 +172,7 @@ async def import_area(
         by_source=by_source,
         skipped={**area.skipped, **outside,
                  **({"generated door on a street the address list covers": left_out} if left_out else {})},
+        buildings=len(area.buildings),
     )
 
 
@@ -179,6 +185,12 @@ _DOORS_IN_AREA = text("""
     SELECT t.i FROM operation AS o,
            unnest(CAST(:lons AS float8[]), CAST(:lats AS float8[])) WITH ORDINALITY AS t(lon, lat, i)
      WHERE o.id = :op AND ST_Intersects(o.area, ST_SetSRID(ST_MakePoint(t.lon, t.lat), 4326))""")
+# Building outlines are a picture of the place: those within 150 m of the area (by a corner) are kept.
+_BUILDINGS_NEAR_AREA = text("""
+    SELECT t.i FROM operation AS o,
+           unnest(CAST(:lons AS float8[]), CAST(:lats AS float8[])) WITH ORDINALITY AS t(lon, lat, i)
+     WHERE o.id = :op
+       AND ST_DWithin(o.area::geography, ST_SetSRID(ST_MakePoint(t.lon, t.lat), 4326)::geography, 150)""")
 
 
 async def _inside_the_area(session: AsyncSession, operation_id: int, area: Area) -> tuple[Area, dict[str, int]]:
@@ -191,11 +203,40 @@ async def _inside_the_area(session: AsyncSession, operation_id: int, area: Area)
         "op": operation_id, "wkts": [_multilinestring(s.lines).data for s in streets]})).scalars())
     keep_doors = set((await session.execute(_DOORS_IN_AREA, {
         "op": operation_id, "lons": [h.lon for h in households], "lats": [h.lat for h in households]})).scalars())
+    corners = [b.polygons[0][0][0] if b.polygons and b.polygons[0][0] else (0.0, 0.0) for b in area.buildings]
+    keep_buildings = set((await session.execute(_BUILDINGS_NEAR_AREA, {
+        "op": operation_id, "lons": [c[0] for c in corners], "lats": [c[1] for c in corners]})).scalars())
     inside = replace(area, streets=tuple(s for i, s in enumerate(streets, 1) if i in keep_streets),
-                     households=tuple(h for i, h in enumerate(households, 1) if i in keep_doors))
+                     households=tuple(h for i, h in enumerate(households, 1) if i in keep_doors),
+                     buildings=tuple(b for i, b in enumerate(area.buildings, 1) if i in keep_buildings))
     counts = {"street outside the operation's area": len(streets) - len(inside.streets),
               "door outside the operation's area": len(households) - len(inside.households)}
     return inside, {k: v for k, v in counts.items() if v}
+
+
+
+BUILDING_BATCH = 5000
+# One statement per batch: the outlines travel as two text arrays and PostGIS parses each WKT.
+_BUILDINGS = text(
+    "INSERT INTO building (operation_id, ref, geom) "
+    "SELECT :operation_id, b.ref, ST_Multi(ST_GeomFromText(b.wkt, 4326)) FROM unnest(:refs, :wkts) AS b(ref, wkt)"
+).bindparams(bindparam("refs", type_=ARRAY(String)), bindparam("wkts", type_=ARRAY(String)))
+
+
+def _polygons_wkt(polygons: Sequence[Sequence[Sequence[Coord]]]) -> str:
+    return "MULTIPOLYGON(" + ", ".join(
+        "(" + ", ".join("(" + ", ".join(f"{lon} {lat}" for lon, lat in ring) + ")" for ring in polygon) + ")"
+        for polygon in polygons) + ")"
+
+
+async def replace_buildings(session: AsyncSession, operation_id: int, buildings: Sequence[BuildingFeature]) -> None:
+    """The operation's building outlines become this extract's (they are a picture; nothing refers to them)."""
+    await session.execute(text("DELETE FROM building WHERE operation_id = :op"), {"op": operation_id})
+    usable = [b for b in buildings if b.polygons and all(len(ring) >= 4 for p in b.polygons for ring in p)]
+    for start in range(0, len(usable), BUILDING_BATCH):
+        batch = usable[start:start + BUILDING_BATCH]
+        await session.execute(_BUILDINGS, {"operation_id": operation_id, "refs": [b.ref for b in batch],
+                                           "wkts": [_polygons_wkt(b.polygons) for b in batch]})
 
 
 def nearest_street(point: str) -> str:

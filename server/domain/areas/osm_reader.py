@@ -9,6 +9,9 @@ Households: buildings (closed ways and multipolygon relations tagged building=*)
 addr:housenumber, at their centroid; nodes with addr:housenumber ("address points");
 and generated doors along residential streets that have no house numbers in OSM
 (server/domain/areas/generate.py).
+
+Buildings: every building's outline (numbered or not), kept to be drawn faintly on the coordinators'
+maps for a sense of place.
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ import osmium
 from server.domain.areas.features import (
     Area,
     AreaFileError,
+    BuildingFeature,
     HouseholdFeature,
     StreetFeature,
     name_key,
@@ -68,6 +72,7 @@ class _Raw:
         self.postcodes: dict[str, Counter[str]] = defaultdict(Counter)
         self.numbered_building_ways: set[int] = set()
         self.building_areas: set[int] = set()
+        self.buildings: list[BuildingFeature] = []
         self.skipped: Counter[str] = Counter()
 
 
@@ -96,20 +101,27 @@ def _scan(path: Path) -> _Raw:
                 raw.street_ways[name_key(name)].append((obj.id, tags["highway"], nodes))
             if "building" in tags and "addr:housenumber" in tags:
                 raw.numbered_building_ways.add(obj.id)
-        elif isinstance(obj, osmium.osm.Area) and "building" in tags and "addr:housenumber" in tags:
+        elif isinstance(obj, osmium.osm.Area) and "building" in tags:
             letter = "W" if obj.from_way() else "R"
-            outer = [[(n.lon, n.lat) for n in ring] for ring in obj.outer_rings()]
-            inner = [
-                [(n.lon, n.lat) for n in inn] for ring in obj.outer_rings() for inn in obj.inner_rings(ring)
-            ]
-            lon, lat = centroid(outer, inner)
-            raw.households.append(_household(f"OSM-{letter}{obj.orig_id()}", tags, lon, lat, "building"))
-            if obj.from_way():
-                raw.building_areas.add(obj.orig_id())
+            polygons = tuple(
+                (_ring(ring), *(_ring(hole) for hole in obj.inner_rings(ring))) for ring in obj.outer_rings())
+            raw.buildings.append(BuildingFeature(f"OSM-{letter}{obj.orig_id()}", polygons))
+            if "addr:housenumber" in tags:
+                outer = [list(p[0]) for p in polygons]
+                inner = [list(hole) for p in polygons for hole in p[1:]]
+                lon, lat = centroid(outer, inner)
+                raw.households.append(_household(f"OSM-{letter}{obj.orig_id()}", tags, lon, lat, "building"))
+                if obj.from_way():
+                    raw.building_areas.add(obj.orig_id())
     raw.skipped["building with house number but no closed outline"] = len(
         raw.numbered_building_ways - raw.building_areas
     )
     return raw
+
+
+def _ring(ring) -> tuple[tuple[float, float], ...]:
+    # 7 decimals: a centimetre, as the households' points are stored.
+    return tuple((round(n.lon, 7), round(n.lat, 7)) for n in ring)
 
 
 def _household(ref: str, tags, lon: float, lat: float, source: str) -> HouseholdFeature:
@@ -163,7 +175,8 @@ def _assemble(raw: _Raw) -> Area:
             postcode = min(postcodes.items(), key=lambda kv: (-kv[1], kv[0]))[0] if postcodes else None
             generated.extend(generate_households(s, postcode))
     skipped = {k: v for k, v in raw.skipped.items() if v}
-    return Area(streets=tuple(streets), households=tuple(linked + generated), locality=locality, skipped=skipped)
+    return Area(streets=tuple(streets), households=tuple(linked + generated), locality=locality, skipped=skipped,
+                buildings=tuple(raw.buildings))
 
 
 def _with_street(h: HouseholdFeature, street: StreetFeature | None) -> HouseholdFeature:

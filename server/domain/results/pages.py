@@ -10,25 +10,35 @@ from __future__ import annotations
 import datetime as dt
 import json
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
+from urllib.parse import urlencode
 
 from litestar import Request, Response, Router, get
 from litestar.di import NamedDependency
-from litestar.params import FromQuery
+from litestar.params import FromQuery, QueryParameter
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from server.db.models import Household, Operation, Street, Team, TeamStreet
+from server.db.models import Household, HouseholdResult, Operation, Street, Team, TeamStreet
 from server.db.reads import as_of_words
 from server.domain.operations.access import COORDINATOR, Access, visible_operations
 from server.domain.operations.lifecycle import CLOSING_MEANS
 from server.domain.questionnaires.repository import published_ids
 from server.domain.setup import services as setup_services
 from server.lib.auth import current_user, requires_coordinator
-from server.lib.pages import AreaLook, PageArea, script_json
-from shared_schemas.codes import OUTCOME_LABELS
+from server.lib.exceptions import BadRequest
+from server.lib.pages import AreaLook, PageArea, script_json, when
+from shared_schemas.codes import (
+    CONCERN_LABELS,
+    FIX_CATEGORY_LABELS,
+    FOLLOWUP_CATEGORY_LABELS,
+    FOLLOWUP_STATUS_LABELS,
+    OUTCOME_LABELS,
+)
 
 from . import services
+from .period import Period, period
+from .progress import chart_svg, daily_progress
 
 TEMPLATES = Path(__file__).resolve().parents[2] / "web" / "dashboard" / "templates"
 area = PageArea(TEMPLATES, "/dashboard", forbidden_heading="Not yours to see", look=AreaLook(
@@ -36,6 +46,8 @@ area = PageArea(TEMPLATES, "/dashboard", forbidden_heading="Not yours to see", l
     who_signs_in="Coordinators", stylesheets=("/static/doorstep.css", "/static/dashboard/dashboard.css")))
 render = area.render
 _user_or_none = area.user_or_none
+From = Annotated[str | None, QueryParameter(name="from", max_length=40)]
+To = Annotated[str | None, QueryParameter(name="to", max_length=40)]
 
 
 # ---------------------------------------------------------------- pages
@@ -46,10 +58,13 @@ async def operations_page(request: Request, db_session: NamedDependency[AsyncSes
     user = current_user(request)
     streets = select(func.count()).where(Street.operation_id == Operation.id).scalar_subquery()
     households = select(func.count()).where(Household.operation_id == Operation.id).scalar_subquery()
+    knocked = select(func.count()).where(HouseholdResult.operation_id == Operation.id).scalar_subquery()
     result = await db_session.execute(visible_operations(user).add_columns(
-        streets.label("streets"), households.label("households")).order_by(Operation.id))
+        streets.label("streets"), households.label("households"), knocked.label("knocked")).order_by(Operation.id))
     rows = [{"id": op.id, "name": op.name, "status": op.status, "starts_on": op.starts_on, "ends_on": op.ends_on,
-             "streets": n_streets, "households": n_households} for op, n_streets, n_households in result.all()]
+             "streets": n_streets, "households": n_households, "knocked": n_knocked,
+             "coverage": round(100 * n_knocked / n_households) if n_households else None}
+            for op, n_streets, n_households, n_knocked in result.all()]
     areas = (await db_session.execute(select(Operation.name, func.ST_AsGeoJSON(Operation.area, 6)).where(
         Operation.area.is_not(None), Operation.id.in_([r["id"] for r in rows])))).all()
     context = {"type": "FeatureCollection", "features": [
@@ -60,12 +75,38 @@ async def operations_page(request: Request, db_session: NamedDependency[AsyncSes
 
 
 
+#: Every label the dashboard's script shows, from shared_schemas.codes: one spelling of each category.
+LABELS = {"concern": {c.value: t for c, t in CONCERN_LABELS.items()},
+          "other": {**{c.value: t for c, t in FIX_CATEGORY_LABELS.items()},
+                    **{c.value: t for c, t in FOLLOWUP_CATEGORY_LABELS.items()},
+                    **{c.value: t for c, t in FOLLOWUP_STATUS_LABELS.items()},
+                    **{c.value: t for c, t in OUTCOME_LABELS.items()},
+                    "not_knocked": "Not knocked", "to_revisit": "Knock again"}}
+
+
 @get("/operations/{operation_id:int}", include_in_schema=False, guards=[requires_coordinator],
      dependencies={"access": COORDINATOR})
-async def operation_page(request: Request, access: Access, poll: FromQuery[int | None] = None) -> Response:
+async def operation_page(request: Request, access: Access, poll: FromQuery[int | None] = None,
+                         first: From = None, last: To = None) -> Response:
     poll_ms = max(250, min(poll, 60_000)) if poll else 5000
-    return render("operation.html", user=access.user, operation=access.operation, poll_ms=poll_ms,
-                  tile_url=request.app.state.settings.tile_url)
+    try:
+        chosen = period(first, last)
+        problem = None
+    except BadRequest as exc:
+        chosen, problem = Period(), exc.detail
+    return area.page(request, "operation.html", operation=access.operation, poll_ms=poll_ms,
+                     tile_url=request.app.state.settings.tile_url, period=chosen, period_problem=problem,
+                     period_query=urlencode(chosen.query()), labels_json=script_json(LABELS))
+
+
+@get("/operations/{operation_id:int}/progress.svg", include_in_schema=False, guards=[requires_coordinator],
+     dependencies={"access": COORDINATOR})
+async def progress_chart(access: Access, db_session: NamedDependency[AsyncSession], first: From = None,
+                         last: To = None) -> Response:
+    """Visits per day and cumulative coverage as an SVG image (the page shows the same figures as a table)."""
+    progress = await daily_progress(db_session, access.operation.id, period(first, last))
+    return Response(chart_svg(progress, f"Progress of {access.operation.name}"), media_type="image/svg+xml",
+                    headers={"Cache-Control": "private, no-cache"})
 
 
 @get("/operations/{operation_id:int}/revisits", include_in_schema=False, guards=[requires_coordinator],
@@ -91,7 +132,7 @@ async def revisits_page(request: Request, access: Access, read_session: NamedDep
     ordered = sorted(streets.values(), key=lambda s: (s["street_id"] is None, s["name"], s["street_id"] or 0))
     return render("revisits.html", user=access.user, operation=access.operation, streets=ordered,
                   labels={o.value: label for o, label in OUTCOME_LABELS.items()},
-                  printed_at=dt.datetime.now(dt.UTC).strftime("%d %b %Y %H:%M UTC"), read_as_of=as_of_words(request))
+                  printed_at=when(dt.datetime.now(dt.UTC)), read_as_of=as_of_words(request))
 
 
 @get("/operations/{operation_id:int}/setup", include_in_schema=False, guards=[requires_coordinator],
@@ -107,8 +148,8 @@ async def setup_page(request: Request, access: Access, db_session: NamedDependen
 
 dashboard = Router(
     path="/dashboard",
-    route_handlers=[*area.sign_in_routes(), operations_page, operation_page, revisits_page, setup_page,
-                    area.unknown_route([requires_coordinator])],
+    route_handlers=[*area.sign_in_routes(), operations_page, operation_page, progress_chart, revisits_page,
+                    setup_page, area.unknown_route([requires_coordinator])],
     exception_handlers={
         **area.exception_handlers(),
     },

@@ -15,13 +15,22 @@ from server.lib.exceptions import BadRequest
 from server.lib.openapi import answers
 
 from . import services
+from .answers import AnswerSummary, answer_summary
+from .buildings import buildings_geojson
 from .formats import FORMATS, csv_text, geojson_bytes
 from .pages import dashboard
+from .period import period
+from .progress import Progress, daily_progress
 from .schemas import DoorPage, FollowupSummary, PairList, ResultsVersion, StreetResults, VisitPage
 
 #: Every results route: a coordinator of the operation only (the access dependency).
 WHO = {403: "You do not coordinate this operation.", 404: "There is no such operation."}
 READ = answers(401, 403, 404, 422, when=WHO)
+IN_PERIOD = answers(400, 401, 403, 404, 422, when={**WHO, 400: "`from` or `to` is not a date (YYYY-MM-DD), or "
+                                                             "the range ends before it starts."})
+#: ``?from=YYYY-MM-DD&to=YYYY-MM-DD``: London days, both included; either may be left out.
+From = Annotated[str | None, QueryParameter(name="from", max_length=40, description="First day (YYYY-MM-DD)")]
+To = Annotated[str | None, QueryParameter(name="to", max_length=40, description="Last day (YYYY-MM-DD)")]
 PAGED = answers(400, 401, 403, 404, 422, when={**WHO, 400: "`cursor` is not one this list gave out."})
 
 
@@ -35,14 +44,16 @@ class ResultsController(Controller):
          description="Per street: households, knocked, closed, answered, to_revisit, refused, vacant, "
                      "do_not_visit, coverage, contact_rate, concerns, fixes, follow-ups; and the operation's "
                      "totals. No personal data.",
-         **answers(400, 401, 403, 404, 422, when={**WHO, 400: "Unknown `format` (the detail lists them)."}))
+         **answers(400, 401, 403, 404, 422, when={**WHO, 400: "Unknown `format` (the detail lists them), or a "
+                                                              "`from`/`to` that is not a date."}))
     async def streets(self, access: Access, read_session: NamedDependency[AsyncSession],
-                      fmt: Annotated[str, QueryParameter(name="format")] = "json") -> Response:
+                      fmt: Annotated[str, QueryParameter(name="format")] = "json", first: From = None,
+                      last: To = None) -> Response:
         if fmt not in FORMATS:
             raise BadRequest(f"Unknown format {fmt!r}; the formats are {', '.join(FORMATS)}.", field="format")
         operation_id = access.operation.id
         rows = await services.street_results(read_session, operation_id, access.operation.questionnaire_id,
-                                             with_geometry=fmt == "geojson")
+                                             with_geometry=fmt == "geojson", period=period(first, last))
         if fmt == "geojson":
             return Response(geojson_bytes(operation_id, rows), media_type="application/geo+json")
         if fmt == "csv":
@@ -80,9 +91,32 @@ class ResultsController(Controller):
         return await services.visits(read_session, access.operation.id, street_id=street_id, limit=limit,
                                      cursor=cursor)
 
-    @get("/pairs", summary="Progress per pair", **READ)
-    async def pairs(self, access: Access, read_session: NamedDependency[AsyncSession]) -> PairList:
-        return PairList(items=await services.pair_progress(read_session, access.operation.id))
+    @get("/pairs", summary="Progress per pair", **IN_PERIOD)
+    async def pairs(self, access: Access, read_session: NamedDependency[AsyncSession], first: From = None,
+                    last: To = None) -> PairList:
+        return PairList(items=await services.pair_progress(read_session, access.operation.id, period(first, last)))
+
+    @get("/progress", summary="Visits per day and the share of doors knocked so far (London days)", **IN_PERIOD)
+    async def progress(self, access: Access, read_session: NamedDependency[AsyncSession], first: From = None,
+                       last: To = None) -> Progress:
+        """Each day of the range (or from the first visit to the last): attempts, answered attempts, doors
+        knocked for the first time, and coverage by the end of that day."""
+        return await daily_progress(read_session, access.operation.id, period(first, last))
+
+    @get("/answers", summary="How residents answered each question (doors, not visits; no free text)",
+         **IN_PERIOD)
+    async def answer_counts(self, access: Access, read_session: NamedDependency[AsyncSession],
+                            street_id: FromQuery[int | None] = None, first: From = None,
+                            last: To = None) -> AnswerSummary:
+        """Each door's latest answered visit, counted per question with a fixed set of answers (yes/no, choices,
+        the 1–5 scale), for the operation or one street."""
+        return await answer_summary(read_session, access.operation.id, access.operation.questionnaire_id,
+                                    street_id=street_id, period=period(first, last))
+
+    @get("/buildings", summary="Building outlines from the OpenStreetMap import (GeoJSON, for the map)", **READ)
+    async def buildings(self, access: Access, read_session: NamedDependency[AsyncSession]) -> Response:
+        return Response(await buildings_geojson(read_session, access.operation.id), media_type="application/geo+json",
+                        headers={"Cache-Control": "private, max-age=300"})
 
     @get("/followup-summary", summary="Follow-ups by category and status", **READ)
     async def followup_summary(self, access: Access,

@@ -33,6 +33,7 @@ from shared_schemas.codes import Concern, FixCategory, FollowupStatus
 from shared_schemas.doors import CLOSED_AS, STATUS_PRECEDENCE, DoorStatus
 from shared_schemas.questionnaire import QuestionnaireError, concern_codes
 
+from .period import Period
 from .schemas import (
     Door,
     DoorPage,
@@ -80,8 +81,25 @@ def _pivot(column: str, codes: tuple[str, ...], prefix: str) -> str:
 
 _COUNTS = ("households", "knocked", "closed", "answered", "to_revisit", "refused", "vacant", "do_not_visit")
 
-def _streets_sql(geometry: str) -> str:
-    """The street results statement (asyncpg, $1 the operation id); ``geometry`` adds a column."""
+# The per-door summary for a date range ($2 to $3, UTC): the same columns as household_result, from the
+# visits in the range (the whole history's summary is kept by triggers; a range is read from the visits).
+_DOORS_IN_PERIOD = """(
+    SELECT v.household_id, min(v.operation_id) AS operation_id, count(*)::int AS attempts,
+           max(doorstep_closing_rank(v.outcome)) AS closing_rank,
+           coalesce(bit_or((SELECT bit_or(1::bigint << doorstep_concern_bit(c)) FROM unnest(v.concerns) AS c)), 0)
+               AS concern_mask,
+           max(v.visited_at) AS last_visited_at
+    FROM visit v
+    WHERE v.operation_id = $1 AND v.visited_at >= $2 AND v.visited_at < $3
+    GROUP BY v.household_id)"""
+
+
+def _streets_sql(geometry: str, ranged: bool = False) -> str:
+    """The street results statement (asyncpg, $1 the operation id; with ``ranged``, $2 and $3 the
+    period's UTC bounds); ``geometry`` adds a column."""
+    doors = _DOORS_IN_PERIOD if ranged else "household_result"
+    fixes_in = "AND done_at >= $2 AND done_at < $3" if ranged else ""
+    followups_in = "AND raised_at >= $2 AND raised_at < $3" if ranged else ""
     return f"""
 WITH by_street AS (         -- doors by street, from the per-door summary
     SELECT coalesce(h.street_id, 0) AS street_key,
@@ -94,17 +112,17 @@ WITH by_street AS (         -- doors by street, from the per-door summary
            count(*) FILTER (WHERE r.concern_mask & {1 << OTHER_CONCERN_BIT} <> 0) AS concern_other,
            coalesce(sum(r.attempts), 0)::bigint AS visits
     FROM household h
-    LEFT JOIN household_result r ON r.household_id = h.id AND r.operation_id = $1  -- only this operation's rows
+    LEFT JOIN {doors} r ON r.household_id = h.id AND r.operation_id = $1  -- only this operation's rows
     WHERE h.operation_id = $1
     GROUP BY 1
 ), fixes AS (
     SELECT coalesce(street_id, 0) AS street_key,
 {_pivot("category", FIX_CODES, "fix")}
-    FROM fix WHERE operation_id = $1 GROUP BY 1
+    FROM fix WHERE operation_id = $1 {fixes_in} GROUP BY 1
 ), followups AS (
     SELECT coalesce(street_id, 0) AS street_key,
 {_pivot("status", STATUS_CODES, "followup")}
-    FROM followup WHERE operation_id = $1 GROUP BY 1
+    FROM followup WHERE operation_id = $1 {followups_in} GROUP BY 1
 ), assigned AS (          -- one pair per street (migration 0011)
     SELECT ts.street_id, ts.team_id
     FROM team_street ts JOIN team t ON t.id = ts.team_id
@@ -137,21 +155,25 @@ ORDER BY s.name, s.street_id
 
 STREETS_SQL = _streets_sql("")
 STREETS_GEO_SQL = _streets_sql(", ST_AsGeoJSON(s.geom, 7) AS geometry")
+STREETS_IN_PERIOD_SQL = _streets_sql("", ranged=True)
+STREETS_GEO_IN_PERIOD_SQL = _streets_sql(", ST_AsGeoJSON(s.geom, 7) AS geometry", ranged=True)
 _CONCERN_COLS = [(code, f"concern_{i}") for i, code in enumerate(CONCERN_BITS)]
 _FIX_COLS = [(code, f"fix_{i}") for i, code in enumerate(FIX_CODES)]
 _STATUS_COLS = [(code, f"followup_{i}") for i, code in enumerate(STATUS_CODES)]
 
-_FIXES_EXACT_SQL = "SELECT coalesce(street_id, 0), category, count(*) FROM fix WHERE operation_id = $1 GROUP BY 1, 2"
+_FIXES_EXACT_SQL = ("SELECT coalesce(street_id, 0), category, count(*) FROM fix WHERE operation_id = $1 "
+                    "AND done_at >= $2 AND done_at < $3 GROUP BY 1, 2")
 _FOLLOWUPS_EXACT_SQL = ("SELECT coalesce(street_id, 0), status, count(*) FROM followup WHERE operation_id = $1 "
-                        "GROUP BY 1, 2")
+                        "AND raised_at >= $2 AND raised_at < $3 GROUP BY 1, 2")
 
-# Exact concern counts from the arrays, for an operation where a door has a code the bits do not cover.
+# Exact concern counts (doors) from the visits' arrays, for an operation where a door has a code the bits do
+# not cover (rare: the per-door summary's bits cover every code this version knows).
 _CONCERNS_EXACT_SQL = """
-SELECT coalesce(h.street_id, 0) AS street_key, c.code, count(*) AS n
-FROM household_result r
-JOIN household h ON h.id = r.household_id
-CROSS JOIN LATERAL unnest(r.concerns) AS c(code)
-WHERE r.operation_id = $1 AND cardinality(r.concerns) > 0
+SELECT coalesce(h.street_id, 0) AS street_key, c.code, count(DISTINCT v.household_id) AS n
+FROM visit v
+JOIN household h ON h.id = v.household_id
+CROSS JOIN LATERAL unnest(v.concerns) AS c(code)
+WHERE v.operation_id = $1 AND v.visited_at >= $2 AND v.visited_at < $3 AND cardinality(v.concerns) > 0
 GROUP BY 1, 2
 """
 
@@ -164,7 +186,7 @@ SELECT coalesce(h.street_id, 0) AS street_key, v.household_id, v.outcome = 'answ
        coalesce(v.communication->>'interpreter', 'none') AS interpreter,
        jsonb_array_length(coalesce(v.communication->'adjustments', '[]'::jsonb)) > 0 AS adjusted
 FROM visit v JOIN household h ON h.id = v.household_id
-WHERE v.operation_id = $1 AND v.communication IS NOT NULL
+WHERE v.operation_id = $1 AND v.communication IS NOT NULL AND v.visited_at >= $2 AND v.visited_at < $3
 """
 
 
@@ -177,8 +199,10 @@ class Communication(msgspec.Struct):
     with_interpreter: int
 
 
-async def communication_by_street(raw: Any, operation_id: int) -> dict[int, Communication]:
-    """Street key (0: no street) -> households by language, by interpreter kind, and with adjustments."""
+async def communication_by_street(raw: Any, operation_id: int, bounds: tuple[dt.datetime, dt.datetime] | None = None,
+                                  ) -> dict[int, Communication]:
+    """Street key (0: no street) -> households by language, by interpreter kind, and with adjustments (of the
+    visits within ``bounds``, UTC [start, end), if given)."""
     languages: dict[int, dict[str, set[int]]] = {}
     interpreters: dict[int, dict[str, set[int]]] = {}
     adjusted: dict[int, set[int]] = {}
@@ -186,7 +210,7 @@ async def communication_by_street(raw: Any, operation_id: int) -> dict[int, Comm
     foreign: dict[int, set[int]] = {}
     interpreted: dict[int, set[int]] = {}
     for street_key, household, answered_online, language, interpreter, adjustment in await raw.fetch(
-            _COMMUNICATION_SQL, operation_id):
+            _COMMUNICATION_SQL, operation_id, *(bounds or Period().bounds())):
         for key in (street_key, -1):  # -1: the operation's totals
             if answered_online:
                 online.setdefault(key, set()).add(household)
@@ -228,9 +252,9 @@ def _filled(counts: dict[str, int] | None, keys: list[str]) -> dict[str, int]:
     return out
 
 
-async def _exact(raw: Any, sql: str, operation_id: int) -> dict[int, dict[str, int]]:
+async def _exact(raw: Any, sql: str, operation_id: int, bounds: tuple) -> dict[int, dict[str, int]]:
     out: dict[int, dict[str, int]] = {}
-    for street_key, code, n in await raw.fetch(sql, operation_id):
+    for street_key, code, n in await raw.fetch(sql, operation_id, *bounds):
         out.setdefault(street_key, {})[code] = n
     return out
 
@@ -242,7 +266,9 @@ class StreetRows(msgspec.Struct):
 
 
 async def street_results(session: AsyncSession, operation_id: int, questionnaire_id: str,
-                         with_geometry: bool = False) -> StreetRows:
+                         with_geometry: bool = False, period: Period | None = None) -> StreetRows:
+    """Every street's figures (and the totals); with a ``period``, from the visits, fixes and follow-ups
+    of those days only (a door counts as knocked if it was knocked then)."""
     concern_keys = await _concern_keys(session, questionnaire_id)
     fix_keys = [c.value for c in FixCategory]
     status_keys = [s.value for s in FollowupStatus]
@@ -251,13 +277,19 @@ async def street_results(session: AsyncSession, operation_id: int, questionnaire
     await session.execute(text("SELECT set_config('jit', 'off', true), "
                                "set_config('max_parallel_workers_per_gather', '0', true)"))
     raw = await driver_connection(session)  # asyncpg records: no ORM row objects for a thousand wide rows
-    rows = await raw.fetch(STREETS_GEO_SQL if with_geometry else STREETS_SQL, operation_id)
-    exact_concerns = await _exact(raw, _CONCERNS_EXACT_SQL, operation_id) if any(
+    bounds = (period or Period()).bounds()
+    if period is not None and period.limited:
+        rows = await raw.fetch(STREETS_GEO_IN_PERIOD_SQL if with_geometry else STREETS_IN_PERIOD_SQL, operation_id,
+                               *bounds)
+    else:
+        rows = await raw.fetch(STREETS_GEO_SQL if with_geometry else STREETS_SQL, operation_id)
+    exact_concerns = await _exact(raw, _CONCERNS_EXACT_SQL, operation_id, bounds) if any(
         r["concern_other"] for r in rows) else None
-    exact_fixes = await _exact(raw, _FIXES_EXACT_SQL, operation_id) if any(r["fix_other"] for r in rows) else None
-    exact_followups = await _exact(raw, _FOLLOWUPS_EXACT_SQL, operation_id) if any(
+    exact_fixes = await _exact(raw, _FIXES_EXACT_SQL, operation_id, bounds) if any(
+        r["fix_other"] for r in rows) else None
+    exact_followups = await _exact(raw, _FOLLOWUPS_EXACT_SQL, operation_id, bounds) if any(
         r["followup_other"] for r in rows) else None
-    communication = await communication_by_street(raw, operation_id)
+    communication = await communication_by_street(raw, operation_id, bounds)
     none = Communication({}, {}, 0, 0, 0, 0)
     items: list[StreetResult] = []
     geometries: list[str] | None = [] if with_geometry else None
@@ -434,27 +466,31 @@ async def visits(session: AsyncSession, operation_id: int, *, street_id: int | N
 
 # ---------------------------------------------------------------- pairs
 
-_PAIRS_SQL = """
+def _pairs_sql(ranged: bool) -> str:
+    doors = _DOORS_IN_PERIOD.replace("$1", ":op").replace("$2", ":start").replace("$3", ":end") if ranged \
+        else "household_result"
+    visits_in = "AND v.visited_at >= :start AND v.visited_at < :end" if ranged else ""
+    return f"""
 WITH on_streets AS (
     SELECT ts.team_id, count(DISTINCT ts.street_id) AS streets, count(h.id) AS households,
            count(r.household_id) AS knocked, count(*) FILTER (WHERE r.closing_rank > 0) AS closed
     FROM team t
     JOIN team_street ts ON ts.team_id = t.id
     LEFT JOIN household h ON h.street_id = ts.street_id
-    LEFT JOIN household_result r ON r.household_id = h.id AND r.operation_id = :op
+    LEFT JOIN {doors} r ON r.household_id = h.id AND r.operation_id = :op
     WHERE t.operation_id = :op
     GROUP BY ts.team_id
 ), made AS (
     SELECT v.team_id, count(*) AS visits, max(v.visited_at) AS last_visit_at,
            count(DISTINCT v.household_id) FILTER (WHERE v.outcome IN ('answered', 'answered_online')) AS answered
-    FROM visit v WHERE v.operation_id = :op GROUP BY v.team_id
+    FROM visit v WHERE v.operation_id = :op {visits_in} GROUP BY v.team_id
 ), people AS (
     SELECT tm.team_id, array_agg(u.display_name ORDER BY u.display_name) AS members,
            array_agg(DISTINCT a.name) AS agencies
     FROM team_member tm JOIN app_user u ON u.id = tm.user_id JOIN agency a ON a.id = u.agency_id
     GROUP BY tm.team_id
 )
-SELECT t.id AS team_id, t.name, coalesce(p.members, '{}') AS members, coalesce(p.agencies, '{}') AS agencies,
+SELECT t.id AS team_id, t.name, coalesce(p.members, '{{}}') AS members, coalesce(p.agencies, '{{}}') AS agencies,
        coalesce(o.streets, 0) AS streets, coalesce(o.households, 0) AS households,
        coalesce(o.knocked, 0) AS knocked, coalesce(o.closed, 0) AS closed,
        coalesce(m.visits, 0) AS visits, coalesce(m.answered, 0) AS answered, m.last_visit_at
@@ -467,8 +503,16 @@ ORDER BY t.name, t.id
 """
 
 
-async def pair_progress(session: AsyncSession, operation_id: int) -> list[PairProgress]:
-    rows = (await session.execute(text(_PAIRS_SQL), {"op": operation_id})).mappings().all()
+_PAIRS_SQL, _PAIRS_IN_PERIOD_SQL = _pairs_sql(False), _pairs_sql(True)
+
+
+async def pair_progress(session: AsyncSession, operation_id: int, period: Period | None = None) -> list[PairProgress]:
+    if period is not None and period.limited:
+        start, end = period.bounds()
+        rows = (await session.execute(text(_PAIRS_IN_PERIOD_SQL), {"op": operation_id, "start": start, "end": end})
+                ).mappings().all()
+    else:
+        rows = (await session.execute(text(_PAIRS_SQL), {"op": operation_id})).mappings().all()
     return [PairProgress(**{**r, "members": list(r["members"]), "agencies": sorted(r["agencies"]),
                             "to_revisit": r["knocked"] - r["closed"],
                             "coverage": _rate(r["knocked"], r["households"])}) for r in rows]

@@ -47,11 +47,30 @@ var StreetMap = (function () {
     });
   }
 
+  // Names written along streets at street zoom: [[layer, name], …], one label per name (the first wins),
+  // kept from overlapping one another.
+  function label(map, pairs) {
+    var named = {}, labels = [];
+    pairs.forEach(function (pair) {
+      var layer = pair[0], name = pair[1];
+      if (!name || named[name]) { return; }
+      named[name] = true;
+      var text = document.createElement("span");
+      text.textContent = name;
+      var target = layer.getLayers ? layer.getLayers()[0] : layer;
+      target.bindTooltip(text, {permanent: true, direction: "center", className: "street-label", interactive: false});
+      labels.push(target.getTooltip());
+    });
+    var tidy = function () { declutter(labels); };
+    map.on("zoomend moveend", tidy);
+    tidy();
+    return {forget: function () { map.off("zoomend moveend", tidy); }};
+  }
+
   // Streets as faint lines with their names (a FeatureCollection whose features have properties.name).
   function streets(map, collection, options) {
     options = options || {};
-    var named = {};
-    var labels = [];
+    var pairs = [];
     if (options.highlight !== undefined && collection.features) {  // its name is placed first
       collection = {type: "FeatureCollection", features: collection.features.slice().sort(function (a, b) {
         return (b.id === options.highlight) - (a.id === options.highlight);
@@ -63,22 +82,18 @@ var StreetMap = (function () {
         var mine = options.highlight !== undefined && f.id === options.highlight;
         return mine ? {color: "#0b5cad", weight: 6, opacity: 0.9} : {color: "#8c96a3", weight: 3, opacity: 0.7};
       },
-      onEachFeature: function (f, l) {
-        var name = f.properties && f.properties.name;
-        if (!name || named[name]) { return; }  // one label per street name
-        named[name] = true;
-        var text = document.createElement("span");
-        text.textContent = name;
-        l.bindTooltip(text, {permanent: true, direction: "center", className: "street-label", interactive: false});
-        labels.push(l.getTooltip());
-      }
+      onEachFeature: function (f, l) { pairs.push([l, f.properties && f.properties.name]); }
     }).addTo(map);
     quiet(layer);
-    var tidy = function () { declutter(labels); };
-    map.on("zoomend moveend", tidy);
-    tidy();
+    label(map, pairs);
     return layer;
   }
 
-  return {create: create, streets: streets, quiet: quiet, LABEL_ZOOM: LABEL_ZOOM};
+  // Building outlines, faint, under everything, drawn on a canvas (thousands stay cheap; nothing to focus).
+  function buildings(map, collection) {
+    return L.geoJSON(collection, {renderer: L.canvas({padding: 0.3}), interactive: false,
+      style: {color: "#a9b1bb", weight: 0.6, fillColor: "#cfd5dc", fillOpacity: 0.45}}).addTo(map);
+  }
+
+  return {create: create, streets: streets, label: label, quiet: quiet, buildings: buildings, LABEL_ZOOM: LABEL_ZOOM};
 })();

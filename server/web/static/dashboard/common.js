@@ -58,7 +58,12 @@ var Doorstep = (function () {
                                                 year: "numeric", hour: "2-digit", minute: "2-digit", hour12: false});
   var TIME = new Intl.DateTimeFormat("en-GB", {timeZone: "Europe/London", hour: "2-digit", minute: "2-digit",
                                                 second: "2-digit", hour12: false});
+  var DAY = new Intl.DateTimeFormat("en-GB", {timeZone: "Europe/London", weekday: "short", day: "numeric",
+                                               month: "short"});
   function when(iso) { return iso ? WHEN.format(new Date(iso)) : "–"; }
+  // A calendar day ("2025-03-14") as "Fri 14 Mar".
+  function day(date) { return DAY.format(new Date(date + "T12:00:00Z")); }
   function time(d) { return TIME.format(d || new Date()); }
-  return {api: api, upload: upload, el: el, pct: pct, label: label, readAsOf: readAsOf, when: when, time: time};
+  return {api: api, upload: upload, el: el, pct: pct, label: label, readAsOf: readAsOf, when: when, day: day,
+          time: time};
 })();

@@ -1,22 +1,31 @@
-// The coordinators' dashboard: streets on a map coloured by coverage or a concern, the street panel,
-// a sortable table, pair progress and follow-ups. Polls a cheap version and refreshes when it changes.
+// The coordinators' dashboard: streets on a map (over the buildings, named at street zoom) coloured by
+// coverage or a concern, the street panel (figures, what residents said, doors), a sortable table with a
+// column per concern, progress day by day, what residents said overall, pairs and follow-ups. The figures
+// follow the page's date range (from/to in its address). Polls a cheap version and refreshes when it changes.
+// Lines on the map never take focus: the table is the keyboard's and the screen reader's way in.
 (function () {
   "use strict";
   var root = document.getElementById("dashboard");
   var op = root.dataset.operationId;
   var pollMs = +root.dataset.pollMs || 5000;
+  var period = root.dataset.period || "";
   var base = "/api/v1/operations/" + op;
+  function api(path, extra) {
+    var query = [period, extra || ""].filter(Boolean).join("&");
+    return Doorstep.api("GET", base + path + (query ? (path.indexOf("?") >= 0 ? "&" : "?") + query : ""));
+  }
   var state = {features: [], byId: {}, layers: {}, selected: null, colourBy: "coverage", version: null,
-               sortKey: "name", sortDir: 1, fitted: false};
+               sortKey: "name", sortDir: 1, showEmpty: false, fitted: false, concerns: []};
+  var LABELS = JSON.parse(document.getElementById("labels").textContent);
+  function concernLabel(code) { return LABELS.concern[code] || Doorstep.label(code); }
+  function label(code) { return LABELS.other[code] || Doorstep.label(code); }
 
   // ---------------------------------------------------------------- map
-  var map = L.map("map", {preferCanvas: false, zoomSnap: 0.25});
-  map.attributionControl.setPrefix(false);
-  map.attributionControl.addAttribution("© OpenStreetMap contributors");
-  if (root.dataset.tileUrl) {
-    L.tileLayer(root.dataset.tileUrl, {maxZoom: 19, attribution: "© OpenStreetMap contributors"}).addTo(map);
-  }
+  var map = StreetMap.create(document.getElementById("map"), {tiles: root.dataset.tileUrl});
   map.setView([54, -2], 6);
+  Doorstep.api("GET", base + "/buildings").then(function (fc) {
+    if (fc.features.length) { StreetMap.buildings(map, fc).bringToBack(); }
+  }).catch(function () { /* outlines are a picture: the map works without them */ });
 
   var RAMP = ["#d7301f", "#fc8d59", "#fee08b", "#d9ef8b", "#91cf60", "#1a9850"];
   var PURPLES = ["#bcbddc", "#9e9ac8", "#807dba", "#6a51a3", "#4a1486"];
@@ -35,6 +44,7 @@
     var selected = state.selected === p.street_id;
     return {color: colour(p), weight: selected ? 10 : 6, opacity: 0.95, dashArray: p.households ? null : "4 6"};
   }
+  function shown(p) { return state.showEmpty || p.households > 0; }
   function legend() {
     var box = document.getElementById("legend");
     box.textContent = "";
@@ -49,26 +59,30 @@
   }
 
   function drawMap() {
-    var ids = state.features.map(function (f) { return f.id; }).sort().join(",");
+    var wanted = state.features.filter(function (f) { return shown(f.properties); });
+    var ids = wanted.map(function (f) { return f.id; }).sort().join(",");
     var known = Object.keys(state.layers).sort().join(",");
     if (ids !== known) {
       Object.keys(state.layers).forEach(function (id) { map.removeLayer(state.layers[id]); });
       state.layers = {};
-      state.features.forEach(function (f) {
+      var names = [];
+      wanted.forEach(function (f) {
         var p = f.properties;
         var layer = L.geoJSON(f, {style: function () {
           var s = styleOf(p); s.className = "street street-" + p.street_id; return s;
         }});
         layer.on("click", function () { select(p.street_id); });
-        // A street's name comes from a map file: a text node, never HTML (Leaflet puts a string in as HTML).
-        layer.bindTooltip(Doorstep.el("span", {text: p.name}), {sticky: true});
         layer.addTo(map);
+        StreetMap.quiet(layer);
         state.layers[p.street_id] = layer;
+        names.push([layer, p.name]);
       });
+      if (state.names) { state.names.forget(); }
+      state.names = StreetMap.label(map, names);  // names along the streets at street zoom, text nodes only
     } else {
-      state.features.forEach(function (f) { state.layers[f.id].setStyle(styleOf(f.properties)); });
+      wanted.forEach(function (f) { state.layers[f.id].setStyle(styleOf(f.properties)); });
     }
-    if (!state.fitted && state.features.length) {
+    if (!state.fitted && wanted.length) {
       var group = L.featureGroup(Object.keys(state.layers).map(function (id) { return state.layers[id]; }));
       map.fitBounds(group.getBounds(), {padding: [20, 20]});
       state.fitted = true;
@@ -76,7 +90,7 @@
     legend();
   }
 
-  // ---------------------------------------------------------------- figures, table, panel
+  // ---------------------------------------------------------------- figures and the streets table
   function totalsOf(totals) {
     document.querySelectorAll("[data-total]").forEach(function (node) {
       var k = node.dataset.total, v = totals[k];
@@ -85,15 +99,54 @@
   }
   function sum(obj) { return Object.keys(obj || {}).reduce(function (a, k) { return a + obj[k]; }, 0); }
 
+  function columns() {
+    var cols = [["name", "Street"], ["households", "Households"], ["knocked", "Knocked"], ["coverage", "Coverage"],
+                ["answered", "Answered"], ["contact_rate", "Contact rate"], ["to_revisit", "To revisit"],
+                ["refused", "Refused"], ["vacant", "Vacant"], ["do_not_visit", "Do not visit"]];
+    state.concerns.forEach(function (c) { cols.push(["concern:" + c, concernLabel(c)]); });
+    return cols.concat([["fixes_total", "Fixes"], ["followups_total", "Follow-ups"]]);
+  }
+  function value(p, key) {
+    if (key.indexOf("concern:") === 0) { return p.concerns[key.slice(8)] || 0; }
+    return p[key];
+  }
+  function drawHead() {
+    var head = document.getElementById("streets-head");
+    var wanted = columns().map(function (c) { return c[0]; }).join(",");
+    if (head.dataset.columns !== wanted) {
+      head.textContent = "";
+      columns().forEach(function (c) {
+        var button = Doorstep.el("button", {type: "button", cls: "sort", "data-key": c[0], text: c[1]});
+        button.addEventListener("click", function () { sortBy(c[0]); });
+        head.appendChild(Doorstep.el("th", {cls: c[0] === "name" ? "" : "num", scope: "col"}, [button]));
+      });
+      head.dataset.columns = wanted;
+    }
+    head.querySelectorAll("th").forEach(function (th) {
+      var key = th.querySelector("button").dataset.key;
+      th.setAttribute("aria-sort", key === state.sortKey ? (state.sortDir > 0 ? "ascending" : "descending") : "none");
+    });
+  }
+  function sortBy(key) {
+    if (state.sortKey === key) { state.sortDir = -state.sortDir; }
+    else { state.sortKey = key; state.sortDir = key === "name" ? 1 : -1; }
+    drawTable();
+    var again = document.querySelector("#streets-head button[data-key='" + key + "']");
+    if (again) { again.focus(); }  // the header was redrawn: keep the keyboard where it was
+  }
+
   function drawTable() {
+    drawHead();
     var rows = state.features.map(function (f) {
       var p = f.properties;
-      return Object.assign({}, p, {concerns_total: sum(p.concerns), fixes_total: sum(p.fixes),
-                                   followups_total: sum(p.followups)});
+      return Object.assign({}, p, {fixes_total: sum(p.fixes), followups_total: sum(p.followups)});
     });
+    var empty = rows.filter(function (p) { return !p.households; }).length;
+    document.getElementById("empty-count").textContent = empty;
+    rows = rows.filter(shown);
     var k = state.sortKey, d = state.sortDir;
     rows.sort(function (a, b) {
-      var x = a[k], y = b[k];
+      var x = value(a, k), y = value(b, k);
       if (x === null) { x = -1; } if (y === null) { y = -1; }
       if (x < y) { return -d; } if (x > y) { return d; }
       return a.name < b.name ? -1 : a.name > b.name ? 1 : a.street_id - b.street_id;
@@ -101,41 +154,30 @@
     var body = document.querySelector("#streets-table tbody");
     body.textContent = "";
     rows.forEach(function (p) {
-      var tr = Doorstep.el("tr", {"data-street-id": p.street_id, cls: state.selected === p.street_id ? "selected" : ""}, [
-        Doorstep.el("td", {}, [Doorstep.el("a", {href: "#", text: p.name})]),
-        Doorstep.el("td", {cls: "num", text: p.households}),
-        Doorstep.el("td", {cls: "num", text: p.knocked}),
-        Doorstep.el("td", {cls: "num", text: Doorstep.pct(p.coverage)}),
-        Doorstep.el("td", {cls: "num", text: p.answered}),
-        Doorstep.el("td", {cls: "num", text: Doorstep.pct(p.contact_rate)}),
-        Doorstep.el("td", {cls: "num", text: p.to_revisit}),
-        Doorstep.el("td", {cls: "num", text: p.refused}),
-        Doorstep.el("td", {cls: "num", text: p.vacant}),
-        Doorstep.el("td", {cls: "num", text: p.do_not_visit}),
-        Doorstep.el("td", {cls: "num", text: p.concerns_total}),
-        Doorstep.el("td", {cls: "num", text: p.fixes_total}),
-        Doorstep.el("td", {cls: "num", text: p.followups_total})
-      ]);
-      tr.querySelector("a").addEventListener("click", function (e) { e.preventDefault(); select(p.street_id, true); });
-      body.appendChild(tr);
-    });
-    document.querySelectorAll("#streets-table th.sortable").forEach(function (th) {
-      th.setAttribute("aria-sort", th.dataset.key === k ? (d > 0 ? "ascending" : "descending") : "none");
+      var cells = columns().map(function (c) {
+        var key = c[0];
+        if (key === "name") {
+          var link = Doorstep.el("a", {href: "#street-panel", text: p.name});
+          link.addEventListener("click", function (e) { e.preventDefault(); select(p.street_id, true); });
+          return Doorstep.el("th", {scope: "row"}, [link]);
+        }
+        var v = value(p, key);
+        return Doorstep.el("td", {cls: "num", text: (key === "coverage" || key === "contact_rate") ? Doorstep.pct(v) : v});
+      });
+      body.appendChild(Doorstep.el("tr", {"data-street-id": p.street_id,
+                                          cls: state.selected === p.street_id ? "selected" : ""}, cells));
     });
   }
-  document.querySelectorAll("#streets-table th.sortable").forEach(function (th) {
-    th.addEventListener("click", function () {
-      if (state.sortKey === th.dataset.key) { state.sortDir = -state.sortDir; }
-      else { state.sortKey = th.dataset.key; state.sortDir = th.dataset.key === "name" ? 1 : -1; }
-      drawTable();
-    });
+  document.getElementById("show-empty").addEventListener("change", function (e) {
+    state.showEmpty = e.target.checked; drawMap(); drawTable();
   });
 
+  // ---------------------------------------------------------------- the street panel
   function counts(title, obj, name) {
     var keys = Object.keys(obj || {}).filter(function (k) { return obj[k]; });
     if (!keys.length) { return null; }
     return Doorstep.el("div", {}, [Doorstep.el("h3", {text: title}), Doorstep.el("ul", {},
-      keys.map(function (k) { return Doorstep.el("li", {"data-count": k, text: (name || Doorstep.label)(k) + ": " + obj[k]}); }))]);
+      keys.map(function (k) { return Doorstep.el("li", {"data-count": k, text: (name || label)(k) + ": " + obj[k]}); }))]);
   }
   // A language code's name in English ("pl" -> "Polish", "bfi" -> "British Sign Language"), by the browser.
   var languageNames = window.Intl && Intl.DisplayNames ? new Intl.DisplayNames(["en"], {type: "language"}) : null;
@@ -157,10 +199,51 @@
     });
     var extra = document.getElementById("street-extra");
     extra.textContent = "";
-    [counts("Concerns", p.concerns), counts("Fixes", p.fixes), counts("Follow-ups", p.followups),
-     counts("Languages met", p.languages, languageName), counts("Interpreters", p.interpreters),
+    [counts("Concerns (doors)", p.concerns, concernLabel), counts("Fixes", p.fixes, label),
+     counts("Follow-ups", p.followups, label), counts("Languages met", p.languages, languageName),
+     counts("Interpreters", p.interpreters),
      counts("Adjustments", p.adjustments ? {asked_for: p.adjustments} : null)]
       .forEach(function (n) { if (n) { extra.appendChild(n); } });
+  }
+
+  // How residents answered: a block per question, a bar per answer (counts of doors, never words).
+  function drawAnswers(box, summary, headingLevel) {
+    box.textContent = "";
+    if (!summary.answered) {
+      box.appendChild(Doorstep.el("p", {cls: "muted", text: "No door has answered yet" + (period ? " in these days." : ".")}));
+      return;
+    }
+    summary.questions.forEach(function (q) {
+      if (!q.answered) { return; }
+      var list = Doorstep.el("ul", {cls: "bars"});
+      q.answers.forEach(function (a) {
+        var share = q.answered ? a.count / q.answered : 0;
+        var bar = Doorstep.el("span", {cls: "bar"});
+        bar.style.width = Math.round(share * 100) + "%";  // through the DOM (CSP)
+        list.appendChild(Doorstep.el("li", {"data-answer": a.value}, [
+          Doorstep.el("span", {cls: "answer", text: a.label}),
+          Doorstep.el("span", {cls: "track"}, [bar]),
+          Doorstep.el("span", {cls: "num", text: a.count + " (" + Math.round(share * 100) + "%)"})]));
+      });
+      box.appendChild(Doorstep.el("div", {cls: "question", "data-question": q.id}, [
+        Doorstep.el(headingLevel, {text: q.text}),
+        Doorstep.el("p", {cls: "muted small", text: q.answered + " door" + (q.answered === 1 ? "" : "s") + " answered"}),
+        list]));
+    });
+  }
+
+  function loadStreetAnswers() {
+    var id = state.selected;
+    if (!id) { return Promise.resolve(); }
+    return api("/answers?street_id=" + id).then(function (summary) {
+      if (state.selected !== id) { return; }
+      var box = document.getElementById("street-answers");
+      box.textContent = "";
+      box.appendChild(Doorstep.el("h3", {text: "What residents of this street said"}));
+      var inner = Doorstep.el("div", {cls: "answers compact"});
+      box.appendChild(inner);
+      drawAnswers(inner, summary, "h4");
+    });
   }
 
   function loadDoors() {
@@ -170,14 +253,14 @@
       if (state.selected !== id) { return; }
       var box = document.getElementById("doors");
       box.textContent = "";
-      box.appendChild(Doorstep.el("h3", {text: "Doors"}));
+      box.appendChild(Doorstep.el("h3", {text: "Doors, in walking order"}));
       var table = Doorstep.el("table", {id: "doors-table"});
       page.items.forEach(function (d) {
         table.appendChild(Doorstep.el("tr", {"data-household-id": d.household_id}, [
           Doorstep.el("td", {}, d.source === "generated" ? [d.address, " ", Doorstep.el("span", {cls: "generated",
             title: "Placed along the street where OpenStreetMap has no house numbers: this door may not exist",
             text: "generated"})] : [d.address]),
-          Doorstep.el("td", {}, [Doorstep.el("span", {cls: "door-status " + d.status, text: Doorstep.label(d.status)})]),
+          Doorstep.el("td", {}, [Doorstep.el("span", {cls: "door-status " + d.status, text: label(d.status)})]),
           Doorstep.el("td", {cls: "num", text: d.attempts ? d.attempts + "×" : ""})
         ]));
       });
@@ -189,21 +272,38 @@
     state.selected = id;
     drawMap(); drawTable(); drawPanel();
     if (pan && state.layers[id]) { map.fitBounds(state.layers[id].getBounds(), {maxZoom: 17}); }
+    loadStreetAnswers();
     loadDoors();
   }
 
-  // ---------------------------------------------------------------- pairs and follow-ups
+  // ---------------------------------------------------------------- progress, pairs, follow-ups
+  function drawProgress(progress) {
+    var img = document.getElementById("progress-chart");
+    img.hidden = !progress.days.length;  // an empty chart says less than a sentence
+    document.getElementById("progress-empty").hidden = !!progress.days.length;
+    img.src = "/dashboard/operations/" + op + "/progress.svg?" + [period, "v=" + encodeURIComponent(state.version || "")]
+      .filter(Boolean).join("&");
+    var body = document.querySelector("#progress-table tbody");
+    body.textContent = "";
+    progress.days.slice().reverse().forEach(function (d) {
+      body.appendChild(Doorstep.el("tr", {"data-day": d.day}, [
+        Doorstep.el("td", {text: Doorstep.day(d.day)}), Doorstep.el("td", {cls: "num", text: d.visits}),
+        Doorstep.el("td", {cls: "num", text: d.answered}), Doorstep.el("td", {cls: "num", text: d.first_knocks}),
+        Doorstep.el("td", {cls: "num", text: Doorstep.pct(d.coverage)})]));
+    });
+  }
   function drawPairs(list) {
     var body = document.querySelector("#pairs-table tbody");
     body.textContent = "";
     list.items.forEach(function (t) {
       body.appendChild(Doorstep.el("tr", {"data-team-id": t.team_id}, [
-        Doorstep.el("td", {text: t.name}), Doorstep.el("td", {text: t.agencies.join(", ")}),
+        Doorstep.el("th", {scope: "row", text: t.name}), Doorstep.el("td", {text: t.agencies.join(", ")}),
         Doorstep.el("td", {cls: "num", text: t.streets}), Doorstep.el("td", {cls: "num", text: t.households}),
         Doorstep.el("td", {cls: "num", "data-field": "knocked", text: t.knocked}),
         Doorstep.el("td", {cls: "num", text: Doorstep.pct(t.coverage)}),
+        Doorstep.el("td", {cls: "num", "data-field": "answered", text: t.answered}),
         Doorstep.el("td", {cls: "num", text: t.to_revisit}), Doorstep.el("td", {cls: "num", text: t.visits}),
-        Doorstep.el("td", {text: t.last_visit_at ? new Date(t.last_visit_at).toLocaleString() : "–"})
+        Doorstep.el("td", {cls: "when", text: t.last_visit_at ? Doorstep.when(t.last_visit_at) : "–"})
       ]));
     });
   }
@@ -211,20 +311,21 @@
     var body = document.querySelector("#followups-table tbody");
     body.textContent = "";
     Object.keys(s.by_status).forEach(function (k) {
-      body.appendChild(Doorstep.el("tr", {"data-status": k}, [Doorstep.el("td", {text: Doorstep.label(k)}),
+      body.appendChild(Doorstep.el("tr", {"data-status": k}, [Doorstep.el("td", {text: label(k)}),
         Doorstep.el("td", {cls: "num", text: s.by_status[k]})]));
     });
     body.appendChild(Doorstep.el("tr", {}, [Doorstep.el("th", {text: "All"}), Doorstep.el("th", {cls: "num", text: s.total})]));
-    var cats = Object.keys(s.by_category).map(function (k) { return Doorstep.label(k) + " " + s.by_category[k]; });
+    var cats = Object.keys(s.by_category).map(function (k) { return label(k) + " " + s.by_category[k]; });
     document.getElementById("followup-categories").textContent = cats.length ? "By category: " + cats.join(", ") : "";
   }
 
   // ---------------------------------------------------------------- loading and polling
   function concernOptions(totals) {
+    state.concerns = Object.keys(totals.concerns);
     var select = document.getElementById("colour-by");
     if (select.options.length > 1) { return; }
-    Object.keys(totals.concerns).forEach(function (k) {
-      select.appendChild(Doorstep.el("option", {value: "concern:" + k, text: "Concern: " + Doorstep.label(k)}));
+    state.concerns.forEach(function (k) {
+      select.appendChild(Doorstep.el("option", {value: "concern:" + k, text: "Concern: " + concernLabel(k)}));
     });
   }
   document.getElementById("colour-by").addEventListener("change", function (e) {
@@ -233,9 +334,8 @@
 
   function refresh() {
     return Promise.all([
-      Doorstep.api("GET", base + "/streets?format=geojson"),
-      Doorstep.api("GET", base + "/pairs"),
-      Doorstep.api("GET", base + "/followup-summary")
+      api("/streets?format=geojson"), api("/pairs"), Doorstep.api("GET", base + "/followup-summary"),
+      api("/progress"), api("/answers")
     ]).then(function (got) {
       var fc = got[0];
       state.features = fc.features;
@@ -244,13 +344,13 @@
       concernOptions(fc.totals);
       totalsOf(fc.totals);
       drawMap(); drawTable(); drawPanel();
-      drawPairs(got[1]); drawFollowups(got[2]);
+      drawPairs(got[1]); drawFollowups(got[2]); drawProgress(got[3]);
+      drawAnswers(document.getElementById("answers"), got[4], "h3");
       var asOf = Doorstep.readAsOf(got);
       document.getElementById("updated-at").textContent = asOf ?
-        "as of " + new Date(asOf).toLocaleTimeString() + " (read from a copy of the database a moment behind)" :
-        new Date().toLocaleTimeString();
+        "as of " + Doorstep.when(asOf) + " (read from a copy of the database a moment behind)" : Doorstep.time();
       root.dataset.loaded = String((+root.dataset.loaded || 0) + 1);
-      return loadDoors();
+      return Promise.all([loadStreetAnswers(), loadDoors()]);
     });
   }
 
