@@ -3,6 +3,8 @@ what the console says (CSP refusals, script errors), and the 390 px check."""
 
 from __future__ import annotations
 
+import datetime as dt
+import uuid
 from dataclasses import dataclass, field
 
 import httpx
@@ -50,3 +52,21 @@ def bearer(base: str, username: str, password: str = DEMO) -> dict[str, str]:
     r = httpx.post(f"{base}/api/v1/auth/token", json={"username": username, "password": password}, timeout=30)
     r.raise_for_status()
     return {"Authorization": f"Bearer {r.json()['access_token']}"}
+
+
+def push_followups(base: str, wanted: list[tuple[str, str, dt.timedelta]]) -> list[str]:
+    """Follow-ups raised by the officer's tablet: (category, priority, how long ago); their ids."""
+    officer = bearer(base, "officer")
+    op = httpx.get(f"{base}/api/v1/operations", headers=officer, timeout=30).json()["items"][0]["id"]
+    pack = httpx.get(f"{base}/api/v1/operations/{op}/pack", headers=officer, timeout=60).json()
+    team = next(t for t in pack["teams"] if any(m["username"] == "officer" for m in t["members"]))
+    doors = [h for h in pack["households"] if h["street_id"] in team["street_ids"]]
+    now = dt.datetime.now(dt.UTC)
+    records = [{"type": "followup", "id": str(uuid.uuid4()), "operation_id": op, "team_id": team["id"],
+                "category": category, "priority": priority, "description": f"{priority} {category} {i}",
+                "resident_consent": False, "raised_at": (now - ago).isoformat(), "household_id": doors[i]["id"]}
+               for i, (category, priority, ago) in enumerate(wanted)]
+    r = httpx.post(f"{base}/api/v1/sync/push", json={"device_id": "web-tests", "records": records}, headers=officer,
+                   timeout=60)
+    assert all(x["status"] == "stored" for x in r.json()["results"]), r.text
+    return [rec["id"] for rec in records]

@@ -4,12 +4,13 @@ no script error, times British; a screenshot of each under .artifacts/screens/ (
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 
 import httpx
 import pytest
 
-from tests.web.support import DESKTOP, PHONE, bearer, no_page_scroll, sign_in, watch
+from tests.web.support import DESKTOP, PHONE, bearer, no_page_scroll, push_followups, sign_in, watch
 
 pytestmark = pytest.mark.browser
 
@@ -41,7 +42,7 @@ def _pages(base: str) -> dict[str, tuple[str, str, str]]:
     """name -> (who, path, a selector the page shows once its own fetches are done)."""
     coordinator = bearer(base, "coordinator")
     op = httpx.get(f"{base}/api/v1/operations", headers=coordinator, timeout=30).json()["items"][0]["id"]
-    followups = httpx.get(f"{base}/api/v1/followups", headers=coordinator, timeout=30).json()["items"]
+    [followup] = push_followups(base, [("graffiti", "urgent", dt.timedelta(days=9))])  # overdue, in envhealth's inbox
     pages = {
         "landing": ("", "/", "h1"),
         "not-found": ("", "/dashboard/no-such-page", "h1"),
@@ -59,8 +60,7 @@ def _pages(base: str) -> dict[str, tuple[str, str, str]]:
         "admin-routing": ("admin", "/admin/routing", "h1"),
         "admin-audit": ("admin", "/admin/audit", "h1"),
     }
-    if followups:
-        pages["partner-followup"] = ("coordinator", f"/partner/followups/{followups[0]['id']}", "h1")
+    pages["partner-followup"] = ("envhealth", f"/partner/followups/{followup}", "h1")
     return pages
 
 

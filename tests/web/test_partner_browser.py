@@ -11,27 +11,9 @@ import uuid
 import httpx
 import pytest
 
-from tests.web.support import DESKTOP, PHONE, bearer, sign_in, watch
+from tests.web.support import DESKTOP, PHONE, bearer, push_followups, sign_in, watch
 
 pytestmark = pytest.mark.browser
-
-
-def _push_followups(base: str, wanted: list[tuple[str, str, dt.timedelta]]) -> list[str]:
-    """Follow-ups raised by the officer's tablet: (category, priority, how long ago); their ids."""
-    officer = bearer(base, "officer")
-    op = httpx.get(f"{base}/api/v1/operations", headers=officer, timeout=30).json()["items"][0]["id"]
-    pack = httpx.get(f"{base}/api/v1/operations/{op}/pack", headers=officer, timeout=60).json()
-    team = next(t for t in pack["teams"] if any(m["username"] == "officer" for m in t["members"]))
-    doors = [h for h in pack["households"] if h["street_id"] in team["street_ids"]]
-    now = dt.datetime.now(dt.UTC)
-    records = [{"type": "followup", "id": str(uuid.uuid4()), "operation_id": op, "team_id": team["id"],
-                "category": category, "priority": priority, "description": f"{priority} {category} {i}",
-                "resident_consent": False, "raised_at": (now - ago).isoformat(), "household_id": doors[i]["id"]}
-               for i, (category, priority, ago) in enumerate(wanted)]
-    r = httpx.post(f"{base}/api/v1/sync/push", json={"device_id": "web-tests", "records": records}, headers=officer,
-                   timeout=60)
-    assert all(x["status"] == "stored" for x in r.json()["results"]), r.text
-    return [rec["id"] for rec in records]
 
 
 def _new_partner(base: str) -> tuple[str, str]:
@@ -51,7 +33,7 @@ def test_the_inbox_opens_with_the_overdue_urgent_item_first(live_server, browser
     base = live_server
     code, name = _new_partner(base)
     day = dt.timedelta(days=1)
-    ids = _push_followups(base, [("graffiti", "low", 2 * day), ("graffiti", "urgent", 0 * day),
+    ids = push_followups(base, [("graffiti", "low", 2 * day), ("graffiti", "urgent", 0 * day),
                                  ("graffiti", "normal", 30 * day), ("graffiti", "urgent", 3 * day),
                                  ("graffiti", "high", 1 * day)])
     coordinator = bearer(base, "coordinator")
@@ -84,7 +66,7 @@ def test_the_inbox_opens_with_the_overdue_urgent_item_first(live_server, browser
 
 def test_a_status_change_then_reload_and_back_send_nothing_again(live_server, browser, screens_dir):
     base = live_server
-    fid = _push_followups(base, [("fly_tipping", "high", dt.timedelta(hours=2))])[0]
+    fid = push_followups(base, [("fly_tipping", "high", dt.timedelta(hours=2))])[0]
     context = browser.new_context(viewport=PHONE)
     page = context.new_page()
     seen = watch(page)
@@ -110,7 +92,7 @@ def test_a_status_change_then_reload_and_back_send_nothing_again(live_server, br
 
 def test_two_tabs_conflict_and_the_note_survives(live_server, browser, screens_dir):
     base = live_server
-    fid = _push_followups(base, [("fly_tipping", "normal", dt.timedelta(hours=1))])[0]
+    fid = push_followups(base, [("fly_tipping", "normal", dt.timedelta(hours=1))])[0]
     context = browser.new_context(viewport=DESKTOP)
     try:
         first = context.new_page()
@@ -137,7 +119,7 @@ def test_two_tabs_conflict_and_the_note_survives(live_server, browser, screens_d
 
 def test_a_session_ends_mid_form_and_the_text_survives_signing_in(live_server, browser, screens_dir):
     base = live_server
-    fid = _push_followups(base, [("graffiti", "normal", dt.timedelta(hours=1))])[0]
+    fid = push_followups(base, [("graffiti", "normal", dt.timedelta(hours=1))])[0]
     context = browser.new_context(viewport=PHONE)
     page = context.new_page()
     seen = watch(page)

@@ -10,7 +10,8 @@
   if (!body) { return; }
   // Short and British ("30 Nov, 22:45").
   function when(iso) {
-    return new Date(iso).toLocaleString("en-GB", {day: "numeric", month: "short", hour: "2-digit", minute: "2-digit"});
+    return new Date(iso).toLocaleString("en-GB", {timeZone: "Europe/London", day: "numeric", month: "short",
+                                                  hour: "2-digit", minute: "2-digit", hour12: false});
   }
   function say(text, kind) { message.textContent = text; message.className = kind; }
   // Marking is asked twice (the button turns into "Confirm …" and the line above says what follows),

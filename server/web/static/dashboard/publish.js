@@ -10,7 +10,8 @@
   var withdraw = document.getElementById("withdraw");
 
   function day(iso) {
-    return new Date(iso).toLocaleDateString("en-GB", {day: "numeric", month: "long", year: "numeric"});
+    return new Date(iso).toLocaleDateString("en-GB", {timeZone: "Europe/London", day: "numeric", month: "long",
+                                                     year: "numeric"});
   }
   function show(p) {
     card.dataset.published = p.published ? "yes" : "no";
