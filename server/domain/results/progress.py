@@ -113,7 +113,8 @@ def chart_svg(progress: Progress, title: str) -> str:
         x = LEFT + slot * i
         h = plot_h * d.visits / top
         if d.visits:
-            out.append(f'<rect x="{x + slot * 0.15:.1f}" y="{TOP + plot_h - h:.1f}" width="{max(slot * 0.7, 1):.1f}" '
+            bar = min(max(slot * 0.7, 1), 48)  # a few days' bars stay bars, not a wall
+            out.append(f'<rect x="{x + (slot - bar) / 2:.1f}" y="{TOP + plot_h - h:.1f}" width="{bar:.1f}" '
                        f'height="{h:.1f}" fill="{BAR}"><title>{d.day:%a %d %b}: {d.visits} visits</title></rect>')
         if d.coverage is not None:
             points.append(f"{x + slot / 2:.1f},{TOP + plot_h - plot_h * d.coverage:.1f}")
