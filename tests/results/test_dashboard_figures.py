@@ -143,3 +143,24 @@ async def test_building_outlines_come_from_the_import(demo, client, headers):
     features = r.json()["features"]
     assert len(features) > 50 and all(f["geometry"]["type"] in ("Polygon", "MultiPolygon") for f in features)
     assert all(f["properties"] == {} for f in features)
+
+
+async def test_the_printed_revisit_list_reads_in_walking_order(fworld, client, headers, tokens):
+    """Each street's doors on the printed revisit list come in the pair's walking order (door_order, from
+    shared_schemas.walk), as the API's revisit list gives them; its times are British."""
+    import re
+
+    w = fworld
+    api = (await client.get(f"/api/v1/operations/{w.operation_id}/revisits?limit=1000",
+                            headers=await headers("coordinator"))).json()["items"]
+    assert api, "the world leaves doors to revisit"
+    cookie = {"Cookie": f'doorstep_session="Bearer {await tokens("coordinator")}"'}
+    page = (await client.get(f"/dashboard/operations/{w.operation_id}/revisits", headers=cookie)).text
+    shown = [int(h) for h in re.findall(r'<tr data-household-id="(\d+)"', page)]
+    assert sorted(shown) == sorted(d["household_id"] for d in api)
+    street_of = {d["household_id"]: d["street_id"] for d in api}
+    for street in {d["street_id"] for d in api}:
+        walked = [d["household_id"] for d in sorted((d for d in api if d["street_id"] == street),
+                                                    key=lambda d: d["door_order"])]
+        assert [h for h in shown if street_of[h] == street] == walked
+    assert not re.search(r"\b\d{1,2}:\d\d\s?[AP]M\b", page) and "UTC" not in page.split("<main", 1)[1]
