@@ -28,6 +28,7 @@ from . import fields
 from .cards import CODE_PATTERN
 from .codes import ANSWERED_OUTCOMES, FixCategory, FollowupCategory, Outcome, Priority
 from .communication import CommunicationNeeds, ContactMethod, contact_problems, needs_problems
+from .photos import MAX_PHOTOS_PER_RECORD, PhotoRef
 from .questionnaire.definition import LanguageCode
 
 #: Largest id the server's tables hold (PostgreSQL integer).
@@ -91,6 +92,10 @@ class Visit(Record, tag="visit", kw_only=True):
     card_code: Annotated[str, Meta(pattern=CODE_PATTERN)] | None = None
 
 
+#: A record's photos, in the order taken (shared_schemas.photos).
+Photos = Annotated[list[PhotoRef], Meta(max_length=MAX_PHOTOS_PER_RECORD)]
+
+
 class Fix(Record, tag="fix", kw_only=True):
     team_id: Id | None = None
     category: FixCategory
@@ -100,6 +105,8 @@ class Fix(Record, tag="fix", kw_only=True):
     household_id: Id | None = None
     street_id: Id | None = None
     notes: Notes = ""
+    #: Before and after, by hash; each photo is uploaded apart (PUT /api/v1/photos/{sha256}).
+    photos: Photos = msgspec.field(default_factory=list)
 
 
 class Followup(Record, tag="followup", kw_only=True):
@@ -115,6 +122,8 @@ class Followup(Record, tag="followup", kw_only=True):
     visit_id: uuid.UUID | None = None
     household_id: Id | None = None
     street_id: Id | None = None
+    #: The scene, by hash; each photo is uploaded apart (PUT /api/v1/photos/{sha256}).
+    photos: Photos = msgspec.field(default_factory=list)
 
 
 AnyRecord = Visit | Fix | Followup

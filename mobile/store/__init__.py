@@ -24,6 +24,7 @@ Public API (names are stable; the UI builds on them):
     store.unlock_attempts()                store.device_policy()     store.offline_for(now)
     store.current_session()                store.forget_token()      store.sign_out()
     store.erase_everything()               # a wipe order: store, photos and key gone, a new empty store
+    store.photos().add(raw) -> sha256      store.photos().read(sha256)   # cleaned, AES-GCM at rest
 
 Errors (each with `.message` telling the person what to do): StoreError, StorageFullError,
 RecordInvalidError, UnknownRecordError, NotSignedInError (and its OnlineSignInNeededError,

@@ -22,6 +22,7 @@ from mobile.store import pull as pull_module
 from mobile.store.db import Error, connect, translate, utc_now, utc_text, write_transaction
 from mobile.store.errors import RecordInvalidError, StoreError, UnknownRecordError
 from mobile.store.keys import KeyStore, default_key_store
+from mobile.store.photos import PhotoBox
 from mobile.store.schema import migrate
 from mobile.store.types import (
     DraftRow,
@@ -128,6 +129,10 @@ class Store:
             self._conn, self._master, self.keys = conn, master, keys
             self._questionnaires.clear()
             self._device_id = conn.execute("SELECT value FROM meta WHERE key = 'device_id'").fetchone()[0]
+
+    def photos(self) -> PhotoBox:
+        """This store's encrypted photos (mobile.store.photos): ``add(raw)`` cleans and keeps one."""
+        return PhotoBox(cipher.photos_dir(self.path), cipher.photo_key(self._master))
 
     @property
     def device_id(self) -> str:

@@ -134,6 +134,11 @@ class HttpTransport:
     def report_erased(self, token: str) -> None:
         self._send("POST", "/api/v1/devices/erased", headers={"Authorization": f"Bearer {token}"})
 
+    def upload_photo(self, sha256: str, data: bytes) -> bool:
+        """PUT /api/v1/photos/{sha256}: True if the server kept it now, False if it had it already."""
+        answer = self._send("PUT", f"/api/v1/photos/{sha256}", content=data, headers={"Content-Type": "image/jpeg"})
+        return answer.status_code == 201
+
     # ---- plumbing ------------------------------------------------------------------
 
     def _send(

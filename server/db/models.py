@@ -154,6 +154,36 @@ class DeviceOrder(Base):
     ordered_by_user_id: Mapped[int] = mapped_column(ForeignKey("app_user.id"))
     done_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
 
+
+class Photo(Base):
+    """A photo that has arrived (migration 0021), named by the SHA-256 of the tablet's bytes; the
+    cleaned image itself is in the photo store (server/domain/photos/storage.py)."""
+
+    __tablename__ = "photo"
+    __table_args__ = (CheckConstraint("sha256 ~ '^[0-9a-f]{64}$'", name="sha256_hex"),)
+    sha256: Mapped[str] = mapped_column(String(64), primary_key=True)
+    byte_size: Mapped[int] = mapped_column(Integer)
+    width: Mapped[int] = mapped_column(Integer)
+    height: Mapped[int] = mapped_column(Integer)
+    received_at: Mapped[dt.datetime] = _now()
+    uploaded_by_user_id: Mapped[int] = mapped_column(ForeignKey("app_user.id"))
+
+
+class RecordPhoto(Base):
+    """A photo a fix or follow-up refers to (migration 0022), by hash: the photo may arrive later."""
+
+    __tablename__ = "record_photo"
+    __table_args__ = (
+        CheckConstraint("record_type IN ('fix', 'followup')", name="record_type"),
+        CheckConstraint("stage IS NULL OR stage IN ('before', 'after')", name="stage"),
+        Index("ix_record_photo_sha256", "sha256"),
+    )
+    record_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True)
+    record_type: Mapped[str] = mapped_column(String(10))
+    sha256: Mapped[str] = mapped_column(String(64), primary_key=True)
+    stage: Mapped[str | None] = mapped_column(String(10))
+    position: Mapped[int] = mapped_column(SmallInteger)
+
 # ---------------------------------------------------------------- questionnaires and operations
 class QuestionnaireVersion(Base):
     """One published version of a questionnaire; immutable once published (a trigger refuses updates)."""

@@ -31,6 +31,9 @@ FILE_TYPES = frozenset({"text/csv", "application/csv", "application/vnd.ms-excel
                         "application/xml", "text/xml", "application/vnd.openstreetmap.data+xml",
                         "application/x-osm+xml", "application/x-protobuf",
                         "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"})
+#: Photos (PUT /api/v1/photos/{sha256}) come as the image itself.
+PHOTO_UPLOAD_PATH = re.compile(r"^/api/v1/photos/[^/]+$")  # the handler checks the name is a SHA-256
+PHOTO_TYPES = frozenset({"image/jpeg", "image/png", "image/webp", "application/octet-stream"})
 JSON_ONLY = ("The API takes JSON only: send the body as `Content-Type: application/json` "
              "(this request sent {sent}).")
 
@@ -50,7 +53,8 @@ def json_only(app: ASGIApp) -> ASGIApp:
         if scope["type"] == "http" and scope.get("method") in _WITH_BODY and scope["path"].startswith("/api/"):
             content_type = _header(scope, b"content-type")
             media = (content_type or "").split(";", 1)[0].strip().lower()
-            if media != "application/json" and not (media in FILE_TYPES and FILE_UPLOAD_PATH.match(scope["path"])):
+            if media != "application/json" and not (media in FILE_TYPES and FILE_UPLOAD_PATH.match(scope["path"])) \
+                    and not (media in PHOTO_TYPES and PHOTO_UPLOAD_PATH.match(scope["path"])):
                 length = _header(scope, b"content-length")
                 has_body = content_type is not None or _header(scope, b"transfer-encoding") is not None or (
                     length is not None and length.strip() != "0")
@@ -108,5 +112,5 @@ def security_headers(settings: Settings):
     return before_send
 
 
-__all__ = ["FILE_TYPES", "FILE_UPLOAD_PATH", "JSON_ONLY", "SVG_POLICY", "content_security_policy", "json_only",
-           "security_headers"]
+__all__ = ["FILE_TYPES", "FILE_UPLOAD_PATH", "JSON_ONLY", "PHOTO_TYPES", "PHOTO_UPLOAD_PATH", "SVG_POLICY",
+           "content_security_policy", "json_only", "security_headers"]

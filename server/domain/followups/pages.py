@@ -27,6 +27,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from server.domain.followups import places, service
 from server.domain.notifications import service as outbox
 from server.domain.notifications.routes import wake_worker
+from server.domain.photos.service import photos_of
 from server.lib.auth import current_user, requires
 from server.lib.exceptions import Conflict, DoorstepError
 from server.lib.languages import english_name
@@ -157,7 +158,7 @@ async def followup_page(followup_id: FromPath[uuid.UUID], request: Request,
         map_json=script_json(map_data), final=f.status in service.FINAL, geo=_geo_uri(view),
         declined=FollowupStatus.DECLINED.value, since=since, changed=changed,
         contact_methods={m.value: label for m, label in CONTACT_METHOD_LABELS.items()},
-        language_names=_LanguageNames())
+        language_names=_LanguageNames(), photos=await photos_of(db_session, followup_id))
 
 
 def may_assign(user, view: service.FollowupView, runs_it: bool) -> bool:

@@ -382,6 +382,12 @@ SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[],
 ON CONFLICT (followup_id) DO NOTHING
 """
 
+_INSERT_RECORD_PHOTOS = """
+INSERT INTO record_photo (record_id, record_type, sha256, stage, position)
+SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::smallint[])
+ON CONFLICT (record_id, sha256) DO NOTHING
+"""
+
 _STORED_HASHES = {
     "visit": "SELECT id, content_hash FROM visit WHERE id = ANY($1::uuid[])",
     "fix": "SELECT id, content_hash FROM fix WHERE id = ANY($1::uuid[])",
@@ -595,10 +601,16 @@ async def _store_fixes_and_followups(raw: Any, user: CurrentUser, device_id: str
                                   record.raised_at.astimezone(UTC), record.visit_id, household_id, street_id,
                                   digest))
     fix_columns = _columns(fix_rows, 10)
-    await _insert_or_skip(raw, "fix", _INSERT_FIXES, [*fix_columns[:9], user.id, device_id, fix_columns[9]],
-                          fixes, batch)
+    fixes_stored = await _insert_or_skip(raw, "fix", _INSERT_FIXES,
+                                         [*fix_columns[:9], user.id, device_id, fix_columns[9]], fixes, batch)
     stored = await _insert_or_skip(raw, "followup", _INSERT_FOLLOWUPS,
                                    [*_columns(followup_rows, 12), user.id, device_id], followups, batch)
+    # Photos by hash, for the records stored now (a duplicate's were stored with it the first time).
+    photos = [(r.id, kind, p.sha256, p.stage.value if p.stage else None, position)
+              for kind, rows, kept in (("fix", fixes, fixes_stored), ("followup", followups, stored))
+              for _, r, _ in rows if r.id in kept for position, p in enumerate(r.photos)]
+    if photos:
+        await raw.execute(_INSERT_RECORD_PHOTOS, *_columns(photos, 5))
     residents = [(r.id, r.resident.name, r.resident.phone, r.resident.email,
                   r.resident.contact_method.value if r.resident.contact_method else None, r.resident.language)
                  for _, r, _ in followups if r.id in stored and r.resident_consent and r.resident is not None]

@@ -1,0 +1,1 @@
+"""Photos of fixes and follow-ups: uploaded apart from the records, by hash, cleaned again here."""
