@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from mobile.store import NotSignedInError, Session, Store, StoreError
 from mobile.sync import messages
-from mobile.sync.transport import NetworkError, ServerError, Transport, TransportError, WrongPassword
+from mobile.sync.transport import AuthExpired, NetworkError, ServerError, Transport, TransportError, WrongPassword
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,6 +57,13 @@ def sign_in(store: Store, transport: Transport, username: str, password: str, *,
                                   device_name=device_name(store.device_id))
     except WrongPassword:
         return SignInResult(None, messages.WRONG_PASSWORD)
+    except AuthExpired as exc:
+        if exc.reason != "lost":
+            return SignInResult(None, exc.message)
+        # Marked lost while it was away: it erases itself before anyone signs in on it again.
+        from mobile.sync import wipe
+
+        return SignInResult(None, wipe.carry_out(store, transport, "lost"))
     except (NetworkError, ServerError):
         if online_only:
             return SignInResult(None, messages.ONLINE_NEEDED)

@@ -17,7 +17,7 @@ import msgspec
 
 from mobile.store import StorageFullError, Store, StoreError, SyncState
 from mobile.store.ids import canonical_id
-from mobile.sync import messages
+from mobile.sync import messages, wipe
 from mobile.sync.transport import (
     AuthExpired,
     Forbidden,
@@ -271,18 +271,7 @@ class SyncEngine:
         return order
 
     def _erase(self, kind: str) -> None:
-        """Erase the store, photos and key (a new empty store takes their place), then report it with
-        the token the tablet held (the server checks its signature, even once its session ended)."""
-        session = self.store.current_session()
-        token = session.token if session else None
-        self.store.erase_everything()
-        self.transport.set_token(None)
-        log.warning("wipe order (%s) carried out: the store, photos and key were erased", kind)
-        if token:
-            try:
-                self.transport.report_erased(token)
-            except TransportError as exc:  # erased all the same; the dashboard shows it as not reported
-                log.warning("could not report the erasure: %s", exc.message)
+        wipe.carry_out(self.store, self.transport, kind)
 
     # ---- reporting -----------------------------------------------------------------
 

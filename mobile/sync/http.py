@@ -75,7 +75,11 @@ class HttpTransport:
         try:
             answer = self._send("POST", "/api/v1/auth/token", content=_encoder.encode(request),
                                 headers={"Content-Type": "application/json"})
-        except (AuthExpired, Forbidden) as exc:
+        except AuthExpired as exc:
+            if exc.reason == "lost":  # the password was right, but this tablet was marked lost
+                raise
+            raise WrongPassword(exc.message, status=exc.status) from None
+        except Forbidden as exc:
             raise WrongPassword(exc.message, status=exc.status) from None
         except ServerError as exc:
             if exc.status == 429:  # too many failed sign-ins: the server's answer stands, no offline fallback

@@ -61,7 +61,9 @@ class OperationsViewModel(Observable):
         from mobile.sync import messages as sync_messages
 
         self._server_ops = None
-        if isinstance(exc, AuthExpired):
+        if isinstance(exc, AuthExpired) and exc.reason == "lost":
+            self._wipe()
+        elif isinstance(exc, AuthExpired):
             self._expired(sync_messages.sign_in_again(exc.reason))
         elif isinstance(exc, (NetworkError, ServerError)):
             self.set(info="Offline: showing the packs already on this tablet. " + MESSAGES["network"])
@@ -73,6 +75,19 @@ class OperationsViewModel(Observable):
             self.set(error=message_for(exc))
         self.set(busy=False)
         self._rebuild()
+
+    def _wipe(self) -> None:
+        """Marked lost (the server's 401 says so): everything on the tablet goes, then the sign-in."""
+        from mobile.sync import wipe
+
+        def erased(message: str) -> None:
+            self.set(needs_sign_in=True, error=message)
+            self._rebuild()
+            if self.on_needs_sign_in:
+                self.on_needs_sign_in(message)
+
+        self.ctx.runner.run(lambda: wipe.carry_out(self.ctx.store, self.ctx.transport, "lost"), erased,
+                            lambda exc: self.set(error=message_for(exc)))
 
     def _expired(self, message: str = MESSAGES["auth"]) -> None:
         with contextlib.suppress(Exception):

@@ -154,3 +154,20 @@ async def test_photos_in_an_s3_store(client, headers, app, moto_s3):
         assert s3.get(photo_key(_hash(data))) is None
     finally:
         app.state.photo_store = before
+
+
+def test_photos_leave_an_older_records_hash_as_it_was_and_count_once_used():
+    import datetime as dt
+    import uuid
+
+    from server.domain.sync.ingest import content_hash
+    from shared_schemas.photos import PhotoRef
+    from shared_schemas.records import Fix
+
+    fix = Fix(id=uuid.UUID("00000000-0000-4000-8000-000000000018"), operation_id=1, team_id=3,
+              category="smoke_alarm_fitted", done_at=dt.datetime(2026, 5, 14, 18, 3, tzinfo=dt.UTC), household_id=2)
+    with_photo = Fix(**{**{f: getattr(fix, f) for f in fix.__struct_fields__},
+                        "photos": [PhotoRef(sha256="a" * 64, stage="after")]})
+    assert content_hash(with_photo) != content_hash(fix)
+    # Pinned as the server computed it before photos existed: a tablet's older record stays a duplicate.
+    assert content_hash(fix) == "d4a22a7c74608a68d2a9fd26c61f55639ce72e45d616dba383bbf3889771c420"

@@ -219,3 +219,24 @@ def test_a_coordinator_marks_a_tablet_lost_from_the_dashboard_and_sees_it_erased
         finally:
             context.close()
         assert seen.refused == [] and seen.errors == [], (seen.refused, seen.errors)
+
+
+def test_signing_in_again_on_a_lost_tablet_erases_it_first(live_server, tmp_path):
+    store, transport, _engine, op_id, keys = _tablet(tmp_path, live_server, "councillor")
+    old_device, old_id = store.device_id, store_id(store.path, create=False)
+    _followup(store, op_id, "councillor")
+    admin = _admin(live_server)
+    r = httpx.post(f"{live_server}/api/v1/devices/{_session_of(live_server, admin, old_device)}/order",
+                   json={"kind": "lost"}, headers=admin)
+    assert r.status_code == 204, r.text
+    # Whoever holds it now knows the password: the server still refuses this tablet, and it erases itself.
+    refused = httpx.post(f"{live_server}/api/v1/auth/token", json={
+        "username": "councillor", "password": PASSWORD, "device_id": old_device})
+    assert refused.status_code == 401 and refused.json()["extra"]["reason"] == "lost"
+    result = sign_in(store, transport, "councillor", PASSWORD)
+    assert not result.ok and result.error == ERASED["lost"]
+    assert keys.load(old_id) is None and store.device_id != old_device and store.outbox_waiting() == []
+    assert _order_of(live_server, admin, old_device)["done_at"] is not None
+    # Erased and reported, the tablet (a new device id now) can be used again.
+    assert sign_in(store, transport, "councillor", PASSWORD).ok
+    store.close()

@@ -30,7 +30,7 @@ from server.domain.auth.sessions import (
     revoke_device,
     start_session,
 )
-from server.lib.auth import current_user, issue_token, requires, requires_admin, session_cookie
+from server.lib.auth import current_user, issue_token, not_signed_in, requires, requires_admin, session_cookie
 from server.lib.clients import request_client
 from server.lib.openapi import answers
 from shared_schemas.auth import SignedInUser, SignInAnswer, SignInRequest, TabletPolicy
@@ -55,6 +55,9 @@ async def create_token(data: JSONBody[SignInRequest], request: Request,
     state = request.app.state
     user = await authenticate(state.db_engine, state.sign_in_throttle, data.username, data.password,
                               request_client(request))
+    if data.device_id and await open_order(db_session, data.device_id) == "lost":
+        # The right password on a tablet marked lost: it must erase itself first (its app does, on this 401).
+        raise not_signed_in("lost")
     started = await start_session(db_session, state.settings, user.id, device_id=data.device_id,
                                   device_name=data.device_name)
     token = issue_token(state.jwt_auth, user.id, started.id, started.token_expires_at)

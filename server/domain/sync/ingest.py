@@ -95,7 +95,8 @@ def normalise(record: Visit | Fix | Followup) -> Visit | Fix | Followup:
 #: sent, stored with the hash of the fields it had, and sent again has the same hash (a "duplicate",
 #: not a "rejected"). Inside a JSON string a quote is escaped, so these bytes can only be the fields.
 #: Add a group here when a field is added to a record (or to its resident's contact details).
-_GROWN_AT_DEFAULT = (b',"communication":null,"card_code":null}', b',"contact_method":null,"language":null}')
+_GROWN_AT_DEFAULT = (b',"communication":null,"card_code":null}', b',"contact_method":null,"language":null}',
+                     b',"photos":[]}')  # a fix's or follow-up's photos (issue 15), last of its fields
 
 
 def content_hash(record: Visit | Fix | Followup) -> str:
