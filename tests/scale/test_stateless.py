@@ -63,6 +63,30 @@ PROCESS_STATE = {
         "this process found the read replica away and reads the primary for 5 s; then asks again",
     "server/db/reads.py:ReadReplica._sample":
         "the primary's WAL position, read at most a second ago, to judge the replica's lag; lost, read again",
+    "server/domain/notifications/worker.py:NotificationWorker._woken":
+        "wakes this process's notification worker early; rows are leased in PostgreSQL and any other "
+        "process finds them at its next poll",
+    "server/domain/questionnaires/expressions.py:_Reader.at": "one expression's parser, during one check",
+    "server/domain/questionnaires/expressions.py:_Reader.depth": "as _Reader.at",
+    "server/domain/questionnaires/fonts.py:_cmap (@lru_cache)":
+        "the characters a font file installed with the server draws: a pure function of the file",
+    "server/domain/questionnaires/xlsform.py:Languages.codes": "the languages of one XLSForm, during its reading",
+    "server/domain/questionnaires/xlsform.py:Languages.declared": "as Languages.codes",
+    "server/domain/questionnaires/xlsform.py:Languages.names": "as Languages.codes",
+    "server/domain/questionnaires/xlsform.py:_Reader._demonstration": "one XLSForm's reading, during one upload",
+    "server/domain/questionnaires/xlsform.py:_Reader._yes_no_list": "as _Reader._demonstration",
+    "server/domain/questionnaires/xlsform.py:_Reader._yes_no_words": "as _Reader._demonstration",
+    "server/domain/questionnaires/xlsform.py:_Reader.columns": "as _Reader._demonstration",
+    "server/domain/questionnaires/xlsform.py:_Reader.problems": "as _Reader._demonstration",
+    "server/domain/questionnaires/xlsform.py:_Reader.warnings": "as _Reader._demonstration",
+    "server/lib/languages.py:english_name (@lru_cache)": "a pure function of a language code (Babel's data)",
+    "server/lib/languages.py:own_name (@lru_cache)": "as english_name",
+    "server/lib/pages.py:_AREAS":
+        "the page areas, registered as the app is built from the code, the same in every process",
+    "shared_schemas/catalogs.py:catalog (@lru_cache)":
+        "a language's message catalog, compiled from the .po file shipped with the code",
+    "shared_schemas/questionnaire/languages.py:_TRANSLATED":
+        "a published (immutable) questionnaire in one language, derived from it; at most 64, lost, made again",
 }
 
 
