@@ -67,6 +67,17 @@ def script_of(text: str) -> Script:
     return DEFAULT
 
 
+def joined(text: str) -> str:
+    """``text`` with its Arabic-script letters in the joined forms they take in writing (initial,
+    medial, final), as a font with presentation forms draws them; other text unchanged. The tablet
+    draws this, and the server checks the fonts have every one of these characters."""
+    if not script_of(text).reshaped:
+        return text
+    import arabic_reshaper
+
+    return arabic_reshaper.reshape(text)
+
+
 def is_rtl(text: str) -> bool:
     """The text's paragraph direction by the Unicode bidi rule (P2): its first strong character."""
     import unicodedata

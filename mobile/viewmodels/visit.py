@@ -22,14 +22,18 @@ from typing import Any
 
 import msgspec
 
-from shared_schemas import fields
+from shared_schemas import cards, fields
 from shared_schemas.codes import FIX_CATEGORY_LABELS, OUTCOME_LABELS, FixCategory, Outcome, label
+from shared_schemas.communication import CommunicationNeeds
 from shared_schemas.questionnaire import (
     Question,
     QuestionType,
     applicable_questions,
+    language_codes,
+    language_of,
     prune_answers,
     suggested_followups,
+    translated,
     validate_answers,
 )
 from shared_schemas.records import Fix, Location, Visit
@@ -63,6 +67,8 @@ class VisitDraftBody(msgspec.Struct, kw_only=True):
     followups: list[dict] = []
     dismissed: list[str] = []
     notes: str = ""
+    language: str | None = None
+    card_code: str | None = None
 
 
 _draft_encoder = msgspec.json.Encoder()
@@ -98,9 +104,16 @@ class VisitViewModel(Observable):
         self._visited_at = None
         self.visit_id = uuid.uuid4()
         self._fix_ids: dict[str, str] = {}
+        #: The resident's language for the questionnaire (None: its default); the app's own words
+        #: stay in the interface language (mobile/ui/i18n.py).
+        self.language: str | None = None
+        #: The code on the card left at this door (shared_schemas/cards.py), made when the visit opens so
+        #: it can be written on a pre-printed card before saving; sent only with a card_left visit.
+        self.card_code = cards.new_code()
         self.saving = False
         self.saved = False
-        self.changed("address", "outcome", "answers", "fixes", "followups", "notes", "errors", "error", "saving")
+        self.changed("address", "outcome", "answers", "fixes", "followups", "notes", "errors", "error", "saving",
+                     "language")
 
     def start(self, household_id: int) -> None:
         """Open a door: its earlier attempts, and the visit in progress there if there is one."""
@@ -139,12 +152,46 @@ class VisitViewModel(Observable):
         self.raw_text = {k: str(v) for k, v in self.answers.items()
                          if isinstance(v, (str, int, float)) and not isinstance(v, bool)}
         self.notes = str(raw.get("notes") or "")
+        q, held_in = self.questionnaire, (raw.get("communication") or {}).get("language")
+        if q is not None and held_in in language_codes(q) and held_in != q.default_language:
+            self.language = held_in
+        self.card_code = raw.get("card_code") or self.card_code
         self.errors = self.check()
         self.changed("outcome", "answers", "notes", "errors", "correcting")
 
     @property
     def questionnaire(self):
         return getattr(self.ctx.pack, "questionnaire", None)
+
+    # -- the resident's language ------------------------------------------------------------
+    def language_choices(self) -> list[tuple[str, str]]:
+        """(code, name in its own language) for each language the questionnaire is in, the default
+        first; empty when it has only one (no switch to show)."""
+        q = self.questionnaire
+        if q is None:
+            return []
+        codes = language_codes(q)
+        return [(code, language_of(q, code).name) for code in codes] if len(codes) > 1 else []
+
+    @property
+    def resident_language(self) -> str:
+        q = self.questionnaire
+        return self.language or (q.default_language if q is not None else "en")
+
+    def choose_language(self, code: str) -> None:
+        """Ask the questionnaire in ``code`` from now on. Answers are kept: they are stored by question
+        id and option value, which are the same in every language."""
+        q = self.questionnaire
+        if q is None or code not in language_codes(q):
+            raise ValueError(f"the questionnaire is not in {code!r}")
+        self.language = None if code == q.default_language else code
+        self._edited("language", "answers")
+
+    @property
+    def shown_questionnaire(self):
+        """The questionnaire in the resident's language (the default language's words where one is missing)."""
+        q = self.questionnaire
+        return translated(q, self.resident_language) if q is not None else None
 
     @property
     def has_work(self) -> bool:
@@ -176,7 +223,7 @@ class VisitViewModel(Observable):
     @property
     def questions(self) -> list[Question]:
         """The questions that apply now (all shown on the page)."""
-        return applicable_questions(self.questionnaire, self.answers) if self.asks_questions else []
+        return applicable_questions(self.shown_questionnaire, self.answers) if self.asks_questions else []
 
     def answer(self, question_id: str, value: Any) -> None:
         """A tap on an answer: sets it (a multiple choice toggles the option)."""
@@ -315,6 +362,7 @@ class VisitViewModel(Observable):
             visit_id=str(self.visit_id), outcome=self.outcome.value if self.outcome else None,
             answers=self.answers, raw_text=self.raw_text, fixes=self.fixes, fix_ids=self._fix_ids,
             followups=[f.to_dict() for f in self.followups], dismissed=self.dismissed, notes=self.notes,
+            language=self.language, card_code=self.card_code,
         ))
 
     def _restore(self, body: bytes) -> None:
@@ -328,6 +376,9 @@ class VisitViewModel(Observable):
         self.fixes, self._fix_ids = list(draft.fixes), dict(draft.fix_ids)
         self.followups = [FollowupDraft.from_dict(f) for f in draft.followups]
         self.dismissed, self.notes = list(draft.dismissed), draft.notes
+        q = self.questionnaire
+        self.language = draft.language if q is not None and draft.language in language_codes(q) else None
+        self.card_code = draft.card_code or self.card_code
         self.resumed = True
         self.changed("outcome", "answers", "fixes", "followups", "notes")
 
@@ -350,6 +401,9 @@ class VisitViewModel(Observable):
             answers=prune_answers(q, self.answers) if self.asks_questions else {},
             location=Location(lon=pos.lon, lat=pos.lat, accuracy_m=pos.accuracy_m) if pos else None,
             notes=self.notes.strip(),
+            communication=CommunicationNeeds(language=self.resident_language)
+            if self.outcome is Outcome.ANSWERED else None,
+            card_code=self.card_code if self.outcome is Outcome.CARD_LEFT else None,
         )
         fixes = [Fix(id=uuid.UUID(self._fix_ids.setdefault(c, str(uuid.uuid4()))), operation_id=ctx.operation_id,
                      team_id=ctx.team_id, category=FixCategory(c), done_at=now, visit_id=self.visit_id)
@@ -423,7 +477,8 @@ class VisitViewModel(Observable):
         self.ctx.request_sync()
         if self.on_finished:
             what = "Corrected and sent again" if self.correcting else "Saved"
-            self.on_finished(f"{what}: {OUTCOME_LABELS[self.outcome]} at {self.address}", str(self.visit_id),
+            card = f" · card code {cards.shown(self.card_code)}" if self.outcome is Outcome.CARD_LEFT else ""
+            self.on_finished(f"{what}: {OUTCOME_LABELS[self.outcome]} at {self.address}{card}", str(self.visit_id),
                              undoable)
 
     def _save_failed(self, exc: BaseException) -> None:

@@ -9,8 +9,10 @@ records rejected.
 
 from __future__ import annotations
 
+import json
 import threading
 import uuid
+from pathlib import Path
 from typing import Any
 
 import msgspec
@@ -62,7 +64,7 @@ STREETS = [
 ]
 
 
-def make_pack(*, op_id: int = OP_ID, doors_per_street: int = 4) -> Pack:
+def make_pack(*, op_id: int = OP_ID, doors_per_street: int = 4, questionnaire: dict | None = None) -> Pack:
     streets, households = [], []
     hid = 100
     for sid, name, line in STREETS:
@@ -95,11 +97,15 @@ def make_pack(*, op_id: int = OP_ID, doors_per_street: int = 4) -> Pack:
     ]
     return Pack(
         operation=PackOperation(id=op_id, name="Easton StreetSafe", status="active",
-                                questionnaire_id=QUESTIONNAIRE["id"]),
-        questionnaire=load_questionnaire(QUESTIONNAIRE),
+                                questionnaire_id=(questionnaire or QUESTIONNAIRE)["id"]),
+        questionnaire=load_questionnaire(questionnaire or QUESTIONNAIRE),
         streets=streets, households=households, teams=teams, cursor="0",
     )
 
+
+#: The demo questionnaire in English, Welsh, Polish, Urdu and Punjabi.
+STREETSAFE_V3 = json.loads((Path(__file__).resolve().parents[2] / "fixtures" / "questionnaires"
+                            / "streetsafe-community-v3.json").read_text(encoding="utf-8"))
 
 USERS = {
     "officer": {"id": 3, "username": "officer", "display_name": "PC Sam Patel",

@@ -15,7 +15,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from shared_schemas.questionnaire import Questionnaire, language_codes, language_of, translated
-from shared_schemas.scripts import FONT_DIR, script_of
+from shared_schemas.scripts import FONT_DIR, joined, script_of
 
 
 class FontsMissing(RuntimeError):
@@ -52,11 +52,7 @@ def _cmap(file_name: str, font_dir: str) -> frozenset[int]:
 def missing_characters(text: str, font_dir: str = FONT_DIR) -> str:
     """The characters of ``text`` the font its script gets cannot draw, in order, each once."""
     script = script_of(text)
-    drawn = text
-    if script.reshaped:
-        import arabic_reshaper
-
-        drawn = arabic_reshaper.reshape(text)
+    drawn = joined(text)
     cmap = _cmap(script.regular, font_dir)
     missing: list[str] = []
     for char in drawn:
