@@ -81,6 +81,8 @@ class DoorstepApp(App):
     screen_title = StringProperty("Sign in")
     can_go_back = BooleanProperty(False)
     has_operation = BooleanProperty(False)
+    #: The interface language the top bar's switch offers (mobile/ui/i18n.py).
+    interface_next = StringProperty("cy")
     status_text = StringProperty("")
     status_short = StringProperty("")
     status_kind = StringProperty("unknown")  # a key of theme.SYNC_COLOURS
@@ -326,6 +328,15 @@ class DoorstepApp(App):
         self.screen_title = getattr(screen, "title", "") or ""
         self.can_go_back = bool(self.history) or bool(getattr(screen, "has_inner_back", False))
         self.has_operation = self.ctx.operation_id is not None and self.sm.current != "signin"
+
+    def switch_interface(self, code: str | None = None) -> None:
+        """The app's own words in another language (the officer's choice; the resident's language is
+        the visit's questionnaire switch)."""
+        from mobile.ui.i18n import tr
+
+        tr.switch(code or tr.other())
+        self.interface_next = tr.other()
+        self._update_chrome()
 
     def refresh_title(self) -> None:
         self._update_chrome()

@@ -25,6 +25,7 @@ ICONS = {
     "back": "arrow-left",
     "streets": "format-list-bulleted",
     "map": "map-outline",
+    "language": "translate",
     "sync_sent": "cloud-check-outline",
     "sync_waiting": "cloud-upload-outline",
     "sync_offline": "cloud-off-outline",

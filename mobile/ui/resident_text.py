@@ -59,13 +59,14 @@ def drawn(text: str, width: float, font_size: float, bold: bool = False) -> Draw
     rtl = is_rtl(text)
     if not rtl:
         return Drawn(text, name, script.code, False)
+    # Already joined and in visual order: HarfBuzz must only draw the glyphs, not shape them again.
     from bidi import get_display
 
     letters = joined(text)
     lines = [line for paragraph in letters.split("\n")
              for line in wrapped(paragraph, width, name, font_size, bold)]
     shown = "\n".join(get_display(line, base_dir="R") for line in lines)
-    return Drawn(shown, name, script.code, True)
+    return Drawn(shown, name, "Zyyy", True)
 
 
 def wrapped(paragraph: str, width: float, name: str, font_size: float, bold: bool) -> list[str]:
@@ -99,3 +100,9 @@ def apply(label, text: str, width: float | None = None, centered: bool = False) 
     label.font_script_name = shown.font_script_name
     label.halign = "center" if centered else ("right" if shown.rtl else "left")
     label.text = shown.text
+
+
+def follow(label, text: str, centered: bool = False) -> None:
+    """``apply`` now and again whenever the label's text width changes (a rotation, a resize)."""
+    label.bind(text_size=lambda *_: apply(label, text, centered=centered))
+    apply(label, text, centered=centered)

@@ -16,7 +16,9 @@ from kivy.metrics import dp
 from kivy.properties import BooleanProperty, NumericProperty, ObjectProperty, StringProperty
 from kivy.uix.boxlayout import BoxLayout
 
+from mobile.ui import resident_text
 from mobile.ui.base import BoundScreen
+from mobile.ui.i18n import tr
 from mobile.ui.widgets import AppToggle, load_kv
 from mobile.viewmodels.followup import FIELD_RULES, category_choices, priority_choices
 from mobile.viewmodels.visit import INSTANT_OUTCOMES, VisitViewModel
@@ -28,7 +30,10 @@ load_kv(__file__)
 
 
 class QuestionBlock(BoxLayout):
-    """One question: its words (always shown), its answers, one line for help or an error."""
+    """One question: its words (always shown), its answers, one line for help or an error.
+
+    Its words are the resident's (``question`` comes from the questionnaire in their language), drawn
+    by ``resident_text``; "optional" and the errors are the app's, in the interface language."""
 
     text = StringProperty("")
     message = StringProperty("")
@@ -36,10 +41,11 @@ class QuestionBlock(BoxLayout):
     counter = StringProperty("")
     cols = NumericProperty(2)
 
-    def __init__(self, screen, question, number: int, **kwargs):
+    def __init__(self, screen, question, number: int, yes_no: tuple[str, str] = ("", ""), **kwargs):
         super().__init__(**kwargs)
         self.question = question
-        self.text = question.text + ("" if question.required else "  (optional)")
+        self.text = question.text
+        resident_text.follow(self.ids.text, question.text)
         self.input = None
         kind = question.type
         box = self.ids.answers
@@ -53,7 +59,7 @@ class QuestionBlock(BoxLayout):
             box.add_widget(self.input)
             return
         if kind is QuestionType.YES_NO:
-            choices, mark = [(True, "Yes"), (False, "No")], "radio"
+            choices, mark = [(True, yes_no[0] or tr._("Yes")), (False, yes_no[1] or tr._("No"))], "radio"
         elif kind is QuestionType.SCALE_1_5:
             low, high = question.low_label, question.high_label
             choices = [(i, f"{i}\n{low}" if i == 1 and low else (f"{i}\n{high}" if i == 5 and high else str(i)))
@@ -70,14 +76,20 @@ class QuestionBlock(BoxLayout):
                 t.allow_no_selection = False
             t.value = value
             t.bind(on_release=partial(lambda v, *_: screen.vm.answer(question.id, v), value))
+            if kind is not QuestionType.SCALE_1_5 or low or high:
+                resident_text.follow(t, text, centered=True)
             box.add_widget(t)
 
     def show(self, answer, message: str, is_error: bool, counter: str) -> None:
+        """``message``: an error (the app's words) when ``is_error``, else the question's help (the resident's)."""
         chosen = answer if isinstance(answer, list) else [answer]
         for w in self.ids.answers.children:
             if isinstance(w, AppToggle):
                 w.state = "down" if any(_same(w.value, a) for a in chosen) else "normal"
+        if not is_error and not message and not self.question.required:
+            message = tr._("Optional")
         self.message, self.is_error, self.counter = message, is_error, counter
+        resident_text.apply(self.ids.message.ids.line, message, width=0)
 
 
 class SuggestionRow(BoxLayout):
@@ -113,12 +125,12 @@ class FollowupCard(BoxLayout):
         self.suggested = draft.suggested
         self.bind(width=lambda *_: setattr(self, "category_cols", 5 if self.width > dp(1000) else 2))
         for code, text in category_choices():
-            t = AppToggle(text=text, group=f"fu_cat_{draft.id}", allow_no_selection=False, kind="radio")
+            t = AppToggle(text=tr._(text), group=f"fu_cat_{draft.id}", allow_no_selection=False, kind="radio")
             t.value = code
             t.bind(on_release=partial(lambda c, *_: self.edit(category=c), code))
             self.ids.categories.add_widget(t)
         for code, text in priority_choices():
-            t = AppToggle(text=text, group=f"fu_pri_{draft.id}", allow_no_selection=False)
+            t = AppToggle(text=tr._(text), group=f"fu_pri_{draft.id}", allow_no_selection=False)
             t.value = code
             t.bind(on_release=partial(lambda c, *_: self.edit(priority=c), code))
             self.ids.priorities.add_widget(t)
@@ -163,6 +175,7 @@ class VisitScreen(BoundScreen):
     notes_message = StringProperty("")
     notes_error = BooleanProperty(False)
     notes_counter = StringProperty("")
+    has_languages = BooleanProperty(False)
 
     bindings = {"address": "address", "error": "error", "saving": "saving"}
 
@@ -172,18 +185,22 @@ class VisitScreen(BoundScreen):
         self._cards: dict[str, FollowupCard] = {}
         self._suggested: list[str] = []
         self._loaded_visit = None
+        self._block_language: str | None = None
+        self._language_choices: list[tuple[str, str]] | None = None
         self._typing = False
         super().__init__(app, vm, **kwargs)
         self._build_outcomes()
         self._build_fixes()
+        tr.on_switch(self._relabel)
         self.refresh(frozenset())
 
     # -- static parts ---------------------------------------------------------------
     def _build_outcomes(self) -> None:
         box = self.ids.outcomes
         for code, text, instant in VisitViewModel.outcome_choices():
-            t = AppToggle(text=text, group=f"outcome_{id(self)}", allow_no_selection=False, kind="radio",
+            t = AppToggle(text=tr._(text), group=f"outcome_{id(self)}", allow_no_selection=False, kind="radio",
                           height=dp(72), bold=instant or code == "answered")
+            t.english = text
             t.value = code
             t.bind(on_release=partial(lambda c, *_: self.vm.choose_outcome(c), code))
             box.add_widget(t)
@@ -191,18 +208,46 @@ class VisitScreen(BoundScreen):
     def _build_fixes(self) -> None:
         box = self.ids.fixes
         for code, text in VisitViewModel.fix_choices():
-            t = AppToggle(text=text, kind="check")
+            t = AppToggle(text=tr._(text), kind="check")
+            t.english = text
             t.value = code
             t.bind(on_release=partial(lambda c, *_: self.vm.toggle_fix(c), code))
             box.add_widget(t)
+
+    def _build_languages(self, choices: list[tuple[str, str]]) -> None:
+        """The resident's-language switch: each language by its own name, in its own script."""
+        box = self.ids.languages
+        box.clear_widgets()
+        for code, name in choices:
+            t = AppToggle(group=f"language_{id(self)}", allow_no_selection=False, kind="radio")
+            t.value = code
+            resident_text.follow(t, name, centered=True)
+            t.bind(on_release=partial(lambda c, *_: self.vm.choose_language(c), code))
+            box.add_widget(t)
+        self._language_choices = choices
+
+    def _relabel(self) -> None:
+        """The interface language changed: the words this screen set from Python."""
+        for t in [*self.ids.outcomes.children, *self.ids.fixes.children]:
+            t.text = tr._(t.english)
+        self._blocks.clear()  # "Optional", Yes and No where the questionnaire has no words for them
+        self._shown_questions = []
+        self._suggested = None
+        self.refresh(frozenset())
 
     # -- refresh --------------------------------------------------------------------------
     def refresh(self, names):
         vm = self.vm
         if vm.visit_id != self._loaded_visit:
             self._load(vm)
-        self.title = f"Visit: {vm.address}" if vm.address else "Visit"
-        self.earlier = ("Earlier here: " + "; ".join(vm.earlier[:3])) if vm.earlier else ""
+        self.title = f"{tr._('Visit')}: {vm.address}" if vm.address else tr._("Visit")
+        self.earlier = (tr._("Earlier here:") + " " + "; ".join(vm.earlier[:3])) if vm.earlier else ""
+        choices = vm.language_choices() if vm.asks_questions else []
+        if choices != self._language_choices:
+            self._build_languages(choices)
+        self.has_languages = bool(choices)
+        for t in self.ids.languages.children:
+            t.state = "down" if t.value == vm.resident_language else "normal"
         self.has_outcome = vm.outcome is not None and not (vm.outcome in INSTANT_OUTCOMES and vm.saving)
         for t in self.ids.outcomes.children:
             t.state = "down" if vm.outcome is not None and t.value == vm.outcome.value else "normal"
@@ -210,8 +255,8 @@ class VisitScreen(BoundScreen):
             self.outcome_message, self.outcome_error = vm.errors["outcome"], True
         else:
             self.outcome_error = False
-            self.outcome_message = ("Carried on from where you left off: this visit was kept as a draft."
-                                    if vm.resumed else "No answer and Card left are saved at once.")
+            self.outcome_message = (tr._("Carried on from where you left off: this visit was kept as a draft.")
+                                    if vm.resumed else tr._("No answer and Card left are saved at once."))
         self._show_questions(vm)
         for t in self.ids.fixes.children:
             t.state = "down" if t.value in vm.fixes else "normal"
@@ -242,9 +287,15 @@ class VisitScreen(BoundScreen):
     def _show_questions(self, vm) -> None:
         questions = vm.questions
         ids = [q.id for q in questions]
+        if vm.resident_language != self._block_language:  # the words change, the answers stay
+            self._blocks.clear()
+            self._shown_questions = []
+            self._block_language = vm.resident_language
+        shown = vm.shown_questionnaire
+        yes_no = (shown.languages[0].yes, shown.languages[0].no) if shown is not None and shown.languages else ("", "")
         for n, q in enumerate(questions, start=1):
             if q.id not in self._blocks:
-                block = QuestionBlock(self, q, n)
+                block = QuestionBlock(self, q, n, yes_no)
                 if block.input is not None:
                     self._typing = True
                     block.input.text = vm.raw_text.get(q.id, "" if vm.answers.get(q.id) is None
@@ -259,7 +310,8 @@ class VisitScreen(BoundScreen):
             self._shown_questions = ids
         for q in questions:
             error = vm.errors.get(f"q:{q.id}", "")
-            self._blocks[q.id].show(vm.answers.get(q.id), error or q.help, bool(error), vm.text_counter(q.id))
+            self._blocks[q.id].show(vm.answers.get(q.id), tr._(error) if error else q.help, bool(error),
+                                    vm.text_counter(q.id))
 
     def _show_suggestions(self, vm) -> None:
         categories = [s.category for s in vm.suggestions]
@@ -269,7 +321,7 @@ class VisitScreen(BoundScreen):
         box.clear_widgets()
         for category in categories:
             box.add_widget(SuggestionRow(screen=self, category=category,
-                                         title=FOLLOWUP_CATEGORY_LABELS.get(category, category)))
+                                         title=tr._(FOLLOWUP_CATEGORY_LABELS.get(category, category))))
         self._suggested = categories
 
     def _show_followups(self, vm) -> None:
@@ -284,7 +336,7 @@ class VisitScreen(BoundScreen):
                 self.ids.followups.add_widget(card)
             prefix = f"fu:{draft.id}:"
             card.show(draft, {k[len(prefix):]: v for k, v in vm.errors.items() if k.startswith(prefix)})
-        self.ids.add_followup.text = "Add another follow-up" if vm.followups else "Add a follow-up"
+        self.ids.add_followup.text = tr._("Add another follow-up") if vm.followups else tr._("Add a follow-up")
 
     def notes_typed(self, text: str) -> None:
         if not self._typing:

@@ -53,6 +53,8 @@ OUTCOME_ORDER = (
 #: How long an instant outcome waits before it is sent: the toast's Undo works until then.
 UNDO_SECONDS = 8
 NOTES = "visit.notes"
+#: The commonest answer error, one sentence the interface catalogs translate.
+ANSWER_REQUIRED = "An answer is required."
 
 
 class VisitDraftBody(msgspec.Struct, kw_only=True):
@@ -425,7 +427,8 @@ class VisitViewModel(Observable):
         q = self.questionnaire
         if self.asks_questions:
             for e in validate_answers(q, prune_answers(q, self.answers)):
-                errors.setdefault(f"q:{e.question_id}", e.message[:1].upper() + e.message[1:] + ".")
+                message = ANSWER_REQUIRED if e.kind == "required" else e.message[:1].upper() + e.message[1:] + "."
+                errors.setdefault(f"q:{e.question_id}", message)
         problem = fields.check(NOTES, self.notes)
         if problem:
             errors["notes"] = problem

@@ -1,0 +1,63 @@
+"""Gather the tablet interface's words into mobile/locale/tablet.pot and bring every language's
+tablet.po up to date with it (new words added untranslated, gone ones marked obsolete).
+
+The words are every ``tr._('…')`` in mobile/**.py and **.kv (Babel's extractor, mobile/babel.cfg)
+and the labels the app shows from shared tables (outcomes, fixes, follow-up kinds, priorities, the
+required-answer error). Then translate the empty ``msgstr`` in each .po;
+tests/mobile_ui/test_interface_language.py fails while any is empty.
+
+    .venv/bin/python scripts/tablet_messages.py
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from babel.messages.catalog import Catalog
+from babel.messages.extract import extract_from_dir
+from babel.messages.frontend import parse_mapping_cfg
+from babel.messages.pofile import read_po, write_po
+
+ROOT = Path(__file__).resolve().parents[1]
+LOCALE = ROOT / "mobile" / "locale"
+
+
+def shared_labels() -> list[str]:
+    from mobile.viewmodels.followup import category_choices, priority_choices
+    from mobile.viewmodels.visit import ANSWER_REQUIRED
+    from shared_schemas.codes import FIX_CATEGORY_LABELS, OUTCOME_LABELS
+
+    return [ANSWER_REQUIRED, *OUTCOME_LABELS.values(), *FIX_CATEGORY_LABELS.values(),
+            *(text for _, text in category_choices()), *(text for _, text in priority_choices())]
+
+
+def template() -> Catalog:
+    pot = Catalog(project="Doorstep tablet", charset="utf-8")
+    with (ROOT / "mobile" / "babel.cfg").open() as cfg:
+        method_map, options_map = parse_mapping_cfg(cfg)
+    for filename, lineno, message, _comments, _context in extract_from_dir(
+            str(ROOT), method_map, options_map, keywords={"_": None}):
+        pot.add(message, locations=[(filename, lineno)])
+    for text in shared_labels():
+        if text not in pot:
+            pot.add(text, auto_comments=["a label from a shared table (shared_schemas.codes, followup.py)"])
+    return pot
+
+
+def main() -> None:
+    pot = template()
+    with (LOCALE / "tablet.pot").open("wb") as out:
+        write_po(out, pot, omit_header=False, sort_output=True)
+    for po_path in sorted(LOCALE.glob("*/LC_MESSAGES/tablet.po")):
+        with po_path.open("rb") as f:
+            po = read_po(f, locale=po_path.parts[-3])
+        po.update(pot, no_fuzzy_matching=True)
+        po.fuzzy = False  # the header: these catalogs are in use
+        with po_path.open("wb") as out:
+            write_po(out, po, sort_output=True, ignore_obsolete=True)
+        missing = [m.id for m in po if m.id and not m.string]
+        print(f"{po_path.relative_to(ROOT)}: {len(missing)} to translate")
+
+
+if __name__ == "__main__":
+    main()
