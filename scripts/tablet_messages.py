@@ -2,8 +2,8 @@
 tablet.po up to date with it (new words added untranslated, gone ones marked obsolete).
 
 The words are every ``tr._('…')`` in mobile/**.py and **.kv (Babel's extractor, mobile/babel.cfg)
-and the labels the app shows from shared tables (outcomes, fixes, follow-up kinds, priorities, the
-required-answer error). Then translate the empty ``msgstr`` in each .po;
+and the labels the app shows from shared tables (outcomes, fixes, follow-up kinds, priorities, interpreters,
+adjustments, the required-answer error). Then translate the empty ``msgstr`` in each .po;
 tests/mobile_ui/test_interface_language.py fails while any is empty.
 
     .venv/bin/python scripts/tablet_messages.py
@@ -26,8 +26,10 @@ def shared_labels() -> list[str]:
     from mobile.viewmodels.followup import category_choices, priority_choices
     from mobile.viewmodels.visit import ANSWER_REQUIRED
     from shared_schemas.codes import FIX_CATEGORY_LABELS, OUTCOME_LABELS
+    from shared_schemas.communication import ADJUSTMENT_LABELS, INTERPRETER_LABELS
 
     return [ANSWER_REQUIRED, *OUTCOME_LABELS.values(), *FIX_CATEGORY_LABELS.values(),
+            *INTERPRETER_LABELS.values(), *ADJUSTMENT_LABELS.values(),
             *(text for _, text in category_choices()), *(text for _, text in priority_choices())]
 
 

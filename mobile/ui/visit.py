@@ -176,6 +176,10 @@ class VisitScreen(BoundScreen):
     notes_error = BooleanProperty(False)
     notes_counter = StringProperty("")
     has_languages = BooleanProperty(False)
+    is_answered = BooleanProperty(False)
+    other_adjustment = BooleanProperty(False)
+    adjustment_message = StringProperty("")
+    adjustment_counter = StringProperty("")
 
     bindings = {"address": "address", "error": "error", "saving": "saving"}
 
@@ -191,6 +195,7 @@ class VisitScreen(BoundScreen):
         super().__init__(app, vm, **kwargs)
         self._build_outcomes()
         self._build_fixes()
+        self._build_communication()
         tr.on_switch(self._relabel)
         self.refresh(frozenset())
 
@@ -214,6 +219,23 @@ class VisitScreen(BoundScreen):
             t.bind(on_release=partial(lambda c, *_: self.vm.toggle_fix(c), code))
             box.add_widget(t)
 
+    def _build_communication(self) -> None:
+        """How an answered visit was held: the interpreter (one of) and the adjustments (any of)."""
+        for code, text in VisitViewModel.interpreter_choices():
+            t = AppToggle(text=tr._(text), group=f"interpreter_{id(self)}", allow_no_selection=False, kind="radio")
+            t.english, t.value = text, code
+            t.bind(on_release=partial(lambda c, *_: self.vm.choose_interpreter(c), code))
+            self.ids.interpreters.add_widget(t)
+        for code, text in VisitViewModel.adjustment_choices():
+            t = AppToggle(text=tr._(text), kind="check")
+            t.english, t.value = text, code
+            t.bind(on_release=partial(lambda c, *_: self.vm.toggle_adjustment(c), code))
+            self.ids.adjustments.add_widget(t)
+
+    def adjustment_other_typed(self, text: str) -> None:
+        if not self._typing:
+            self.vm.set_adjustment_other(text)
+
     def _build_languages(self, choices: list[tuple[str, str]]) -> None:
         """The resident's-language switch: each language by its own name, in its own script."""
         box = self.ids.languages
@@ -228,7 +250,8 @@ class VisitScreen(BoundScreen):
 
     def _relabel(self) -> None:
         """The interface language changed: the words this screen set from Python."""
-        for t in [*self.ids.outcomes.children, *self.ids.fixes.children]:
+        for t in [*self.ids.outcomes.children, *self.ids.fixes.children, *self.ids.interpreters.children,
+                  *self.ids.adjustments.children]:
             t.text = tr._(t.english)
         self._blocks.clear()  # "Optional", Yes and No where the questionnaire has no words for them
         self._shown_questions = []
@@ -260,6 +283,14 @@ class VisitScreen(BoundScreen):
         self._show_questions(vm)
         for t in self.ids.fixes.children:
             t.state = "down" if t.value in vm.fixes else "normal"
+        self.is_answered = vm.asks_questions
+        for t in self.ids.interpreters.children:
+            t.state = "down" if t.value == vm.interpreter.value else "normal"
+        for t in self.ids.adjustments.children:
+            t.state = "down" if t.value in vm.adjustments else "normal"
+        self.other_adjustment = "other" in vm.adjustments
+        self.adjustment_message = tr._(vm.errors["adjustment_other"]) if vm.errors.get("adjustment_other") else ""
+        self.adjustment_counter = fields.counter("visit.adjustment_other", vm.adjustment_other)
         self._show_suggestions(vm)
         self._show_followups(vm)
         self.notes_message = vm.errors.get("notes", "")
@@ -281,6 +312,7 @@ class VisitScreen(BoundScreen):
         self._suggested = None
         self._typing = True
         self.ids.notes.text = vm.notes
+        self.ids.adjustment_other.text = vm.adjustment_other
         self._typing = False
         self.ids.scroll.scroll_y = 1
 
@@ -349,6 +381,8 @@ class VisitScreen(BoundScreen):
             return self.ids.outcomes
         if key == "notes":
             return self.ids.notes
+        if key == "adjustment_other":
+            return self.ids.adjustment_other
         if key.startswith("q:"):
             return self._blocks.get(key[2:])
         if key.startswith("fu:"):

@@ -24,7 +24,14 @@ import msgspec
 
 from shared_schemas import cards, fields
 from shared_schemas.codes import FIX_CATEGORY_LABELS, OUTCOME_LABELS, FixCategory, Outcome, label
-from shared_schemas.communication import CommunicationNeeds
+from shared_schemas.communication import (
+    ADJUSTMENT_LABELS,
+    INTERPRETER_LABELS,
+    Adjustment,
+    CommunicationNeeds,
+    Interpreter,
+    needs_problems,
+)
 from shared_schemas.questionnaire import (
     Question,
     QuestionType,
@@ -53,6 +60,7 @@ OUTCOME_ORDER = (
 #: How long an instant outcome waits before it is sent: the toast's Undo works until then.
 UNDO_SECONDS = 8
 NOTES = "visit.notes"
+ADJUSTMENT_OTHER = "visit.adjustment_other"
 #: The commonest answer error, one sentence the interface catalogs translate.
 ANSWER_REQUIRED = "An answer is required."
 
@@ -71,6 +79,9 @@ class VisitDraftBody(msgspec.Struct, kw_only=True):
     notes: str = ""
     language: str | None = None
     card_code: str | None = None
+    interpreter: str = "none"
+    adjustments: list[str] = []
+    adjustment_other: str = ""
 
 
 _draft_encoder = msgspec.json.Encoder()
@@ -112,6 +123,10 @@ class VisitViewModel(Observable):
         #: The code on the card left at this door (shared_schemas/cards.py), made when the visit opens so
         #: it can be written on a pre-printed card before saving; sent only with a card_left visit.
         self.card_code = cards.new_code()
+        # How an answered visit was held (shared_schemas/communication.py), beside the language.
+        self.interpreter = Interpreter.NONE
+        self.adjustments: list[Adjustment] = []
+        self.adjustment_other = ""
         self.saving = False
         self.saved = False
         self.changed("address", "outcome", "answers", "fixes", "followups", "notes", "errors", "error", "saving",
@@ -272,6 +287,40 @@ class VisitViewModel(Observable):
             raise KeyError(question_id)
         return question
 
+    # -- communication needs ---------------------------------------------------------------
+    @staticmethod
+    def interpreter_choices() -> list[tuple[str, str]]:
+        return [(i.value, INTERPRETER_LABELS[i]) for i in Interpreter]
+
+    @staticmethod
+    def adjustment_choices() -> list[tuple[str, str]]:
+        return [(a.value, ADJUSTMENT_LABELS[a]) for a in Adjustment]
+
+    def choose_interpreter(self, code: str) -> None:
+        self.interpreter = Interpreter(code)
+        self._edited("communication")
+
+    def toggle_adjustment(self, code: str) -> None:
+        adjustment = Adjustment(code)
+        if adjustment in self.adjustments:
+            self.adjustments.remove(adjustment)
+        else:
+            self.adjustments.append(adjustment)
+        self.errors.pop("adjustment_other", None)
+        self._edited("communication", "errors")
+
+    def set_adjustment_other(self, text: str) -> None:
+        self.adjustment_other = text
+        self.errors.pop("adjustment_other", None)
+        if fields.over_limit(ADJUSTMENT_OTHER, text):
+            self.errors["adjustment_other"] = fields.too_long(ADJUSTMENT_OTHER, len(text))
+        self._edited("communication", "errors")
+
+    def _communication(self) -> CommunicationNeeds:
+        return CommunicationNeeds(language=self.resident_language, interpreter=self.interpreter,
+                                  adjustments=list(self.adjustments),
+                                  adjustment_other=self.adjustment_other.strip())
+
     # -- fixes ---------------------------------------------------------------------------
     @staticmethod
     def fix_choices() -> list[tuple[str, str]]:
@@ -364,7 +413,8 @@ class VisitViewModel(Observable):
             visit_id=str(self.visit_id), outcome=self.outcome.value if self.outcome else None,
             answers=self.answers, raw_text=self.raw_text, fixes=self.fixes, fix_ids=self._fix_ids,
             followups=[f.to_dict() for f in self.followups], dismissed=self.dismissed, notes=self.notes,
-            language=self.language, card_code=self.card_code,
+            language=self.language, card_code=self.card_code, interpreter=self.interpreter.value,
+            adjustments=[a.value for a in self.adjustments], adjustment_other=self.adjustment_other,
         ))
 
     def _restore(self, body: bytes) -> None:
@@ -381,6 +431,12 @@ class VisitViewModel(Observable):
         q = self.questionnaire
         self.language = draft.language if q is not None and draft.language in language_codes(q) else None
         self.card_code = draft.card_code or self.card_code
+        try:
+            self.interpreter = Interpreter(draft.interpreter)
+            self.adjustments = [Adjustment(a) for a in draft.adjustments]
+        except ValueError:
+            pass  # an older app's words: start these afresh, keep the rest
+        self.adjustment_other = draft.adjustment_other
         self.resumed = True
         self.changed("outcome", "answers", "fixes", "followups", "notes")
 
@@ -403,8 +459,7 @@ class VisitViewModel(Observable):
             answers=prune_answers(q, self.answers) if self.asks_questions else {},
             location=Location(lon=pos.lon, lat=pos.lat, accuracy_m=pos.accuracy_m) if pos else None,
             notes=self.notes.strip(),
-            communication=CommunicationNeeds(language=self.resident_language)
-            if self.outcome is Outcome.ANSWERED else None,
+            communication=self._communication() if self.outcome is Outcome.ANSWERED else None,
             card_code=self.card_code if self.outcome is Outcome.CARD_LEFT else None,
         )
         fixes = [Fix(id=uuid.UUID(self._fix_ids.setdefault(c, str(uuid.uuid4()))), operation_id=ctx.operation_id,
@@ -432,6 +487,11 @@ class VisitViewModel(Observable):
         problem = fields.check(NOTES, self.notes)
         if problem:
             errors["notes"] = problem
+        if self.outcome is Outcome.ANSWERED:
+            problem = fields.check(ADJUSTMENT_OTHER, self.adjustment_other) or next(
+                iter(needs_problems(self._communication())), None)
+            if problem:
+                errors["adjustment_other"] = problem[:1].upper() + problem[1:] + ("" if problem.endswith(".") else ".")
         return errors
 
     def save(self) -> None:
@@ -470,7 +530,7 @@ class VisitViewModel(Observable):
         for f in self.followups:
             order += [f"fu:{f.id}:{name}" for name in ("form", "category", "description", "consent",
                                                           "contact_name", "contact_phone", "contact_email")]
-        order.append("notes")
+        order += ["adjustment_other", "notes"]
         ranked = sorted(errors, key=lambda k: order.index(k) if k in order else len(order))
         return {k: errors[k] for k in ranked}
 

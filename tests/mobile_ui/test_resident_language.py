@@ -87,3 +87,31 @@ def test_a_card_left_carries_a_code_the_toast_shows(v3, store):
     [entry] = store.outbox_waiting(include_held=True)
     assert vm.saved and done and done[0].endswith(f"card code {cards.shown(vm.card_code)}")
     assert b'"card_code":"' + vm.card_code.encode() + b'"' in store.record_body(str(entry.record_id))
+
+
+def test_how_the_visit_was_held_is_recorded_and_kept_in_the_draft(v3, store):
+    vm = VisitViewModel(v3)
+    vm.start(104)
+    vm.choose_outcome("answered")
+    for qid, value in (("feel_safe_after_dark", 4), ("asb_seen", False), ("smoke_alarm", True),
+                       ("hear_back", "online")):
+        vm.answer(qid, value)
+    vm.choose_language("pl")
+    vm.choose_interpreter("telephone")
+    vm.toggle_adjustment("large_print")
+    vm.toggle_adjustment("other")
+    vm.save()
+    assert not vm.saved and vm.errors["adjustment_other"] == "Say what the other adjustment was."
+    vm.set_adjustment_other("x" * 201)
+    assert vm.errors["adjustment_other"].startswith("The other adjustment is 201 characters")
+    vm.set_adjustment_other("Speak slowly, hard of hearing")
+    again = VisitViewModel(v3)
+    again.start(104)
+    assert again.interpreter == "telephone" and again.adjustments == ["large_print", "other"]
+    assert again.adjustment_other == "Speak slowly, hard of hearing"
+    again.save()
+    assert again.saved
+    [entry] = [e for e in store.outbox_waiting() if e.record_type == "visit"]
+    body = store.record_body(str(entry.record_id))
+    assert (b'"communication":{"language":"pl","interpreter":"telephone","adjustments":["large_print","other"],'
+            b'"adjustment_other":"Speak slowly, hard of hearing"}') in body

@@ -151,6 +151,12 @@ def test_the_interface_in_welsh_while_the_resident_answers_in_polish(v3_ui):
     assert label.text == STREETSAFE_V3["questions"][0]["translations"]["pl"]["text"]
     assert visit.ids.save.text == "Cadw'r ymweliad"  # the resident's language did not change the app's
     ui.screenshot("language_4_welsh_interface_polish_questions")
+    visit.ids.scroll.scroll_to(visit.ids.communication_box, animate=False)
+    ui.pump(2)
+    ui.tap_text("Cyfieithydd ar y ffôn")  # how the visit was held: the app's words, in Welsh
+    ui.tap_text("Print bras")
+    assert visit.vm.interpreter == "telephone" and visit.vm.adjustments == ["large_print"]
+    ui.screenshot("language_5_welsh_interface_how_the_visit_was_held")
     ui.tap(ui.app.root.ids.interface_language)
     ui.pump(3)
     assert visit.ids.save.text == "Save visit" and ui.button("Answered")

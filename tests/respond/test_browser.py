@@ -49,6 +49,19 @@ def test_a_resident_answers_online_in_polish_and_the_pair_sees_the_door_answered
     assert store.household(op_id, door).status is HouseholdStatus.TO_REVISIT
     answered_before = _answered(live_server, op_id)
 
+    for width, height, name in ((390, 844, "phone"), (1280, 900, "desktop")):  # in Urdu, right to left
+        context = browser.new_context(viewport={"width": width, "height": height}, java_script_enabled=False)
+        page = context.new_page()
+        page.goto(f"{live_server}/respond?lang=ur")
+        page.fill("#code", shown(code))
+        page.click("button[type=submit]")
+        assert page.locator("html").get_attribute("dir") == "rtl"
+        assert page.locator("html").get_attribute("lang") == "ur"
+        assert page.evaluate("getComputedStyle(document.querySelector('fieldset')).direction") == "rtl"
+        assert page.evaluate("document.documentElement.scrollWidth") <= width
+        page.screenshot(path=str(screens_dir / f"respond_{name}_urdu_questions.png"), full_page=True)
+        context.close()  # only looked: the code is still unused
+
     for width, height, name in ((390, 844, "phone"), (1280, 900, "desktop")):
         context = browser.new_context(viewport={"width": width, "height": height}, java_script_enabled=False)
         page = context.new_page()
