@@ -5,6 +5,7 @@ runs in Chromium with nothing refused by the CSP, at a desktop's and a phone's w
 from __future__ import annotations
 
 import datetime as dt
+import secrets
 import uuid
 
 import httpx
@@ -13,7 +14,7 @@ from litestar.testing import AsyncTestClient
 
 from server.app import create_app
 from server.lib.security import content_security_policy
-from server.settings import Settings
+from server.settings import Settings, from_env
 from tests.security.support import DEMO, attacker_site, signed_in_page, watch
 
 STRICT = ("default-src 'self'", "script-src 'self'", "object-src 'none'", "frame-ancestors 'none'")
@@ -43,6 +44,18 @@ async def test_csvs_and_pages_say_their_charset_once(client, headers, demo):
         r = await client.get(path, headers=coordinator)
         assert r.status_code == 200, (path, r.text[:200])
         assert r.headers["content-type"].lower().count("charset=utf-8") == 1, (path, r.headers["content-type"])
+
+
+def test_https_is_on_unless_the_demo_runs(monkeypatch):
+    """HSTS and the Secure __Host- cookie are a setting, on by default outside demo mode."""
+    monkeypatch.setenv("DOORSTEP_SECRET_KEY", secrets.token_urlsafe(48))
+    monkeypatch.delenv("DOORSTEP_HTTPS", raising=False)
+    monkeypatch.delenv("DOORSTEP_DEMO", raising=False)
+    assert from_env().https is True
+    monkeypatch.setenv("DOORSTEP_DEMO", "1")
+    assert from_env().https is False
+    monkeypatch.setenv("DOORSTEP_HTTPS", "1")
+    assert from_env().https is True
 
 
 async def test_over_https_the_cookie_is_secure_host_only_and_hsts_is_sent(database_url, demo):
