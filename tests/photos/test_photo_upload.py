@@ -171,3 +171,37 @@ def test_photos_leave_an_older_records_hash_as_it_was_and_count_once_used():
     assert content_hash(with_photo) != content_hash(fix)
     # Pinned as the server computed it before photos existed: a tablet's older record stays a duplicate.
     assert content_hash(fix) == "d4a22a7c74608a68d2a9fd26c61f55639ce72e45d616dba383bbf3889771c420"
+
+
+async def test_a_fixs_photos_are_seen_by_its_operations_coordinators_and_on_their_way_until_sent(
+        client, headers, demo_ids, db_engine):
+    import datetime as dt
+    import uuid
+
+    before, after = camera_jpeg(seed=21), camera_jpeg(seed=22)
+    fix = {"type": "fix", "id": str(uuid.uuid4()), "operation_id": demo_ids["operation_id"],
+           "team_id": demo_ids["team_id"], "category": "smoke_alarm_fitted", "household_id": demo_ids["household_id"],
+           "done_at": dt.datetime.now(dt.UTC).isoformat(),
+           "photos": [{"sha256": _hash(before), "stage": "before"}, {"sha256": _hash(after), "stage": "after"}]}
+    # The record first: it is stored although neither photo has arrived.
+    r = await client.post("/api/v1/sync/push", json={"device_id": "photo-test", "records": [fix]},
+                          headers=await headers("officer"))
+    assert r.status_code == 200 and r.json()["results"][0]["status"] == "stored", r.text
+    async with transaction(db_engine) as session:
+        refs = (await session.execute(text(
+            "SELECT sha256, stage FROM record_photo WHERE record_id = :id ORDER BY position"),
+            {"id": fix["id"]})).all()
+    assert [tuple(r) for r in refs] == [(_hash(before), "before"), (_hash(after), "after")]
+    url = f"/api/v1/photos/{_hash(before)}"
+    assert (await client.get(url, headers=await headers("coordinator"))).status_code == 404  # on its way
+    assert (await _put(client, headers, before)).status_code == 201
+    assert (await client.get(url, headers=await headers("coordinator"))).status_code == 200
+    # A partner sees follow-ups' photos, never a fix's; a visitor browses none.
+    for who in ("envhealth", "officer"):
+        assert (await client.get(url, headers=await headers(who))).status_code == 404
+    # Too many photos on one record is the record's own error, with where.
+    too_many = {**fix, "id": str(uuid.uuid4()), "photos": [{"sha256": f"{i:064x}"} for i in range(7)]}
+    r = await client.post("/api/v1/sync/push", json={"device_id": "photo-test", "records": [too_many]},
+                          headers=await headers("officer"))
+    assert r.status_code == 200 and r.json()["results"][0]["status"] == "rejected"
+    assert "photos" in r.json()["results"][0]["reason"] + (r.json()["results"][0].get("path") or "")
