@@ -61,7 +61,7 @@ def test_a_server_killed_mid_push_loses_nothing_and_stores_nothing_twice(databas
         doors = [d for s in store.streets_for_team(op_id, team.id) for d in store.households_on_street(op_id, s.id)]
         visits = [Visit(id=uuid.uuid4(), operation_id=op_id, household_id=doors[i % len(doors)].id, team_id=team.id,
                         visited_at=dt.datetime.now(dt.UTC) - dt.timedelta(seconds=i), outcome=Outcome.NO_ANSWER)
-                  for i in range(600)]
+                  for i in range(1500)]
         for v in visits:
             store.record_visit(v)
         ids = [str(v.id) for v in visits]
@@ -76,17 +76,33 @@ def test_a_server_killed_mid_push_loses_nothing_and_stores_nothing_twice(databas
             finally:
                 await db.dispose()
 
+        async def kill_once_some_are_stored() -> None:
+            """SIGKILL as soon as the first batch is in (the engine sends 100 at a time): the push is
+            under way, most of it not yet sent. No shutdown, no goodbye."""
+            db = create_async_engine(database_url)
+            try:
+                deadline = time.monotonic() + 60
+                while time.monotonic() < deadline:
+                    async with db.connect() as conn:
+                        n = (await conn.execute(text("SELECT count(*) FROM visit WHERE id::text = ANY(:ids)"),
+                                                {"ids": ids})).scalar_one()
+                    if n:
+                        break
+                    await asyncio.sleep(0.01)
+            finally:
+                await db.dispose()
+            os.kill(server.proc.pid, signal.SIGKILL)
+
         outcomes = []
         pushing = threading.Thread(target=lambda: outcomes.append(engine.sync_once()))
         pushing.start()
-        time.sleep(0.4)  # the push is under way: SIGKILL, no shutdown, no goodbye
-        os.kill(server.proc.pid, signal.SIGKILL)
+        asyncio.run(kill_once_some_are_stored())
         server.proc.wait()
         pushing.join(timeout=120)
         assert outcomes, "the sync never returned after the server died"
         assert not outcomes[0].ok and outcomes[0].error_kind == "network", outcomes[0]  # killed during the sync
         before_restart = asyncio.run(stored())
-        print(f"\n{len(before_restart)} of {len(ids)} visits stored when the server was killed")
+        assert 0 < len(before_restart) < len(ids), len(before_restart)  # killed in the middle of the push
 
         server = start_server(database_url, port=port, **env)  # the same address: the tablet knows no other
         again = SyncEngine(store, engine.transport).sync_once()
