@@ -235,6 +235,33 @@ def questionnaire_export(questionnaire_id: str, output: Path | None) -> None:
     click.echo(f"wrote {target} ({len(data):,} bytes)")
 
 
+@main.group()
+def retention() -> None:
+    """Residents' details, free text and photos removed on the organisation's schedule."""
+
+
+@retention.command("run")
+@click.option("--now", "now_text", default=None, help="Act as if it were this time (ISO 8601), e.g. to preview.")
+@one_line_errors
+def retention_run(now_text: str | None) -> None:
+    """Remove now what is past its time (DOORSTEP_RETENTION_FOLLOWUP_DAYS, DOORSTEP_RETENTION_VISIT_TEXT_DAYS)."""
+    import datetime as dt
+
+    from server.domain.photos.storage import photo_store
+    from server.domain.retention.service import run_retention
+    from server.settings import get_settings
+
+    try:
+        now = dt.datetime.fromisoformat(now_text) if now_text else dt.datetime.now(dt.UTC)
+    except ValueError:
+        _fail(f"--now {now_text!r} is not a date and time: give e.g. 2027-03-01T02:00:00+00:00.")
+    if now.tzinfo is None:
+        _fail("--now needs a time zone, e.g. 2027-03-01T02:00:00+00:00.")
+    settings = get_settings()
+    report = asyncio.run(_in_transaction(lambda session: run_retention(session, settings, photo_store(settings), now)))
+    click.echo(report.summary())
+
+
 @main.command("open311-key")
 @click.argument("agency_code")
 @one_line_errors

@@ -1,0 +1,64 @@
+"""Retention (issue 15): the clock moved past the organisation's time, a closed follow-up's resident,
+free text and photos are gone from the server, the audit log says so, and the street results read the same."""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+
+from sqlalchemy import text
+
+from server.db.engine import transaction
+from tests.photos.test_photo_upload import camera_jpeg
+from tests.support import doorstep
+
+
+async def test_a_closed_follow_up_loses_its_residents_details_text_and_photos_and_nothing_else(
+        client, headers, db_engine, demo_ids, raise_followup):
+    op = demo_ids["operation_id"]
+    coordinator = await headers("coordinator")
+    resident = {"name": "Retained Q. Resident", "phone": "07911 123654"}
+    old = await raise_followup("fly_tipping", consent=True, resident=resident, description="Planted old text")
+    recent = await raise_followup("fly_tipping", consent=True, resident=resident, description="Planted new text")
+    photo = camera_jpeg(seed=31)
+    sha = hashlib.sha256(photo).hexdigest()
+    r = await client.put(f"/api/v1/photos/{sha}", content=photo,
+                         headers={**await headers("officer"), "Content-Type": "image/jpeg"})
+    assert r.status_code == 201, r.text
+    async with transaction(db_engine) as session:
+        await session.execute(text("INSERT INTO record_photo (record_id, record_type, sha256, position) "
+                                   "VALUES (:id, 'followup', :sha, 0)"), {"id": old, "sha": sha})
+        await session.execute(text("UPDATE followup SET status = 'resolved', updated_at = now() - interval '100 days' "
+                                   "WHERE id = :id"), {"id": old})
+        await session.execute(text("UPDATE followup SET status = 'resolved', updated_at = now() - interval '10 days' "
+                                   "WHERE id = :id"), {"id": recent})
+    assert (await client.get(f"/api/v1/photos/{sha}", headers=await headers("admin"))).status_code == 200
+    streets_before = (await client.get(f"/api/v1/operations/{op}/streets", headers=coordinator)).json()
+
+    ran = await asyncio.to_thread(doorstep, "retention", "run")
+    assert ran.exit_code == 0, ran.output
+    assert "closed follow-up(s) cleared" in ran.output
+
+    async with transaction(db_engine) as session:
+        def one(sql, **kw):
+            return session.execute(text(sql), kw)
+        assert (await one("SELECT count(*) FROM followup_resident WHERE followup_id = :id", id=old)).scalar() == 0
+        assert (await one("SELECT description FROM followup WHERE id = :id", id=old)).scalar() == ""
+        assert (await one("SELECT count(*) FROM record_photo WHERE record_id = :id", id=old)).scalar() == 0
+        assert (await one("SELECT count(*) FROM photo WHERE sha256 = :sha", sha=sha)).scalar() == 0
+        # the one closed ten days ago keeps everything (90 days by default)
+        assert (await one("SELECT count(*) FROM followup_resident WHERE followup_id = :id", id=recent)).scalar() == 1
+        assert (await one("SELECT description FROM followup WHERE id = :id", id=recent)).scalar() == "Planted new text"
+        audited = (await one("SELECT detail FROM audit_log WHERE action = 'retention.remove' ORDER BY id DESC "
+                             "LIMIT 1")).scalar()
+        # the follow-up itself stays (category, status, place): it still counts
+        assert (await one("SELECT status FROM followup WHERE id = :id", id=old)).scalar() == "resolved"
+    assert str(old) in audited["followups"] and audited["followup_days"] == 90
+    assert (await client.get(f"/api/v1/photos/{sha}", headers=await headers("admin"))).status_code == 404
+    streets_after = (await client.get(f"/api/v1/operations/{op}/streets", headers=coordinator)).json()
+    assert streets_after == streets_before
+
+
+def test_a_wrong_time_is_a_one_line_error():
+    ran = doorstep("retention", "run", "--now", "next tuesday")
+    assert ran.exit_code == 1 and "not a date and time" in ran.stderr
