@@ -22,7 +22,7 @@ from enum import StrEnum
 from typing import Annotated, Any
 
 import msgspec
-from msgspec import Meta
+from msgspec import UNSET, Meta, UnsetType
 
 from . import fields
 from .cards import CODE_PATTERN
@@ -90,6 +90,10 @@ class Visit(Record, tag="visit", kw_only=True):
     communication: CommunicationNeeds | None = None
     #: A card_left visit's code (cards.py): the resident answers online with it at /respond.
     card_code: Annotated[str, Meta(pattern=CODE_PATTERN)] | None = None
+    #: The id of an earlier visit at this door that this one corrects (a sent visit put right): the
+    #: server keeps both and counts this one. Left out, never null, when it corrects nothing, so
+    #: every record made before corrections existed keeps its content hash.
+    supersedes: uuid.UUID | UnsetType = UNSET
 
 
 #: A record's photos, in the order taken (shared_schemas.photos).
@@ -304,6 +308,8 @@ def check_record(record: Record) -> list[str]:
                 problems += needs_problems(record.communication)
             if record.card_code is not None and record.outcome != Outcome.CARD_LEFT:
                 problems.append(f"a card code belongs to a 'card_left' visit, not {record.outcome.value!r}")
+            if record.supersedes == record.id:
+                problems.append("the visit names itself in supersedes: give the id of the earlier visit it corrects")
         case Fix():
             problems += _aware("done_at", record.done_at)
             problems += _one_target(record.visit_id, record.household_id, record.street_id)

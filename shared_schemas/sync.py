@@ -5,8 +5,9 @@ so the server decodes each one on its own (``records.decode_record``) and one
 bad record is rejected with its reason without blocking the batch.
 
 Pull (``GET /api/v1/sync/pull?operation_id=&since=``): changes since a
-server-issued cursor, as a tagged union on ``"kind"``. Visits from other teams
-carry the outcome only: never answers or notes.
+server-issued cursor, as a tagged union on ``"kind"``. Visits made on other tablets
+(other pairs', and the partner's tablet's when the pull names this tablet's ``device_id``) carry
+the outcome only: never answers or notes.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from datetime import datetime
 from typing import Annotated, Literal
 
 import msgspec
-from msgspec import Meta
+from msgspec import UNSET, Meta, UnsetType
 
 from .codes import FollowupStatus, Outcome
 from .pack import PackMember
@@ -65,13 +66,16 @@ class ChangeBase(msgspec.Struct, tag_field="kind", forbid_unknown_fields=False, 
 
 
 class VisitChange(ChangeBase, tag="visit", kw_only=True):
-    """Another team's visit: enough to colour the door on the map, nothing personal."""
+    """A visit made on another tablet (another pair's, or the partner's in the same pair): enough to
+    colour the door and list its attempts, nothing personal."""
 
     id: uuid.UUID
     household_id: int
     team_id: int
     outcome: Outcome
     visited_at: datetime
+    #: The earlier visit this one corrects: that one no longer counts (left out when none).
+    supersedes: uuid.UUID | UnsetType = UNSET
 
 
 class FollowupStatusChange(ChangeBase, tag="followup_status", kw_only=True):

@@ -348,6 +348,8 @@ class HouseholdResult(Base):
     concerns: Mapped[list[str]] = mapped_column(ARRAY(Text), server_default=text("'{}'"))
     concern_mask: Mapped[int] = mapped_column(BigInteger, server_default="0")
     last_visited_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    # Visits at the door that a correction replaced (migration 0014): kept, not counted above.
+    corrected: Mapped[int] = mapped_column(Integer, server_default="0")
 
 
 # ---------------------------------------------------------------- records from tablets
@@ -356,6 +358,8 @@ class Visit(Base):
     __table_args__ = (
         Index("ix_visit_pull", "operation_id", "change_txid", "change_seq"),
         Index("ix_visit_household", "household_id", "visited_at"),
+        # One correction per visit (migration 0014): a second one is skipped by the push's insert.
+        Index("uq_visit_supersedes", "supersedes", unique=True, postgresql_where=text("supersedes IS NOT NULL")),
         # Composite keys (migration 0007): the household and the team are the visit's operation's,
         # in two checks per row instead of three (the operation is proved through the household).
         ForeignKeyConstraint(["household_id", "operation_id"], ["household.id", "household.operation_id"],
@@ -387,6 +391,10 @@ class Visit(Base):
     change_seq: Mapped[int] = mapped_column(BigInteger, server_default=text("nextval('change_seq')"))
     # How an answered visit was held (0018; shared_schemas/communication.py): language, interpreter, adjustments.
     communication: Mapped[dict | None] = mapped_column(JSONB)
+    # A correction names the visit it replaces (the tablet's claim, checked at push); the push marks
+    # that visit superseded_by the correction, and only visits not superseded count (migration 0014).
+    supersedes: Mapped[uuid.UUID | None] = mapped_column(UUID(as_uuid=True))
+    superseded_by: Mapped[uuid.UUID | None] = mapped_column(UUID(as_uuid=True))
 
 
 class ResponseCard(Base):

@@ -98,7 +98,9 @@ async def test_visits_page_newest_first_without_answers_or_notes(dworld, client,
     keys = [(i["visited_at"], i["id"]) for i in items]
     assert keys == sorted(keys, reverse=True)
     for i in items:
-        assert set(i) == {"id", "household_id", "street_id", "team_id", "outcome", "visited_at", "concerns"}
+        assert set(i) == {"id", "household_id", "street_id", "team_id", "outcome", "visited_at", "concerns",
+                          "received_at", "supersedes", "superseded_by"}
+        assert i["supersedes"] is None and i["superseded_by"] is None  # nothing corrected in this world
 
 
 @pytest.mark.parametrize("path", ["households", "revisits", "visits"])

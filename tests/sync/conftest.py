@@ -104,7 +104,8 @@ async def push(client, headers):
 
 @pytest.fixture
 async def pull_all(client, headers):
-    """pull_all(op_id, user, since, limit, until=None) -> (changes, cursor): follows `more` to the end.
+    """pull_all(op_id, user, since, limit, until=None, device=None) -> (changes, cursor): follows `more` to
+    the end (`device`: the tablet asking, whose own pushes are left out).
 
     A pull shows a change only once every transaction older than it has ended, anywhere in the
     database cluster (cursor.py). Other test sessions share the cluster, so a change may show a
@@ -112,13 +113,15 @@ async def pull_all(client, headers):
     """
 
     async def run(op_id: int, user: str = "pcso", since: str | None = None, limit: int = 1000,
-                  until=None, timeout: float = 30.0):
+                  until=None, timeout: float = 30.0, device: str | None = None):
         changes: list[dict] = []
         deadline = time.monotonic() + timeout
         while True:
             params: dict[str, Any] = {"operation_id": op_id, "limit": limit}
             if since:
                 params["since"] = since
+            if device:
+                params["device_id"] = device
             r = await client.get("/api/v1/sync/pull", params=params, headers=await headers(user))
             assert r.status_code == 200, r.text
             body = r.json()

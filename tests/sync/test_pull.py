@@ -257,3 +257,29 @@ async def test_pull_during_concurrent_pushes_misses_nothing_and_repeats_nothing(
     assert len(pushed) > 50
     assert len(pulled) == len(set(pulled)), "a change was pulled twice"
     assert set(pulled) == set(pushed), "a change was missed"
+
+
+async def test_a_tablet_that_names_itself_gets_its_partners_visits_but_not_its_own(op, push, pull_all, client,
+                                                                                  headers):
+    _, start = await pull_all(op.id, "officer", device="tab-officer")
+    mine = [visit(op, team="a", household=0)]
+    partners = [visit(op, team="a", household=1, outcome="answered")]
+    theirs = [visit(op, team="b", household=2)]
+    assert (await push(mine, user="officer", device="tab-officer")).status_code == 200
+    assert (await push(partners, user="councillor", device="tab-councillor")).status_code == 200
+    assert (await push(theirs, user="pcso", device="tab-pcso")).status_code == 200
+    want = {partners[0]["id"], theirs[0]["id"]}
+    changes, _ = await pull_all(op.id, "officer", since=start, device="tab-officer",
+                                until=lambda c: want <= set(_visits(c)))
+    assert set(_visits(changes)) == want  # the partner's tablet's and the other pair's; never its own push
+    partner = next(c for c in changes if c.get("id") == partners[0]["id"])
+    assert partner["team_id"] == op.team_a and "answers" not in partner and "notes" not in partner
+    # A tablet that does not name itself (an app before corrections): its pair's visits stay out, as before.
+    old, _ = await pull_all(op.id, "officer", since=start, until=lambda c: theirs[0]["id"] in _visits(c))
+    assert set(_visits(old)) == {theirs[0]["id"]}
+    r = await client.get("/api/v1/sync/pull", params={"operation_id": op.id, "device_id": "tab\x00"},
+                         headers=await headers("officer"))
+    assert r.status_code == 400 and r.json()["field"] == "device_id"
+    r = await client.get("/api/v1/sync/pull", params={"operation_id": op.id, "device_id": "x" * 201},
+                         headers=await headers("officer"))
+    assert r.status_code in (400, 422)

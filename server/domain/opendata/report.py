@@ -99,7 +99,7 @@ _HEADLINE_SQL = text("""
 WITH latest AS (          -- each household's latest answers
     SELECT DISTINCT ON (v.household_id) v.household_id, v.answers
     FROM visit v
-    WHERE v.operation_id = :op AND v.outcome IN ('answered', 'answered_online')
+    WHERE v.operation_id = :op AND v.outcome IN ('answered', 'answered_online') AND v.superseded_by IS NULL
     ORDER BY v.household_id, v.visited_at DESC, v.id DESC
 )
 SELECT a.key AS question, a.value #>> '{}' AS answer, count(*) AS n

@@ -84,12 +84,16 @@ class ResultsController(Controller):
                                     limit=limit, cursor=cursor)
 
     @get("/visits", summary="Attempts, newest first, a page at a time (keyset); outcomes and concerns only",
+         description="Every visit, corrected ones too: a correction names the visit it replaces (`supersedes`), "
+                     "and that one names its correction (`superseded_by`) and no longer counts. `street_id` or "
+                     "`household_id` narrows the list (a door's history).",
          **PAGED)
     async def visits(self, access: Access, read_session: NamedDependency[AsyncSession],
-                     street_id: FromQuery[int | None] = None, limit: FromQuery[int] = services.VISITS.default,
+                     street_id: FromQuery[int | None] = None, household_id: FromQuery[int | None] = None,
+                     limit: FromQuery[int] = services.VISITS.default,
                      cursor: FromQuery[str | None] = None) -> VisitPage:
-        return await services.visits(read_session, access.operation.id, street_id=street_id, limit=limit,
-                                     cursor=cursor)
+        return await services.visits(read_session, access.operation.id, street_id=street_id,
+                                     household_id=household_id, limit=limit, cursor=cursor)
 
     @get("/pairs", summary="Progress per pair", **IN_PERIOD)
     async def pairs(self, access: Access, read_session: NamedDependency[AsyncSession], first: From = None,

@@ -93,6 +93,7 @@ class Door(msgspec.Struct):
     source: str = "building"
     lon: float | None = None  # where the door is (WGS 84)
     lat: float | None = None
+    corrected: int = 0  # visits here that a correction replaced (kept, not counted in attempts)
 
 
 class DoorPage(msgspec.Struct):
@@ -108,6 +109,9 @@ class VisitOut(msgspec.Struct):
     outcome: str
     visited_at: dt.datetime
     concerns: list[str]
+    received_at: dt.datetime | None = None  # when the server got it (for a correction: about when it was made)
+    supersedes: uuid.UUID | None = None  # the earlier visit this one corrects
+    superseded_by: uuid.UUID | None = None  # the correction that replaced this one: kept, no longer counted
 
 
 class VisitPage(msgspec.Struct):

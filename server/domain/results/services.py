@@ -337,7 +337,7 @@ async def street_results(session: AsyncSession, operation_id: int, questionnaire
 
 _VERSION_SQL = """
 SELECT (SELECT count(*)::text || '.' || coalesce(sum(attempts), 0)::text || '.' || coalesce(sum(closing_rank), 0)::text
-               || '.' || coalesce(sum(concern_mask % 1000003), 0)::text
+               || '.' || coalesce(sum(concern_mask % 1000003), 0)::text || '.' || coalesce(sum(corrected), 0)::text
         FROM household_result WHERE operation_id = :op)
     || '/' || (SELECT count(*)::text FROM fix WHERE operation_id = :op)
     || '/' || (SELECT count(*)::text || '.' || coalesce(max(change_seq), 0)::text
@@ -368,12 +368,13 @@ SELECT h.id AS household_id, h.ref, h.address, h.house_number, h.street_id, s.na
        h.door_order,
        coalesce({_CLOSED_AS}, CASE WHEN r.attempts > 0 THEN 'to_revisit' ELSE 'not_knocked' END) AS status,
        coalesce(r.attempts, 0) AS attempts, last.outcome AS last_outcome, r.last_visited_at, h.source,
-       ST_X(h.geom) AS lon, ST_Y(h.geom) AS lat
+       ST_X(h.geom) AS lon, ST_Y(h.geom) AS lat, coalesce(r.corrected, 0) AS corrected
 FROM household h
 LEFT JOIN street s ON s.id = h.street_id
 LEFT JOIN household_result r ON r.household_id = h.id AND r.operation_id = :op
 LEFT JOIN LATERAL (
     SELECT v.outcome FROM visit v WHERE v.household_id = h.id AND r.household_id IS NOT NULL
+       AND v.superseded_by IS NULL
     ORDER BY v.visited_at DESC, v.id DESC LIMIT 1
 ) last ON true
 WHERE h.operation_id = :op
@@ -442,22 +443,27 @@ async def doors(session: AsyncSession, operation_id: int, *, street_id: int | No
 VISITS = Keyset(tuple[dt.datetime, uuid.UUID], default=200, maximum=1000)
 
 _VISITS_SQL = """
-SELECT v.id, v.household_id, h.street_id, v.team_id, v.outcome, v.visited_at, v.concerns
+SELECT v.id, v.household_id, h.street_id, v.team_id, v.outcome, v.visited_at, v.concerns, v.received_at,
+       v.supersedes, v.superseded_by
 FROM visit v JOIN household h ON h.id = v.household_id
 WHERE v.operation_id = :op
   AND (CAST(:c_at AS timestamptz) IS NULL OR (v.visited_at, v.id) < (CAST(:c_at AS timestamptz), CAST(:c_id AS uuid)))
   AND (CAST(:street AS integer) IS NULL OR h.street_id = :street)
+  AND (CAST(:household AS integer) IS NULL OR v.household_id = :household)
 ORDER BY v.visited_at DESC, v.id DESC
 LIMIT :limit
 """
 
 
 async def visits(session: AsyncSession, operation_id: int, *, street_id: int | None = None,
-                 limit: int = VISITS.default, cursor: str | None = None) -> VisitPage:
+                 household_id: int | None = None, limit: int = VISITS.default,
+                 cursor: str | None = None) -> VisitPage:
+    """Every visit, corrected ones too (``superseded_by`` names the correction; only the latest counts)."""
     limit, after = VISITS.limit(limit), VISITS.after(cursor)
     c_at, c_id = after if after is not None else (None, None)
     rows = (await session.execute(text(_VISITS_SQL), {
-        "op": operation_id, "c_at": c_at, "c_id": c_id, "street": street_id, "limit": limit + 1,
+        "op": operation_id, "c_at": c_at, "c_id": c_id, "street": street_id, "household": household_id,
+        "limit": limit + 1,
     })).mappings().all()
     items, next_cursor = VISITS.page([VisitOut(**{**r, "concerns": list(r["concerns"] or [])}) for r in rows], limit,
                                      key=lambda v: (v.visited_at, v.id))
@@ -483,7 +489,7 @@ WITH on_streets AS (
 ), made AS (
     SELECT v.team_id, count(*) AS visits, max(v.visited_at) AS last_visit_at,
            count(DISTINCT v.household_id) FILTER (WHERE v.outcome IN ('answered', 'answered_online')) AS answered
-    FROM visit v WHERE v.operation_id = :op {visits_in} GROUP BY v.team_id
+    FROM visit v WHERE v.operation_id = :op AND v.superseded_by IS NULL {visits_in} GROUP BY v.team_id
 ), people AS (
     SELECT tm.team_id, array_agg(u.display_name ORDER BY u.display_name) AS members,
            array_agg(DISTINCT a.name) AS agencies

@@ -10,6 +10,12 @@ The rules (DESIGN.md "Sync rules", STYLE.md "Offline sync"):
   and ``rejected`` when it has other content: the first version is kept.
 * A record made after its operation was closed is ``rejected`` with the close time (one made
   before still counts: the tablet may have been offline); see operations/lifecycle.py.
+* A correction (a visit whose ``supersedes`` names an earlier visit) is stored like any visit, and
+  the earlier one is marked ``superseded_by`` it in the same transaction, so the per-door summary
+  counts the latest (migration 0014). Only a visit already stored (or earlier in the same push) of
+  the same door, operation and pair, not corrected already, may be corrected; otherwise the
+  correction alone is ``rejected`` with the reason. One correction per visit is also a unique
+  index, so two tablets correcting the same visit at once store one and the other is rejected.
 * A record that fails a check is ``rejected`` with a reason a person can act on; the rest
   of the batch is stored. The whole batch is one transaction (the request's): a failure of
   the server itself stores nothing.
@@ -35,6 +41,7 @@ from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
 import msgspec
+from msgspec import UNSET
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.db.driver import driver_connection
@@ -321,12 +328,15 @@ def _check_visit(record: Visit, context: _Context) -> tuple[int, list[str]]:
 # Visits, the bulk of every push, go in as one JSON array per column (msgspec writes them in C)
 # unpacked side by side with ROWS FROM: asyncpg's typed arrays cost ~10 us of the server's CPU
 # per visit (a Python-level type check per element), these ~4 us, for ~1 us more in PostgreSQL.
+# No conflict target: a row is skipped on its id (stored before) or on uq_visit_supersedes (a second
+# correction of the same visit, sent at the same moment as the first).
 _INSERT_VISITS = """
 INSERT INTO visit (id, operation_id, household_id, team_id, user_id, device_id, visited_at, outcome,
-                   questionnaire_id, answers, concerns, lon, lat, accuracy_m, notes, content_hash, communication)
-SELECT r.id::uuid, r.operation_id::int, r.household_id::int, r.team_id::int, $16, $17, r.visited_at::timestamptz,
+                   questionnaire_id, answers, concerns, lon, lat, accuracy_m, notes, content_hash, communication,
+                   supersedes)
+SELECT r.id::uuid, r.operation_id::int, r.household_id::int, r.team_id::int, $17, $18, r.visited_at::timestamptz,
        r.outcome, r.questionnaire_id, r.answers::jsonb, r.concerns::text[], r.lon::float8, r.lat::float8,
-       r.accuracy_m::float8, r.notes, r.content_hash, nullif(r.communication::jsonb, 'null'::jsonb)
+       r.accuracy_m::float8, r.notes, r.content_hash, nullif(r.communication::jsonb, 'null'::jsonb), r.supersedes::uuid
   FROM ROWS FROM (json_array_elements_text($1::json), json_array_elements_text($2::json),
                   json_array_elements_text($3::json), json_array_elements_text($4::json),
                   json_array_elements_text($5::json), json_array_elements_text($6::json),
@@ -334,11 +344,11 @@ SELECT r.id::uuid, r.operation_id::int, r.household_id::int, r.team_id::int, $16
                   json_array_elements_text($9::json), json_array_elements_text($10::json),
                   json_array_elements_text($11::json), json_array_elements_text($12::json),
                   json_array_elements_text($13::json), json_array_elements_text($14::json),
-                  json_array_elements($15::json))
+                  json_array_elements($15::json), json_array_elements_text($16::json))
        AS r(id, operation_id, household_id, team_id, visited_at, outcome, questionnaire_id,
-            answers, concerns, lon, lat, accuracy_m, notes, content_hash, communication)
+            answers, concerns, lon, lat, accuracy_m, notes, content_hash, communication, supersedes)
  ORDER BY r.id::uuid
-ON CONFLICT (id) DO NOTHING
+ON CONFLICT DO NOTHING
 RETURNING id
 """
 
@@ -347,6 +357,19 @@ _INSERT_CARDS = """
 INSERT INTO response_card (code_hash, operation_id, household_id, team_id, visit_id)
 SELECT * FROM unnest($1::text[], $2::int[], $3::int[], $4::int[], $5::uuid[])
 ON CONFLICT DO NOTHING
+"""
+
+# The visits that corrections name, read only when a push holds a correction.
+_CORRECTED_VISITS = """
+SELECT id, operation_id, household_id, team_id, superseded_by FROM visit WHERE id = ANY($1::uuid[])
+"""
+
+# The earlier visits of the corrections just stored: they stop counting (the UPDATE's statement
+# trigger recounts their doors, migration 0014).
+_MARK_SUPERSEDED = """
+UPDATE visit AS v SET superseded_by = c.id
+  FROM unnest($1::uuid[], $2::uuid[]) AS c(id, earlier)
+ WHERE v.id = c.earlier
 """
 
 _INSERT_FIXES = """
@@ -452,6 +475,10 @@ async def _insert_or_skip(raw: Any, kind: str, sql: str, args: list[Any],
         elif record.id in existing:
             batch.reject(index, rid, f"a different {kind} with id {rid} was stored before; the first version is "
                                      "kept. Give a new record a new id", "$.id")
+        elif isinstance(record, Visit) and record.supersedes is not UNSET:  # lost to uq_visit_supersedes
+            batch.reject(index, rid, f"visit {record.supersedes} was corrected by another tablet at the same "
+                                     "moment; open the door again to see that correction, and correct it if "
+                                     "it needs more", "$.supersedes")
         else:  # pragma: no cover - ON CONFLICT DO NOTHING skips only ids whose row has committed
             raise RuntimeError("a skipped record has no stored row")
     return stored
@@ -529,19 +556,72 @@ def _visits_and_the_rest(unique: list[tuple[int, Visit | Fix | Followup, str]]
     return visits, others
 
 
+class _Corrections:
+    """What a push's corrections are checked against: the visits they name (stored, or earlier in
+    the push), and which of those a correction of this push has already claimed."""
+
+    def __init__(self, stored: dict[uuid.UUID, tuple[int, int, int, uuid.UUID | None]]):
+        self.known = stored  # id -> (operation, household, team, superseded_by)
+        self.rejected: set[uuid.UUID] = set()  # visits of this push refused so far
+        self.claimed: dict[uuid.UUID, uuid.UUID] = {}  # earlier visit -> the correction of this push
+
+    def accepted(self, record: Visit, team_id: int) -> None:
+        """A visit of this push passed its checks: a later correction in the push may name it."""
+        self.known.setdefault(record.id, (record.operation_id, record.household_id, team_id, None))
+
+    def check(self, record: Visit, team_id: int) -> None:
+        earlier = record.supersedes
+        found = self.known.get(earlier)  # type: ignore[arg-type]
+        if found is None:
+            if earlier in self.rejected:
+                raise _Reject(f"the visit it corrects ({earlier}) was rejected in this push; correct that visit "
+                              "first", "$.supersedes")
+            raise _Reject(f"the visit it corrects ({earlier}) is not on the server: send that visit first, then "
+                          "this correction", "$.supersedes")
+        operation_id, household_id, team, superseded_by = found
+        if operation_id != record.operation_id or household_id != record.household_id:
+            raise _Reject(f"visit {earlier} was at another door (household {household_id}); a correction "
+                          "replaces a visit at the same door only", "$.supersedes")
+        if team != team_id:
+            raise _Reject(f"visit {earlier} was recorded by another pair; only the pair that made a visit may "
+                          "correct it", "$.supersedes")
+        by = self.claimed.get(earlier) or superseded_by  # type: ignore[arg-type]
+        if by is not None and by != record.id:
+            raise _Reject(f"visit {earlier} was corrected already (by visit {by}); open the door again and "
+                          "correct the latest visit", "$.supersedes")
+        self.claimed[earlier] = record.id  # type: ignore[index]
+
+
+async def _corrections(raw: Any, visits: list[tuple[int, Visit, str]]) -> _Corrections | None:
+    """The look-up for a push's corrections; None (no query) for a push without any."""
+    named = sorted({r.supersedes for _, r, _ in visits if r.supersedes is not UNSET})  # type: ignore[type-var]
+    if not named:
+        return None
+    stored = {row[0]: (row[1], row[2], row[3], row[4]) for row in await raw.fetch(_CORRECTED_VISITS, named)}
+    return _Corrections(stored)
+
+
 async def _store_visits(raw: Any, user: CurrentUser, device_id: str, context: _Context,
                         visits: list[tuple[int, Visit, str]], batch: _Batch) -> None:
-    """Check each visit against the context and insert the good ones in one statement."""
+    """Check each visit against the context and insert the good ones in one statement; then mark the
+    visits that stored corrections replace."""
     accepted: list[tuple[int, Visit, str]] = []
-    columns: list[list[Any]] = [[] for _ in range(15)]
+    columns: list[list[Any]] = [[] for _ in range(16)]
     (ids, operations, households, teams, times, outcomes, questionnaires, answers, found_concerns, lons, lats,
-     accuracies, notes, digests, communications) = columns
+     accuracies, notes, digests, communications, supersedes) = columns
     cards: list[tuple[str, int, int, int, uuid.UUID]] = []
+    corrections = await _corrections(raw, visits)
     for index, record, digest in visits:
         try:
             team_id, found = _check_visit(record, context)
+            if corrections is not None:
+                if record.supersedes is not UNSET:
+                    corrections.check(record, team_id)
+                corrections.accepted(record, team_id)
         except _Reject as exc:
             batch.reject(index, str(record.id), exc.reason, exc.path)
+            if corrections is not None:
+                corrections.rejected.add(record.id)
             continue
         accepted.append((index, record, digest))
         ids.append(record.id)
@@ -560,6 +640,7 @@ async def _store_visits(raw: Any, user: CurrentUser, device_id: str, context: _C
         notes.append(record.notes)
         digests.append(digest)
         communications.append(record.communication)  # an object (or null) in its column's array
+        supersedes.append(None if record.supersedes is UNSET else record.supersedes)
         if record.card_code is not None:
             cards.append((code_hash(record.card_code), record.operation_id, record.household_id, team_id, record.id))
     stored = await _insert_or_skip(raw, "visit", _INSERT_VISITS, [*map(_json_text, columns), user.id, device_id],
@@ -567,6 +648,10 @@ async def _store_visits(raw: Any, user: CurrentUser, device_id: str, context: _C
     cards = [card for card in cards if card[4] in stored]
     if cards:
         await raw.execute(_INSERT_CARDS, *_columns(cards, 5))
+    if corrections is not None:
+        replaced = [(r.id, r.supersedes) for _, r, _ in accepted if r.id in stored and r.supersedes is not UNSET]
+        if replaced:
+            await raw.execute(_MARK_SUPERSEDED, *_columns(sorted(replaced, key=lambda pair: pair[1]), 2))
 
 
 async def _store_fixes_and_followups(raw: Any, user: CurrentUser, device_id: str, context: _Context,

@@ -2,10 +2,14 @@
 
 What a pair gets for one operation (a coordinator not on a pair gets every team's):
 
-* ``visit``: other pairs' visits on the operation's households, outcome only (no answers,
-  no notes): enough to colour the door on the map; and the answers residents gave online with
-  the code on a card the pair left (``answered_online``, under the pair's team: the pair's tablet
-  has no such visit of its own, and shows the door answered);
+* ``visit``: visits made on other tablets, outcome only (no answers, no notes): enough to
+  colour the door and list its attempts, and ``supersedes`` for a correction. A tablet that names
+  itself (``device_id``, the id it pushes with) gets every visit but its own pushes, so the two
+  tablets of a pair see each other's; without it, the pair's own visits are left out (what
+  tablets before corrections expected: they would have counted their own pushes twice). Either
+  way the answers residents gave online with the code on a card the pair left come too
+  (``answered_online``, under the pair's team: the pair's tablet has no such visit of its own,
+  and shows the door answered);
 * ``followup_status``: status changes of the follow-ups the pair raised (``followup_event``);
 * ``team``: a team or its members or streets changed (``team_event``), with the team as it
   is now, or ``removed``.
@@ -19,7 +23,10 @@ for why rows below X only are returned.
 
 from __future__ import annotations
 
+import uuid
+
 import msgspec
+from msgspec import UNSET
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.db.driver import driver_connection
@@ -43,10 +50,12 @@ class _TeamDetail(msgspec.Struct):
 _team_detail = msgspec.json.Decoder(_TeamDetail)
 
 
-def _sql(team_filter: bool) -> str:
-    """The pull statement; with ``team_filter`` the pair's own visits are left out and only
-    the follow-ups it raised are followed ($5 is its team id; $4 the limit)."""
-    visit_team = "AND (v.team_id <> $5 OR v.outcome = 'answered_online')" if team_filter else ""
+def _sql(team_filter: bool, device_filter: bool = False) -> str:
+    """The pull statement ($4 is the limit). With ``team_filter`` only the follow-ups the pair raised
+    are followed ($5 is its team id), and the visits left out are the pair's own but its online
+    answers, or with ``device_filter`` only those pushed from the tablet that asks ($6 its device id)."""
+    own = "AND v.device_id <> $6" if device_filter else "AND (v.team_id <> $5 OR v.outcome = 'answered_online')"
+    visit_team = own if team_filter else ""
     followup_team = "AND f.team_id = $5" if team_filter else ""
     after = "({t}.change_txid, {t}.change_seq) > ($2::bigint, $3::bigint) AND {t}.change_txid < (SELECT x FROM snap)"
     return f"""
@@ -55,7 +64,7 @@ WITH snap AS MATERIALIZED (
       FROM pg_current_snapshot() AS s
 ), visits AS (
     SELECT 1 AS kind, v.change_txid AS txid, v.change_seq AS seq, v.id AS uid, v.household_id AS a, v.team_id AS b,
-           v.outcome AS s1, NULL::text AS s2, v.visited_at AS at, NULL::int AS version, NULL::text AS detail
+           v.outcome AS s1, NULL::text AS s2, v.visited_at AS at, NULL::int AS version, v.supersedes::text AS detail
       FROM visit AS v
      WHERE v.operation_id = $1 AND {after.format(t="v")} {visit_team}
      ORDER BY v.change_txid, v.change_seq
@@ -95,17 +104,21 @@ SELECT snap.x, snap.xmax, page.*
 
 
 _SQL_PAIR = _sql(team_filter=True)
+_SQL_DEVICE = _sql(team_filter=True, device_filter=True)
 _SQL_ALL = _sql(team_filter=False)
 
 
 async def pull(session: AsyncSession, operation_id: int, team_id: int | None, since: str | None,
-               limit: int = DEFAULT_LIMIT) -> PullResponse:
-    """Changes after ``since`` for the pair ``team_id`` (None: a coordinator, every team)."""
+               limit: int = DEFAULT_LIMIT, device_id: str | None = None) -> PullResponse:
+    """Changes after ``since`` for the pair ``team_id`` (None: a coordinator, every team), as seen by the
+    tablet ``device_id`` (its own pushes left out; None: the pair's own visits left out)."""
     position = decode_cursor(since)
     limit = checked_limit(limit, MAX_LIMIT)
     raw = await driver_connection(session)
     if team_id is None:
         rows = await raw.fetch(_SQL_ALL, operation_id, position.txid, position.seq, limit)
+    elif device_id:
+        rows = await raw.fetch(_SQL_DEVICE, operation_id, position.txid, position.seq, limit, team_id, device_id)
     else:
         rows = await raw.fetch(_SQL_PAIR, operation_id, position.txid, position.seq, limit, team_id)
     xmin, xmax = rows[0]["x"], rows[0]["xmax"]
@@ -130,7 +143,7 @@ def _change(row) -> Change:
     kind = row["kind"]
     if kind == 1:
         return VisitChange(id=row["uid"], household_id=row["a"], team_id=row["b"], outcome=row["s1"],
-                           visited_at=row["at"])
+                           visited_at=row["at"], supersedes=uuid.UUID(row["detail"]) if row["detail"] else UNSET)
     if kind == 2:
         return FollowupStatusChange(followup_id=row["uid"], status=row["s1"], version=row["version"],
                                     note=row["s2"] or "", changed_at=row["at"], agency=row["detail"])

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 from litestar import Request, Response, get, post
 from litestar.di import NamedDependency
 from litestar.openapi.datastructures import ResponseSpec
-from litestar.params import FromQuery
+from litestar.params import FromQuery, Parameter
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.domain.operations.access import TEAM_OR_COORDINATOR, Access
@@ -75,11 +77,13 @@ async def push(request: Request, db_session: NamedDependency[AsyncSession]) -> P
 
 @get("/api/v1/sync/pull", guards=[requires("visitor", "coordinator")], tags=["sync"],
      summary="Changes since a cursor",
-     description="Other pairs' visits (outcome only), status changes of your pair's follow-ups and team changes, "
-                 "in the server's change order. Pass the answer's `cursor` as `since` next time; pull again at "
-                 "once while `more` is true.",
+     description="Visits made on other tablets (outcome only; `supersedes` for a correction), status changes "
+                 "of your pair's follow-ups and team changes, in the server's change order. A tablet passes its "
+                 "`device_id` (the one it pushes with) to get its partner's visits too and not its own pushes; "
+                 "without it the pair's own visits are left out. Pass the answer's `cursor` as `since` next "
+                 "time; pull again at once while `more` is true.",
      **answers(400, 401, 403, 404, 422,
-               when={400: "`since` is not a cursor this server issued.",
+               when={400: "`since` is not a cursor this server issued, or `device_id` holds a NUL character.",
                      403: "Not a visitor or coordinator, or not on a pair of this operation and not its coordinator.",
                      404: "There is no such operation."}),
      dependencies={"access": TEAM_OR_COORDINATOR})
@@ -88,8 +92,11 @@ async def pull_changes(
     access: Access,
     since: FromQuery[str | None] = None,
     limit: FromQuery[int] = DEFAULT_LIMIT,
+    device_id: Annotated[str | None, Parameter(query="device_id", max_length=200)] = None,
 ) -> PullResponse:
-    return await pull(db_session, access.operation.id, access.team_id, since, limit)
+    if device_id is not None and "\x00" in device_id:
+        raise BadRequest("device_id must not contain the NUL character (\\u0000)", field="device_id")
+    return await pull(db_session, access.operation.id, access.team_id, since, limit, device_id)
 
 
 ROUTES = [get_pack, push, pull_changes]
