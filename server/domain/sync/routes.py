@@ -7,7 +7,7 @@ from typing import Annotated
 from litestar import Request, Response, get, post
 from litestar.di import NamedDependency
 from litestar.openapi.datastructures import ResponseSpec
-from litestar.params import FromQuery, Parameter
+from litestar.params import FromQuery, QueryParameter
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.domain.operations.access import TEAM_OR_COORDINATOR, Access
@@ -92,7 +92,7 @@ async def pull_changes(
     access: Access,
     since: FromQuery[str | None] = None,
     limit: FromQuery[int] = DEFAULT_LIMIT,
-    device_id: Annotated[str | None, Parameter(query="device_id", max_length=200)] = None,
+    device_id: Annotated[str | None, QueryParameter(max_length=200)] = None,
 ) -> PullResponse:
     if device_id is not None and "\x00" in device_id:
         raise BadRequest("device_id must not contain the NUL character (\\u0000)", field="device_id")

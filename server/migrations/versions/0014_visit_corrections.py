@@ -15,13 +15,13 @@ the latest, and coordinators see the history:
   an UPDATE, whose statement trigger recounts the door from its visits.
 
 Revision ID: 0014_visit_corrections
-Revises: 0018_reach_every_household (0014 was reserved for it; it landed after 0018)
+Revises: 0022_record_photos (0014 was reserved for it; it landed after 0022)
 """
 
 from alembic import op
 
 revision = "0014_visit_corrections"
-down_revision = "0018_reach_every_household"
+down_revision = "0022_record_photos"
 branch_labels = None
 depends_on = None
 
