@@ -26,7 +26,7 @@ _SQL = text("""
 WITH latest AS (          -- each door's latest answered visit in the range
     SELECT DISTINCT ON (v.household_id) v.household_id, v.answers
     FROM visit v JOIN household h ON h.id = v.household_id
-    WHERE v.operation_id = :op AND v.outcome IN ('answered', 'answered_online')
+    WHERE v.operation_id = :op AND v.outcome IN ('answered', 'answered_online') AND v.superseded_by IS NULL
       AND v.visited_at >= :start AND v.visited_at < :end
       AND (CAST(:street AS integer) IS NULL OR h.street_id = :street)
     ORDER BY v.household_id, v.visited_at DESC, v.id DESC

@@ -16,13 +16,13 @@ from .period import Period
 _DAYS_SQL = text("""
 WITH first AS (            -- the day each door was first knocked (coverage counts a door once)
     SELECT (min(v.visited_at) AT TIME ZONE 'Europe/London')::date AS day
-    FROM visit v WHERE v.operation_id = :op GROUP BY v.household_id
+    FROM visit v WHERE v.operation_id = :op AND v.superseded_by IS NULL GROUP BY v.household_id
 ), knocked AS (
     SELECT day, count(*) AS doors FROM first GROUP BY day
 ), made AS (
     SELECT (v.visited_at AT TIME ZONE 'Europe/London')::date AS day, count(*) AS visits,
            count(*) FILTER (WHERE v.outcome IN ('answered', 'answered_online')) AS answered
-    FROM visit v WHERE v.operation_id = :op GROUP BY 1
+    FROM visit v WHERE v.operation_id = :op AND v.superseded_by IS NULL GROUP BY 1  -- a corrected visit counts once
 )
 SELECT coalesce(m.day, k.day) AS day, coalesce(m.visits, 0) AS visits, coalesce(m.answered, 0) AS answered,
        coalesce(k.doors, 0) AS first_knocks

@@ -90,7 +90,7 @@ _DOORS_IN_PERIOD = """(
                AS concern_mask,
            max(v.visited_at) AS last_visited_at
     FROM visit v
-    WHERE v.operation_id = $1 AND v.visited_at >= $2 AND v.visited_at < $3
+    WHERE v.operation_id = $1 AND v.visited_at >= $2 AND v.visited_at < $3 AND v.superseded_by IS NULL
     GROUP BY v.household_id)"""
 
 
@@ -174,6 +174,7 @@ FROM visit v
 JOIN household h ON h.id = v.household_id
 CROSS JOIN LATERAL unnest(v.concerns) AS c(code)
 WHERE v.operation_id = $1 AND v.visited_at >= $2 AND v.visited_at < $3 AND cardinality(v.concerns) > 0
+  AND v.superseded_by IS NULL
 GROUP BY 1, 2
 """
 
@@ -187,6 +188,7 @@ SELECT coalesce(h.street_id, 0) AS street_key, v.household_id, v.outcome = 'answ
        jsonb_array_length(coalesce(v.communication->'adjustments', '[]'::jsonb)) > 0 AS adjusted
 FROM visit v JOIN household h ON h.id = v.household_id
 WHERE v.operation_id = $1 AND v.communication IS NOT NULL AND v.visited_at >= $2 AND v.visited_at < $3
+  AND v.superseded_by IS NULL
 """
 
 
