@@ -92,6 +92,9 @@ async def test_the_history_shows_every_visit_with_its_correction(op, push, clien
     pairs = (await client.get(f"/api/v1/operations/{op.id}/pairs", headers=await headers("coordinator"))).json()
     pair = next(p for p in pairs["items"] if p["team_id"] == op.team_a)
     assert (pair["visits"], pair["answered"]) == (1, 1)  # the refusal it replaced is not an attempt any more
+    # The figures read from the visits themselves agree: one attempt that day, answered.
+    days = (await client.get(f"/api/v1/operations/{op.id}/progress", headers=await headers("coordinator"))).json()
+    assert (sum(d["visits"] for d in days["days"]), sum(d["answered"] for d in days["days"])) == (1, 1)
 
 
 async def test_a_visit_with_supersedes_left_out_keeps_its_old_content_hash(op):
