@@ -117,7 +117,8 @@ class ResultsController(Controller):
         return await answer_summary(read_session, access.operation.id, access.operation.questionnaire_id,
                                     street_id=street_id, period=period(first, last))
 
-    @get("/buildings", summary="Building outlines from the OpenStreetMap import (GeoJSON, for the map)", **READ)
+    @get("/buildings", summary="Building outlines from the OpenStreetMap import (GeoJSON, for the map)",
+         media_type="application/geo+json", **READ)
     async def buildings(self, access: Access, read_session: NamedDependency[AsyncSession]) -> Response:
         return Response(await buildings_geojson(read_session, access.operation.id), media_type="application/geo+json",
                         headers={"Cache-Control": "private, max-age=300"})
