@@ -7,6 +7,7 @@ Public API (names are stable; the UI builds on them):
     store.downloaded_operations()          store.forget_operation(op_id)
     store.teams(op_id)                     store.team_for_user(op_id, username) -> TeamInfo
     store.household(op_id, household_id)   store.visits_for_household(op_id, household_id)
+    store.attempts(op_id, household_id) -> [Attempt]   # newest first, with state and corrections
     store.questionnaire(op_id)
     store.streets_for_team(op_id, team_id) -> [StreetSummary]
     store.households_on_street(op_id, street_id, order="door"|"side") -> [HouseholdRow]
@@ -46,6 +47,8 @@ from mobile.store.errors import (
 )
 from mobile.store.store import Store
 from mobile.store.types import (
+    Attempt,
+    AttemptState,
     HouseholdRow,
     HouseholdStatus,
     OperationSummary,
@@ -59,6 +62,8 @@ from mobile.store.types import (
 )
 
 __all__ = [
+    "Attempt",
+    "AttemptState",
     "HouseholdRow",
     "HouseholdStatus",
     "NotSignedInError",

@@ -93,6 +93,12 @@ def undo_held(conn: sqlite3.Connection, visit_id: str, now: str) -> bool:
     return True
 
 
+def release_hold(conn: sqlite3.Connection, record_id: str) -> None:
+    """Send a held record with the next push (a correction of it was saved: the visit must reach the
+    server before the correction that names it); call inside a write transaction."""
+    conn.execute("UPDATE outbox SET not_before = NULL WHERE record_id = ? AND state = 'waiting'", (record_id,))
+
+
 def note_attempt(conn: sqlite3.Connection, record_ids: Sequence[str], error: str) -> None:
     conn.executemany(
         "UPDATE outbox SET attempts = attempts + 1, last_error = ? WHERE record_id = ? AND state = 'waiting'",

@@ -1,8 +1,10 @@
-"""Applying a pulled page of changes: other pairs' visits, follow-up statuses, team changes."""
+"""Applying a pulled page of changes: visits made on other tablets, follow-up statuses, team changes."""
 
 from __future__ import annotations
 
 import sqlite3
+
+from msgspec import UNSET
 
 from mobile.store.db import utc_now, utc_text
 from mobile.store.packs import remove_team, replace_team
@@ -34,19 +36,24 @@ def apply_page(conn: sqlite3.Connection, operation_id: int, page: PullResponse) 
 
 def _visit(conn: sqlite3.Connection, operation_id: int, change: VisitChange) -> int:
     # Kept as a Visit (outcome only, no answers) so every visit on the tablet reads the same way.
-    # Our own visits coming back are ignored by id: the local copy stays.
+    # Our own visits coming back (a pull that did not name this tablet) are ignored by id: the local
+    # copy stays.
+    # A correction names the visit it replaces, which then stops counting here too.
     visit = Visit(
         id=change.id, operation_id=operation_id, household_id=change.household_id,
         team_id=change.team_id, visited_at=change.visited_at, outcome=change.outcome,
+        supersedes=change.supersedes,
     )
+    supersedes = None if change.supersedes is UNSET else str(change.supersedes)
     return conn.execute(
         """
         INSERT OR IGNORE INTO records
-            (id, type, operation_id, household_id, team_id, happened_at, outcome, body, origin, acknowledged_at)
-        VALUES (?, 'visit', ?, ?, ?, ?, ?, ?, 'remote', ?)
+            (id, type, operation_id, household_id, team_id, happened_at, outcome, supersedes, body, origin,
+             acknowledged_at)
+        VALUES (?, 'visit', ?, ?, ?, ?, ?, ?, ?, 'remote', ?)
         """,
         (str(change.id), operation_id, change.household_id, change.team_id,
-         utc_text(change.visited_at), str(change.outcome), encode_record(visit), utc_now()),
+         utc_text(change.visited_at), str(change.outcome), supersedes, encode_record(visit), utc_now()),
     ).rowcount
 
 

@@ -9,6 +9,7 @@ import msgspec
 
 from mobile.store.db import utc_now, utc_text
 from mobile.store.errors import RecordInvalidError
+from mobile.store.types import Attempt, AttemptState
 from shared_schemas.questionnaire import Questionnaire, validate_answers
 from shared_schemas.records import (
     AnyRecord,
@@ -48,8 +49,8 @@ def insert_local(conn: sqlite3.Connection, record: AnyRecord, *, not_before: str
         """
         INSERT OR IGNORE INTO records
             (id, type, operation_id, household_id, street_id, visit_id, team_id,
-             happened_at, outcome, body, origin)
-        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'local')
+             happened_at, outcome, supersedes, body, origin)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'local')
         """,
         (record_id, *columns, payload),
     ).rowcount
@@ -68,7 +69,7 @@ def replace_local(conn: sqlite3.Connection, record: AnyRecord) -> bytes:
     conn.execute(
         """
         UPDATE records SET type = ?, operation_id = ?, household_id = ?, street_id = ?, visit_id = ?,
-                           team_id = ?, happened_at = ?, outcome = ?, body = ?
+                           team_id = ?, happened_at = ?, outcome = ?, supersedes = ?, body = ?
         WHERE id = ? AND origin = 'local'
         """,
         (*_columns(record), payload, str(record.id)),
@@ -77,22 +78,22 @@ def replace_local(conn: sqlite3.Connection, record: AnyRecord) -> bytes:
 
 
 def _columns(record: AnyRecord) -> tuple:
-    """type, operation_id, household_id, street_id, visit_id, team_id, happened_at, outcome."""
+    """type, operation_id, household_id, street_id, visit_id, team_id, happened_at, outcome, supersedes."""
     match record:
         case Visit():
             return ("visit", record.operation_id, record.household_id, None, None,
-                    record.team_id, utc_text(record.visited_at), str(record.outcome))
+                    record.team_id, utc_text(record.visited_at), str(record.outcome), _text(record.supersedes))
         case Fix():
             return ("fix", record.operation_id, record.household_id, record.street_id,
-                    _text(record.visit_id), record.team_id, utc_text(record.done_at), None)
+                    _text(record.visit_id), record.team_id, utc_text(record.done_at), None, None)
         case Followup():
             return ("followup", record.operation_id, record.household_id, record.street_id,
-                    _text(record.visit_id), record.team_id, utc_text(record.raised_at), None)
+                    _text(record.visit_id), record.team_id, utc_text(record.raised_at), None, None)
     raise TypeError(f"not a record: {type(record).__name__}")
 
 
 def _text(value: object) -> str | None:
-    return None if value is None else str(value)
+    return None if value is None or value is msgspec.UNSET else str(value)
 
 
 def without_contact_details(body: bytes) -> bytes:
@@ -169,6 +170,42 @@ def _without_free_text(
                 record = msgspec.structs.replace(record, description=ERASED_DESCRIPTION, resident=None)
             return record, True
     raise TypeError(f"not a record: {type(record).__name__}")
+
+
+#: SQL: the visit ``v`` counts when the server has not refused it and no correction of it is on the
+#: tablet (other than one the server refused): the tablet counts the latest, as the server does.
+COUNTS = """NOT EXISTS (SELECT 1 FROM outbox o WHERE o.record_id = v.id AND o.state = 'rejected')
+    AND NOT EXISTS (SELECT 1 FROM records c WHERE c.supersedes = v.id AND c.type = 'visit'
+                    AND NOT EXISTS (SELECT 1 FROM outbox oc WHERE oc.record_id = c.id AND oc.state = 'rejected'))"""
+
+
+def attempts(conn: sqlite3.Connection, operation_id: int, household_id: int) -> list[Attempt]:
+    """Every visit at a door the tablet knows (made here or pulled), newest first; a correction
+    before the visit it replaces."""
+    rows = conn.execute(
+        """
+        SELECT v.id, v.team_id, v.outcome, v.happened_at, v.origin, v.supersedes, o.state, o.not_before,
+               (SELECT c.id FROM records c WHERE c.supersedes = v.id AND c.type = 'visit'
+                  AND NOT EXISTS (SELECT 1 FROM outbox oc WHERE oc.record_id = c.id AND oc.state = 'rejected')
+                ORDER BY c.rowid DESC LIMIT 1)
+        FROM records v LEFT JOIN outbox o ON o.record_id = v.id
+        WHERE v.type = 'visit' AND v.operation_id = ? AND v.household_id = ?
+        ORDER BY v.happened_at DESC, v.rowid DESC
+        """,
+        (operation_id, household_id),
+    ).fetchall()
+    now = utc_now()
+    found = []
+    for record_id, team_id, outcome, at, origin, supersedes, state, not_before, superseded_by in rows:
+        if state == "rejected":
+            where = AttemptState.REFUSED
+        elif state == "waiting":
+            where = AttemptState.HELD if not_before and not_before > now else AttemptState.WAITING
+        else:
+            where = AttemptState.SENT
+        found.append(Attempt(record_id=record_id, team_id=team_id, outcome=outcome, visited_at=at,
+                             origin=origin, state=where, supersedes=supersedes, superseded_by=superseded_by))
+    return found
 
 
 def visits_for_household(conn: sqlite3.Connection, operation_id: int, household_id: int) -> list[Visit]:

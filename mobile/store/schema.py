@@ -152,6 +152,16 @@ MIGRATIONS: list[str] = [
     ALTER TABLE credentials ADD COLUMN pin_salt BLOB;
     ALTER TABLE credentials ADD COLUMN pin_verifier BLOB;                   -- argon2id of the PIN, if one was chosen
     """,
+    # 5: corrections of sent visits, and the partner's visits.
+    """
+    -- A visit that corrects an earlier one names it (shared_schemas Visit.supersedes; pulled ones too):
+    -- the earlier one stops counting once its correction is on the tablet and not refused.
+    ALTER TABLE records ADD COLUMN supersedes TEXT;
+    CREATE INDEX records_supersedes ON records (supersedes) WHERE supersedes IS NOT NULL;
+    -- The pull now brings the partner's tablet's visits too (it used to leave out the whole pair's):
+    -- pull again from the start once, so the visits passed over before arrive (applying is idempotent).
+    UPDATE operations SET pull_cursor = NULL;
+    """,
 ]
 
 

@@ -25,6 +25,7 @@ from mobile.store.keys import KeyStore, default_key_store
 from mobile.store.photos import PhotoBox
 from mobile.store.schema import migrate
 from mobile.store.types import (
+    Attempt,
     DraftRow,
     HouseholdRow,
     OperationSummary,
@@ -243,6 +244,13 @@ class Store:
         with self._read() as conn:
             return views.household(conn, operation_id, household_id)
 
+    def attempts(self, operation_id: int, household_id: int) -> list[Attempt]:
+        """Every visit at the door (this tablet's and pulled ones: the partner's tablet, other pairs),
+        newest first, each with where it stands (held, waiting, sent, refused) and the correction
+        that replaced it, if any (a replaced visit no longer counts, here as on the server)."""
+        with self._read() as conn:
+            return records.attempts(conn, operation_id, household_id)
+
     def visits_for_household(self, operation_id: int, household_id: int) -> list[Visit]:
         """Every visit known for the household (ours and pulled from other pairs), oldest first.
 
@@ -266,8 +274,10 @@ class Store:
         Give each fix and follow-up `visit_id=visit.id`. All or nothing: one transaction
         writes the records and their outbox rows and removes the door's draft (the visit
         is what the draft became). `hold` keeps them from being sent for that long, so the
-        visit can still be undone (`undo_visit`). Raises RecordInvalidError (contract
-        check failed; nothing saved) or StorageFullError (nothing saved).
+        visit can still be undone (`undo_visit`). A correction (`visit.supersedes`) of a visit
+        still held lets that one go first: the server takes a correction only of a visit it has.
+        Raises RecordInvalidError (contract check failed; nothing saved) or StorageFullError
+        (nothing saved).
         Saving the same record id twice is a no-op, never a duplicate.
         """
         batch = [visit, *fixes, *followups]
@@ -277,7 +287,8 @@ class Store:
                     "This record cannot be saved: its fixes and follow-ups belong to another operation."
                 )
         not_before = utc_text(datetime.now(UTC) + hold) if hold else None
-        self._save(batch, not_before=not_before, draft=(visit.operation_id, visit.household_id))
+        self._save(batch, not_before=not_before, draft=(visit.operation_id, visit.household_id),
+                   release=None if visit.supersedes is msgspec.UNSET else str(visit.supersedes))
 
     def undo_visit(self, visit_id: str | UUID) -> bool:
         """Take back a visit saved with `hold` while it is still held (never sent). False once it may have gone.
@@ -298,10 +309,12 @@ class Store:
         self._save([followup])
 
     def _save(self, batch: Sequence[Visit | Fix | Followup], *, not_before: str | None = None,
-              draft: tuple[int, int] | None = None) -> None:
+              draft: tuple[int, int] | None = None, release: str | None = None) -> None:
         for record in batch:
             records.check(record, self.questionnaire(record.operation_id))
         with self._write() as conn:
+            if release is not None:
+                outbox.release_hold(conn, release)
             for record in batch:
                 records.insert_local(conn, record, not_before=not_before)
             if draft is not None:

@@ -24,6 +24,15 @@ class OutboxState(StrEnum):
     REJECTED = "rejected"
 
 
+class AttemptState(StrEnum):
+    """Where a visit at a door stands, as far as this tablet knows."""
+
+    HELD = "held"  # saved a moment ago, waiting for its Undo window to close
+    WAITING = "waiting"  # waiting to be sent
+    SENT = "sent"  # the server has it (made here and acknowledged, or pulled from the server)
+    REFUSED = "refused"  # the server refused it: corrected in place from the sync page or the door
+
+
 @dataclass(frozen=True, slots=True)
 class OperationSummary:
     """An operation whose pack is on the tablet."""
@@ -67,6 +76,20 @@ class HouseholdRow:
     last_outcome: str | None
     last_visited_at: str | None
     other_team_visits: int  # visits pulled from the server, made by other pairs
+
+
+@dataclass(frozen=True, slots=True)
+class Attempt:
+    """One visit at a door (made here or pulled), for the door's list of earlier attempts."""
+
+    record_id: str
+    team_id: int | None
+    outcome: str
+    visited_at: str  # UTC ISO 8601
+    origin: str  # "local": made on this tablet; "remote": pulled (the partner's tablet, another pair)
+    state: AttemptState
+    supersedes: str | None  # the visit this one corrects
+    superseded_by: str | None  # the correction that replaced it (not refused), so it no longer counts
 
 
 @dataclass(frozen=True, slots=True)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sqlite3
 
+from mobile.store.records import COUNTS
 from mobile.store.types import HouseholdRow, HouseholdStatus, StreetSummary
 from shared_schemas.codes import CLOSING_OUTCOMES
 from shared_schemas.doors import DoorStatus, door_status
@@ -47,7 +48,7 @@ def streets_for_team(conn: sqlite3.Connection, operation_id: int, team_id: int) 
                 SELECT h.street_id, max(v.outcome IN ({_CLOSING_SQL})) AS closed
                 FROM records v
                 JOIN households h ON h.operation_id = v.operation_id AND h.id = v.household_id
-                WHERE v.type = 'visit' AND v.operation_id = ?
+                WHERE v.type = 'visit' AND v.operation_id = ? AND {COUNTS}
                 GROUP BY v.household_id
             ) GROUP BY street_id
             """,
@@ -83,8 +84,9 @@ def _households(conn: sqlite3.Connection, where: str, params: tuple, order_by: s
                v.outcome, v.happened_at, v.origin
         FROM households h
         LEFT JOIN records v ON v.type = 'visit' AND v.operation_id = h.operation_id AND v.household_id = h.id
-            -- a visit the server refused does not count until it is corrected and accepted
-            AND NOT EXISTS (SELECT 1 FROM outbox o WHERE o.record_id = v.id AND o.state = 'rejected')
+            -- a visit the server refused does not count until it is corrected and accepted, nor one
+            -- that a correction replaced
+            AND {COUNTS}
         WHERE {where}
         ORDER BY {order_by}, v.happened_at, v.id
         """,

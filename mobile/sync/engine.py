@@ -224,7 +224,7 @@ class SyncEngine:
     def _pull(self, operation_id: int, tally: _Tally) -> None:
         for _ in range(_MAX_PULL_PAGES):
             since = self.store.pull_cursor(operation_id)
-            page = self.transport.pull(operation_id, since)
+            page = self.transport.pull(operation_id, since, device_id=self.store.device_id)
             tally.pulled += self.store.apply_changes(operation_id, page)
             if not page.more or page.cursor == since:
                 return

@@ -125,10 +125,12 @@ class HttpTransport:
         )
         return self._decode(answer, _push_response_decoder)
 
-    def pull(self, operation_id: int, since: str | None) -> PullResponse:
+    def pull(self, operation_id: int, since: str | None, *, device_id: str | None = None) -> PullResponse:
         params: dict[str, Any] = {"operation_id": operation_id}
         if since:
             params["since"] = since
+        if device_id:
+            params["device_id"] = device_id
         return self._decode(self._send("GET", "/api/v1/sync/pull", params=params), _pull_response_decoder)
 
     def device_order(self) -> str | None:

@@ -115,8 +115,9 @@ class Transport(Protocol):
         """POST /api/v1/sync/push."""
         ...
 
-    def pull(self, operation_id: int, since: str | None) -> PullResponse:
-        """GET /api/v1/sync/pull?operation_id=&since=."""
+    def pull(self, operation_id: int, since: str | None, *, device_id: str | None = None) -> PullResponse:
+        """GET /api/v1/sync/pull?operation_id=&since=&device_id=: with this tablet's device id, every
+        visit but its own pushes (the partner's tablet's too)."""
         ...
 
     def device_order(self) -> str | None:

@@ -474,7 +474,7 @@ class DoorstepApp(App):
         if self.visit_vm.undo(visit_id):
             self.show_toast("Undone: nothing was recorded at that door.")
         else:
-            self.show_toast("Too late to undo: it has been sent. Open the door to record what happened.")
+            self.show_toast("Too late to undo: it has been sent. Open the door and Correct it there.")
         self.street_vm.load()
         self.sync_vm.refresh()
 

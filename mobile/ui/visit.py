@@ -92,6 +92,17 @@ class QuestionBlock(BoxLayout):
         resident_text.apply(self.ids.message.ids.line, message, width=0)
 
 
+class AttemptLine(BoxLayout):
+    """One earlier visit at the door: what, when, by whom, where it stands, and Correct on the pair's own."""
+
+    screen = ObjectProperty(None)
+    record_id = StringProperty("")
+    text = StringProperty("")
+    state = StringProperty("")
+    corrected = BooleanProperty(False)
+    can_correct = BooleanProperty(False)
+
+
 class SuggestionRow(BoxLayout):
     screen = ObjectProperty(None)
     category = StringProperty("")
@@ -166,7 +177,9 @@ class FollowupCard(BoxLayout):
 
 class VisitScreen(BoundScreen):
     address = StringProperty("")
-    earlier = StringProperty("")
+    has_attempts = BooleanProperty(False)
+    corrects_text = StringProperty("")
+    correction = BooleanProperty(False)  # a correction (of a sent or a refused visit) is on the page
     error = StringProperty("")
     saving = BooleanProperty(False)
     has_outcome = BooleanProperty(False)
@@ -181,7 +194,7 @@ class VisitScreen(BoundScreen):
     adjustment_message = StringProperty("")
     adjustment_counter = StringProperty("")
 
-    bindings = {"address": "address", "error": "error", "saving": "saving"}
+    bindings = {"address": "address", "error": "error", "saving": "saving", "corrects_text": "corrects_text"}
 
     def __init__(self, app, vm, **kwargs):
         self._blocks: dict[str, QuestionBlock] = {}
@@ -191,6 +204,7 @@ class VisitScreen(BoundScreen):
         self._loaded_visit = None
         self._block_language: str | None = None
         self._language_choices: list[tuple[str, str]] | None = None
+        self._attempts: tuple = ()
         self._typing = False
         super().__init__(app, vm, **kwargs)
         self._build_outcomes()
@@ -263,8 +277,10 @@ class VisitScreen(BoundScreen):
         vm = self.vm
         if vm.visit_id != self._loaded_visit:
             self._load(vm)
-        self.title = f"{tr._('Visit')}: {vm.address}" if vm.address else tr._("Visit")
-        self.earlier = (tr._("Earlier here:") + " " + "; ".join(vm.earlier[:3])) if vm.earlier else ""
+        self.correction = bool(vm.supersedes or vm.correcting)
+        self.title = (f"{tr._('Correct') if self.correction else tr._('Visit')}: {vm.address}" if vm.address
+                      else tr._("Visit"))
+        self._show_attempts(vm)
         choices = vm.language_choices() if vm.asks_questions else []
         if choices != self._language_choices:
             self._build_languages(choices)
@@ -279,7 +295,8 @@ class VisitScreen(BoundScreen):
         else:
             self.outcome_error = False
             self.outcome_message = (tr._("Carried on from where you left off: this visit was kept as a draft.")
-                                    if vm.resumed else tr._("No answer and Card left are saved at once."))
+                                    if vm.resumed else tr._("Choose what happened, then Save.") if vm.supersedes
+                                    or vm.correcting else tr._("No answer and Card left are saved at once."))
         self._show_questions(vm)
         for t in self.ids.fixes.children:
             t.state = "down" if t.value in vm.fixes else "normal"
@@ -344,6 +361,26 @@ class VisitScreen(BoundScreen):
             error = vm.errors.get(f"q:{q.id}", "")
             self._blocks[q.id].show(vm.answers.get(q.id), tr._(error) if error else q.help, bool(error),
                                     vm.text_counter(q.id))
+
+    def _show_attempts(self, vm) -> None:
+        """The door's earlier attempts (rebuilt only when they change: they sit above the outcomes).
+        Correct shows only while nothing is being recorded on the page (one visit at a time)."""
+        busy = vm.has_work or bool(vm.correcting)
+        shown = (tuple(vm.attempts), busy, vm.supersedes, vm.correcting)
+        if shown == self._attempts:
+            return
+        box = self.ids.attempts
+        box.clear_widgets()
+        for row in vm.attempts:
+            being_corrected = row.record_id in (vm.supersedes, vm.correcting)
+            box.add_widget(AttemptLine(screen=self, record_id=row.record_id, text=row.text,
+                                       state="Being corrected below" if being_corrected else row.state,
+                                       corrected=row.corrected, can_correct=row.can_correct and not busy))
+        self._attempts = shown
+        self.has_attempts = bool(vm.attempts)
+
+    def attempt_line(self, record_id: str) -> AttemptLine:
+        return next(w for w in self.ids.attempts.children if w.record_id == record_id)
 
     def _show_suggestions(self, vm) -> None:
         categories = [s.category for s in vm.suggestions]

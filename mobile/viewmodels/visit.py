@@ -11,13 +11,21 @@ held back from sending for a few seconds so the toast's Undo can take them back.
 Nothing is lost: once an outcome is chosen, the visit is a draft in the store, written at
 every change; leaving the screen, signing out or the app being killed keeps it, and opening
 the door again resumes it. Saving turns the draft into records in one transaction.
+
+A door lists its earlier attempts (this tablet's, the partner's tablet's and other pairs', pulled),
+each with its outcome, time and where it stands. Correct on one of the pair's own: a visit the
+server refused is opened to put right and sent again in its place (same id: it was never
+stored); a visit already sent is opened pre-filled as a draft and saved as a new visit that
+supersedes it (``Visit.supersedes``), so the server keeps both and counts the latest, and so
+does the tablet. Fixes and follow-ups made at the first visit stay as they were.
 """
 
 from __future__ import annotations
 
 import uuid
 from collections.abc import Callable
-from datetime import datetime, timedelta
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import msgspec
@@ -82,6 +90,27 @@ class VisitDraftBody(msgspec.Struct, kw_only=True):
     interpreter: str = "none"
     adjustments: list[str] = []
     adjustment_other: str = ""
+    #: A correction of a sent visit: the visit it replaces, and that visit's time (kept).
+    supersedes: str | None = None
+    visited_at: str | None = None
+
+
+@dataclass(frozen=True)
+class AttemptRow:
+    """One earlier visit at the door, as the visit page lists it."""
+
+    record_id: str
+    text: str  # "Answered · 14:03 · this tablet"
+    state: str  # "Sent", "Not sent yet", "Refused by the server: …", "Corrected"
+    corrected: bool  # a correction replaced it: kept, no longer counted
+    can_correct: bool  # one of the pair's own, still counting
+    origin: str = "local"  # "local": made on this tablet; "remote": pulled from the server
+    refused: bool = False  # the server refused it: corrected in place (same id), not superseded
+
+
+#: How each place an attempt stands in reads on the page.
+_STATE_TEXT = {"held": "Not sent yet", "waiting": "Not sent yet", "sent": "Sent",
+               "refused": "Refused by the server: Correct to put it right"}
 
 
 _draft_encoder = msgspec.json.Encoder()
@@ -111,9 +140,12 @@ class VisitViewModel(Observable):
         self.errors: dict[str, str] = {}  # "q:<id>", "notes", "fu:<id>:<field>", "outcome" -> message
         self.error = ""  # the one line beside Save
         self.first_error = ""  # the key the screen scrolls to after a refused save
-        self.earlier: list[str] = []  # earlier attempts at this door, newest first
+        self.attempts: list[AttemptRow] = []  # earlier attempts at this door, newest first
+        self.earlier: list[str] = []  # the same as one line each
         self.resumed = False
-        self.correcting: str | None = None  # the id of a refused visit being corrected
+        self.correcting: str | None = None  # the id of a refused visit being corrected (same id)
+        self.supersedes: str | None = None  # the id of a sent visit this new one corrects
+        self.corrects_text = ""  # what is being corrected, in words (shown above the outcomes)
         self._visited_at = None
         self.visit_id = uuid.uuid4()
         self._fix_ids: dict[str, str] = {}
@@ -130,40 +162,80 @@ class VisitViewModel(Observable):
         self.saving = False
         self.saved = False
         self.changed("address", "outcome", "answers", "fixes", "followups", "notes", "errors", "error", "saving",
-                     "language")
+                     "language", "supersedes")
 
     def start(self, household_id: int) -> None:
         """Open a door: its earlier attempts, and the visit in progress there if there is one."""
         ctx = self.ctx
         row = ctx.store.household(ctx.operation_id, household_id)
         self.reset(household_id, getattr(row, "address", "") if row else "")
-        self.earlier = self._earlier_attempts(household_id)
+        self._load_attempts()
         draft = ctx.store.draft(ctx.operation_id, household_id)
         if draft is not None:
             self._restore(draft.body)
-        self.changed("earlier", "resumed")
+        self.changed("earlier", "attempts", "resumed")
 
-    def _earlier_attempts(self, household_id: int) -> list[str]:
+    def _load_attempts(self) -> None:
         ctx = self.ctx
         mine = ctx.team_id
-        lines = []
-        for visit in reversed(ctx.store.visits_for_household(ctx.operation_id, household_id)):
-            who = "your pair" if visit.team_id == mine else "another pair"
-            lines.append(f"{OUTCOME_LABELS.get(visit.outcome, label(str(visit.outcome)))} · "
-                         f"{_when(visit.visited_at, ctx.now())} · {who}")
-        return lines
+        rows = []
+        for a in ctx.store.attempts(ctx.operation_id, self.household_id):
+            if a.origin == "local":
+                who = "this tablet"
+            else:
+                who = "your partner's tablet" if a.team_id == mine else "another pair"
+            outcome = OUTCOME_LABELS.get(a.outcome, label(str(a.outcome)))
+            when = _when(_aware(a.visited_at), ctx.now())
+            text = f"{'Correction: ' if a.supersedes else ''}{outcome} · {when} · {who}"
+            corrected = a.superseded_by is not None
+            rows.append(AttemptRow(record_id=a.record_id, text=text,
+                                   state="Corrected: see above" if corrected else _STATE_TEXT[str(a.state)],
+                                   corrected=corrected, can_correct=not corrected and a.team_id == mine,
+                                   origin=a.origin, refused=str(a.state) == "refused"))
+        self.attempts = rows
+        self.earlier = [row.text for row in rows]
+
+    def correct_attempt(self, record_id: str) -> None:
+        """Correct on one of the door's attempts: a refused one in place, a sent one by a new visit."""
+        row = next((r for r in self.attempts if r.record_id == record_id), None)
+        if row is None or not row.can_correct:
+            return
+        if self.has_work:
+            self.set(error="A visit is in progress here: save it, or leave and discard it, before correcting "
+                           "an earlier one.")
+            return
+        if row.refused:
+            self.start_correction(record_id)
+        else:
+            self.start_superseding(record_id)
 
     def start_correction(self, record_id: str) -> None:
         """Open a visit the server refused, to correct it; saving sends the corrected copy in its
         place (same id: the refused one was never stored, so nothing is counted twice)."""
-        from datetime import datetime as _datetime
-
         ctx = self.ctx
         # Read as plain JSON: a refused record may break the very limits it is opened to fix.
         raw = msgspec.json.decode(ctx.store.record_body(record_id))
         self.start(int(raw["household_id"]))
         self.visit_id, self.correcting = uuid.UUID(raw["id"]), str(raw["id"])
-        self._visited_at = msgspec.convert(raw["visited_at"], _datetime)
+        self._fill(raw)
+        self.errors = self.check()
+        self.changed("outcome", "answers", "notes", "errors", "correcting")
+
+    def start_superseding(self, record_id: str) -> None:
+        """Open a visit already sent (or waiting to go), pre-filled as a draft, to correct it: saving
+        sends a new visit that supersedes it. The server keeps both and counts the new one."""
+        ctx = self.ctx
+        raw = msgspec.json.decode(ctx.store.record_body(record_id))
+        self.start(int(raw["household_id"]))
+        attempt = next((a for a in self.attempts if a.record_id == record_id), None)
+        self.supersedes = str(raw["id"])
+        self._fill(raw)
+        self._describe_correction(attempt)
+        self._edited("outcome", "answers", "notes", "supersedes")
+
+    def _fill(self, raw: dict) -> None:
+        """The page filled in from a stored visit (as plain JSON)."""
+        self._visited_at = msgspec.convert(raw["visited_at"], datetime)
         self.outcome = Outcome(raw["outcome"])
         self.answers = dict(raw.get("answers") or {})
         self.raw_text = {k: str(v) for k, v in self.answers.items()
@@ -175,6 +247,16 @@ class VisitViewModel(Observable):
         self.card_code = raw.get("card_code") or self.card_code
         self.errors = self.check()
         self.changed("outcome", "answers", "notes", "errors", "correcting")
+
+    def _describe_correction(self, attempt: AttemptRow | None) -> None:
+        when = _when(self._visited_at, self.ctx.now()) if self._visited_at else ""
+        text = (f"Correcting the visit of {when}: Save sends this in its place (the first one is kept, marked "
+                "corrected). Fixes and follow-ups recorded then stay as they were; add only new ones.")
+        if attempt is not None and attempt.origin == "remote" and self.outcome is Outcome.ANSWERED \
+                and not self.answers:
+            text += " Its answers are on your partner's tablet: answer again here, or correct it there."
+        self.corrects_text = text
+        self.changed("corrects_text")
 
     @property
     def questionnaire(self):
@@ -227,7 +309,8 @@ class VisitViewModel(Observable):
     def choose_outcome(self, outcome: str) -> None:
         self.outcome = Outcome(outcome)
         self.errors.pop("outcome", None)
-        if self.outcome in INSTANT_OUTCOMES and self._is_empty():
+        # A correction is saved with a tap on Save, never by choosing an outcome.
+        if self.outcome in INSTANT_OUTCOMES and self._is_empty() and not (self.supersedes or self.correcting):
             self.save()
             return
         self._edited("outcome", "errors")
@@ -415,6 +498,8 @@ class VisitViewModel(Observable):
             followups=[f.to_dict() for f in self.followups], dismissed=self.dismissed, notes=self.notes,
             language=self.language, card_code=self.card_code, interpreter=self.interpreter.value,
             adjustments=[a.value for a in self.adjustments], adjustment_other=self.adjustment_other,
+            supersedes=self.supersedes,
+            visited_at=self._visited_at.isoformat() if self.supersedes and self._visited_at else None,
         ))
 
     def _restore(self, body: bytes) -> None:
@@ -438,7 +523,11 @@ class VisitViewModel(Observable):
             pass  # an older app's words: start these afresh, keep the rest
         self.adjustment_other = draft.adjustment_other
         self.resumed = True
-        self.changed("outcome", "answers", "fixes", "followups", "notes")
+        if draft.supersedes:
+            self.supersedes = draft.supersedes
+            self._visited_at = datetime.fromisoformat(draft.visited_at) if draft.visited_at else None
+            self._describe_correction(next((a for a in self.attempts if a.record_id == draft.supersedes), None))
+        self.changed("outcome", "answers", "fixes", "followups", "notes", "supersedes")
 
     def discard(self) -> None:
         """Throw the visit in progress away (the person chose Discard)."""
@@ -461,6 +550,7 @@ class VisitViewModel(Observable):
             notes=self.notes.strip(),
             communication=self._communication() if self.outcome is Outcome.ANSWERED else None,
             card_code=self.card_code if self.outcome is Outcome.CARD_LEFT else None,
+            supersedes=uuid.UUID(self.supersedes) if self.supersedes else msgspec.UNSET,
         )
         fixes = [Fix(id=uuid.UUID(self._fix_ids.setdefault(c, str(uuid.uuid4()))), operation_id=ctx.operation_id,
                      team_id=ctx.team_id, category=FixCategory(c), done_at=now, visit_id=self.visit_id)
@@ -539,7 +629,7 @@ class VisitViewModel(Observable):
         self.changed("saving", "saved", "error")
         self.ctx.request_sync()
         if self.on_finished:
-            what = "Corrected and sent again" if self.correcting else "Saved"
+            what = "Corrected and sent again" if self.correcting else "Corrected" if self.supersedes else "Saved"
             card = f" · card code {cards.shown(self.card_code)}" if self.outcome is Outcome.CARD_LEFT else ""
             self.on_finished(f"{what}: {OUTCOME_LABELS[self.outcome]} at {self.address}{card}", str(self.visit_id),
                              undoable)
@@ -558,10 +648,16 @@ class VisitViewModel(Observable):
         return done
 
 
+def _aware(text: str) -> datetime:
+    """A stored UTC time (ISO 8601 text) as an aware datetime."""
+    moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+
+
 def _when(moment: datetime, now: datetime) -> str:
     local = moment.astimezone()
     today = now.astimezone().date()
     return local.strftime("%H:%M") if local.date() == today else local.strftime("%d %b %H:%M")
 
 
-__all__ = ["INSTANT_OUTCOMES", "OUTCOME_ORDER", "UNDO_SECONDS", "VisitViewModel"]
+__all__ = ["INSTANT_OUTCOMES", "OUTCOME_ORDER", "UNDO_SECONDS", "AttemptRow", "VisitViewModel"]

@@ -167,6 +167,59 @@ def test_a_refused_visit_is_opened_corrected_and_sent_again(walk):
     assert stored.id == bad.id and stored.notes.startswith("Refused politely")  # one visit, corrected
 
 
+@pytest.mark.parametrize("orientation", ["landscape", "portrait"], indirect=True)
+def test_a_sent_visit_is_corrected_from_its_door(walk, orientation):
+    """A no-answer that was really a refusal, already sent: the door lists it with Correct, which opens it
+    as a draft; Save sends a new visit in its place. The server counts the latest and keeps both."""
+    import httpx
+
+    open_walk_list(walk)
+    walk.app.visit_vm.undo_seconds = 0  # sent at once: this test corrects a visit the server has
+    walk.open_street(_street(walk, 15 if orientation == "landscape" else 16))
+    address = walk.free_doors(1)[0]
+    walk.tap(walk.door_row(address), step="door")
+    walk.tap(walk.button("No answer"), step="no_answer")
+    walk.wait_until(lambda: walk.screen.name == "street", message="saved")
+    walk.wait_sent()
+    walk.task("Correct a sent visit (the door, Correct, the right outcome, Save)", 4)
+    walk.tap(walk.door_row(address), step="door_again")
+    visit = walk.screen
+    [line] = visit.ids.attempts.children
+    assert line.state == "Sent" and line.text.startswith("No answer · ") and line.can_correct
+    walk.tap(line.ids.correct, step="correct")
+    assert visit.vm.supersedes == line.record_id and visit.title == f"Correct: {address}"
+    [line] = visit.ids.attempts.children
+    assert line.state == "Being corrected below" and not line.can_correct
+    assert visit.corrects_text.startswith("Correcting the visit of")
+    walk.tap(walk.button("Refused"), step="refused")
+    assert visit.ids.save.text == "Save correction" and walk.screen.name == "visit"  # not saved by the outcome
+    walk.tap(visit.ids.save, step="save")
+    walk.wait_until(lambda: walk.screen.name == "street", message="saved")
+    walk.end_task()
+    assert walk.app.toast.startswith("Corrected: Refused")
+    assert walk.door_row(address).status == "done"
+    walk.wait_sent()
+    walk.tap(walk.door_row(address), step="history")
+    lines = walk.screen.ids.attempts.children[::-1]  # as shown, top first
+    assert [(w.text.split(" · ")[0], w.state, w.can_correct) for w in lines] == [
+        ("Correction: Refused", "Sent", True), ("No answer", "Corrected: see above", False)]
+    walk.shot("history")
+
+    # The server counts the latest and keeps both.
+    server = walk.app.ctx.server_url
+    token = httpx.post(f"{server}/api/v1/auth/token", json={"username": "coordinator",
+                                                            "password": "doorstep-demo"}).json()["access_token"]
+    auth = {"Authorization": f"Bearer {token}"}
+    op = walk.app.ctx.operation_id
+    doors = httpx.get(f"{server}/api/v1/operations/{op}/households", params={"limit": 1000}, headers=auth).json()
+    door = next(d for d in doors["items"] if d["address"] == address)
+    assert (door["status"], door["attempts"], door["corrected"], door["last_outcome"]) == ("refused", 1, 1, "refused")
+    history = httpx.get(f"{server}/api/v1/operations/{op}/visits", params={"household_id": door["household_id"]},
+                        headers=auth).json()["items"]
+    assert sorted((v["outcome"], v["superseded_by"] is None) for v in history) == [("no_answer", False),
+                                                                                 ("refused", True)]
+
+
 def test_the_server_going_away_and_coming_back(kivy_window, tmp_path, database_url, demo):
     """Offline as soon as a request fails, 'saved on this tablet' (not an error colour), and the waiting
     record goes by itself within 15 s of the server coming back, with no tap. Its own server process."""

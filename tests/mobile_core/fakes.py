@@ -264,7 +264,7 @@ class FaultyNetwork:
             results = results[: self.rng.randrange(len(results))]
         return PushResponse(results=results)
 
-    def pull(self, operation_id: int, since: str | None) -> PullResponse:
+    def pull(self, operation_id: int, since: str | None, *, device_id: str | None = None) -> PullResponse:
         self._before()
         page = self.server.pull(operation_id, since, self.token)
         if self._roll("drop_response"):

@@ -5,6 +5,7 @@ Needs DATABASE_URL (`make test` sets it); the pure mobile-core tests do not.
 
 from __future__ import annotations
 
+import time
 import uuid
 from datetime import UTC, datetime
 
@@ -99,3 +100,53 @@ def test_a_tablet_syncs_with_the_real_server(live_server, tmp_path):
     assert offline.ok and offline.offline
     assert not sign_in(store, transport, "officer", "wrong-password").ok
     store.close()
+
+
+def test_the_two_tablets_of_a_pair_see_each_others_visits_and_corrections(live_server, tmp_path):
+    """The officer's tablet and the councillor's (one pair): each sees the other's visits at a door,
+    neither gets its own pushes back, and a correction made on one replaces the visit on both."""
+    officer, _, officer_sync, op_id = signed_in_tablet(tmp_path / "officer.db", live_server, "officer")
+    councillor, _, councillor_sync, _ = signed_in_tablet(tmp_path / "councillor.db", live_server, "councillor")
+    team = officer.team_for_user(op_id, "officer")
+    assert councillor.team_for_user(op_id, "councillor").id == team.id
+    street = officer.streets_for_team(op_id, team.id)[-1]
+    door = next(d for d in officer.households_on_street(op_id, street.id)
+                if d.status is HouseholdStatus.NOT_KNOCKED)
+    knock = Visit(id=uuid.uuid4(), operation_id=op_id, household_id=door.id, team_id=team.id,
+                  visited_at=datetime.now(UTC), outcome=Outcome.NO_ANSWER)
+    officer.record_visit(knock)
+    assert officer_sync.sync_once().stored == 1
+    assert officer_sync.sync_once().ok  # its own push never comes back as a pulled copy
+    assert [(a.record_id, a.origin) for a in officer.attempts(op_id, door.id)] == [(str(knock.id), "local")]
+
+    def synced(store, engine, want):
+        deadline = time.monotonic() + 30
+        while True:
+            assert engine.sync_once().ok
+            found = store.attempts(op_id, door.id)
+            if want(found) or time.monotonic() > deadline:
+                return found
+            time.sleep(0.2)
+
+    seen = synced(councillor, councillor_sync, lambda found: len(found) == 1)
+    assert [(a.record_id, a.origin, a.team_id, a.outcome) for a in seen] == [
+        (str(knock.id), "remote", team.id, "no_answer")]
+    assert councillor.household(op_id, door.id).status is HouseholdStatus.TO_REVISIT
+
+    # The councillor's tablet corrects it: the resident had refused, after all.
+    fixed = Visit(id=uuid.uuid4(), operation_id=op_id, household_id=door.id, team_id=team.id,
+                  visited_at=knock.visited_at, outcome=Outcome.REFUSED, supersedes=knock.id)
+    councillor.record_visit(fixed)
+    assert councillor_sync.sync_once().stored == 1
+    mine = councillor.attempts(op_id, door.id)
+    assert [(a.record_id, a.superseded_by) for a in mine] == [(str(fixed.id), None), (str(knock.id), str(fixed.id))]
+    assert councillor.household(op_id, door.id).status is HouseholdStatus.DONE
+
+    # The officer's tablet pulls the correction: its own visit is now the corrected one.
+    found = synced(officer, officer_sync, lambda found: len(found) == 2)
+    assert [(a.record_id, a.origin, a.supersedes, a.superseded_by) for a in found] == [
+        (str(fixed.id), "remote", str(knock.id), None), (str(knock.id), "local", None, str(fixed.id))]
+    row = officer.household(op_id, door.id)
+    assert (row.status, row.visits, row.last_outcome) == (HouseholdStatus.DONE, 1, "refused")
+    # Nothing echoed: each tablet holds each visit once.
+    assert len(officer.attempts(op_id, door.id)) == len(councillor.attempts(op_id, door.id)) == 2

@@ -340,7 +340,7 @@ def test_a_cursor_the_server_no_longer_knows_restarts_the_pull_and_never_blocks_
 
 def test_a_pull_the_server_refuses_is_a_notice_and_records_still_go_up(store, pack, server):
     class RefusesPulls(FaultyNetwork):
-        def pull(self, operation_id, since):
+        def pull(self, operation_id, since, device_id=None):
             raise RequestRejected("operation archived", status=400)
 
     ids = save_visits(store, pack, 2)

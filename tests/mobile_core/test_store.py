@@ -344,3 +344,90 @@ def test_retrying_a_rejected_visit_retries_its_fix_and_followup_after_it(store, 
     store.retry_rejected(v.id)
     assert store.outbox_rejected() == []
     assert [e.record_id for e in store.outbox_waiting()] == [str(other.id), str(v.id), str(fix.id), str(followup.id)]
+
+
+# ---- corrections of sent visits ----------------------------------------------------------
+
+def _correction(earlier, outcome: Outcome, **changes):
+    answers = changes.pop("answers", None)
+    return msgspec.structs.replace(earlier, id=uuid.uuid4(), outcome=outcome, supersedes=earlier.id,
+                                   answers=answers or {}, questionnaire=earlier.questionnaire if answers else None,
+                                   **changes)
+
+
+def _ack(store, *records):
+    store.mark_pushed([PushResult(id=str(r.id), status="stored") for r in records])
+
+
+def test_a_correction_counts_instead_of_the_visit_it_replaces(store, pack):
+    door = household_ids(pack)[0]
+    first = visit(door, Outcome.ANSWERED)
+    store.record_visit(first)
+    _ack(store, first)
+    fixed = _correction(first, Outcome.NO_ANSWER)
+    store.record_visit(fixed)
+    row = store.household(OPERATION_ID, door)
+    assert (row.status, row.visits, row.last_outcome) == (HouseholdStatus.TO_REVISIT, 1, "no_answer")
+    [street] = [s for s in store.streets_for_team(OPERATION_ID, TEAM_A) if s.id == pack.streets[0].id]
+    assert (street.knocked, street.closed) == (1, 0)
+    attempts = store.attempts(OPERATION_ID, door)
+    assert [(a.record_id, a.state, a.supersedes, a.superseded_by) for a in attempts] == [
+        (str(fixed.id), "waiting", str(first.id), None), (str(first.id), "sent", None, str(fixed.id))]
+    assert decode_record(store.outbox_waiting()[0].payload).supersedes == first.id
+
+
+def test_a_refused_correction_gives_the_door_back_its_visit(store, pack):
+    door = household_ids(pack)[1]
+    first = visit(door, Outcome.REFUSED)
+    store.record_visit(first)
+    _ack(store, first)
+    fixed = _correction(first, Outcome.NO_ANSWER)
+    store.record_visit(fixed)
+    store.mark_pushed([PushResult(id=str(fixed.id), status="rejected", reason="visit … was corrected already")])
+    row = store.household(OPERATION_ID, door)
+    assert (row.status, row.last_outcome) == (HouseholdStatus.DONE, "refused")  # the first one counts again
+    assert [(a.state, a.superseded_by) for a in store.attempts(OPERATION_ID, door)] == [
+        ("refused", None), ("sent", None)]
+
+
+def test_a_pulled_correction_replaces_the_visit_here_too(store, pack):
+    door = household_ids(pack)[2]
+    mine = visit(door, Outcome.NO_ANSWER)
+    store.record_visit(mine)
+    _ack(store, mine)
+    theirs = uuid.uuid4()  # the partner's tablet corrected it
+    page = PullResponse(cursor="5", changes=[VisitChange(id=theirs, household_id=door, team_id=TEAM_A,
+                                                         outcome=Outcome.CARD_LEFT, visited_at=mine.visited_at,
+                                                         supersedes=mine.id)])
+    store.apply_changes(OPERATION_ID, page)
+    store.apply_changes(OPERATION_ID, page)  # twice: still once
+    attempts = store.attempts(OPERATION_ID, door)
+    assert [(a.record_id, a.origin, a.superseded_by) for a in attempts] == [
+        (str(theirs), "remote", None), (str(mine.id), "local", str(theirs))]
+    row = store.household(OPERATION_ID, door)
+    assert (row.visits, row.last_outcome) == (1, "card_left")
+
+
+def test_correcting_a_visit_still_held_for_undo_lets_it_go_first(store, pack):
+    from datetime import timedelta
+
+    door = household_ids(pack)[3]
+    first = visit(door, Outcome.NO_ANSWER)
+    store.record_visit(first, hold=timedelta(minutes=5))
+    assert store.outbox_waiting() == []  # held for Undo
+    assert [a.state for a in store.attempts(OPERATION_ID, door)] == ["held"]
+    store.record_visit(_correction(first, Outcome.CARD_LEFT))
+    assert [e.record_id for e in store.outbox_waiting()][0] == str(first.id)  # the visit before its correction
+
+
+def test_store_migration_4_pulls_again_from_the_start(tmp_path, pack):
+    path = tmp_path / "old.db"
+    with Store.open(path) as store:
+        store.save_pack(pack)
+        store.apply_changes(OPERATION_ID, PullResponse(cursor="42", changes=[]))
+        store._conn.execute("PRAGMA user_version = 3")
+        store._conn.execute("DROP INDEX records_supersedes")
+        store._conn.execute("ALTER TABLE records DROP COLUMN supersedes")
+    with Store.open(path) as store:
+        assert store.pull_cursor(OPERATION_ID) is None  # the partner's visits, left out before, come now
+        assert raw_rows(path, "PRAGMA user_version")[0][0] == len(MIGRATIONS)

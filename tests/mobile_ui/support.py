@@ -211,7 +211,7 @@ class FakeTransport:
                     results.append(PushResult(id=rid, status="stored"))
         return PushResponse(results=results)
 
-    def pull(self, operation_id: int, since: str | None) -> PullResponse:
+    def pull(self, operation_id: int, since: str | None, *, device_id: str | None = None) -> PullResponse:
         self._check("pull")
         from mobile.sync import Forbidden
 

@@ -242,6 +242,60 @@ def test_full_visit_with_fix_and_followup_with_consent(signed_in, store, transpo
     assert records["Fix"].visit_id == records["Visit"].id
 
 
+def test_a_sent_visit_is_corrected_as_a_draft_and_a_new_visit_that_supersedes_it(signed_in, store, transport):
+    vm = _visit(signed_in)
+    vm.start(105)
+    vm.choose_outcome("answered")
+    for qid, value in (("feel_safe", 2), ("asb_seen", False), ("smoke_alarm", True)):
+        vm.answer(qid, value)
+    vm.set_notes("Dog in the garden")
+    vm.toggle_fix("advice_given")
+    vm.save()
+    SyncViewModel(signed_in).sync_now()
+    first = vm.visit_id
+
+    vm.start(105)  # the door again: its attempt, sent, with Correct
+    [row] = vm.attempts
+    assert (row.record_id, row.state, row.can_correct) == (str(first), "Sent", True)
+    assert row.text.startswith("Answered · ") and row.text.endswith(" · this tablet")
+    vm.correct_attempt(row.record_id)
+    assert vm.supersedes == str(first) and vm.visit_id != first
+    assert (vm.outcome, vm.answers, vm.notes) == ("answered", {"feel_safe": 2, "asb_seen": False,
+                                                               "smoke_alarm": True}, "Dog in the garden")
+    assert vm.fixes == [] and "Correcting the visit of" in vm.corrects_text  # the first fix stays as it was
+    vm.answer("feel_safe", 4)
+    again = _visit(signed_in)  # left and opened again: the correction is a draft like any visit
+    again.start(105)
+    assert again.resumed and again.supersedes == str(first) and again.answers["feel_safe"] == 4
+    again.choose_outcome("no_answer")  # a correction never saves on an outcome's tap
+    assert not again.saved
+    again.choose_outcome("answered")
+    again.save()
+    assert again.saved
+    correction = again.visit_id
+    SyncViewModel(signed_in).sync_now()
+    sent = {r.id: r for r in pushed_records(transport) if type(r).__name__ == "Visit"}
+    assert sent[correction].supersedes == first and sent[correction].visited_at == sent[first].visited_at
+    again.start(105)
+    assert [(r.record_id, r.corrected, r.can_correct) for r in again.attempts] == [
+        (str(correction), False, True), (str(first), True, False)]
+    assert again.attempts[0].text.startswith("Correction: Answered") and again.attempts[1].state.startswith(
+        "Corrected")
+    door = store.household(signed_in.operation_id, 105)
+    assert (door.visits, door.last_outcome) == (1, "answered")
+
+
+def test_correcting_waits_for_a_visit_in_progress(signed_in):
+    vm = _visit(signed_in)
+    vm.start(106)
+    vm.choose_outcome("refused")
+    vm.save()
+    vm.start(106)
+    vm.choose_outcome("answered")  # a new visit started at the door
+    vm.correct_attempt(vm.attempts[0].record_id)
+    assert vm.supersedes is None and "in progress" in vm.error
+
+
 def test_no_consent_means_no_contact_details(signed_in):
     vm = _visit(signed_in)
     vm.start(101)
