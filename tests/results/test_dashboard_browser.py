@@ -103,7 +103,7 @@ def test_dashboard_live_map(bworld, live_server, browser, screens_dir):
     expect(panel.locator("[data-field=households]")).to_have_text(str(expected[street]["households"]))
     expect(panel.locator("[data-field=knocked]")).to_have_text(str(expected[street]["knocked"]))
     expect(panel.locator("[data-field=to_revisit]")).to_have_text(str(expected[street]["to_revisit"]))
-    expect(page.locator("#doors-table tr")).to_have_count(expected[street]["households"])
+    expect(page.locator("#doors-table tr[data-household-id]")).to_have_count(expected[street]["households"])
     expect(page.locator("#doors-table .door-status.not_knocked")).to_have_count(
         expected[street]["households"] - expected[street]["knocked"])
 
@@ -169,4 +169,56 @@ def test_dashboard_live_map(bworld, live_server, browser, screens_dir):
 
     assert not failed, failed
     assert not outside, f"the page fetched from outside the server: {outside}"
+    context.close()
+
+
+@pytest.mark.parametrize("width", [1280, 390])
+def test_a_doors_history_shows_a_corrected_visit(bworld, live_server, browser, screens_dir, width):
+    """A pair corrects a visit it sent: the door list counts the latest, and the door's history keeps both,
+    the replaced one struck through as corrected, with when, and the pair's name."""
+    from playwright.sync_api import expect
+
+    w = bworld
+    street = w.street_ids[1]
+    earlier = next(v for v in w.visits if w.households[v["household_id"]] == street and v["team_id"] == w.teams["A"]
+                   and not any(c.get("supersedes") == v["id"] for c in w.visits)
+                   and not any(c.get("supersedes") for c in w.visits if c["household_id"] == v["household_id"]))
+    later = [v for v in w.visits if v["household_id"] == earlier["household_id"]]
+    earlier = max(later, key=lambda v: v["visited_at"])  # the door's latest visit: the one a pair would correct
+    fixed = {k: v for k, v in earlier.items() if k not in ("answers", "questionnaire")}
+    fixed.update(id=str(uuid.uuid4()), outcome="refused", supersedes=earlier["id"])
+    _push_over_http(live_server, w, [fixed])
+    door = earlier["household_id"]
+
+    context = browser.new_context(viewport={"width": width, "height": 900})
+    page = context.new_page()
+    failed: list[str] = []
+    page.on("pageerror", lambda exc: failed.append(str(exc)))
+    page.on("console", lambda msg: failed.append(msg.text) if msg.type == "error" else None)
+    page.goto(f"{live_server}/dashboard/login?next=/dashboard/operations/{w.operation_id}")
+    page.fill("#username", "coordinator")
+    page.fill("#password", "doorstep-demo")
+    page.click("#sign-in")
+    expect(page.locator("path.street")).to_have_count(len(w.street_ids))
+    page.locator(f"#streets-table tr[data-street-id='{street}'] td").first.click()
+    expect(page.locator("#street-name")).to_have_text("Birch Lane")
+    row = page.locator(f"#doors-table tr[data-household-id='{door}']")
+    expect(row.locator(".door-status")).to_have_text("Refused")
+    toggle = row.locator("button.door-history")
+    expect(toggle).to_contain_text("1 corrected")
+    toggle.click()
+    history = page.locator(f"#doors-table tr[data-history-of='{door}']")
+    expect(history).to_be_visible()
+    items = history.locator("li[data-visit-id]")
+    expect(items).to_have_count(len(later) + 1)
+    replaced = history.locator(f"li[data-visit-id='{earlier['id']}']")
+    expect(replaced).to_have_class("superseded")
+    expect(replaced.locator(".corrected")).to_contain_text("corrected ")
+    expect(replaced).to_contain_text("Pair A")
+    correction = history.locator(f"li[data-visit-id='{fixed['id']}']")
+    expect(correction.locator(".outcome")).to_have_text("Refused")
+    expect(correction.locator(".correction")).to_have_text("correction")
+    history.scroll_into_view_if_needed()
+    page.screenshot(path=str(screens_dir / f"dashboard-door-history-{width}.png"), full_page=True)
+    assert not failed, failed
     context.close()

@@ -15,7 +15,8 @@
     return Doorstep.api("GET", base + path + (query ? (path.indexOf("?") >= 0 ? "&" : "?") + query : ""));
   }
   var state = {features: [], byId: {}, layers: {}, selected: null, colourBy: "coverage", version: null,
-               sortKey: "name", sortDir: 1, showEmpty: false, fitted: false, concerns: []};
+               sortKey: "name", sortDir: 1, showEmpty: false, fitted: false, concerns: [], pairNames: {},
+               openHistory: {}};
   var LABELS = JSON.parse(document.getElementById("labels").textContent);
   function concernLabel(code) { return LABELS.concern[code] || Doorstep.label(code); }
   function label(code) { return LABELS.other[code] || Doorstep.label(code); }
@@ -256,16 +257,60 @@
       box.appendChild(Doorstep.el("h3", {text: "Doors, in walking order"}));
       var table = Doorstep.el("table", {id: "doors-table"});
       page.items.forEach(function (d) {
-        table.appendChild(Doorstep.el("tr", {"data-household-id": d.household_id}, [
+        var row = Doorstep.el("tr", {"data-household-id": d.household_id}, [
           Doorstep.el("td", {}, d.source === "generated" ? [d.address, " ", Doorstep.el("span", {cls: "generated",
             title: "Placed along the street where OpenStreetMap has no house numbers: this door may not exist",
             text: "generated"})] : [d.address]),
           Doorstep.el("td", {}, [Doorstep.el("span", {cls: "door-status " + d.status, text: label(d.status)})]),
           Doorstep.el("td", {cls: "num", text: d.attempts ? d.attempts + "×" : ""})
-        ]));
+        ]);
+        table.appendChild(row);
+        if (d.attempts) { history(d, row, table); }
       });
       box.appendChild(table);
     });
+  }
+
+  // A door's visits, newest first, corrected ones kept and marked, in a row under the door: loaded when
+  // opened, and opened again after a refresh rebuilds the list.
+  function history(d, row, table) {
+    var toggle = Doorstep.el("button", {type: "button", cls: "door-history", "aria-expanded": "false",
+                                        text: "Visits" + (d.corrected ? " (" + d.corrected + " corrected)" : "")});
+    row.appendChild(Doorstep.el("td", {}, [toggle]));
+    var list = Doorstep.el("ol", {cls: "visit-history"});
+    var under = Doorstep.el("tr", {cls: "door-history-row", "data-history-of": d.household_id},
+                            [Doorstep.el("td", {colspan: "4"}, [list])]);
+    under.hidden = true;
+    table.appendChild(under);
+    function when(iso) { return new Date(iso).toLocaleString([], {dateStyle: "short", timeStyle: "short"}); }
+    function load() {
+      return Doorstep.api("GET", base + "/visits?limit=1000&household_id=" + d.household_id).then(function (page) {
+        list.textContent = "";
+        page.items.sort(function (a, b) {
+          return (b.visited_at.localeCompare(a.visited_at)) || (b.received_at || "").localeCompare(a.received_at || "");
+        });
+        page.items.forEach(function (v) {
+          var parts = [Doorstep.el("span", {cls: "outcome", text: Doorstep.label(v.outcome)}),
+                       " · " + when(v.visited_at) + " · " + (state.pairNames[v.team_id] || "Pair " + v.team_id)];
+          if (v.superseded_by) {
+            var fixed = page.items.filter(function (c) { return c.id === v.superseded_by; })[0];
+            parts.push(" ", Doorstep.el("span", {cls: "corrected", text: "corrected" +
+              (fixed && fixed.received_at ? " " + when(fixed.received_at) : "")}));
+          } else if (v.supersedes) {
+            parts.push(" ", Doorstep.el("span", {cls: "correction", text: "correction"}));
+          }
+          list.appendChild(Doorstep.el("li", {"data-visit-id": v.id, cls: v.superseded_by ? "superseded" : ""},
+                                       parts));
+        });
+      });
+    }
+    function show(open) {
+      under.hidden = !open;
+      toggle.setAttribute("aria-expanded", String(open));
+      if (open) { state.openHistory[d.household_id] = true; load(); } else { delete state.openHistory[d.household_id]; }
+    }
+    toggle.addEventListener("click", function () { show(under.hidden); });
+    if (state.openHistory[d.household_id]) { show(true); }
   }
 
   function select(id, pan) {
@@ -296,6 +341,7 @@
     var body = document.querySelector("#pairs-table tbody");
     body.textContent = "";
     list.items.forEach(function (t) {
+      state.pairNames[t.team_id] = t.name;
       body.appendChild(Doorstep.el("tr", {"data-team-id": t.team_id}, [
         Doorstep.el("th", {scope: "row", text: t.name}), Doorstep.el("td", {text: t.agencies.join(", ")}),
         Doorstep.el("td", {cls: "num", text: t.streets}), Doorstep.el("td", {cls: "num", text: t.households}),
