@@ -166,19 +166,13 @@ def test_a_damaged_store_is_refused_at_the_first_page_and_reported_at_a_later_on
 # ---------------------------------------------------------------- the one-time move from a plain store
 
 def plain_store(path: Path, pack) -> dict[str, list]:
-    """A store as the app before encryption wrote it (plain SQLite, WAL, the three first migrations),
-    with a pack, records in the outbox, an acknowledged one, a draft and a sign-in; the WAL left
-    un-checkpointed. Returns every table's rows."""
+    """A store as the app before encryption wrote it (plain SQLite, WAL), with a pack, records in
+    the outbox, an acknowledged one, a draft and a sign-in; the WAL left un-checkpointed. Returns
+    every table's rows. It has today's schema so that today's record writer fits it: the move copies
+    whatever schema it finds (sqlcipher_export), and the migrations after it are test_store's."""
     conn = sqlite3.connect(path, isolation_level=None)
     conn.execute("PRAGMA journal_mode=WAL")
-    import mobile.store.schema as schema
-
-    saved = schema.MIGRATIONS
-    schema.MIGRATIONS = MIGRATIONS[:3]
-    try:
-        migrate_schema(conn)
-    finally:
-        schema.MIGRATIONS = saved
+    migrate_schema(conn)
     conn.execute("BEGIN")
     packs.save_pack(conn, pack, msgspec.json.encode(pack), '"v1"')
     doors = household_ids(pack)
