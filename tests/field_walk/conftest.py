@@ -241,6 +241,11 @@ def open_walk_list(w: Walk, username: str = "officer") -> None:
     w.wait_until(lambda: app.operations_vm.downloading_id is None, timeout=60, message="pack downloaded")
     app.operations_vm.open(op.id)
     w.wait_until(lambda: w.screen.name == "streets", message="walk list")
+    # The first pull brings the visits other tests' tablets of the same pair made (the pair's two
+    # tablets see each other's): wait for it, as a pair would, so a door they knocked never looks free.
+    store = app.ctx.store
+    w.wait_until(lambda: store.pull_cursor(op.id) is not None and app.status_kind == "sent", timeout=30,
+                 message="the first pull and push done")
     w.pump(3)
 
 

@@ -420,12 +420,12 @@ def test_correcting_a_visit_still_held_for_undo_lets_it_go_first(store, pack):
     assert [e.record_id for e in store.outbox_waiting()][0] == str(first.id)  # the visit before its correction
 
 
-def test_store_migration_4_pulls_again_from_the_start(tmp_path, pack):
+def test_store_migration_5_pulls_again_from_the_start(tmp_path, pack):
     path = tmp_path / "old.db"
     with Store.open(path) as store:
         store.save_pack(pack)
         store.apply_changes(OPERATION_ID, PullResponse(cursor="42", changes=[]))
-        store._conn.execute("PRAGMA user_version = 3")
+        store._conn.execute("PRAGMA user_version = 4")  # as a store before corrections left it
         store._conn.execute("DROP INDEX records_supersedes")
         store._conn.execute("ALTER TABLE records DROP COLUMN supersedes")
     with Store.open(path) as store:
