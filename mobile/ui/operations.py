@@ -41,7 +41,7 @@ class OperationsScreen(BoundScreen):
         self.empty = "" if vm.rows or vm.busy else "No operations yet. Tap Check server when you have signal."
         rows = []
         for r in vm.rows:
-            height = dp(244) + (dp(34) if r.pair else 0)
+            height = dp(278)  # the pair's line is kept before the pack names it: nothing moves as it comes
             rows.append({
                 "vm": vm, "op_id": r.id, "name": r.name,
                 "status_label": label(r.status) if r.status else "On this tablet",

@@ -17,6 +17,7 @@ def test_sign_in_and_download_pack(ui):
     row = ui.rv_row(ops.ids.rv, lambda w: w.name == "Easton StreetSafe")
     import threading
 
+    open_at = row.ids.open.to_window(*row.ids.open.center)
     ui.transport.gate = threading.Event()            # hold the server mid-download
     ui.tap(row.ids.download)
     row = ui.rv_row(ops.ids.rv, lambda w: w.name == "Easton StreetSafe")
@@ -28,5 +29,7 @@ def test_sign_in_and_download_pack(ui):
     row = ui.rv_row(ops.ids.rv, lambda w: w.name == "Easton StreetSafe")
     assert "PC Sam Patel (Avon and Somerset Police)" in row.pair
     assert "Cllr Jo Evans (Bristol City Council)" in row.pair
+    # "Pack downloaded" and the pair appeared; "Open walk list" is where it was, under the finger.
+    assert ops.info and row.ids.open.to_window(*row.ids.open.center) == open_at
     ui.screenshot("operations")
 

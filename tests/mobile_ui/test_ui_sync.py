@@ -10,6 +10,8 @@ def test_sync_state_changes_and_rejection_is_shown(ui):
     chip = ui.app.root.ids.sync_chip
     ui.wait_until(lambda: ui.app.status_kind == "sent" and chip.text.startswith("All sent"),
                   message="all sent after the first sync")
+    ids = ui.app.root.ids
+    at_first = (ids.nav_streets.x, ids.nav_map.x, chip.x, chip.width)
     ui.transport.online = False
     ui.transport.reject["visit"] = "household 101 is not in operation 7"
 
@@ -20,6 +22,9 @@ def test_sync_state_changes_and_rejection_is_shown(ui):
     ui.wait_until(lambda: ui.screen.name == "street")
     ui.wait_until(lambda: chip.text == "Offline · 1 saved on this tablet" and ui.app.status_kind == "offline",
                   message="one saved on the tablet, offline (not styled as an error)")
+    # The chip's words changed; the top bar's buttons stayed where a finger expects them.
+    assert (ids.nav_streets.x, ids.nav_map.x, chip.x, chip.width) == at_first
+    assert chip.texture_size[0] <= chip.width
 
     ui.tap(chip)                                   # the status opens the sync page
     sync = ui.screen
