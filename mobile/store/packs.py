@@ -46,12 +46,12 @@ def save_pack(conn: sqlite3.Connection, pack: Pack, raw: bytes, etag: str | None
     conn.executemany(
         """
         INSERT INTO households (operation_id, id, ref, address, house_number, postcode,
-                                street_id, lon, lat, side, door_order)
-        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                                street_id, lon, lat, side, door_order, source)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
         """,
         [
             (op.id, h.id, h.ref, h.address, h.house_number, h.postcode,
-             h.street_id, h.lon, h.lat, h.side, h.door_order)
+             h.street_id, h.lon, h.lat, h.side, h.door_order, h.source)
             for h in pack.households
         ],
     )

@@ -162,6 +162,11 @@ MIGRATIONS: list[str] = [
     -- pull again from the start once, so the visits passed over before arrive (applying is idempotent).
     UPDATE operations SET pull_cursor = NULL;
     """,
+    # 6: where each door comes from (the pack's Household.source): a generated door may not exist.
+    # Stores from before learn it at the next pack download (NULL until then: not said).
+    """
+    ALTER TABLE households ADD COLUMN source TEXT;
+    """,
 ]
 
 

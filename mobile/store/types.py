@@ -76,6 +76,12 @@ class HouseholdRow:
     last_outcome: str | None
     last_visited_at: str | None
     other_team_visits: int  # visits pulled from the server, made by other pairs
+    #: Where the door comes from (shared_schemas.pack.Household.source); "generated": it may not exist.
+    source: str | None = None
+
+    @property
+    def generated(self) -> bool:
+        return self.source == "generated"
 
 
 @dataclass(frozen=True, slots=True)

@@ -81,7 +81,7 @@ def _households(conn: sqlite3.Connection, where: str, params: tuple, order_by: s
     rows = conn.execute(
         f"""
         SELECT h.id, h.ref, h.address, h.house_number, h.postcode, h.side, h.door_order, h.lon, h.lat,
-               v.outcome, v.happened_at, v.origin
+               v.outcome, v.happened_at, v.origin, h.source
         FROM households h
         LEFT JOIN records v ON v.type = 'visit' AND v.operation_id = h.operation_id AND v.household_id = h.id
             -- a visit the server refused does not count until it is corrected and accepted, nor one
@@ -119,6 +119,7 @@ def _fold(rows: list[tuple]) -> HouseholdRow:
         last_outcome=last[0],
         last_visited_at=last[1],
         other_team_visits=sum(1 for _, _, origin in visits if origin == "remote"),
+        source=first[12],
     )
 
 

@@ -21,6 +21,7 @@ class DoorRowView(ButtonBehavior, BoxLayout):
     status_text = StringProperty("")
     others = StringProperty("")
     can_visit = BooleanProperty(True)
+    generated = BooleanProperty(False)
 
     def on_release(self):
         self.vm.visit(self.household_id)
@@ -37,6 +38,6 @@ class StreetScreen(BoundScreen):
         self.title = vm.name or "Street"
         self.ids.rv.data = [
             {"vm": vm, "household_id": r.id, "address": r.address, "side": r.side, "status": r.status,
-             "status_text": r.status_text, "others": r.others, "can_visit": r.can_visit}
+             "status_text": r.status_text, "others": r.others, "can_visit": r.can_visit, "generated": r.generated}
             for r in vm.rows
         ]

@@ -25,6 +25,7 @@ class DoorRow:
     status_text: str  # "Not knocked", "No answer ×2", "Done (Answered)", "Do not visit"
     others: str  # "Other pair: 1 visit" or ""
     can_visit: bool  # False for do-not-visit doors
+    generated: bool = False  # placed along the street where OpenStreetMap had no numbers: may not exist
 
 
 def status_of(row: Any) -> tuple[str, str]:
@@ -87,7 +88,7 @@ class StreetViewModel(Observable):
             others = f"Other pair: {h.other_team_visits} visit{'s' if h.other_team_visits != 1 else ''}" \
                 if h.other_team_visits else ""
             rows.append(DoorRow(h.id, h.address, h.house_number or "", side_of(h), key, text, others,
-                                key != "do_not_visit"))
+                                key != "do_not_visit", h.generated))
         done = sum(1 for r in rows if r.status in ("done", "do_not_visit"))
         knocked = sum(1 for r in rows if r.status != "not_knocked")
         self.set(name=name, all_rows=rows,

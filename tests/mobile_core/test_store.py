@@ -428,6 +428,27 @@ def test_store_migration_5_pulls_again_from_the_start(tmp_path, pack):
         store._conn.execute("PRAGMA user_version = 4")  # as a store before corrections left it
         store._conn.execute("DROP INDEX records_supersedes")
         store._conn.execute("ALTER TABLE records DROP COLUMN supersedes")
+        store._conn.execute("ALTER TABLE households DROP COLUMN source")  # migration 6's
     with Store.open(path) as store:
         assert store.pull_cursor(OPERATION_ID) is None  # the partner's visits, left out before, come now
         assert raw_rows(path, "PRAGMA user_version")[0][0] == len(MIGRATIONS)
+
+
+def test_store_migration_6_keeps_doors_and_learns_their_source_at_the_next_pack(tmp_path, pack):
+    path = tmp_path / "old.db"
+    with Store.open(path) as store:
+        store.save_pack(pack)
+        store._conn.execute("PRAGMA user_version = 5")  # as a store before migration 6 left it
+        store._conn.execute("ALTER TABLE households DROP COLUMN source")
+    with Store.open(path) as store:
+        before = raw_rows(path, "SELECT count(*), count(source) FROM households")[0]
+        assert before[0] == len(pack.households) and before[1] == 0  # kept, source not said yet
+        sourced = msgspec.structs.replace(pack, households=[
+            msgspec.structs.replace(h, source="generated" if i % 2 else "address_list")
+            for i, h in enumerate(pack.households)])
+        store.save_pack(sourced)
+        assert raw_rows(path, "SELECT count(*), count(source) FROM households")[0] == (len(pack.households),) * 2
+        street_id = pack.households[1].street_id
+        rows = store.households_on_street(OPERATION_ID, street_id, order="door")
+        assert {h.id: h.generated for h in rows} == {
+            h.id: i % 2 == 1 for i, h in enumerate(pack.households) if h.street_id == street_id}

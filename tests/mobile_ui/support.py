@@ -80,6 +80,8 @@ def make_pack(*, op_id: int = OP_ID, doors_per_street: int = 4, questionnaire: d
                 id=hid, ref=f"UPRN{hid}", address=f"{n} {name}, Bristol", house_number=str(n),
                 postcode="BS5 0AA", street_id=sid, lon=x0 + (x1 - x0) * t + offset,
                 lat=y0 + (y1 - y0) * t + offset, side=side, door_order=n,
+                # the last door of each street placed along it (OSM had no number there): it may not exist
+                source="generated" if n == doors_per_street else "address_point",
             ))
     teams = [
         PackTeam(id=1, name="Pair A", street_ids=[11, 12, 13], members=[

@@ -21,6 +21,15 @@ def _door(ui, address):
 def test_no_answer_in_two_taps(ui):
     ui.open_walk_list()
     _open_street(ui, "Avon Road")
+    # the door OpenStreetMap had no number for, placed along the street, says it may not exist
+    def muted(w):
+        return type(w).__name__ == "MutedLabel"
+
+    placed = _door(ui, "4 Avon Road, Bristol")
+    [line] = ui.find(muted, placed)
+    assert line.text == "Even side  ·  May not exist (placed along the street)"
+    [line] = ui.find(muted, _door(ui, "2 Avon Road, Bristol"))
+    assert line.text == "Even side"
     ui.tap(_door(ui, "1 Avon Road, Bristol"))          # tap 1: the door
     assert ui.screen.name == "visit"
     ui.tap_text("No answer")                           # tap 2: the outcome, saved at once

@@ -133,6 +133,8 @@ def test_street_statuses_and_no_answer_count(signed_in, transport):
     street.load(11)
     assert [r.address for r in street.rows][:2] == ["1 Avon Road, Bristol", "3 Avon Road, Bristol"]  # odd side first
     assert {r.status_text for r in street.rows} == {"Not knocked"}
+    # a door placed along the street says so (it may not exist); the council's and OSM's doors do not
+    assert [r.id for r in street.rows if r.generated] == [104]
     visit = _visit(signed_in)
     for _ in range(2):
         visit.start(101)
