@@ -32,4 +32,5 @@ trap '[ -n "$xvfb_pid" ] && kill "$xvfb_pid" 2>/dev/null || true' EXIT
 mkdir -p .artifacts/screens
 # Lint first: every helper keeps it clean (README "Keeping the code clean").
 .venv/bin/ruff check server shared_schemas mobile tests bench scripts
+.venv/bin/mypy
 .venv/bin/pytest --durations=10 "$@"

@@ -196,7 +196,7 @@ class AndroidKeystoreKeys:
         self.folder = Path(folder)
 
     def _wrapping_key(self):
-        from jnius import autoclass  # type: ignore[import-not-found]
+        from jnius import autoclass
 
         KeyStore = autoclass("java.security.KeyStore")
         store = KeyStore.getInstance("AndroidKeyStore")
@@ -219,7 +219,7 @@ class AndroidKeystoreKeys:
         return self.folder / f"{store_id}.wrapped-key"
 
     def load(self, store_id: str) -> bytes | None:
-        from jnius import autoclass  # type: ignore[import-not-found]
+        from jnius import autoclass
 
         try:
             blob = self._path(store_id).read_bytes()
@@ -232,7 +232,7 @@ class AndroidKeystoreKeys:
         return _checked(bytes(cipher.doFinal(blob[12:])))
 
     def save(self, store_id: str, key: bytes) -> None:
-        from jnius import autoclass  # type: ignore[import-not-found]
+        from jnius import autoclass
 
         Cipher = autoclass("javax.crypto.Cipher")
         cipher = Cipher.getInstance("AES/GCM/NoPadding")

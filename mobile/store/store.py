@@ -280,7 +280,7 @@ class Store:
         (nothing saved).
         Saving the same record id twice is a no-op, never a duplicate.
         """
-        batch = [visit, *fixes, *followups]
+        batch: list[Visit | Fix | Followup] = [visit, *fixes, *followups]
         for record in batch:
             if record.operation_id != visit.operation_id:
                 raise RecordInvalidError(

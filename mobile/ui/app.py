@@ -103,7 +103,7 @@ class DoorstepApp(App):
         self.screens: dict[str, Any] = {}
         self._toast_event = None
         self._toast_callback = None
-        self._position = None
+        self._position: Any = None  # a PositionSource once the map asks for the tablet's place
         self._pending_sign_in: str | None = None
         self._resume_user: str | None = None
         self._owns_ctx = False
@@ -138,7 +138,8 @@ class DoorstepApp(App):
         log.warning("the unreadable store was kept aside as %s", aside.name)
         self.ctx = default_context(self._data_dir())
         self._owns_ctx = True
-        problem, self.root = self.root, self._build_main()
+        problem = self.root  # type: ignore[has-type]  # Kivy's App.root carries no type
+        self.root = self._build_main()
         Window.remove_widget(problem)
         Window.add_widget(self.root)
         self.on_start()
@@ -199,7 +200,7 @@ class DoorstepApp(App):
         if self.use_gps:
             from mobile.ui.position import PositionSource
 
-            self._position = PositionSource(self.ctx.set_position)
+            self._position = PositionSource(self.context.set_position)
             self._position.start()
 
     def _on_keyboard(self, _window, key, *_args) -> bool:
@@ -322,12 +323,18 @@ class DoorstepApp(App):
             self.dialog = ask("Leave this follow-up?", "The follow-up for this street is not raised yet.",
                               [("Discard it", action, "danger"), ("Stay", lambda: None, "secondary")])
 
+    @property
+    def context(self) -> AppContext:
+        """The app's context: there from build() on, so every screen and callback has it."""
+        assert self.ctx is not None, "the app is not built yet"
+        return self.ctx
+
     def _update_chrome(self) -> None:
         screen = self.sm.current_screen
         self.current = self.sm.current
         self.screen_title = getattr(screen, "title", "") or ""
         self.can_go_back = bool(self.history) or bool(getattr(screen, "has_inner_back", False))
-        self.has_operation = self.ctx.operation_id is not None and self.sm.current != "signin"
+        self.has_operation = self.context.operation_id is not None and self.sm.current != "signin"
 
     def switch_interface(self, code: str | None = None) -> None:
         """The app's own words in another language (the officer's choice; the resident's language is
@@ -362,17 +369,17 @@ class DoorstepApp(App):
     # -- flows ----------------------------------------------------------------------------------
     def _signed_in(self) -> None:
         self.lock_vm.activity()
-        self.ctx.start_engine()
-        self.ctx.request_sync()  # a loop waiting for a new sign-in goes again now
+        self.context.start_engine()
+        self.context.request_sync()  # a loop waiting for a new sign-in goes again now
         self.history = []
         self._pending_sign_in = None
         resume, self._resume_user = self._resume_user, None
-        if self.ctx.operation_id is not None and resume == self.ctx.session.username:
+        if self.context.operation_id is not None and resume == self.context.session.username:
             # signed in again after an expired token: back to the walk list, not the start
             self.history = ["operations"]
             self.sm.current = "streets"
         else:
-            self.ctx.close_operation()
+            self.context.close_operation()
             self.sm.current = "operations"
         self._update_chrome()
         if self.signin_vm.info:
@@ -380,7 +387,7 @@ class DoorstepApp(App):
 
     def sign_out(self) -> None:
         """Sign out; with drafts or unsent records, say so first (signing out keeps them all)."""
-        state = self.ctx.store.sync_state()
+        state = self.context.store.sync_state()
         unsent = state.waiting + state.rejected
         if not unsent and not state.drafts:
             self._sign_out()
@@ -402,10 +409,10 @@ class DoorstepApp(App):
             self.lock_vm.set(locked=False, needs_online=False, error="", secret="")
             self.locked = False
             self._before_lock = None
-        self.ctx.stop_engine()
-        self.ctx.store.sign_out()
-        self.ctx.close_operation()
-        self.ctx.set_session(None)
+        self.context.stop_engine()
+        self.context.store.sign_out()
+        self.context.close_operation()
+        self.context.set_session(None)
         self.history = []
         self.sm.current = "signin"
         self._update_chrome()
@@ -421,7 +428,7 @@ class DoorstepApp(App):
             self.show_toast("This tablet's sign-in has ended: finish this visit, then sign in again.")
             return
         self._pending_sign_in = None
-        self._resume_user = getattr(self.ctx.session, "username", None)
+        self._resume_user = getattr(self.context.session, "username", None)
         self.signin_vm.show_message(message)
         self.history = []
         self.sm.current = "signin"
@@ -463,7 +470,7 @@ class DoorstepApp(App):
         if undoable:
             self.show_toast(message, "Undo", lambda: self._undo_visit(visit_id), seconds=UNDO_SECONDS - 1)
             # sent as soon as the Undo window closes, not at the next round of the engine
-            Clock.schedule_once(lambda _dt: None if self._stopped else self.ctx.request_sync(), UNDO_SECONDS + 0.2)
+            Clock.schedule_once(lambda _dt: None if self._stopped else self.context.request_sync(), UNDO_SECONDS + 0.2)
         else:
             self.show_toast(message)
         self.sync_vm.refresh()

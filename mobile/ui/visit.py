@@ -10,6 +10,7 @@ draft), so typing is never fought.
 from __future__ import annotations
 
 from functools import partial
+from typing import Any
 
 from kivy.factory import Factory
 from kivy.metrics import dp
@@ -58,6 +59,7 @@ class QuestionBlock(BoxLayout):
             self.input.bind(text=lambda _w, text: screen.vm.answer_text(question.id, text))
             box.add_widget(self.input)
             return
+        choices: list[tuple[Any, str]]
         if kind is QuestionType.YES_NO:
             choices, mark = [(True, yes_no[0] or tr._("Yes")), (False, yes_no[1] or tr._("No"))], "radio"
         elif kind is QuestionType.SCALE_1_5:
@@ -200,7 +202,7 @@ class VisitScreen(BoundScreen):
         self._blocks: dict[str, QuestionBlock] = {}
         self._shown_questions: list[str] = []
         self._cards: dict[str, FollowupCard] = {}
-        self._suggested: list[str] = []
+        self._suggested: list[str] | None = []
         self._loaded_visit = None
         self._block_language: str | None = None
         self._language_choices: list[tuple[str, str]] | None = None

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import asdict, dataclass, field
-from typing import Any
+from typing import Any, cast
 
 from shared_schemas import fields
 from shared_schemas.codes import FOLLOWUP_CATEGORY_LABELS, PRIORITY_LABELS, FollowupCategory, Priority
@@ -46,10 +46,11 @@ class FollowupDraft:
 
     @property
     def title(self) -> str:
-        return FOLLOWUP_CATEGORY_LABELS.get(self.category, "New follow-up") if self.category else "New follow-up"
+        labels = cast(dict[str, str], FOLLOWUP_CATEGORY_LABELS)  # keyed by a StrEnum: its texts look up alike
+        return labels.get(self.category, "New follow-up") if self.category else "New follow-up"
 
     def summary(self) -> str:
-        pri = PRIORITY_LABELS.get(self.priority, self.priority)
+        pri = cast(dict[str, str], PRIORITY_LABELS).get(self.priority, self.priority)
         consent = "consent given" if self.consent else "no consent"
         return f"{self.title} ({pri}, {consent})"
 

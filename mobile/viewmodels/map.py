@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from .base import Observable
 from .geo import Bounds, LocalProjection, fit_transform
@@ -26,8 +27,8 @@ class MapStreet:
 
 @dataclass(frozen=True)
 class MapDoor:
-    id: str
-    street_id: str
+    id: int | str
+    street_id: int | str
     lon: float
     lat: float
     status: str  # a key of mobile.ui.theme.STATUS_COLOURS ("other_pair" for another pair's streets)
@@ -120,7 +121,7 @@ class MapViewModel(Observable):
             self.fit(*self.viewport)
         self.changed("data")
 
-    def update_statuses(self, statuses: dict[str, str]) -> None:
+    def update_statuses(self, statuses: dict[Any, str]) -> None:
         """Recolour doors: ``{household_id: status}``."""
         self._data.doors = [
             (MapDoor(d.id, d.street_id, d.lon, d.lat, statuses.get(d.id, d.status)), x, y)

@@ -37,7 +37,7 @@ class OperationsViewModel(Observable):
         self.needs_sign_in = False
         self.on_opened: Callable[[int], None] | None = None
         self.on_needs_sign_in: Callable[[str], None] | None = None
-        self._server_ops: list[dict] | None = None
+        self._server_ops: list[ListedOperation] | None = None
 
     # -- list -------------------------------------------------------------------------
     def refresh(self) -> None:

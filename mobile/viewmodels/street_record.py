@@ -46,6 +46,7 @@ class StreetRecordViewModel(Observable):
 
     def log_fix(self, category: str) -> None:
         ctx = self.ctx
+        assert ctx.operation_id is not None, "a street's record is made inside an operation"
         fix = Fix(id=uuid.uuid4(), operation_id=ctx.operation_id, team_id=ctx.team_id,
                   category=FixCategory(category), done_at=ctx.now(), street_id=self.street_id)
         what = FIX_CATEGORY_LABELS[FixCategory(category)]
@@ -61,6 +62,7 @@ class StreetRecordViewModel(Observable):
 
     def save(self) -> bool:
         ctx = self.ctx
+        assert ctx.operation_id is not None, "a street's record is made inside an operation"
         record, errors = check_followup(self.draft, operation_id=ctx.operation_id, team_id=ctx.team_id,
                                         raised_at=ctx.now(), street_id=self.street_id)
         self.errors = errors

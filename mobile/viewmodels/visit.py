@@ -146,7 +146,7 @@ class VisitViewModel(Observable):
         self.correcting: str | None = None  # the id of a refused visit being corrected (same id)
         self.supersedes: str | None = None  # the id of a sent visit this new one corrects
         self.corrects_text = ""  # what is being corrected, in words (shown above the outcomes)
-        self._visited_at = None
+        self._visited_at: datetime | None = None
         self.visit_id = uuid.uuid4()
         self._fix_ids: dict[str, str] = {}
         #: The resident's language for the questionnaire (None: its default); the app's own words
@@ -631,7 +631,8 @@ class VisitViewModel(Observable):
         if self.on_finished:
             what = "Corrected and sent again" if self.correcting else "Corrected" if self.supersedes else "Saved"
             card = f" · card code {cards.shown(self.card_code)}" if self.outcome is Outcome.CARD_LEFT else ""
-            self.on_finished(f"{what}: {OUTCOME_LABELS[self.outcome]} at {self.address}{card}", str(self.visit_id),
+            said = OUTCOME_LABELS[self.outcome] if self.outcome else ""
+            self.on_finished(f"{what}: {said} at {self.address}{card}", str(self.visit_id),
                              undoable)
 
     def _save_failed(self, exc: BaseException) -> None:

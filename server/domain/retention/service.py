@@ -14,8 +14,9 @@ import asyncio
 import datetime as dt
 import json
 from dataclasses import dataclass, field
+from typing import Any, cast
 
-from sqlalchemy import text
+from sqlalchemy import CursorResult, Result, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.domain.photos.storage import PhotoStore, photo_key
@@ -43,6 +44,11 @@ class RetentionReport:
                 f"{self.photos} photo(s)); notes removed from {self.visit_notes} visit(s) and {self.fix_notes} fix(es)")
 
 
+
+def _rows(result: Result[Any]) -> int:
+    """How many rows a DELETE or UPDATE touched (its result is a cursor's)."""
+    return cast("CursorResult[Any]", result).rowcount or 0
+
 async def run_retention(session: AsyncSession, settings: Settings, store: PhotoStore,
                         now: dt.datetime | None = None) -> RetentionReport:
     """Remove what is past its time (see the module's docstring); the caller commits."""
@@ -52,8 +58,8 @@ async def run_retention(session: AsyncSession, settings: Settings, store: PhotoS
         _OLD_CLOSED, {"cutoff": now - dt.timedelta(days=settings.retention_followup_days)})).all()]
     if ids:
         report.followups = [str(i) for i in ids]
-        report.residents = (await session.execute(
-            text("DELETE FROM followup_resident WHERE followup_id = ANY(:ids)"), {"ids": ids})).rowcount or 0
+        report.residents = _rows(await session.execute(
+            text("DELETE FROM followup_resident WHERE followup_id = ANY(:ids)"), {"ids": ids}))
         await session.execute(text("UPDATE followup SET description = '' WHERE id = ANY(:ids)"), {"ids": ids})
         await session.execute(text("UPDATE followup_event SET note = '' WHERE followup_id = ANY(:ids) AND note <> ''"),
                               {"ids": ids})
@@ -67,12 +73,12 @@ async def run_retention(session: AsyncSession, settings: Settings, store: PhotoS
             await asyncio.to_thread(store.delete, photo_key(sha256))
         report.photos = len(orphans)
     visit_cutoff = now - dt.timedelta(days=settings.retention_visit_text_days)
-    report.visit_notes = (await session.execute(
+    report.visit_notes = _rows(await session.execute(
         text("UPDATE visit SET notes = '' WHERE visited_at < :cutoff AND notes <> ''"),
-        {"cutoff": visit_cutoff})).rowcount or 0
-    report.fix_notes = (await session.execute(
+        {"cutoff": visit_cutoff}))
+    report.fix_notes = _rows(await session.execute(
         text("UPDATE fix SET notes = '' WHERE done_at < :cutoff AND notes <> ''"),
-        {"cutoff": visit_cutoff})).rowcount or 0
+        {"cutoff": visit_cutoff}))
     await session.execute(text(
         "INSERT INTO audit_log (action, entity_type, entity_id, detail) "
         "VALUES ('retention.remove', 'retention', :at, CAST(:detail AS jsonb))"),

@@ -594,7 +594,7 @@ class _Corrections:
 
 async def _corrections(raw: Any, visits: list[tuple[int, Visit, str]]) -> _Corrections | None:
     """The look-up for a push's corrections; None (no query) for a push without any."""
-    named = sorted({r.supersedes for _, r, _ in visits if r.supersedes is not UNSET})  # type: ignore[type-var]
+    named = sorted({r.supersedes for _, r, _ in visits if r.supersedes is not UNSET})
     if not named:
         return None
     stored = {row[0]: (row[1], row[2], row[3], row[4]) for row in await raw.fetch(_CORRECTED_VISITS, named)}
