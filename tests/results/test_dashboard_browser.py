@@ -199,7 +199,8 @@ def test_a_doors_history_shows_a_corrected_visit(bworld, live_server, browser, s
     page.fill("#username", "coordinator")
     page.fill("#password", "doorstep-demo")
     page.click("#sign-in")
-    expect(page.locator("path.street")).to_have_count(len(w.street_ids))
+    with_doors = [sid for sid in w.street_ids if any(s == sid for s in w.households.values())]
+    expect(page.locator("path.street")).to_have_count(len(with_doors))  # the empty ones hidden until asked for
     page.locator(f"#streets-table tr[data-street-id='{street}'] td").first.click()
     expect(page.locator("#street-name")).to_have_text("Birch Lane")
     row = page.locator(f"#doors-table tr[data-household-id='{door}']")
