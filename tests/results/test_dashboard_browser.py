@@ -201,7 +201,7 @@ def test_a_doors_history_shows_a_corrected_visit(bworld, live_server, browser, s
     page.click("#sign-in")
     with_doors = [sid for sid in w.street_ids if any(s == sid for s in w.households.values())]
     expect(page.locator("path.street")).to_have_count(len(with_doors))  # the empty ones hidden until asked for
-    page.locator(f"#streets-table tr[data-street-id='{street}'] td").first.click()
+    page.locator(f"#streets-table tr[data-street-id='{street}'] th a").click()  # the street's name is its link
     expect(page.locator("#street-name")).to_have_text("Birch Lane")
     row = page.locator(f"#doors-table tr[data-household-id='{door}']")
     expect(row.locator(".door-status")).to_have_text("Refused")

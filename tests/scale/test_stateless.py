@@ -50,6 +50,10 @@ PROCESS_STATE = {
     "server/domain/imports/worker.py:Progress.done": "one running import's progress, written to its job row",
     "server/domain/imports/worker.py:Progress.total": "one running import's progress, written to its job row",
     "server/domain/sync/ingest.py:_Batch.results": "one push's answers, built during that request",
+    "server/domain/sync/ingest.py:_Corrections.known":
+        "one push's look-up of the visits its corrections name, read from PostgreSQL during that request",
+    "server/domain/sync/ingest.py:_Corrections.claimed":
+        "the corrections claimed so far within one push; across pushes a unique index decides",
     "server/domain/sync/ingest.py:_gc_pauses (global)":
         "Python's cycle collector paused while pushes run in this process: speed, not data",
     "server/domain/sync/ingest.py:_gc_paused_since (global)": "as _gc_pauses",
