@@ -17,9 +17,10 @@ from __future__ import annotations
 
 import hashlib
 import io
+import threading
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Annotated
+from typing import Annotated, Any
 
 import msgspec
 from msgspec import Meta
@@ -77,6 +78,23 @@ TOO_BIG = f"This image has more than {MAX_PIXELS // 1_000_000} million pixels; t
 INCOMPLETE = "This photo is incomplete (the file was cut short); take or choose it again."
 
 
+_STRICT = threading.Lock()
+
+
+def _load_whole(image: Any) -> None:
+    """Decode every pixel, refusing a file cut short. Pillow would fill a cut-short image with grey
+    when its process-wide ImageFile.LOAD_TRUNCATED_IMAGES is on, and WeasyPrint (the reports) turns
+    it on when imported: a full run let a truncated upload in. So strict for this decode, then put back."""
+    from PIL import ImageFile
+
+    with _STRICT:
+        lenient, ImageFile.LOAD_TRUNCATED_IMAGES = ImageFile.LOAD_TRUNCATED_IMAGES, False
+        try:
+            image.load()
+        finally:
+            ImageFile.LOAD_TRUNCATED_IMAGES = lenient
+
+
 def clean_photo(data: bytes) -> CleanPhoto:
     """The photo re-encoded: orientation applied, every metadata block dropped, longest side at most
     MAX_SIDE, a JPEG. Raises PhotoError for anything that is not a whole JPEG, PNG or WebP image."""
@@ -97,7 +115,7 @@ def clean_photo(data: bytes) -> CleanPhoto:
         if width * height > MAX_PIXELS:
             raise PhotoError(TOO_BIG, "too_large")
         try:
-            image.load()
+            _load_whole(image)
             upright = ImageOps.exif_transpose(image)
         except (OSError, ValueError, SyntaxError, Image.DecompressionBombError):
             raise PhotoError(INCOMPLETE, "incomplete") from None

@@ -205,3 +205,21 @@ async def test_a_fixs_photos_are_seen_by_its_operations_coordinators_and_on_thei
                           headers=await headers("officer"))
     assert r.status_code == 200 and r.json()["results"][0]["status"] == "rejected"
     assert "photos" in r.json()["results"][0]["reason"] + (r.json()["results"][0].get("path") or "")
+
+
+def test_a_cut_short_photo_is_refused_even_after_weasyprint_made_pillow_lenient():
+    """WeasyPrint (the reports) turns Pillow's process-wide LOAD_TRUNCATED_IMAGES on when imported; a full
+    run once took a truncated upload that way. The photo check decodes strictly all the same."""
+    import weasyprint  # noqa: F401 - imported for what it does to Pillow
+    from PIL import ImageFile
+
+    from shared_schemas.photos import PhotoError, clean_photo
+
+    ImageFile.LOAD_TRUNCATED_IMAGES = True  # as WeasyPrint leaves it (set here too, whatever its version does)
+    photo = camera_jpeg()
+    with pytest.raises(PhotoError) as refused:
+        clean_photo(photo[: len(photo) * 2 // 3])
+    assert refused.value.kind == "incomplete"
+    assert ImageFile.LOAD_TRUNCATED_IMAGES is True  # put back for WeasyPrint
+    whole = clean_photo(photo)
+    assert max(whole.width, whole.height) == MAX_SIDE
