@@ -148,3 +148,58 @@ def test_a_session_ends_mid_form_and_the_text_survives_signing_in(live_server, b
     finally:
         context.close()
     assert seen.refused == [] and seen.errors == [], (seen.refused, seen.errors)
+
+
+def _followups_far_from_their_streets_middle(base: str, count: int) -> list[str]:
+    """Follow-ups raised at the officer's doors that lie farthest from their street's middle (where Leaflet
+    alone would put the street's name)."""
+    officer = bearer(base, "officer")
+    op = httpx.get(f"{base}/api/v1/operations", headers=officer, timeout=30).json()["items"][0]["id"]
+    pack = httpx.get(f"{base}/api/v1/operations/{op}/pack", headers=officer, timeout=60).json()
+    team = next(t for t in pack["teams"] if any(m["username"] == "officer" for m in t["members"]))
+    middles = {}
+    for street in pack["streets"]:
+        points = [p for line in street["geometry"]["coordinates"] for p in line]
+        xs, ys = [p[0] for p in points], [p[1] for p in points]
+        middles[street["id"]] = ((min(xs) + max(xs)) / 2, (min(ys) + max(ys)) / 2)
+    doors = [h for h in pack["households"] if h["street_id"] in team["street_ids"]]
+    doors.sort(key=lambda h: -((h["lon"] - middles[h["street_id"]][0]) * 0.62) ** 2
+               - (h["lat"] - middles[h["street_id"]][1]) ** 2)  # 0.62: a degree of longitude at Leeds, shorter
+    records = [{"type": "followup", "id": str(uuid.uuid4()), "operation_id": op, "team_id": team["id"],
+                "category": "graffiti", "priority": "normal", "description": "far from the middle",
+                "resident_consent": False, "raised_at": dt.datetime.now(dt.UTC).isoformat(),
+                "household_id": door["id"]} for door in doors[:count]]
+    r = httpx.post(f"{base}/api/v1/sync/push", json={"device_id": "web-tests", "records": records},
+                   headers=officer, timeout=60)
+    assert all(x["status"] == "stored" for x in r.json()["results"]), r.text
+    return [rec["id"] for rec in records]
+
+
+def test_the_follow_ups_street_is_named_on_the_phones_small_map(live_server, browser, screens_dir):
+    """The highlighted street's name sits inside the map on a 390 px phone, even for a door at one end of a
+    long street (Leaflet alone puts the name at the line's middle, off a small map)."""
+    base = live_server
+    placed = []
+    for fid in _followups_far_from_their_streets_middle(base, 3):
+        context = browser.new_context(viewport=PHONE)
+        page = context.new_page()
+        try:
+            sign_in(page, base, "envhealth", area="/partner")
+            page.goto(f"{base}/partner/followups/{fid}")
+            page.wait_for_selector("#map .leaflet-tooltip.street-label", state="attached", timeout=20_000)
+            page.evaluate("document.getElementById('map').scrollIntoView()")
+            page.wait_for_timeout(300)
+            box = page.locator("#map").bounding_box()
+            street = page.evaluate("""() => { const d = JSON.parse(document.getElementById('map-data').textContent);
+                return d.streets.features.find(f => f.id === d.street_id).properties.name; }""")
+            first = page.locator("#map .leaflet-tooltip.street-label").first  # the highlighted street's, placed first
+            assert first.inner_text() == street
+            name = first.bounding_box()
+            inside = (first.is_visible() and name["x"] >= box["x"] and name["y"] >= box["y"]
+                      and name["x"] + name["width"] <= box["x"] + box["width"]
+                      and name["y"] + name["height"] <= box["y"] + box["height"])
+            placed.append((street, inside))
+            page.screenshot(path=str(screens_dir / f"partner-followup-map-{len(placed)}-390.png"), full_page=True)
+        finally:
+            context.close()
+    assert all(inside for _, inside in placed), placed

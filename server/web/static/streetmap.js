@@ -30,27 +30,70 @@ var StreetMap = (function () {
     });
   }
 
-  // Names that would overlap one already shown are hidden (the first drawn wins: the highlighted street's
-  // first). Leaflet places tooltips without looking at each other.
-  function declutter(labels) {
-    var kept = [];
-    labels.forEach(function (tip) {
-      var el = tip.getElement && tip.getElement();
+  // Where along a line a name may go. Leaflet alone puts it at the whole line's middle, which for a long
+  // street is often off a small map (a follow-up's map on a phone shows a few hundred metres); here it goes
+  // along the part of the line in view, which Leaflet keeps as the path's clipped `_parts` (pixel points,
+  // Leaflet 1.x): its middle first, then further out.
+  var SPOTS = [0.5, 0.3, 0.7, 0.15, 0.85];
+
+  function along(parts, fraction) {
+    var total = 0, i, j;
+    for (i = 0; i < parts.length; i++) {
+      for (j = 1; j < parts[i].length; j++) { total += parts[i][j - 1].distanceTo(parts[i][j]); }
+    }
+    var left = total * fraction;
+    for (i = 0; i < parts.length; i++) {
+      for (j = 1; j < parts[i].length; j++) {
+        var a = parts[i][j - 1], b = parts[i][j], step = a.distanceTo(b);
+        if (step > 0 && left <= step) { return a.add(b.subtract(a).multiplyBy(left / step)); }
+        left -= step;
+      }
+    }
+    return null;
+  }
+
+  function overlaps(r, k) {
+    return r.left < k.right + 4 && r.right + 4 > k.left && r.top < k.bottom + 2 && r.bottom + 2 > k.top;
+  }
+
+  // Each name goes to the first spot along its line in view where it lies wholly inside the map and
+  // overlaps no name already shown (the first drawn wins: the highlighted street's first), no control
+  // (zoom buttons, attribution) and no marked place (`avoid`: [{latlng, radius}], radius in pixels, e.g.
+  // the follow-up's point); a name with no such spot is hidden. Leaflet places tooltips without looking
+  // at each other.
+  function declutter(map, entries, avoid) {
+    var box = map.getContainer().getBoundingClientRect();
+    var kept = (avoid || []).map(function (spot) {
+      var p = map.latLngToContainerPoint(spot.latlng), r = spot.radius;
+      return {left: box.left + p.x - r, right: box.left + p.x + r, top: box.top + p.y - r, bottom: box.top + p.y + r};
+    });
+    map.getContainer().querySelectorAll(".leaflet-control").forEach(function (control) {
+      kept.push(control.getBoundingClientRect());
+    });
+    var outside = function (r) {
+      return r.left < box.left + 2 || r.right > box.right - 2 || r.top < box.top + 2 || r.bottom > box.bottom - 2;
+    };
+    entries.forEach(function (entry) {
+      var tip = entry.tip, el = tip.getElement && tip.getElement();
       if (!el) { return; }
       el.style.visibility = "";
-      var r = el.getBoundingClientRect();
-      if (!r.width) { return; }  // names hidden at this zoom
-      var clash = kept.some(function (k) {
-        return r.left < k.right + 4 && r.right + 4 > k.left && r.top < k.bottom + 2 && r.bottom + 2 > k.top;
-      });
-      if (clash) { el.style.visibility = "hidden"; } else { kept.push(r); }
+      if (!el.getBoundingClientRect().width) { return; }  // names hidden at this zoom
+      var parts = entry.line._parts;
+      var spots = parts ? SPOTS.map(function (f) { return along(parts, f); }).filter(Boolean) : [];
+      if (!spots.length) { spots = [null]; }  // nothing of it in view (or not a line): where Leaflet put it
+      for (var i = 0; i < spots.length; i++) {
+        if (spots[i]) { tip.setLatLng(map.layerPointToLatLng(spots[i])); }
+        var r = el.getBoundingClientRect();
+        if (!outside(r) && !kept.some(function (k) { return overlaps(r, k); })) { kept.push(r); return; }
+      }
+      el.style.visibility = "hidden";
     });
   }
 
   // Names written along streets at street zoom: [[layer, name], …], one label per name (the first wins),
-  // kept from overlapping one another.
-  function label(map, pairs) {
-    var named = {}, labels = [];
+  // kept from overlapping one another and the places in `avoid` (see declutter).
+  function label(map, pairs, avoid) {
+    var named = {}, entries = [];
     pairs.forEach(function (pair) {
       var layer = pair[0], name = pair[1];
       if (!name || named[name]) { return; }
@@ -59,11 +102,11 @@ var StreetMap = (function () {
       text.textContent = name;
       var target = layer.getLayers ? layer.getLayers()[0] : layer;
       target.bindTooltip(text, {permanent: true, direction: "center", className: "street-label", interactive: false});
-      labels.push(target.getTooltip());
+      entries.push({line: target, tip: target.getTooltip()});
     });
-    var tidy = function () { declutter(labels); };
+    var tidy = function () { declutter(map, entries, avoid); };
     map.on("zoomend moveend", tidy);
-    tidy();
+    map.whenReady(tidy);  // at once if the map has its view; a map given its view later tidies then
     return {forget: function () { map.off("zoomend moveend", tidy); }};
   }
 
@@ -85,7 +128,7 @@ var StreetMap = (function () {
       onEachFeature: function (f, l) { pairs.push([l, f.properties && f.properties.name]); }
     }).addTo(map);
     quiet(layer);
-    label(map, pairs);
+    label(map, pairs, options.avoid);
     return layer;
   }
 

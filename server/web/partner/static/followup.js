@@ -11,7 +11,8 @@
     if (data.lat !== null && data.lon !== null) {
       // Leaflet draws vectors only once the map has a view: set it first, then add the layers.
       map.setView([data.lat, data.lon], 17);
-      StreetMap.streets(map, data.streets, {highlight: data.street_id});
+      StreetMap.streets(map, data.streets, {highlight: data.street_id,
+                                            avoid: [{latlng: L.latLng(data.lat, data.lon), radius: 12}]});
       var point = L.circleMarker([data.lat, data.lon], {radius: 9, color: "#b3261e", weight: 3, fillColor: "#f59e0b",
                                                         fillOpacity: 0.95, interactive: false}).addTo(map);
       StreetMap.quiet(point);
