@@ -8,6 +8,7 @@ from typing import cast
 
 import msgspec
 
+from mobile.store import photo_queue
 from mobile.store.db import utc_now, utc_text
 from mobile.store.errors import RecordInvalidError
 from mobile.store.types import Attempt, AttemptState
@@ -61,6 +62,7 @@ def insert_local(conn: sqlite3.Connection, record: AnyRecord, *, not_before: str
         "INSERT INTO outbox (record_id, record_type, payload, created_at, not_before) VALUES (?, ?, ?, ?, ?)",
         (record_id, columns[0], payload, utc_now(), not_before),
     )
+    photo_queue.queue(conn, record)
     return True
 
 
@@ -75,6 +77,7 @@ def replace_local(conn: sqlite3.Connection, record: AnyRecord) -> bytes:
         """,
         (*_columns(record), payload, str(record.id)),
     )
+    photo_queue.queue(conn, record)
     return payload
 
 

@@ -167,6 +167,20 @@ MIGRATIONS: list[str] = [
     """
     ALTER TABLE households ADD COLUMN source TEXT;
     """,
+    # 7: photos of fixes and follow-ups (issue 15). Each photo a saved record refers to waits here to be
+    # uploaded, apart from the records (mobile.store.photo_queue); the photo itself is in photos/.
+    """
+    CREATE TABLE photo_uploads (
+        sha256 TEXT PRIMARY KEY,       -- the cleaned photo's hash: its name in photos/ and on the server
+        queued_at TEXT NOT NULL,
+        sent_at TEXT,                  -- the server has it (2xx): it leaves the tablet a day later
+        attempts INTEGER NOT NULL DEFAULT 0,
+        last_error TEXT,               -- why the last try failed, in plain words
+        refused TEXT,                  -- the server will not take it (too large, not an image): not sent again
+        removed_at TEXT                -- the file left the tablet (Store.erase_acknowledged_text)
+    ) WITHOUT ROWID;
+    CREATE INDEX photo_uploads_waiting ON photo_uploads (queued_at) WHERE sent_at IS NULL AND refused IS NULL;
+    """,
 ]
 
 

@@ -17,11 +17,12 @@ from uuid import UUID
 
 import msgspec
 
-from mobile.store import cipher, credentials, drafts, outbox, packs, records, views
+from mobile.store import cipher, credentials, drafts, outbox, packs, photo_queue, records, views
 from mobile.store import pull as pull_module
 from mobile.store.db import Error, connect, translate, utc_now, utc_text, write_transaction
 from mobile.store.errors import RecordInvalidError, StoreError, UnknownRecordError
 from mobile.store.keys import KeyStore, default_key_store
+from mobile.store.photo_queue import PhotoUpload
 from mobile.store.photos import PhotoBox
 from mobile.store.schema import migrate
 from mobile.store.types import (
@@ -406,8 +407,9 @@ class Store:
         questions. Outcome, other answers, categories, times and ids stay. Records waiting in
         the outbox or set aside as rejected keep everything. Overwritten with secure_delete,
         and the WAL is checkpointed so the old text leaves the files too. Running it again
-        changes nothing more. `now` (aware) defaults to the current time. Returns how many
-        records changed.
+        changes nothing more. `now` (aware) defaults to the current time. Photos go by the same
+        rule in the same run: each one the server has had since before `now - keep` leaves
+        photos/ (shredded). Returns how many records changed plus how many photos left.
         """
         cutoff = utc_text((now or datetime.now(UTC)) - keep)
         known: dict[tuple[int, str], frozenset[str] | None] = {}
@@ -420,12 +422,23 @@ class Store:
 
         with self._write() as conn:
             erased = records.erase_acknowledged_text(conn, cutoff, text_questions)
+            erased += self._remove_sent_photos(conn, cutoff)
         if erased:
             with self._read() as conn:
                 # The old pages stay in the WAL (and in the main file until checkpointed):
                 # copy the new ones over and empty the WAL now rather than at some later write.
                 conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
         return erased
+
+    def _remove_sent_photos(self, conn: sqlite3.Connection, cutoff: str) -> int:
+        """The photos the server has had since before `cutoff` leave the tablet (inside the write)."""
+        due = photo_queue.due_for_removal(conn, cutoff)
+        if due:
+            box = self.photos()
+            for sha256 in due:
+                box.remove(sha256)
+            photo_queue.mark_removed(conn, due)
+        return len(due)
 
     def erase_acknowledged_text_quietly(self) -> None:
         """erase_acknowledged_text, logging a failure instead of raising (opening, after a push)."""
@@ -454,6 +467,44 @@ class Store:
         with self._read() as conn:
             row = conn.execute("SELECT body FROM records WHERE id = ?", (str(record_id),)).fetchone()
             return bytes(row[0]) if row else None
+
+    # ---- photos' uploads (mobile.store.photo_queue) ------------------------------------
+
+    def photos_waiting(self, limit: int | None = None) -> list[PhotoUpload]:
+        """Photos of saved records not yet on the server, oldest first."""
+        with self._read() as conn:
+            return photo_queue.waiting(conn, limit)
+
+    def photos_refused(self) -> list[PhotoUpload]:
+        """Photos the server would not take, with why in plain words."""
+        with self._read() as conn:
+            return photo_queue.refused(conn)
+
+    def photo_sent(self, sha256: str) -> None:
+        """The server has this photo (kept now or had it already)."""
+        with self._write() as conn:
+            photo_queue.mark_sent(conn, sha256)
+
+    def photo_failed(self, sha256: str, error: str, *, refused: bool = False) -> None:
+        """An upload that failed: tried again at the next sync, or (`refused`) set aside for good."""
+        with self._write() as conn:
+            if refused:
+                photo_queue.refuse(conn, sha256, error)
+            else:
+                photo_queue.note_failure(conn, sha256, error)
+
+    def photo_state(self, sha256: str) -> str:
+        """"on its way", "sent", "refused", or "not saved" (photo_queue's words)."""
+        with self._read() as conn:
+            return photo_queue.state(conn, sha256)
+
+    def drop_unsaved_photo(self, sha256: str) -> None:
+        """A photo taken off a form before its record was saved: its file goes, unless a saved
+        record refers to it too (then it waits for its upload and its day like any other)."""
+        with self._read() as conn:
+            queued = photo_queue.is_queued(conn, sha256)
+        if not queued:
+            self.photos().remove(sha256)
 
     # ---- pull ----------------------------------------------------------------------
 
@@ -501,6 +552,8 @@ class Store:
                 online=None if meta.get("online") is None else meta["online"] == "1",
                 last_error=meta.get("last_error"),
                 drafts=conn.execute("SELECT count(*) FROM drafts").fetchone()[0],
+                photos_waiting=photo_queue.count_waiting(conn),
+                photos_refused=photo_queue.count_refused(conn),
             )
 
     def note_offline(self, error: str) -> None:

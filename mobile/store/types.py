@@ -134,6 +134,8 @@ class SyncState:
     online: bool | None  # None until the first attempt
     last_error: str | None  # a message a person can act on, or None
     drafts: int = 0  # visits in progress (not records yet: they are never sent)
+    photos_waiting: int = 0  # photos of saved records not yet uploaded ("on its way")
+    photos_refused: int = 0  # photos the server would not take (the sync page says why)
 
 
 @dataclass(frozen=True, slots=True)

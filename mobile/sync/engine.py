@@ -49,6 +49,7 @@ class SyncOutcome:
     duplicates: int = 0  # records the server already had (acknowledged too)
     rejected: int = 0  # records set aside with the server's reason
     unanswered: int = 0  # records sent but not named in the answer: still waiting
+    photos_sent: int = 0  # photos the server has now (kept now or had already)
     ok: bool = True  # the attempt went through every phase
     error: str | None = None  # a message a person can act on
     error_kind: str | None = None  # "network", "server", "auth", "forbidden", "storage", "request"
@@ -94,6 +95,7 @@ class _Tally:
     duplicates: int = 0
     rejected: int = 0
     unanswered: int = 0
+    photos_sent: int = 0
     notices: list[str] = field(default_factory=list)
 
 
@@ -140,6 +142,7 @@ class SyncEngine:
             try:
                 self._pull_all(tally)
                 self._push_all(tally)
+                self._upload_photos(tally)
             except TransportError as exc:
                 return self._finish(tally, *self._describe(exc))
             except StorageFullError as exc:
@@ -256,6 +259,36 @@ class SyncEngine:
         # the tablet; a failure is logged and skipped, never a reason to stop syncing.
         self.store.erase_acknowledged_text_quietly()
 
+    def _upload_photos(self, tally: _Tally) -> None:
+        """Each photo a sent or waiting record refers to, not yet on the server: PUT by its hash
+        (idempotent: 2xx, kept now or already there, marks it sent). After the records, so a slow
+        upload never holds one back; the server shows "photo on its way" meanwhile. A photo the
+        server will not take is set aside with why (the sync page says it); one cut short on the
+        way is sent again next time; no answer or a busy server stops here and the attempt is
+        retried like any other."""
+        box = self.store.photos()
+        for upload in self.store.photos_waiting():
+            try:
+                data = box.read(upload.sha256)
+            except StoreError as exc:  # gone or damaged on this tablet: nothing to send, ever
+                self.store.photo_failed(upload.sha256, messages.PHOTO_UNREADABLE.format(detail=exc.message),
+                                        refused=True)
+                tally.notices.append(messages.PHOTO_UNREADABLE.format(detail=exc.message))
+                continue
+            try:
+                self.transport.upload_photo(upload.sha256, data)
+            except RequestRejected as exc:
+                words, for_good = messages.photo_refused(exc.status, exc.reason, exc.message)
+                self.store.photo_failed(upload.sha256, words, refused=for_good)
+                tally.notices.append(words)
+                continue
+            except TransportError as exc:
+                if exc.retryable:
+                    self.store.photo_failed(upload.sha256, exc.message)
+                raise
+            self.store.photo_sent(upload.sha256)
+            tally.photos_sent += 1
+
     # ---- wipe orders (a tablet marked lost or retired) -------------------------------
 
     def _follow_order(self) -> str | None:
@@ -265,7 +298,8 @@ class SyncEngine:
             order = self.transport.device_order()
         except TransportError:
             return None
-        if order not in ("retired", "lost") or (order == "retired" and self.store.outbox_waiting(1)):
+        if order not in ("retired", "lost") or (
+                order == "retired" and (self.store.outbox_waiting(1) or self.store.photos_waiting(1))):
             return None
         self._erase(order)
         return order
@@ -321,7 +355,7 @@ class SyncEngine:
             state = None
         outcome = SyncOutcome(
             pulled=tally.pulled, stored=tally.stored, duplicates=tally.duplicates,
-            rejected=tally.rejected, unanswered=tally.unanswered, ok=ok, error=error,
+            rejected=tally.rejected, unanswered=tally.unanswered, photos_sent=tally.photos_sent, ok=ok, error=error,
             error_kind=kind, retryable=retryable, notices=tuple(tally.notices), state=state,
         )
         self._emit(outcome)

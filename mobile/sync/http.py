@@ -174,7 +174,7 @@ class HttpTransport:
             raise Forbidden(detail, status=status)
         if status >= 500 or status in (408, 429):  # busy or timed out: worth retrying later
             raise ServerError(detail, status=status)
-        raise RequestRejected(detail, status=status)
+        raise RequestRejected(detail, status=status, reason=reason)
 
     @staticmethod
     def _decode(answer: _Answer, decoder: Any) -> Any:

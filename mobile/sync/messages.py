@@ -69,3 +69,33 @@ ERASED = {
         "Sign in again only if it is back in use."
     ),
 }
+
+#: A photo's upload (PUT /api/v1/photos/{sha256}) the server refused, by status; the record it belongs to
+#: was sent (or goes) without waiting for it.
+PHOTO_TOO_LARGE = (
+    "The server refused a photo as too large. The record it belongs to was sent without it; tell your "
+    "coordinator (the server's photo size limit may be set lower than this tablet's photos)."
+)
+PHOTO_NOT_IMAGE = (
+    "The server did not accept a photo as an image. The record it belongs to was sent without it; tell "
+    "your coordinator if this keeps happening."
+)
+PHOTO_CUT_SHORT = (
+    "A photo arrived damaged or cut short on the way. It is kept on this tablet and will be sent again."
+)
+PHOTO_REFUSED = (
+    "The server could not accept a photo ({detail}). The record it belongs to was sent without it; tell "
+    "your coordinator if this keeps happening."
+)
+PHOTO_UNREADABLE = "A photo could not be sent: {detail} The record it belongs to was sent without it."
+
+
+def photo_refused(status: int | None, reason: str | None, detail: str = "") -> tuple[str, bool]:
+    """(what to tell the person, whether the photo is set aside for good) for a refused upload."""
+    if status == 413:
+        return PHOTO_TOO_LARGE, True
+    if status == 415:
+        return PHOTO_NOT_IMAGE, True
+    if reason == "hash_mismatch" or reason == "incomplete":
+        return PHOTO_CUT_SHORT, False
+    return PHOTO_REFUSED.format(detail=detail or f"HTTP {status}"), True

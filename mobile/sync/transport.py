@@ -23,10 +23,12 @@ class TransportError(Exception):
 
     retryable = False
 
-    def __init__(self, message: str, *, status: int | None = None) -> None:
+    def __init__(self, message: str, *, status: int | None = None, reason: str | None = None) -> None:
         super().__init__(message)
         self.message = message
         self.status = status
+        #: The server's machine-readable why (``extra.reason``), e.g. "hash_mismatch" on a photo's 400.
+        self.reason = reason
 
 
 class NetworkError(TransportError):
@@ -47,10 +49,6 @@ class AuthExpired(TransportError):
     `reason` is the server's machine-readable why (shared_schemas.auth): e.g. "revoked" when an
     admin or coordinator ended this tablet's session, "user_deactivated", "expired".
     """
-
-    def __init__(self, message: str, *, status: int | None = None, reason: str | None = None) -> None:
-        super().__init__(message, status=status)
-        self.reason = reason
 
 
 class WrongPassword(TransportError):
@@ -126,4 +124,8 @@ class Transport(Protocol):
 
     def report_erased(self, token: str) -> None:
         """POST /api/v1/devices/erased with this (maybe ended) token: the tablet has erased itself."""
+        ...
+
+    def upload_photo(self, sha256: str, data: bytes) -> bool:
+        """PUT /api/v1/photos/{sha256}: True if the server kept it now, False if it had it already."""
         ...

@@ -429,6 +429,7 @@ def test_store_migration_5_pulls_again_from_the_start(tmp_path, pack):
         store._conn.execute("DROP INDEX records_supersedes")
         store._conn.execute("ALTER TABLE records DROP COLUMN supersedes")
         store._conn.execute("ALTER TABLE households DROP COLUMN source")  # migration 6's
+        store._conn.execute("DROP TABLE photo_uploads")  # migration 7's
     with Store.open(path) as store:
         assert store.pull_cursor(OPERATION_ID) is None  # the partner's visits, left out before, come now
         assert raw_rows(path, "PRAGMA user_version")[0][0] == len(MIGRATIONS)
@@ -440,6 +441,7 @@ def test_store_migration_6_keeps_doors_and_learns_their_source_at_the_next_pack(
         store.save_pack(pack)
         store._conn.execute("PRAGMA user_version = 5")  # as a store before migration 6 left it
         store._conn.execute("ALTER TABLE households DROP COLUMN source")
+        store._conn.execute("DROP TABLE photo_uploads")  # migration 7's
     with Store.open(path) as store:
         before = raw_rows(path, "SELECT count(*), count(source) FROM households")[0]
         assert before[0] == len(pack.households) and before[1] == 0  # kept, source not said yet
@@ -452,3 +454,16 @@ def test_store_migration_6_keeps_doors_and_learns_their_source_at_the_next_pack(
         rows = store.households_on_street(OPERATION_ID, street_id, order="door")
         assert {h.id: h.generated for h in rows} == {
             h.id: i % 2 == 1 for i, h in enumerate(pack.households) if h.street_id == street_id}
+
+
+def test_store_migration_7_keeps_records_and_queues_photos_from_then_on(tmp_path, pack):
+    path = tmp_path / "old.db"
+    with Store.open(path) as store:
+        store.save_pack(pack)
+        door = pack.households[0].id
+        store.record_visit(visit(door, Outcome.NO_ANSWER))
+        store._conn.execute("PRAGMA user_version = 6")  # as a store before photos left it
+        store._conn.execute("DROP TABLE photo_uploads")
+    with Store.open(path) as store:
+        assert raw_rows(path, "PRAGMA user_version")[0][0] == len(MIGRATIONS)
+        assert len(store.outbox_waiting()) == 1 and store.sync_state().photos_waiting == 0

@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 import httpx
 import pytest
 
+from mobile.sync import HttpTransport, SyncEngine
 from shared_schemas.photos import PhotoRef
 from shared_schemas.records import Followup
 from tests.photos.test_photo_upload import camera_jpeg
@@ -25,7 +26,7 @@ def _bearer(url: str, username: str) -> dict[str, str]:
 def test_the_partner_sees_the_photo_of_its_follow_up(live_server, browser, screens_dir, tmp_path):
     from tests.security.support import signed_in_page, watch
 
-    store, transport, engine, op_id, _keys = _tablet(tmp_path, live_server, "officer")
+    store, _transport, _engine, op_id, _keys = _tablet(tmp_path, live_server, "officer")
     team = store.team_for_user(op_id, "officer")
     street = store.streets_for_team(op_id, team.id)[0]
     taken = store.photos().add(camera_jpeg(seed=11))
@@ -34,9 +35,18 @@ def test_the_partner_sees_the_photo_of_its_follow_up(live_server, browser, scree
                         description="Mattress and bags dumped by the garages", raised_at=datetime.now(UTC),
                         street_id=street.id, photos=[PhotoRef(sha256=taken), PhotoRef(sha256=waiting)])
     store.record_followup(followup)
-    outcome = engine.sync_once()
-    assert outcome.ok and outcome.stored == 1, outcome
-    assert transport.upload_photo(taken, store.photos().read(taken)) is True  # the second stays on the tablet
+
+    class SecondCutShort(HttpTransport):
+        """The network cuts the second photo short on the way: the server refuses it, it stays on the tablet."""
+
+        def upload_photo(self, sha256: str, data: bytes) -> bool:
+            return super().upload_photo(sha256, data if sha256 == taken else data[:1000])
+
+    lossy = SecondCutShort(live_server)
+    lossy.set_token(store.current_session().token)
+    outcome = SyncEngine(store, lossy).sync_once()
+    assert outcome.ok and outcome.stored == 1 and outcome.photos_sent == 1, outcome
+    assert store.photo_state(taken) == "sent" and store.photo_state(waiting) == "on its way"
     store.close()
 
     # Who sees it: the partner it is routed to and the operation's coordinator, not another partner.
