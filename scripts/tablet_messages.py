@@ -23,13 +23,13 @@ LOCALE = ROOT / "mobile" / "locale"
 
 
 def shared_labels() -> list[str]:
-    from mobile.viewmodels.followup import category_choices, priority_choices
+    from mobile.viewmodels.followup import BSL_NAME, category_choices, priority_choices
     from mobile.viewmodels.visit import ANSWER_REQUIRED
     from shared_schemas.codes import FIX_CATEGORY_LABELS, OUTCOME_LABELS
-    from shared_schemas.communication import ADJUSTMENT_LABELS, INTERPRETER_LABELS
+    from shared_schemas.communication import ADJUSTMENT_LABELS, CONTACT_METHOD_LABELS, INTERPRETER_LABELS
 
     return [ANSWER_REQUIRED, *OUTCOME_LABELS.values(), *FIX_CATEGORY_LABELS.values(),
-            *INTERPRETER_LABELS.values(), *ADJUSTMENT_LABELS.values(),
+            *INTERPRETER_LABELS.values(), *ADJUSTMENT_LABELS.values(), *CONTACT_METHOD_LABELS.values(), BSL_NAME,
             *(text for _, text in category_choices()), *(text for _, text in priority_choices())]
 
 

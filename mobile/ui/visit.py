@@ -21,10 +21,17 @@ from mobile.ui import resident_text
 from mobile.ui.base import BoundScreen
 from mobile.ui.i18n import tr
 from mobile.ui.widgets import AppToggle, load_kv
-from mobile.viewmodels.followup import FIELD_RULES, category_choices, priority_choices
+from mobile.viewmodels.followup import (
+    FIELD_RULES,
+    category_choices,
+    contact_language_choices,
+    contact_method_choices,
+    priority_choices,
+)
 from mobile.viewmodels.visit import INSTANT_OUTCOMES, VisitViewModel
 from shared_schemas import fields
 from shared_schemas.codes import FOLLOWUP_CATEGORY_LABELS
+from shared_schemas.communication import BSL
 from shared_schemas.questionnaire import QuestionType
 
 load_kv(__file__)
@@ -125,8 +132,10 @@ class FollowupCard(BoxLayout):
     contact_name_message = StringProperty("")
     contact_phone_message = StringProperty("")
     contact_email_message = StringProperty("")
+    contact_method_message = StringProperty("")
     description_counter = StringProperty("")
     category_cols = NumericProperty(2)
+    choice_cols = NumericProperty(2)  # the ways and languages of contact
     removable = BooleanProperty(True)
 
     def __init__(self, owner, draft, **kwargs):
@@ -137,6 +146,7 @@ class FollowupCard(BoxLayout):
         self.followup_id = draft.id
         self.suggested = draft.suggested
         self.bind(width=lambda *_: setattr(self, "category_cols", 5 if self.width > dp(1000) else 2))
+        self.bind(width=lambda *_: setattr(self, "choice_cols", 4 if self.width > dp(1000) else 2))
         for code, text in category_choices():
             t = AppToggle(text=tr._(text), group=f"fu_cat_{draft.id}", allow_no_selection=False, kind="radio")
             t.value = code
@@ -147,6 +157,22 @@ class FollowupCard(BoxLayout):
             t.value = code
             t.bind(on_release=partial(lambda c, *_: self.edit(priority=c), code))
             self.ids.priorities.add_widget(t)
+        for code, text in contact_method_choices():
+            t = AppToggle(text=tr._(text), group=f"fu_how_{draft.id}", allow_no_selection=True, kind="radio")
+            t.value, t.english = code, text
+            t.bind(on_release=partial(self._choose, "contact_method", code))
+            self.ids.contact_methods.add_widget(t)
+        questionnaire = getattr(getattr(owner, "ctx", None), "pack", None)
+        for code, name in contact_language_choices(getattr(questionnaire, "questionnaire", None)):
+            t = AppToggle(group=f"fu_lang_{draft.id}", allow_no_selection=True, kind="radio")
+            t.value = code
+            if code == BSL:
+                t.text, t.english = tr._(name), name
+            else:  # each language by its own name, in its own script
+                resident_text.follow(t, name, centered=True)
+            t.bind(on_release=partial(self._choose, "contact_language", code))
+            self.ids.contact_languages.add_widget(t)
+        tr.on_switch(self._relabel)
         for name in ("description", "contact_name", "contact_phone", "contact_email"):
             self.ids[name].text = getattr(draft, name)
         self._loading = False
@@ -157,13 +183,18 @@ class FollowupCard(BoxLayout):
             t.state = "down" if t.value == draft.category else "normal"
         for t in self.ids.priorities.children:
             t.state = "down" if t.value == draft.priority else "normal"
+        for t in self.ids.contact_methods.children:
+            t.state = "down" if t.value == draft.contact_method else "normal"
+        for t in self.ids.contact_languages.children:
+            t.state = "down" if t.value == draft.contact_language else "normal"
         self.consent = {True: "yes", False: "no", None: ""}[draft.consent]
         if draft.consent is False:
             self._loading = True
             for key in ("contact_name", "contact_phone", "contact_email"):
                 self.ids[key].text = ""
             self._loading = False
-        for name in ("category", "description", "consent", "contact_name", "contact_phone", "contact_email"):
+        for name in ("category", "description", "consent", "contact_name", "contact_phone", "contact_email",
+                     "contact_method"):
             setattr(self, f"{name}_message", errors.get(name, ""))
         self.messages = dict(errors)
         self.description_counter = fields.counter(FIELD_RULES["description"], draft.description)
@@ -175,6 +206,15 @@ class FollowupCard(BoxLayout):
 
     def remove(self) -> None:
         self.owner.remove_followup(self.followup_id)
+
+    def _choose(self, name: str, code: str, toggle) -> None:
+        """A way or language of contact tapped: chosen, or unchosen by tapping it again."""
+        self.edit(**{name: code if toggle.state == "down" else ""})
+
+    def _relabel(self) -> None:
+        for t in [*self.ids.contact_methods.children, *self.ids.contact_languages.children]:
+            if getattr(t, "english", ""):
+                t.text = tr._(t.english)
 
 
 class VisitScreen(BoundScreen):

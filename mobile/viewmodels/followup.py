@@ -13,6 +13,8 @@ from typing import Any, cast
 
 from shared_schemas import fields
 from shared_schemas.codes import FOLLOWUP_CATEGORY_LABELS, PRIORITY_LABELS, FollowupCategory, Priority
+from shared_schemas.communication import BSL, CONTACT_METHOD_LABELS, NEEDS, ContactMethod, contact_problems
+from shared_schemas.questionnaire.languages import language_codes, language_of
 from shared_schemas.records import Followup, ResidentContact, check_record
 
 #: Form field -> the shared field rule it follows.
@@ -22,7 +24,11 @@ FIELD_RULES = {
     "contact_phone": "resident.phone",
     "contact_email": "resident.email",
 }
-EDITABLE = ("category", "priority", "description", "consent", "contact_name", "contact_phone", "contact_email")
+#: The resident's contact details: kept only with their consent, cleared when it is withdrawn.
+CONTACT_FIELDS = ("contact_name", "contact_phone", "contact_email", "contact_method", "contact_language")
+EDITABLE = ("category", "priority", "description", "consent", *CONTACT_FIELDS)
+#: British Sign Language by its English name: the one contact language no questionnaire is asked in.
+BSL_NAME = "British Sign Language"
 
 
 @dataclass
@@ -36,6 +42,10 @@ class FollowupDraft:
     contact_name: str = ""
     contact_phone: str = ""
     contact_email: str = ""
+    #: How and in which language the resident wants the partner to get in touch (communication.py);
+    #: "" until chosen. Part of the contact details: only with consent.
+    contact_method: str = ""
+    contact_language: str = ""
     suggested: bool = False  # proposed from the answers and accepted with one tap
     id: str = field(default_factory=lambda: str(uuid.uuid4()))
 
@@ -61,7 +71,8 @@ class FollowupDraft:
             setattr(self, key, value)
         if values.get("consent") is False:
             # without consent no contact details are kept, not even in memory
-            self.contact_name = self.contact_phone = self.contact_email = ""
+            for name in CONTACT_FIELDS:
+                setattr(self, name, "")
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -94,7 +105,10 @@ def problems(draft: FollowupDraft) -> dict[str, str]:
     if draft.consent is None:
         out["consent"] = "Ask the resident whether they consent to be contacted."
     if draft.consent:
-        if not draft.contact_phone.strip() and not draft.contact_email.strip():
+        method = ContactMethod(draft.contact_method) if draft.contact_method else None
+        if method is not None and contact_problems(method, draft.contact_phone, draft.contact_email):
+            out["contact_method"] = _method_needs(method)
+        elif not draft.contact_phone.strip() and not draft.contact_email.strip() and (method is None or NEEDS[method]):
             out["contact_phone"] = "Give a phone number or an e-mail address, or record that there is no consent."
         for name, check in (("contact_phone", fields.check_phone), ("contact_email", fields.check_email)):
             problem = check(getattr(draft, name))
@@ -113,11 +127,13 @@ def check_followup(draft: FollowupDraft, *, operation_id: int, team_id: int | No
     if found:
         return None, found
     resident = None
-    if draft.consent and any(v.strip() for v in (draft.contact_name, draft.contact_phone, draft.contact_email)):
+    if draft.consent and any(getattr(draft, name).strip() for name in CONTACT_FIELDS):
         phone = draft.contact_phone.strip()
         resident = ResidentContact(name=draft.contact_name.strip(),
                                    phone=fields.normalise_phone(phone) if phone else None,
-                                   email=draft.contact_email.strip() or None)
+                                   email=draft.contact_email.strip() or None,
+                                   contact_method=ContactMethod(draft.contact_method) if draft.contact_method else None,
+                                   language=draft.contact_language or None)
     record = Followup(
         id=uuid.UUID(draft.id), operation_id=operation_id, team_id=team_id,
         category=FollowupCategory(draft.category), priority=Priority(draft.priority),
@@ -136,3 +152,27 @@ def category_choices() -> list[tuple[str, str]]:
 
 def priority_choices() -> list[tuple[str, str]]:
     return [(p.value, PRIORITY_LABELS[p]) for p in Priority]
+
+
+def contact_method_choices() -> list[tuple[str, str]]:
+    return [(m.value, CONTACT_METHOD_LABELS[m]) for m in ContactMethod]
+
+
+def contact_language_choices(questionnaire) -> list[tuple[str, str]]:
+    """(code, name) for each language the resident can ask to be contacted in: the questionnaire's
+    (each by its own name, as the resident's-language switch shows them), then British Sign Language
+    (its name in the interface language)."""
+    codes = language_codes(questionnaire) if questionnaire is not None else ["en"]
+    named = [(code, language_of(questionnaire, code).name if questionnaire is not None else "English")
+             for code in codes]
+    return [*named, (BSL, BSL_NAME)]
+
+
+def _method_needs(method: ContactMethod) -> str:
+    needed = NEEDS[method]
+    if needed == ("phone",):
+        return f"{CONTACT_METHOD_LABELS[method]} needs a phone number: give it, or choose another way."
+    if needed == ("email",):
+        return f"{CONTACT_METHOD_LABELS[method]} needs an e-mail address: give it, or choose another way."
+    return (f"{CONTACT_METHOD_LABELS[method]} needs a phone number or an e-mail address: give one, "
+            "or choose another way.")

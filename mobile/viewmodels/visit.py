@@ -55,7 +55,7 @@ from shared_schemas.records import Fix, Location, Visit
 
 from .base import Observable
 from .context import AppContext
-from .followup import FollowupDraft, check_followup, live_problems
+from .followup import CONTACT_FIELDS, FollowupDraft, check_followup, live_problems
 from .messages import message_for
 
 #: Outcomes saved the moment they are tapped (when nothing else was entered).
@@ -452,11 +452,13 @@ class VisitViewModel(Observable):
         """Set form fields: category, priority, description, consent, contact_name/phone/email."""
         draft = self.followup(followup_id)
         draft.edit(**values)
+        if values.get("consent") is True and not draft.contact_language:
+            draft.contact_language = self.resident_language  # to be contacted in the language of the visit
         prefix = f"fu:{followup_id}:"
         for key in values:
             self.errors.pop(prefix + key, None)
-            if key == "consent":
-                for name in ("contact_name", "contact_phone", "contact_email"):
+            if key in ("consent", "contact_method", "contact_phone", "contact_email"):
+                for name in ("contact_phone", "contact_method", *(CONTACT_FIELDS if key == "consent" else ())):
                     self.errors.pop(prefix + name, None)
         for name, message in live_problems(draft).items():
             self.errors[prefix + name] = message
@@ -619,7 +621,8 @@ class VisitViewModel(Observable):
         order = ["outcome"] + [f"q:{q.id}" for q in self.questions]
         for f in self.followups:
             order += [f"fu:{f.id}:{name}" for name in ("form", "category", "description", "consent",
-                                                          "contact_name", "contact_phone", "contact_email")]
+                                                          "contact_name", "contact_phone", "contact_email",
+                                                          "contact_method")]
         order += ["adjustment_other", "notes"]
         ranked = sorted(errors, key=lambda k: order.index(k) if k in order else len(order))
         return {k: errors[k] for k in ranked}
