@@ -181,6 +181,14 @@ MIGRATIONS: list[str] = [
     ) WITHOUT ROWID;
     CREATE INDEX photo_uploads_waiting ON photo_uploads (queued_at) WHERE sent_at IS NULL AND refused IS NULL;
     """,
+    # 8: the tablet's settings, kept across restarts and sign-ins (Store.setting): the interface
+    # language chosen with the top bar's switch, before anyone signs in.
+    """
+    CREATE TABLE settings (
+        key TEXT PRIMARY KEY,
+        value TEXT NOT NULL
+    ) WITHOUT ROWID;
+    """,
 ]
 
 

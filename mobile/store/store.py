@@ -572,6 +572,18 @@ class Store:
             if online:
                 credentials.note_server_contact(conn)
 
+    # ---- the tablet's settings ---------------------------------------------------------
+
+    def setting(self, key: str) -> str | None:
+        """A setting of this tablet's (e.g. ``interface_language``), or None when never set."""
+        with self._read() as conn:
+            row = conn.execute("SELECT value FROM settings WHERE key = ?", (key,)).fetchone()
+            return row[0] if row else None
+
+    def set_setting(self, key: str, value: str) -> None:
+        with self._write() as conn:
+            conn.execute("INSERT OR REPLACE INTO settings (key, value) VALUES (?, ?)", (key, value))
+
     # ---- sign-in, unlocking, the server's last word -----------------------------------
 
     def remember_sign_in(

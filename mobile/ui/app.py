@@ -61,6 +61,8 @@ load_kv(__file__, "root.kv")
 
 
 STORE_FILE = "doorstep.sqlite3"
+#: The store setting that keeps the interface language across restarts (Store.setting).
+INTERFACE_LANGUAGE = "interface_language"
 
 
 def default_context(data_dir: Path) -> AppContext:
@@ -178,6 +180,7 @@ class DoorstepApp(App):
         self.sync_vm.subscribe(lambda vm, _names: self._mirror_status(vm))
         ctx.subscribe(self._context_changed)
 
+        self._restore_interface_language()
         from mobile.ui.screens import build_screens
 
         root = RootLayout()
@@ -343,7 +346,16 @@ class DoorstepApp(App):
 
         tr.switch(code or tr.other())
         self.interface_next = tr.other()
+        self.context.store.set_setting(INTERFACE_LANGUAGE, tr.language)  # the next start opens in it
         self._update_chrome()
+
+    def _restore_interface_language(self) -> None:
+        """The interface language last chosen on this tablet (English the first time)."""
+        from mobile.ui.i18n import interface_languages, tr
+
+        chosen = self.context.store.setting(INTERFACE_LANGUAGE)
+        tr.switch(chosen if chosen in interface_languages() else "en")
+        self.interface_next = tr.other()
 
     def refresh_title(self) -> None:
         self._update_chrome()

@@ -430,6 +430,7 @@ def test_store_migration_5_pulls_again_from_the_start(tmp_path, pack):
         store._conn.execute("ALTER TABLE records DROP COLUMN supersedes")
         store._conn.execute("ALTER TABLE households DROP COLUMN source")  # migration 6's
         store._conn.execute("DROP TABLE photo_uploads")  # migration 7's
+        store._conn.execute("DROP TABLE settings")  # migration 8's
     with Store.open(path) as store:
         assert store.pull_cursor(OPERATION_ID) is None  # the partner's visits, left out before, come now
         assert raw_rows(path, "PRAGMA user_version")[0][0] == len(MIGRATIONS)
@@ -442,6 +443,7 @@ def test_store_migration_6_keeps_doors_and_learns_their_source_at_the_next_pack(
         store._conn.execute("PRAGMA user_version = 5")  # as a store before migration 6 left it
         store._conn.execute("ALTER TABLE households DROP COLUMN source")
         store._conn.execute("DROP TABLE photo_uploads")  # migration 7's
+        store._conn.execute("DROP TABLE settings")  # migration 8's
     with Store.open(path) as store:
         before = raw_rows(path, "SELECT count(*), count(source) FROM households")[0]
         assert before[0] == len(pack.households) and before[1] == 0  # kept, source not said yet
@@ -464,6 +466,24 @@ def test_store_migration_7_keeps_records_and_queues_photos_from_then_on(tmp_path
         store.record_visit(visit(door, Outcome.NO_ANSWER))
         store._conn.execute("PRAGMA user_version = 6")  # as a store before photos left it
         store._conn.execute("DROP TABLE photo_uploads")
+        store._conn.execute("DROP TABLE settings")  # migration 8's
     with Store.open(path) as store:
         assert raw_rows(path, "PRAGMA user_version")[0][0] == len(MIGRATIONS)
         assert len(store.outbox_waiting()) == 1 and store.sync_state().photos_waiting == 0
+
+
+def test_store_migration_8_keeps_everything_and_remembers_settings_across_opening(tmp_path, pack):
+    path = tmp_path / "old.db"
+    with Store.open(path) as store:
+        store.save_pack(pack)
+        store._conn.execute("PRAGMA user_version = 7")  # as a store before the settings table left it
+        store._conn.execute("DROP TABLE settings")
+    with Store.open(path) as store:
+        assert raw_rows(path, "SELECT count(*) FROM households")[0][0] == len(pack.households)
+        assert store.setting("interface_language") is None
+        store.set_setting("interface_language", "cy")
+        store.set_setting("interface_language", "en")
+        store.set_setting("interface_language", "cy")
+    with Store.open(path) as store:  # the app started again
+        assert store.setting("interface_language") == "cy"
+        assert raw_rows(path, "PRAGMA user_version")[0][0] == len(MIGRATIONS) == 8
