@@ -247,8 +247,10 @@ def retention_run(now_text: str | None) -> None:
     """Remove now what is past its time (DOORSTEP_RETENTION_FOLLOWUP_DAYS, DOORSTEP_RETENTION_VISIT_TEXT_DAYS)."""
     import datetime as dt
 
+    from server.db.engine import make_engine
     from server.domain.photos.storage import photo_store
-    from server.domain.retention.service import run_retention
+    from server.domain.retention.service import RetentionReport, run_retention
+    from server.lib.daily import JobBusy
     from server.settings import get_settings
 
     try:
@@ -258,7 +260,20 @@ def retention_run(now_text: str | None) -> None:
     if now.tzinfo is None:
         _fail("--now needs a time zone, e.g. 2027-03-01T02:00:00+00:00.")
     settings = get_settings()
-    report = asyncio.run(_in_transaction(lambda session: run_retention(session, settings, photo_store(settings), now)))
+
+    async def run() -> RetentionReport | None:
+        engine = make_engine()
+        try:
+            return await run_retention(engine, settings, photo_store(settings), now, force=True)
+        finally:
+            await engine.dispose()
+
+    try:
+        report = asyncio.run(run())
+    except JobBusy as exc:
+        _fail(f"A retention run is under way in a server process ({exc}): run this again when it has finished.")
+    if report is None:
+        _fail("The retention job has no row in scheduled_job: run `doorstep migrate` first.")
     click.echo(report.summary())
 
 

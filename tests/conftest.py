@@ -28,6 +28,9 @@ os.environ.setdefault("KIVY_HOME", tempfile.mkdtemp(prefix="doorstep-kivy-"))
 os.environ.setdefault("DOORSTEP_KEY_DIR", tempfile.mkdtemp(prefix="doorstep-keys-"))
 # The server's files (photos) in a folder of the test run's own, not the checkout's .data.
 os.environ.setdefault("DOORSTEP_DATA_DIR", tempfile.mkdtemp(prefix="doorstep-data-"))
+# No nightly retention run in the app or the servers the tests start: it would clear other tests' old
+# records at an hour nobody chose. tests/retention/ runs its own workers, with a fake clock.
+os.environ.setdefault("DOORSTEP_RETENTION_CHECK_SECONDS", "0")
 DEMO_PASSWORD = "doorstep-demo"
 
 

@@ -184,6 +184,25 @@ class RecordPhoto(Base):
     stage: Mapped[str | None] = mapped_column(String(10))
     position: Mapped[int] = mapped_column(SmallInteger)
 
+class PhotoRemoval(Base):
+    """A photo retention took out of the database whose stored object is still to be deleted (0023)."""
+
+    __tablename__ = "photo_removal"
+    sha256: Mapped[str] = mapped_column(String(64), primary_key=True)
+    queued_at: Mapped[dt.datetime] = _now()
+
+
+class ScheduledJob(Base):
+    """A daily job (migration 0023): the local day it last ran for, and the lease of the process running it."""
+
+    __tablename__ = "scheduled_job"
+    name: Mapped[str] = mapped_column(String(40), primary_key=True)
+    done_for: Mapped[dt.date | None] = mapped_column(Date)
+    claimed_until: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    started_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    finished_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+
+
 # ---------------------------------------------------------------- questionnaires and operations
 class QuestionnaireVersion(Base):
     """One published version of a questionnaire; immutable once published (a trigger refuses updates)."""

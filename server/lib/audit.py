@@ -26,3 +26,11 @@ async def audit_many(session: AsyncSession, user: CurrentUser, action: str, enti
         await session.execute(insert(AuditLog), [
             {"actor_user_id": user.id, "actor_agency_id": user.agency_id, "action": action,
              "entity_type": entity_type, "entity_id": entity_id, "detail": detail or {}} for entity_id in entity_ids])
+
+
+async def audit_by_server(session: AsyncSession, action: str, entity_type: str, entity_id: str,
+                          detail: dict[str, Any] | None = None) -> None:
+    """An entry for what the server did on its own (a scheduled job, a command): no person, no agency."""
+    await session.execute(insert(AuditLog).values(
+        actor_user_id=None, actor_agency_id=None, action=action, entity_type=entity_type, entity_id=entity_id,
+        detail=detail or {}))

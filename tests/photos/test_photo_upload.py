@@ -4,6 +4,7 @@ once; a coordinator's view is audited. Files under the data folder, or S3 (moto'
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hashlib
 import io
 
@@ -133,7 +134,9 @@ def moto_s3():
     endpoint = f"http://127.0.0.1:{port}"
     client = boto3.client("s3", endpoint_url=endpoint, region_name="eu-west-2", aws_access_key_id="testing",
                           aws_secret_access_key="testing")
-    client.create_bucket(Bucket="doorstep-photos", CreateBucketConfiguration={"LocationConstraint": "eu-west-2"})
+    # moto keeps its buckets per process, and the retention tests start this server too.
+    with contextlib.suppress(client.exceptions.BucketAlreadyOwnedByYou):
+        client.create_bucket(Bucket="doorstep-photos", CreateBucketConfiguration={"LocationConstraint": "eu-west-2"})
     yield client
     server.stop()
 

@@ -10,7 +10,7 @@ import asyncio
 import hashlib
 from dataclasses import dataclass
 
-from sqlalchemy import exists, or_, select
+from sqlalchemy import exists, or_, select, text
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -41,6 +41,7 @@ async def receive_photo(session: AsyncSession, store: PhotoStore, user: CurrentU
     stored once. A photo that has arrived before is answered as it is, not stored again."""
     if hashlib.sha256(data).hexdigest() != sha256:
         raise BadRequest(HASH_MISMATCH, extra={"reason": "hash_mismatch"})
+    await lock_photo(session, sha256)
     known = (await session.execute(select(Photo).where(Photo.sha256 == sha256))).scalar_one_or_none()
     if known is not None:
         return Received(sha256, known.width, known.height, known.byte_size, created=False)
@@ -60,6 +61,14 @@ async def receive_photo(session: AsyncSession, store: PhotoStore, user: CurrentU
                              uploaded_by_user_id=user.id)
         .on_conflict_do_nothing(index_elements=["sha256"]).returning(Photo.sha256))).scalar_one_or_none()
     return Received(sha256, clean.width, clean.height, len(clean.data), created=inserted is not None)
+
+
+async def lock_photo(session: AsyncSession, sha256: str) -> None:
+    """Until the caller's transaction ends, nobody else stores or removes this photo's object: an upload
+    and retention's removal of the same photo (server/domain/retention/service.py) take turns. The lock
+    gives the transaction no id, so it holds back no tablet's pull (README, "The change cursor")."""
+    await session.execute(text("SELECT pg_advisory_xact_lock(hashtextextended('photo:' || :sha256, 0))"),
+                          {"sha256": sha256})
 
 
 async def may_see_photo(session: AsyncSession, user: CurrentUser, sha256: str) -> bool:
