@@ -31,6 +31,7 @@ from server.lib.daily import DailyJob, LeaseLost, due_day
 from server.settings import get_settings
 from tests.photos.test_photo_upload import camera_jpeg
 from tests.results.world import build_world, make_fixes_and_followups, make_visits, push
+from tests.support import start_server
 
 LONDON = ZoneInfo("Europe/London")
 
@@ -52,6 +53,11 @@ async def _job_of_its_own(db_engine) -> str:
     async with transaction(db_engine) as session:
         await session.execute(text("INSERT INTO scheduled_job (name) VALUES (:n)"), {"n": name})
     return name
+
+
+async def _last_audit_id(db_engine) -> int:
+    async with transaction(db_engine) as session:
+        return (await session.execute(text("SELECT coalesce(max(id), 0) FROM audit_log"))).scalar_one()
 
 
 @pytest.fixture
@@ -79,6 +85,7 @@ def test_the_due_day_is_the_last_local_day_whose_hour_has_come():
 
 async def test_two_servers_run_the_night_once_and_catch_up_a_missed_one(db_engine, two_servers):
     name = await _job_of_its_own(db_engine)
+    audited_before = await _last_audit_id(db_engine)
     settings = get_settings()
     clock = FakeClock(london(2021, 3, 10, 1, 0))
     store = photo_store(settings)
@@ -112,7 +119,7 @@ async def test_two_servers_run_the_night_once_and_catch_up_a_missed_one(db_engin
     async with transaction(db_engine) as session:
         runs = (await session.execute(text(
             "SELECT entity_id, actor_user_id, detail FROM audit_log WHERE action = 'retention.remove' "
-            "AND entity_id LIKE '2021-03-%' ORDER BY id"))).all()
+            "AND entity_id LIKE '2021-03-%' AND id > :before ORDER BY id"), {"before": audited_before})).all()
     assert [r.entity_id[:16] for r in runs] == ["2021-03-10T01:00", "2021-03-10T02:00", "2021-03-14T09:00"]
     assert all(r.actor_user_id is None and r.detail["trigger"] == "nightly" for r in runs)
 
@@ -266,7 +273,8 @@ async def test_old_records_lose_every_planted_detail_and_the_results_stay_the_sa
         assert (await session.execute(text("SELECT count(*) FROM record_photo WHERE sha256 = :h AND record_id = :id"),
                                       {"h": shared_sha, "id": still_open["id"]})).scalar_one() == 1
         audited = (await session.execute(text(
-            "SELECT detail FROM audit_log WHERE action = 'retention.remove' AND entity_id = :at"),
+            "SELECT detail FROM audit_log WHERE action = 'retention.remove' AND entity_id = :at ORDER BY id DESC "
+            "LIMIT 1"),
             {"at": clock.now.isoformat()})).scalar_one()
     assert audited["followups"] == report.followups and audited["trigger"] == "nightly"
     # The photo store: the old ones' files are gone, the one a kept record refers to is there.
@@ -308,3 +316,35 @@ async def test_a_queued_photo_leaves_an_s3_store_unless_it_came_back(client, hea
         assert left == 0
     finally:
         app.state.photo_store = before
+
+
+async def test_two_real_server_processes_run_the_real_job_once(db_engine, database_url):
+    """The worker as the app starts it: two `doorstep serve` processes on one database, each looking every
+    0.2 s, with the day's run due (at 00:00 London, not done today): one run, by one of them."""
+    async with transaction(db_engine) as session:
+        await session.execute(text("UPDATE scheduled_job SET done_for = NULL, claimed_until = NULL "
+                                   "WHERE name = 'retention'"))
+    audited_before = await _last_audit_id(db_engine)
+    settings = {"DOORSTEP_RETENTION_CHECK_SECONDS": "0.2", "DOORSTEP_RETENTION_AT": "00:00"}
+    servers = [await asyncio.to_thread(start_server, database_url, **settings) for _ in range(2)]
+    try:
+        async def done_for() -> dt.date | None:
+            async with transaction(db_engine) as session:
+                return (await session.execute(text(
+                    "SELECT done_for FROM scheduled_job WHERE name = 'retention'"))).scalar_one()
+
+        today = dt.datetime.now(LONDON).date()
+        for _ in range(100):
+            if await done_for() == today:
+                break
+            await asyncio.sleep(0.1)
+        assert await done_for() == today
+        await asyncio.sleep(1.5)  # both keep looking, several times each
+    finally:
+        for server in servers:
+            server.stop()
+    async with transaction(db_engine) as session:
+        runs = (await session.execute(text(
+            "SELECT detail ->> 'trigger' FROM audit_log WHERE action = 'retention.remove' AND id > :before"),
+            {"before": audited_before})).scalars().all()
+    assert runs == ["nightly"]

@@ -28,8 +28,9 @@ import msgspec
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from server.db.engine import make_engine, transaction
+from server.db.engine import transaction
 from server.db.models import Operation
+from server.lib.background import beside_the_server, run_every
 from server.lib.exceptions import DoorstepError
 from server.settings import Settings
 
@@ -86,16 +87,7 @@ class ImportWorker:
         return ran
 
     async def run_forever(self) -> None:
-        while True:
-            try:
-                await self.run_once()
-            except asyncio.CancelledError:
-                raise
-            except Exception as exc:  # the database may be briefly away; keep going
-                log.warning("import worker: %s", type(exc).__name__)
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self.wakeup.wait(), self.settings.import_interval_seconds)
-            self.wakeup.clear()
+        await run_every(self.run_once, self.settings.import_interval_seconds, log, "import worker", self.wakeup)
 
     async def _one(self) -> bool:
         async with transaction(self.engine) as session:
@@ -182,21 +174,10 @@ class ImportWorker:
 async def import_lifespan(app: Any) -> AsyncIterator[None]:
     """Runs the worker beside the server (one per process; jobs are leased, see the module docstring)."""
     settings: Settings = app.state.settings
-    app.state.import_worker = None
-    if settings.import_interval_seconds <= 0:
+    async with beside_the_server(settings, "doorstep-imports", settings.import_interval_seconds,
+                                 lambda engine: ImportWorker(engine, settings)) as worker:
+        app.state.import_worker = worker
         yield
-        return
-    engine = make_engine(settings.database_url, pool_mode=settings.database_pool_mode, pool_size=2, max_overflow=2)
-    worker = ImportWorker(engine, settings)
-    app.state.import_worker = worker
-    task = asyncio.create_task(worker.run_forever(), name="doorstep-imports")
-    try:
-        yield
-    finally:
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
-        await engine.dispose()
 
 
 def wake(app: Any) -> None:

@@ -56,8 +56,9 @@ import httpx
 from sqlalchemy import CursorResult, text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from server.db.engine import make_engine, transaction
+from server.db.engine import transaction
 from server.domain.notifications.targets import webhook_url_problem
+from server.lib.background import beside_the_server, run_every
 from server.settings import Settings
 
 log = logging.getLogger("doorstep.notifications")
@@ -159,17 +160,8 @@ class NotificationWorker:
         return handled
 
     async def run_forever(self) -> None:
-        interval = self.settings.notify_interval_seconds
-        while True:
-            try:
-                await self.run_once()
-            except asyncio.CancelledError:
-                raise
-            except Exception as exc:  # the database may be briefly away; keep going
-                log.warning("notification worker: %s", type(exc).__name__)
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._woken.wait(), interval)
-            self._woken.clear()
+        await run_every(self.run_once, self.settings.notify_interval_seconds, log, "notification worker",
+                        self._woken)
 
     async def _claim(self) -> Any | None:
         """Lease the next due row (committed at once), or None if nothing is due."""
@@ -315,20 +307,9 @@ def _smtp_send(settings: Settings, msg: email.message.EmailMessage) -> None:
 async def notification_lifespan(app: Any) -> AsyncIterator[None]:
     """Runs the worker beside the server (one per process; rows are leased, see the module docstring)."""
     settings: Settings = app.state.settings
-    if settings.notify_interval_seconds <= 0:
+    async with beside_the_server(settings, "doorstep-notifications", settings.notify_interval_seconds,
+                                 lambda engine: NotificationWorker(engine, settings),
+                                 close=NotificationWorker.aclose) as worker:
+        if worker is not None:
+            app.state.notification_worker = worker  # "try now" wakes it
         yield
-        return
-    engine = make_engine(settings.database_url, pool_mode=settings.database_pool_mode, pool_size=2, max_overflow=2)
-    worker = NotificationWorker(engine, settings)
-    app.state.notification_worker = worker  # "try now" wakes it
-    task = asyncio.create_task(worker.run_forever(), name="doorstep-notifications")
-    try:
-        yield
-    finally:
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
-        await worker.aclose()
-        await engine.dispose()
-
-

@@ -7,7 +7,6 @@ this process never runs it (``doorstep retention run`` still does).
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import datetime as dt
 import logging
@@ -16,9 +15,9 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from server.db.engine import make_engine
 from server.domain.photos.storage import PhotoStore, photo_store
 from server.domain.retention.service import JOB, RetentionReport, run_retention
+from server.lib.background import beside_the_server, run_every
 from server.settings import Settings
 
 log = logging.getLogger("doorstep.retention")
@@ -45,30 +44,14 @@ class RetentionWorker:
         return report
 
     async def run_forever(self) -> None:
-        while True:
-            try:
-                await self.run_once()
-            except asyncio.CancelledError:
-                raise
-            except Exception as exc:  # the database may be briefly away; the day stays due, so the next look retries
-                log.warning("retention worker: %s", type(exc).__name__)
-            await asyncio.sleep(self.settings.retention_check_seconds)
+        # A failed run left the day undone (its mark is in its transaction): the next look runs it again.
+        await run_every(self.run_once, self.settings.retention_check_seconds, log, "retention worker")
 
 
 @contextlib.asynccontextmanager
 async def retention_lifespan(app: Any) -> AsyncIterator[None]:
     """Runs the worker beside the server (one per process; the job is leased, see server/lib/daily.py)."""
     settings: Settings = app.state.settings
-    if settings.retention_check_seconds <= 0:
+    async with beside_the_server(settings, "doorstep-retention", settings.retention_check_seconds,
+                                 lambda engine: RetentionWorker(engine, settings, photo_store(settings))):
         yield
-        return
-    engine = make_engine(settings.database_url, pool_mode=settings.database_pool_mode, pool_size=1, max_overflow=1)
-    task = asyncio.create_task(RetentionWorker(engine, settings, photo_store(settings)).run_forever(),
-                               name="doorstep-retention")
-    try:
-        yield
-    finally:
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
-        await engine.dispose()
