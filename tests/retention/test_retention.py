@@ -4,6 +4,7 @@ free text and photos are gone from the server, the audit log says so, and the st
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import hashlib
 import json
 
@@ -64,3 +65,40 @@ async def test_a_closed_follow_up_loses_its_residents_details_text_and_photos_an
 def test_a_wrong_time_is_a_one_line_error():
     ran = doorstep("retention", "run", "--now", "next tuesday")
     assert ran.exit_code == 1 and "not a date and time" in ran.stderr
+
+
+async def test_a_webhook_delivery_keeps_no_description_of_a_cleared_follow_up(
+        db_engine, agency_operation, raise_followup):
+    _code, _agency, op = await agency_operation(webhook_url="https://partner.example/hook", secret="s" * 32)
+    fid = await raise_followup("graffiti", description="Planted webhook words", operation_id=op)
+    async with transaction(db_engine) as session:
+        bodies = (await session.execute(text("SELECT body FROM notification WHERE followup_id = :id AND "
+                                             "channel = 'webhook'"), {"id": fid})).scalars().all()
+        assert bodies and all("Planted webhook words" in b for b in bodies)
+        await session.execute(text("UPDATE followup SET status = 'declined', updated_at = now() - interval '91 days' "
+                                   "WHERE id = :id"), {"id": fid})
+    ran = await asyncio.to_thread(doorstep, "retention", "run")
+    assert ran.exit_code == 0, ran.output
+    async with transaction(db_engine) as session:
+        bodies = (await session.execute(text("SELECT body FROM notification WHERE followup_id = :id"),
+                                        {"id": fid})).scalars().all()
+    assert bodies and not any("Planted" in b for b in bodies)
+    webhook = next(json.loads(b) for b in bodies if b.startswith("{"))
+    assert webhook["description"] == "" and webhook["service_code"] == "graffiti"
+
+
+async def test_the_command_waits_for_no_run_in_progress_and_says_so(db_engine):
+    from server.lib.daily import DailyJob
+
+    job = DailyJob(db_engine, "retention", "02:00")
+    async with transaction(db_engine) as session:
+        await session.execute(text("UPDATE scheduled_job SET claimed_until = NULL WHERE name = 'retention'"))
+    claim = await job.claim(dt.datetime.now(dt.UTC), force=True)
+    assert claim is not None
+    try:
+        ran = await asyncio.to_thread(doorstep, "retention", "run")
+    finally:
+        await job.release(claim)
+    assert ran.exit_code == 1 and "under way in a server process" in ran.stderr
+    ran = await asyncio.to_thread(doorstep, "retention", "run")
+    assert ran.exit_code == 0, ran.output
