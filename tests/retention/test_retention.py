@@ -102,3 +102,27 @@ async def test_the_command_waits_for_no_run_in_progress_and_says_so(db_engine):
     assert ran.exit_code == 1 and "under way in a server process" in ran.stderr
     ran = await asyncio.to_thread(doorstep, "retention", "run")
     assert ran.exit_code == 0, ran.output
+
+
+async def test_a_definition_the_engine_cannot_load_still_loses_its_text_answers(db_engine, demo_ids):
+    """One bad definition in the table (written by hand, or by a newer server) never stops the run."""
+    import uuid
+
+    qid = f"broken-{uuid.uuid4().hex[:8]}-v1"
+    vid = uuid.uuid4()
+    async with transaction(db_engine) as session:
+        await session.execute(text(
+            "INSERT INTO questionnaire_version (id, version, title, definition) VALUES (:id, 1, 'Broken', "
+            "CAST(:d AS jsonb))"), {"id": qid, "d": json.dumps({"questions": [
+                {"id": "comments", "type": "text"}, {"id": "safe", "type": "yes_no"}]})})
+        await session.execute(text(
+            "INSERT INTO visit (id, operation_id, household_id, team_id, device_id, visited_at, outcome, "
+            "questionnaire_id, answers, content_hash) VALUES (:id, :op, :h, :t, 'test-device', "
+            "now() - interval '200 days', 'answered', :q, CAST(:a AS jsonb), 'x')"),
+            {"id": vid, "op": demo_ids["operation_id"], "h": demo_ids["household_id"], "t": demo_ids["team_id"],
+             "q": qid, "a": json.dumps({"comments": "Planted broken words", "safe": True})})
+    ran = await asyncio.to_thread(doorstep, "retention", "run")
+    assert ran.exit_code == 0, ran.output
+    async with transaction(db_engine) as session:
+        answers = (await session.execute(text("SELECT answers FROM visit WHERE id = :id"), {"id": vid})).scalar_one()
+    assert answers == {"safe": True}

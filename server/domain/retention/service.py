@@ -23,10 +23,11 @@ import json
 from dataclasses import asdict, dataclass
 from typing import Any, cast
 
-from sqlalchemy import CursorResult, Result, text
+from sqlalchemy import CursorResult, Result, select, text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from server.db.engine import transaction
+from server.db.models import QuestionnaireVersion
 from server.domain.followups.service import FINAL
 from server.domain.photos.service import lock_photo
 from server.domain.photos.storage import PhotoStore, photo_key
@@ -34,7 +35,7 @@ from server.domain.questionnaires.repository import published_ids, published_ver
 from server.lib.audit import audit_by_server
 from server.lib.daily import DailyJob, JobBusy
 from server.settings import Settings
-from shared_schemas.questionnaire import QuestionType
+from shared_schemas.questionnaire import QuestionnaireError, QuestionType
 
 JOB = "retention"  # its row in scheduled_job (migration 0023)
 
@@ -86,11 +87,23 @@ def _rows(result: Result[Any]) -> int:
 
 
 async def _text_questions(session: AsyncSession) -> dict[str, list[str]]:
-    """Each published questionnaire version's text questions (ids), read by the shared engine's loader."""
-    versions = await published_versions(session, await published_ids(session))
-    return {qid: [q.id for q in version.questions if q.type is QuestionType.TEXT]
-            for qid, version in versions.items()
-            if any(q.type is QuestionType.TEXT for q in version.questions)}
+    """Each published questionnaire version's text questions (ids), read by the shared engine's loader. A
+    definition it cannot load (written by hand into the table, or by a newer server) is read as plain
+    JSON instead: its answers still go, and one bad definition never stops the run."""
+    found: dict[str, list[str]] = {}
+    for qid in await published_ids(session):
+        try:
+            version = (await published_versions(session, [qid]))[qid]
+            ids = [q.id for q in version.questions if q.type is QuestionType.TEXT]
+        except QuestionnaireError:
+            raw = (await session.execute(select(QuestionnaireVersion.definition)
+                                         .where(QuestionnaireVersion.id == qid))).scalar_one()
+            questions = raw.get("questions") if isinstance(raw, dict) else None
+            ids = [q["id"] for q in questions or [] if isinstance(q, dict) and q.get("type") == QuestionType.TEXT.value
+                   and isinstance(q.get("id"), str)] if isinstance(questions, list) else []
+        if ids:
+            found[qid] = ids
+    return found
 
 
 async def remove_expired(session: AsyncSession, settings: Settings, now: dt.datetime, *,
