@@ -16,6 +16,7 @@ from kivy.properties import (
 from kivy.uix.boxlayout import BoxLayout
 from kivy.uix.button import Button
 from kivy.uix.label import Label
+from kivy.uix.scrollview import ScrollView
 from kivy.uix.togglebutton import ToggleButton
 
 from mobile.ui import icons, theme
@@ -80,6 +81,50 @@ class Reveal(BoxLayout):
         else:
             self._kept = list(reversed(self.children)) + self._kept
             self.clear_widgets()
+
+
+class SteadyScrollView(ScrollView):
+    """A scrolling page that keeps its place when what it holds changes height.
+
+    Kivy's ScrollView keeps ``scroll_y``, a fraction of the scrollable height, so a question that
+    skip logic adds below the one just answered (or a suggestion, or the save bar appearing)
+    moved everything on screen by that fraction of the change: 46 to 158 px under the finger.
+    This one keeps the distance from the top of the page to the top of the view instead, so what
+    is on screen stays put unless the page has become too short to keep it there."""
+
+    def __init__(self, **kwargs):
+        self._offset = 0.0  # pixels of the page above the view's top edge
+        self._heights: tuple[float, float] | None = None  # (page, view) when the offset was taken
+        self._keeping = False
+        super().__init__(**kwargs)
+        self.fbind("scroll_y", self._remember)
+        self.fbind("height", self._keep)
+        self.fbind("_viewport", self._watch)
+
+    def _watch(self, _view, page) -> None:
+        if page is not None:
+            page.fbind("height", self._keep)
+            self._keep()
+
+    def _remember(self, *_args) -> None:
+        page = self._viewport
+        if self._keeping or page is None or self._heights != (page.height, self.height):
+            return  # a height just changed: _keep places the page
+        self._offset = (1.0 - self.scroll_y) * max(page.height - self.height, 0.0)
+
+    def _keep(self, *_args) -> None:
+        page = self._viewport
+        if page is None:
+            return
+        self._heights = (page.height, self.height)
+        span = page.height - self.height
+        self._keeping = True
+        try:
+            self.scroll_y = 1.0 if span <= 0 else min(1.0, max(0.0, 1.0 - self._offset / span))
+            self._update_effect_bounds()  # a later drag starts from here, not from the old place
+        finally:
+            self._keeping = False
+        self._offset = (1.0 - self.scroll_y) * max(span, 0.0)
 
 
 class AppToggle(ToggleButton):
