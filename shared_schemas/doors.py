@@ -7,6 +7,11 @@
   was recorded before or after. Answering online with the card's code (``answered_online``) is
   answering (``CLOSED_AS``).
 
+A street's progress counts a door as *knocked* once it has a status other than not knocked, and
+*closed* once its status is closed (``DoorStatus.knocked``, ``DoorStatus.closed``). A visit still
+being filled in on a tablet (a draft) is no attempt: it changes neither until it is saved, and the
+screens name it "draft" apart.
+
 The server counts street results by it (in SQL, ranked by the same order:
 ``server/domain/results/services.py`` ``CLOSING_RANK``); the tablet colours its doors by it.
 """
@@ -28,7 +33,13 @@ class DoorStatus(StrEnum):
     VACANT = "vacant"
 
     @property
+    def knocked(self) -> bool:
+        """Someone has been to this door (an attempt that counts was saved)."""
+        return self is not DoorStatus.NOT_KNOCKED
+
+    @property
     def closed(self) -> bool:
+        """No more knocks needed."""
         return self not in (DoorStatus.NOT_KNOCKED, DoorStatus.TO_REVISIT)
 
 

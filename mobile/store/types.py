@@ -9,6 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
+from shared_schemas.doors import DoorStatus
+
 
 class HouseholdStatus(StrEnum):
     """Where a household stands, from every visit the tablet knows of (ours and pulled ones)."""
@@ -53,8 +55,9 @@ class StreetSummary:
     name: str
     locality: str | None
     households: int
-    knocked: int  # households with at least one visit
-    closed: int  # households that need no more knocks (done or do not visit)
+    knocked: int  # households with at least one visit that counts (shared_schemas.doors: DoorStatus.knocked)
+    closed: int  # households that need no more knocks (DoorStatus.closed)
+    drafts: int = 0  # households with a visit in progress on this tablet (not knocked for that)
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,6 +81,8 @@ class HouseholdRow:
     other_team_visits: int  # visits pulled from the server, made by other pairs
     #: Where the door comes from (shared_schemas.pack.Household.source); "generated": it may not exist.
     source: str | None = None
+    #: The door's status by the shared rule (``status`` is its colour on the screens).
+    door_status: DoorStatus = DoorStatus.NOT_KNOCKED
 
     @property
     def generated(self) -> bool:

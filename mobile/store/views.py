@@ -10,7 +10,6 @@ from shared_schemas.codes import CLOSING_OUTCOMES
 from shared_schemas.doors import DoorStatus, door_status
 
 _CLOSING = tuple(str(o) for o in CLOSING_OUTCOMES)
-_CLOSING_SQL = ", ".join(f"'{o}'" for o in _CLOSING)
 #: The shared door status (shared_schemas/doors.py) as the colours the screens show.
 _STATUS = {DoorStatus.NOT_KNOCKED: HouseholdStatus.NOT_KNOCKED, DoorStatus.TO_REVISIT: HouseholdStatus.TO_REVISIT,
            DoorStatus.DO_NOT_VISIT: HouseholdStatus.DO_NOT_VISIT, DoorStatus.ANSWERED: HouseholdStatus.DONE,
@@ -26,8 +25,9 @@ _ORDERS = {
 
 
 def streets_for_team(conn: sqlite3.Connection, operation_id: int, team_id: int) -> list[StreetSummary]:
-    # Three grouped queries, folded in Python: door counts come from the covering index, and
-    # visit counts cost in proportion to the visits, not to every household times every street.
+    # Grouped queries, folded in Python: door counts come from the covering index, and visit
+    # outcomes cost in proportion to the visits, not to every household times every street. Each
+    # door's status is the shared rule's (shared_schemas.doors), as on the street screen.
     streets = conn.execute(
         """
         SELECT s.id, s.name, s.locality FROM team_streets ts
@@ -40,24 +40,32 @@ def streets_for_team(conn: sqlite3.Connection, operation_id: int, team_id: int) 
     doors = dict(conn.execute(
         "SELECT street_id, count(*) FROM households WHERE operation_id = ? GROUP BY street_id", (operation_id,)
     ).fetchall())
-    progress = {
-        street_id: (knocked, closed)
-        for street_id, knocked, closed in conn.execute(
-            f"""
-            SELECT street_id, count(*), sum(closed) FROM (
-                SELECT h.street_id, max(v.outcome IN ({_CLOSING_SQL})) AS closed
-                FROM records v
-                JOIN households h ON h.operation_id = v.operation_id AND h.id = v.household_id
-                WHERE v.type = 'visit' AND v.operation_id = ? AND {COUNTS}
-                GROUP BY v.household_id
-            ) GROUP BY street_id
-            """,
-            (operation_id,),
-        )
-    }
+    outcomes: dict[int, tuple[int, set[str]]] = {}
+    for street_id, household_id, outcome in conn.execute(
+        f"""
+        SELECT DISTINCT h.street_id, v.household_id, v.outcome
+        FROM records v
+        JOIN households h ON h.operation_id = v.operation_id AND h.id = v.household_id
+        WHERE v.type = 'visit' AND v.operation_id = ? AND {COUNTS}
+        """,
+        (operation_id,),
+    ):
+        outcomes.setdefault(household_id, (street_id, set()))[1].add(outcome)
+    knocked: dict[int, int] = {}
+    closed: dict[int, int] = {}
+    for street_id, seen in outcomes.values():
+        status = door_status(seen)
+        knocked[street_id] = knocked.get(street_id, 0) + status.knocked
+        closed[street_id] = closed.get(street_id, 0) + status.closed
+    drafts = dict(conn.execute(
+        """SELECT h.street_id, count(DISTINCT d.household_id) FROM drafts d
+           JOIN households h ON h.operation_id = d.operation_id AND h.id = d.household_id
+           WHERE d.operation_id = ? GROUP BY h.street_id""", (operation_id,)
+    ).fetchall())
     return [
         StreetSummary(id=street_id, name=name, locality=locality, households=doors.get(street_id, 0),
-                      knocked=progress.get(street_id, (0, 0))[0], closed=progress.get(street_id, (0, 0))[1])
+                      knocked=knocked.get(street_id, 0), closed=closed.get(street_id, 0),
+                      drafts=drafts.get(street_id, 0))
         for street_id, name, locality in streets
     ]
 
@@ -108,12 +116,13 @@ def _households(conn: sqlite3.Connection, where: str, params: tuple, order_by: s
 def _fold(rows: list[tuple]) -> HouseholdRow:
     first = rows[0]
     visits = [(r[9], r[10], r[11]) for r in rows if r[9] is not None]  # outcome, at, origin
-    status = _STATUS[door_status(outcome for outcome, _, _ in visits)]
+    status = door_status(outcome for outcome, _, _ in visits)
     last = visits[-1] if visits else (None, None, None)
     return HouseholdRow(
         id=first[0], ref=first[1], address=first[2], house_number=first[3], postcode=first[4],
         side=first[5], door_order=first[6], lon=first[7], lat=first[8],
-        status=status,
+        status=_STATUS[status],
+        door_status=status,
         visits=len(visits),
         no_answers=sum(1 for outcome, _, _ in visits if outcome not in _CLOSING),
         last_outcome=last[0],

@@ -42,6 +42,11 @@ def status_of(row: Any) -> tuple[str, str]:
     return "revisit", f"Knock again: {last}{times}"
 
 
+def drafts_text(count: int) -> str:
+    """' · 2 drafts': visits in progress, named apart from the knocks (they are none yet)."""
+    return f" · {count} draft{'s' if count != 1 else ''}" if count else ""
+
+
 def side_of(row: Any) -> str:
     if row.side:
         return str(row.side)
@@ -79,7 +84,11 @@ class StreetViewModel(Observable):
         drafts = self.drafts_for()
         refused = ctx.store.rejected_households(ctx.operation_id)
         rows = []
+        knocked = closed = 0
         for h in households:
+            # Counted by the shared rule from what was saved (a draft is no knock, nor does it undo one).
+            knocked += h.door_status.knocked
+            closed += h.door_status.closed
             key, text = status_of(h)
             if h.id in drafts:
                 key, text = "draft", "Draft: tap to carry on"
@@ -89,10 +98,9 @@ class StreetViewModel(Observable):
                 if h.other_team_visits else ""
             rows.append(DoorRow(h.id, h.address, h.house_number or "", side_of(h), key, text, others,
                                 key != "do_not_visit", h.generated))
-        done = sum(1 for r in rows if r.status in ("done", "do_not_visit"))
-        knocked = sum(1 for r in rows if r.status != "not_knocked")
+        in_progress = sum(1 for r in rows if r.status == "draft")
         self.set(name=name, all_rows=rows,
-                 summary=f"{knocked} / {len(rows)} knocked · {done} closed")
+                 summary=f"{knocked} / {len(rows)} knocked · {closed} closed" + drafts_text(in_progress))
         self._apply()
 
     def set_side(self, side: str) -> None:

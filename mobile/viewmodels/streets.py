@@ -9,6 +9,7 @@ from typing import Any
 from .base import Observable
 from .context import AppContext, _get
 from .geo import distance_to_lines_m
+from .street import drafts_text
 
 
 @dataclass(frozen=True)
@@ -20,7 +21,7 @@ class StreetRow:
     knocked: int
     closed: int
     progress: float  # knocked / households, 0..1
-    counts: str  # "12 / 40 knocked"
+    counts: str  # "12 / 40 knocked" (· "1 draft")
     distance_m: float | None
     distance: str  # "350 m" or ""
 
@@ -84,13 +85,14 @@ class StreetsViewModel(Observable):
                 id=s.id, name=s.name, locality=s.locality or "", households=total,
                 knocked=s.knocked, closed=s.closed,
                 progress=(s.knocked / total) if total else 0.0,
-                counts=f"{s.knocked} / {total} knocked",
+                counts=f"{s.knocked} / {total} knocked" + drafts_text(s.drafts),
                 distance_m=dist, distance=format_distance(dist),
             ))
         knocked = sum(r.knocked for r in rows)
         total = sum(r.households for r in rows)
+        drafts = sum(s.drafts for s in summaries)
         self.set(all_rows=rows, message="" if rows else "No streets are assigned to your pair yet.",
-                 totals=f"{len(rows)} streets · {knocked} / {total} doors knocked")
+                 totals=f"{len(rows)} streets · {knocked} / {total} doors knocked" + drafts_text(drafts))
         if self.sort == "distance" and pos is None:
             self.sort = "name"
         self._apply()
