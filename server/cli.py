@@ -241,7 +241,9 @@ def retention() -> None:
 
 
 @retention.command("run")
-@click.option("--now", "now_text", default=None, help="Act as if it were this time (ISO 8601), e.g. to preview.")
+@click.option("--now", "now_text", default=None,
+              help="Act as if it were this time (ISO 8601): removes now what would be past its time then "
+                   "(not a dry run). The nightly schedule is left as it was.")
 @one_line_errors
 def retention_run(now_text: str | None) -> None:
     """Remove now what is past its time (DOORSTEP_RETENTION_FOLLOWUP_DAYS, DOORSTEP_RETENTION_VISIT_TEXT_DAYS)."""

@@ -72,7 +72,9 @@ RETURNING j.claimed_until
 _HELD_UNTIL = text("SELECT claimed_until FROM scheduled_job WHERE name = :name AND claimed_until >= now()")
 
 _MARK_DONE = text("""
-UPDATE scheduled_job SET done_for = GREATEST(coalesce(done_for, :day), :day), finished_at = now()
+UPDATE scheduled_job
+   SET done_for = CASE WHEN CAST(:day_done AS boolean) THEN GREATEST(coalesce(done_for, :day), :day) ELSE done_for END,
+       finished_at = now()
  WHERE name = :name AND claimed_until = :token
 """)
 
@@ -102,9 +104,12 @@ class DailyJob:
         async with transaction(self.engine) as session:
             return (await session.execute(_HELD_UNTIL, {"name": self.name})).scalar_one_or_none()
 
-    async def mark_done(self, session: AsyncSession, claim: Claim) -> None:
-        """In the work's transaction: the day is done, if this claim still holds the lease (LeaseLost otherwise)."""
-        result = await session.execute(_MARK_DONE, {"name": self.name, "day": claim.day, "token": claim.token})
+    async def mark_done(self, session: AsyncSession, claim: Claim, *, day_done: bool = True) -> None:
+        """In the work's transaction: the day is done, if this claim still holds the lease (LeaseLost otherwise).
+        ``day_done`` False: a run on demand, which proves its lease and leaves the schedule as it was (a run
+        "as if it were" a later day must not put the nightly runs off until then)."""
+        result = await session.execute(_MARK_DONE, {"name": self.name, "day": claim.day, "token": claim.token,
+                                                    "day_done": day_done})
         if cast("CursorResult[Any]", result).rowcount == 0:  # an UPDATE's result is a cursor's
             raise LeaseLost(f"the {self.name} job's lease ran out and another process took it over")
 

@@ -348,3 +348,23 @@ async def test_two_real_server_processes_run_the_real_job_once(db_engine, databa
             "SELECT detail ->> 'trigger' FROM audit_log WHERE action = 'retention.remove' AND id > :before"),
             {"before": audited_before})).scalars().all()
     assert runs == ["nightly"]
+
+
+async def test_a_run_on_demand_leaves_the_nightly_schedule_as_it_was(db_engine):
+    """`doorstep retention run --now …` runs at once, under the lease, and does not count as a night: one
+    run "as if it were" next year must not put the nightly runs off until then."""
+    from server.domain.retention.service import run_retention
+
+    name = await _job_of_its_own(db_engine)
+    settings = get_settings()
+    report = await run_retention(db_engine, settings, photo_store(settings), london(2020, 6, 1, 12, 0), force=True,
+                                 job_name=name)
+    assert report is not None
+    async with transaction(db_engine) as session:
+        row = (await session.execute(text("SELECT done_for, claimed_until, finished_at FROM scheduled_job "
+                                          "WHERE name = :n"), {"n": name})).one()
+    assert row.done_for is None and row.claimed_until is None and row.finished_at is not None
+    # The night of that day is still due for the nightly worker.
+    nightly = RetentionWorker(db_engine, settings, photo_store(settings), clock=FakeClock(london(2020, 6, 1, 12, 0)),
+                              job_name=name)
+    assert await nightly.run_once() is not None

@@ -183,9 +183,9 @@ async def remove_queued_photos(engine: AsyncEngine, store: PhotoStore) -> int:
 async def run_retention(engine: AsyncEngine, settings: Settings, store: PhotoStore, now: dt.datetime, *,
                         force: bool = False, job_name: str = JOB) -> RetentionReport | None:
     """One run under the job's lease (server/lib/daily.py): if the day of ``now`` is due and not done
-    (``force``: even if done, as the command does), remove what is past its time and mark the day done
-    in one transaction, then delete the photos' objects. None when there was nothing due; JobBusy when
-    ``force`` finds another process running it."""
+    (``force``: even if done, as the command does, which then leaves the nightly schedule as it was),
+    remove what is past its time and mark the day done in one transaction, then delete the photos' objects.
+    None when there was nothing due; JobBusy when ``force`` finds another process running it."""
     job = DailyJob(engine, job_name, settings.retention_at)
     claim = await job.claim(now, force=force)
     if claim is None:
@@ -195,7 +195,7 @@ async def run_retention(engine: AsyncEngine, settings: Settings, store: PhotoSto
         return None
     try:
         async with transaction(engine) as session:
-            await job.mark_done(session, claim)
+            await job.mark_done(session, claim, day_done=not force)
             report = await remove_expired(session, settings, now, trigger="command" if force else "nightly")
         report.photo_objects = await remove_queued_photos(engine, store)
         return report
