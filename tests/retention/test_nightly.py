@@ -218,8 +218,8 @@ async def test_old_records_lose_every_planted_detail_and_the_results_stay_the_sa
         at = (t0 + dt.timedelta(days=1, minutes=i)).isoformat()
         if r["type"] == "fix":
             r.update(done_at=at, notes=planted["fix"], photos=[{"sha256": fix_sha, "stage": "before"}])
-        else:
-            r.update(raised_at=at, description=planted["description"],
+        else:  # routed to the environmental health partner, who closes them below
+            r.update(raised_at=at, category="fly_tipping", description=planted["description"],
                      resident={"name": planted["name"], "phone": planted["phone"], "email": planted["email"]},
                      photos=[{"sha256": old_sha}, {"sha256": shared_sha}])
     still_open = {"type": "followup", "id": str(uuid.uuid4()), "operation_id": world.operation_id,
@@ -228,17 +228,21 @@ async def test_old_records_lose_every_planted_detail_and_the_results_stay_the_sa
                   "raised_at": (t0 + dt.timedelta(days=2)).isoformat(), "photos": [{"sha256": shared_sha}]}
     await push(client, headers, world, [*records, still_open])
     closed = [r["id"] for r in records if r["type"] == "followup"]
-    async with transaction(db_engine) as session:  # closed by their partners soon after, with a note
-        for i, fid in enumerate(closed):
-            status = ("resolved", "declined")[i % 2]
-            await session.execute(text(
-                "INSERT INTO followup_event (followup_id, operation_id, from_status, to_status, version, note, at, "
-                "kind) SELECT id, operation_id, status, :status, version + 1, :note, :at, 'status' "
-                "FROM followup WHERE id = :id"),
-                {"id": fid, "status": status, "note": planted["history"], "at": t0 + dt.timedelta(days=3)})
-            await session.execute(text(
-                "UPDATE followup SET status = :status, version = version + 1, updated_at = :at WHERE id = :id"),
-                {"id": fid, "status": status, "at": t0 + dt.timedelta(days=3)})
+    # The partner reads each one (its resident's details: audited) and closes it with a note, through the
+    # API; the close is then dated soon after the visit, as the clock would have had it.
+    partner = await headers("envhealth")
+    for i, fid in enumerate(closed):
+        seen = await client.get(f"/api/v1/followups/{fid}", headers=partner)
+        assert seen.status_code == 200 and planted["name"] in seen.text, seen.text
+        change = {"status": ("resolved", "declined")[i % 2], "version": seen.json()["version"],
+                  "note": planted["history"]}
+        if change["status"] == "declined":
+            change["reason"] = f"{planted['history']} (not ours)"
+        r = await client.patch(f"/api/v1/followups/{fid}", json=change, headers=partner)
+        assert r.status_code == 200, r.text
+    async with transaction(db_engine) as session:
+        await session.execute(text("UPDATE followup SET updated_at = :at WHERE id = ANY(CAST(:ids AS uuid[]))"),
+                              {"ids": closed, "at": t0 + dt.timedelta(days=3)})
     secrets = [planted[k] for k in ("name", "phone", "email", "note", "answer", "description", "history", "fix")]
     async with transaction(db_engine) as session:
         assert len(await _where_found(session, secrets)) >= 5  # the scan does find them while they are there
