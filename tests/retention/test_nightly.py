@@ -329,7 +329,9 @@ async def test_two_real_server_processes_run_the_real_job_once(db_engine, databa
         await session.execute(text("UPDATE scheduled_job SET done_for = NULL, claimed_until = NULL "
                                    "WHERE name = 'retention'"))
     audited_before = await _last_audit_id(db_engine)
-    settings = {"DOORSTEP_RETENTION_CHECK_SECONDS": "0.2", "DOORSTEP_RETENTION_AT": "00:00"}
+    settings = {"DOORSTEP_RETENTION_CHECK_SECONDS": "0.2", "DOORSTEP_RETENTION_AT": "00:00",
+                # only this worker: the other tests' notifications and uploads are theirs to send and run
+                "DOORSTEP_NOTIFY_INTERVAL_SECONDS": "0", "DOORSTEP_IMPORT_INTERVAL_SECONDS": "0"}
     servers = [await asyncio.to_thread(start_server, database_url, **settings) for _ in range(2)]
     try:
         async def done_for() -> dt.date | None:
