@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from kivy.clock import Clock
 from kivy.lang import Builder
 from kivy.properties import (
     AliasProperty,
     BooleanProperty,
     ColorProperty,
+    NumericProperty,
     ObjectProperty,
     OptionProperty,
     StringProperty,
@@ -81,6 +83,30 @@ class Reveal(BoxLayout):
         else:
             self._kept = list(reversed(self.children)) + self._kept
             self.clear_widgets()
+
+
+class FittingLabel(Label):
+    """Words never cut short: one line at ``full_font_size`` when they fit the width, otherwise
+    wrapped over ``max_lines`` a size smaller (``wrapped_font_size``). The top bar's title: in
+    portrait a visit's address ("Visit: Blenheim Terrace, 30 Woodhouse Lane") was cut to its start."""
+
+    full_font_size = NumericProperty(0)
+    wrapped_font_size = NumericProperty(0)
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        fit = Clock.create_trigger(self._fit, -1)
+        for name in ("text", "width", "bold", "font_name", "full_font_size", "wrapped_font_size"):
+            self.fbind(name, fit)
+        fit()
+
+    def _fit(self, *_args) -> None:
+        from kivy.core.text import Label as CoreLabel
+
+        line = CoreLabel(text=self.text, font_size=self.full_font_size, bold=self.bold, font_name=self.font_name)
+        line.refresh()
+        room = self.width - self.padding[0] - self.padding[2]
+        self.font_size = self.full_font_size if line.content_width <= room else self.wrapped_font_size
 
 
 class SteadyScrollView(ScrollView):
