@@ -122,7 +122,8 @@ def test_a_no_answer_can_be_undone_while_it_waits(walk):
     assert walk.door_row(address).status == "not_knocked" and walk.app.toast.startswith("Undone")
 
 
-def test_a_refused_visit_is_opened_corrected_and_sent_again(walk):
+@pytest.mark.parametrize("orientation", ["landscape", "portrait"], indirect=True)
+def test_a_refused_visit_is_opened_corrected_and_sent_again(walk, orientation):
     """An older app saved a 4,500-character note; the server refuses it in plain words, the row names the
     address, Correct opens it with the counter in red, and the shortened copy goes in its place."""
     import uuid
@@ -133,7 +134,7 @@ def test_a_refused_visit_is_opened_corrected_and_sent_again(walk):
 
     open_walk_list(walk)
     ctx = walk.app.ctx
-    walk.open_street(_street(walk, 13))
+    walk.open_street(_street(walk, 13 if orientation == "landscape" else 17))
     address = walk.free_doors(1)[0]
     household = next(i["household_id"] for i in walk.screen.ids.rv.data if i["address"] == address)
     bad = Visit(id=uuid.uuid4(), operation_id=ctx.operation_id, household_id=household, team_id=ctx.team_id,
