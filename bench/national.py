@@ -220,7 +220,8 @@ LOADING_CLUSTER = {"max_wal_size": "8GB", "checkpoint_timeout": "30min"}
 # The visit table's indexes and keys, as the migrations made them: dropped before the visits are
 # written and made again, from these very definitions, once they are all in.
 VISIT_KEYS = """
-SELECT c.conrelid::regclass::text AS tab, c.conname AS name, c.contype AS kind, pg_get_constraintdef(c.oid) AS definition
+SELECT c.conrelid::regclass::text AS tab, c.conname AS name, c.contype AS kind,
+       pg_get_constraintdef(c.oid) AS definition
   FROM pg_constraint AS c
  WHERE (c.conrelid = 'visit'::regclass AND c.contype IN ('p', 'u', 'f', 'x')) OR c.confrelid = 'visit'::regclass
  ORDER BY 1, 2
@@ -292,13 +293,16 @@ async def load(url: str, shape: Shape, label: str, *, as_production: bool = Fals
             # Plans for the next batch see the rows made so far (a join planned on an empty table's
             # guesses grew with every batch).
             await conn.execute("ANALYZE street, household, team, team_street")
+        # One pass each (a min(id) per operation walked the (id, operation_id) index from its start:
+        # quadratic, minutes at 2,000 operations).
         await conn.execute("""UPDATE bench_operation AS b SET first_household = f.h, first_street = f.s
-                                FROM (SELECT o.idx, (SELECT min(id) FROM household WHERE operation_id = o.id) AS h,
-                                             (SELECT min(id) FROM street WHERE operation_id = o.id) AS s
-                                        FROM bench_operation AS o) AS f WHERE f.idx = b.idx""")
+                                FROM (SELECT operation_id, min(id) AS h FROM household GROUP BY 1) AS f,
+                                     (SELECT operation_id, min(id) AS s FROM street GROUP BY 1) AS t
+                               WHERE f.operation_id = b.id AND t.operation_id = b.id""")
         # Each operation's doors are numbered without gaps (the visits pick one by offset).
-        gaps = await conn.fetchval("""SELECT count(*) FROM bench_operation AS b WHERE (SELECT max(id) - min(id) + 1
-                                       FROM household WHERE operation_id = b.id) <> $1""", shape.households)
+        gaps = await conn.fetchval("""SELECT count(*) FROM (SELECT operation_id FROM household GROUP BY 1
+                                       HAVING max(id) - min(id) + 1 <> $1) AS g
+                                       JOIN bench_operation AS b ON b.id = g.operation_id""", shape.households)
         assert gaps == 0, f"{gaps} operations' doors are not numbered in one run"
         await conn.execute("ANALYZE")
         total = shape.operations * shape.visits
@@ -338,7 +342,8 @@ async def cluster_counters(conn: asyncpg.Connection) -> dict[str, float]:
     """The cluster's WAL, checkpoint and block-read counters (the bench's cluster is its own, so a
     difference across one statement is that statement's)."""
     await conn.execute("SELECT pg_stat_force_next_flush()")
-    row = await conn.fetchrow("""SELECT w.wal_bytes, w.wal_fpi, b.checkpoints_timed + b.checkpoints_req AS checkpoints,
+    row = await conn.fetchrow("""SELECT pg_current_wal_lsn() - '0/0' AS wal_lsn, w.wal_bytes, w.wal_fpi,
+                                        b.checkpoints_timed + b.checkpoints_req AS checkpoints,
                                         b.buffers_checkpoint + b.buffers_clean + b.buffers_backend AS written,
                                         d.blks_read
                                    FROM pg_stat_wal AS w, pg_stat_bgwriter AS b, pg_stat_database AS d
@@ -353,8 +358,16 @@ def chunk_account(plan: dict[str, Any], seconds: float, before: dict[str, float]
                          for t in plan.get("Triggers", []))
     d = {k: after[k] - before[k] for k in after}
     return (f"chunk {seconds:.1f} s (insert {plan['Plan']['Actual Total Time'] / 1000:.1f} s; {triggers}); "
-            f"WAL {d['wal_bytes'] / 2**20:,.0f} MB, {d['wal_fpi']:,.0f} full pages; checkpoints +{d['checkpoints']:.0f}; "
+            f"WAL {d['wal_bytes'] / 2**20:,.0f} MB, {d['wal_fpi']:,.0f} full pages; "
+            f"checkpoints +{d['checkpoints']:.0f}; "
             f"blocks read {d['blks_read']:,.0f}, written {d['written']:,.0f}")
+
+
+def per_thousand(before: dict[str, float], after: dict[str, float], visits: int) -> str:
+    """WAL written per 1,000 visits stored (from the WAL position, exact whichever backend wrote it;
+    full-page images after a checkpoint are what a larger index makes grow), and checkpoints."""
+    return (f"WAL {(after['wal_lsn'] - before['wal_lsn']) / (visits / 1000) / 2**20:.2f} MB per 1,000 visits, "
+            f"checkpoints +{after['checkpoints'] - before['checkpoints']:.0f}")
 
 
 async def held_by(url: str) -> dict[str, Any]:
@@ -445,23 +458,38 @@ class Side:
             for_ceiling = [ingest.make_visits(self.demo, n, k, rng) for n, k in zip(names, share, strict=True)]
             rows = [[ingest.stored_row(v, self.demo.questionnaire, self.users[n], f"ceiling-{n}") for v in vs]
                     for n, vs in zip(names, for_ceiling, strict=True)]
+            before = await cluster_counters(conn)
             seconds, stored, _ = await ingest.ceiling(dsn, [batches(r) for r in rows])
             assert stored == sum(share), (stored, share)
+            ceiling_cost = per_thousand(before, await cluster_counters(conn), stored)
             ceiling_rate = stored / seconds
-            await conn.execute("DELETE FROM visit WHERE operation_id = $1", self.demo.operation_id)
+            await self.remove_pushed(conn)
             encoder = msgspec.json.Encoder()
             clients = [(n, self.bearers[n], [encoder.encode({"device_id": f"bench-{n}", "records": b})
                                              for b in batches(ingest.make_visits(self.demo, n, k, rng))])
                        for n, k in zip(names, share, strict=True)]
+            before = await cluster_counters(conn)
             seconds, stored, other = await ingest.push_all(self.server.base, clients)
             assert stored == sum(share) and not other, (stored, other)
+            push_cost = per_thousand(before, await cluster_counters(conn), stored)
             rate = stored / seconds
-            await conn.execute("DELETE FROM visit WHERE operation_id = $1", self.demo.operation_id)
+            await self.remove_pushed(conn)
         finally:
             await conn.close()
         self.samples["ceiling_rate"].append(ceiling_rate)
         self.samples["push_rate"].append(rate)
         self.samples["push_ratio"].append(rate / ceiling_rate)
+        print(f"  {time.strftime('%H:%M:%S')} {self.label}: ceiling {ceiling_rate:,.0f} visits/s ({ceiling_cost}), "
+              f"push {rate:,.0f} visits/s ({push_cost}); ratio {rate / ceiling_rate:.2f}; "
+              f"load average {os.getloadavg()[0]:.1f}", flush=True)
+
+    async def remove_pushed(self, conn: asyncpg.Connection) -> None:
+        """Delete the visits a push or its ceiling stored, and vacuum what that left, untimed. Without the
+        vacuum, the same 2 x `--push` dead rows are a fifth of the small database's visits (autovacuum's
+        threshold) and a tiny share of the large one's: autovacuum then ran in the small database alone,
+        beside its next timed push (bench/README.md, "A national year")."""
+        await conn.execute("DELETE FROM visit WHERE operation_id = $1", self.demo.operation_id)
+        await conn.execute("VACUUM (ANALYZE) visit, household_result")
 
     def read(self, key: str, *, keep: bool) -> None:
         """One timed request for figure `key`; kept unless it warms up."""
@@ -546,7 +574,8 @@ async def main_async(args: argparse.Namespace) -> int:
                 for i in range(args.runs + 1):
                     for side in order:
                         side.read(key, keep=i > 0)  # the first of each warms up
-            print(f"  round {round_no + 1} of {args.rounds} done; load average {os.getloadavg()[0]:.1f}", flush=True)
+            print(f"  {time.strftime('%H:%M:%S')} round {round_no + 1} of {args.rounds} done; "
+                  f"load average {os.getloadavg()[0]:.1f}", flush=True)
     finally:
         for side in sides:
             side.close()
