@@ -1,12 +1,12 @@
 """Benchmark: a national year — 10 million visits across 2,000 operations — beside 200,000 visits, in one run.
 
-    .venv/bin/python bench/national.py                      # 200,000 vs 10,000,000 visits (an hour or more; ~7 GB)
-    .venv/bin/python bench/national.py --large-operations 400   # 200,000 vs 2,000,000 (~10 min; 1.3 GB)
-    .venv/bin/python bench/national.py --keep ... ; ... --reuse # measure again without loading again
+    .venv/bin/python bench/national.py --keep               # 200,000 vs 10,000,000 visits (~25 min here; 6 GB)
+    .venv/bin/python bench/national.py --reuse              # measure the kept databases again (~6 min)
+    .venv/bin/python bench/national.py --large-operations 400   # 200,000 vs 2,000,000
 
-Loading on the shared 2-core machine: 2,000,000 visits (1,000,000 doors) in 5.5 min; for 10,000,000
-the doors took 6 min and visits slowed from ~10k/s to ~4.4k/s past 3,000,000 (57 s per 250,000), so
-a whole run takes over an hour there (bench/README.md).
+Loading (bench/README.md, "Loading 10 million visits"): the visits are written with the visit table's
+indexes and keys dropped and made again afterwards from their own definitions (checked identical),
+asynchronous commit and rare checkpoints while loading only; each chunk prints where its time went.
 
 A year of StreetSafe operations across England and Wales at a generous rate: 2,000 operations of
 2,500 doors each (125 streets of 20), 10 pairs each, 5,000 visits each (two attempts a door), 1% as
@@ -28,7 +28,8 @@ that a busy moment of the shared machine falls on both alike:
 
 1. **push**: ``--push`` visits through ``POST /api/v1/sync/push`` (4 clients, batches of 1,000), as a
    ratio to the same round's ceiling: the same number of visits COPYed into a staging table and
-   insert-or-skipped into ``visit`` (bench/sync_ingest.py's ceiling), on the same database;
+   insert-or-skipped into ``visit`` (bench/sync_ingest.py's ceiling), on the same database; each
+   phase starts after a CHECKPOINT, and what it stored is deleted and vacuumed untimed;
 2. **pull of 1,000 changes**: the target operation's last 1,000 changes, as its coordinator;
 3. **street results**: ``GET /api/v1/operations/{target}/streets`` (JSON), as its coordinator;
 4. **OGC items page**: ``GET /ogc/collections/operation-{target}-streets/items?limit=100``, signed out.
@@ -295,7 +296,7 @@ async def load(url: str, shape: Shape, label: str, *, as_production: bool = Fals
             await conn.execute("ANALYZE street, household, team, team_street")
         # One pass each (a min(id) per operation walked the (id, operation_id) index from its start:
         # quadratic, minutes at 2,000 operations).
-        await conn.execute("""UPDATE bench_operation AS b SET first_household = f.h, first_street = f.s
+        await conn.execute("""UPDATE bench_operation AS b SET first_household = f.h, first_street = t.s
                                 FROM (SELECT operation_id, min(id) AS h FROM household GROUP BY 1) AS f,
                                      (SELECT operation_id, min(id) AS s FROM street GROUP BY 1) AS t
                                WHERE f.operation_id = b.id AND t.operation_id = b.id""")
@@ -458,6 +459,10 @@ class Side:
             for_ceiling = [ingest.make_visits(self.demo, n, k, rng) for n, k in zip(names, share, strict=True)]
             rows = [[ingest.stored_row(v, self.demo.questionnaire, self.users[n], f"ceiling-{n}") for v in vs]
                     for n, vs in zip(names, for_ceiling, strict=True)]
+            # Each timed phase starts right after a checkpoint: the first change to a page after one
+            # writes the whole page to the WAL, so whichever phase came first paid for the other's
+            # pages too (on the large database's random primary-key pages, 4-6x the WAL per visit).
+            await conn.execute("CHECKPOINT")
             before = await cluster_counters(conn)
             seconds, stored, _ = await ingest.ceiling(dsn, [batches(r) for r in rows])
             assert stored == sum(share), (stored, share)
@@ -468,6 +473,7 @@ class Side:
             clients = [(n, self.bearers[n], [encoder.encode({"device_id": f"bench-{n}", "records": b})
                                              for b in batches(ingest.make_visits(self.demo, n, k, rng))])
                        for n, k in zip(names, share, strict=True)]
+            await conn.execute("CHECKPOINT")
             before = await cluster_counters(conn)
             seconds, stored, other = await ingest.push_all(self.server.base, clients)
             assert stored == sum(share) and not other, (stored, other)
@@ -597,8 +603,8 @@ def main() -> int:
     parser.add_argument("--visits", type=int, default=5000, help="visits per operation")
     parser.add_argument("--pull", type=int, default=1000, help="changes in the timed pull")
     parser.add_argument("--push", type=int, default=40_000, help="visits pushed per round (and COPYed for the ceiling)")
-    parser.add_argument("--rounds", type=int, default=3, help="rounds, alternating between the databases")
-    parser.add_argument("--runs", type=int, default=10, help="timed requests per read figure per round")
+    parser.add_argument("--rounds", type=int, default=5, help="rounds, alternating between the databases")
+    parser.add_argument("--runs", type=int, default=20, help="timed requests per read figure per round")
     parser.add_argument("--workers", type=int, default=2, help="uvicorn workers per server")
     parser.add_argument("--database", default="doorstep_bench_national")
     parser.add_argument("--keep", action="store_true", help="keep the two databases afterwards")
