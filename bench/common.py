@@ -21,10 +21,12 @@ def fresh_database(name: str) -> str:
 
 
 def server_environment(url: str) -> dict[str, str]:
-    """The server's environment for a benchmark: demo mode, no notification worker."""
+    """The server's environment for a benchmark: demo mode, no notification worker, no nightly retention
+    run (its first look would find the night's run due and strip the text of every bench visit older
+    than DOORSTEP_RETENTION_VISIT_TEXT_DAYS, millions of rows in bench/national.py, while timing)."""
     return dict(os.environ, DATABASE_URL=url, DOORSTEP_DEMO="1",
                 DOORSTEP_SECRET_KEY=os.environ.get("DOORSTEP_SECRET_KEY", "bench-secret-not-for-production-0123456789"),
-                DOORSTEP_NOTIFY_INTERVAL_SECONDS="0")
+                DOORSTEP_NOTIFY_INTERVAL_SECONDS="0", DOORSTEP_RETENTION_CHECK_SECONDS="0")
 
 
 def asyncpg_dsn(url: str) -> dict[str, Any]:
