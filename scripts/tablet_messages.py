@@ -28,9 +28,30 @@ def shared_labels() -> list[str]:
     from shared_schemas.codes import FIX_CATEGORY_LABELS, OUTCOME_LABELS
     from shared_schemas.communication import ADJUSTMENT_LABELS, CONTACT_METHOD_LABELS, INTERPRETER_LABELS
 
-    return [ANSWER_REQUIRED, *OUTCOME_LABELS.values(), *FIX_CATEGORY_LABELS.values(),
+    return [ANSWER_REQUIRED, *OUTCOME_LABELS.values(), *FIX_CATEGORY_LABELS.values(), *fixed_sentences(),
             *INTERPRETER_LABELS.values(), *ADJUSTMENT_LABELS.values(), *CONTACT_METHOD_LABELS.values(), BSL_NAME,
             *(text for _, text in category_choices()), *(text for _, text in priority_choices())]
+
+
+def fixed_sentences() -> list[str]:
+    """The sentences the store, the sync engine and the view-models keep as constants (shown through
+    ``words._`` where they reach a screen); those with a place-holder are formatted before, so are not here."""
+    from mobile.store import errors
+    from mobile.sync import messages
+    from mobile.viewmodels import messages as vm_messages
+    from mobile.viewmodels.sync import _KIND
+    from mobile.viewmodels.visit import _STATE_TEXT
+    from shared_schemas.codes import FOLLOWUP_STATUS_LABELS, OPERATION_STATUS_LABELS
+
+    texts = [errors.FULL_DISK_MESSAGE, errors.DAMAGED_MESSAGE, errors.NO_KEY_MESSAGE, errors.WRONG_KEY_MESSAGE,
+             messages.OFFLINE, messages.SIGN_IN_AGAIN, *messages.SESSION_ENDED.values(),
+             messages.REMOVED_FROM_OPERATION, messages.WRONG_PASSWORD, messages.ONLINE_NEEDED,
+             *messages.ERASED.values(), vm_messages.SAFE, *vm_messages.MESSAGES.values(),
+             *_KIND.values(), *_STATE_TEXT.values(), *OPERATION_STATUS_LABELS.values(),
+             *FOLLOWUP_STATUS_LABELS.values()]
+    texts += [getattr(messages, name) for name in ("PHOTO_TOO_LARGE", "PHOTO_NOT_IMAGE", "PHOTO_CUT_SHORT")
+              if hasattr(messages, name)]
+    return [t for t in texts if "{" not in t]
 
 
 def template() -> Catalog:

@@ -191,7 +191,8 @@ def attempts(conn: sqlite3.Connection, operation_id: int, household_id: int) -> 
         SELECT v.id, v.team_id, v.outcome, v.happened_at, v.origin, v.supersedes, o.state, o.not_before,
                (SELECT c.id FROM records c WHERE c.supersedes = v.id AND c.type = 'visit'
                   AND NOT EXISTS (SELECT 1 FROM outbox oc WHERE oc.record_id = c.id AND oc.state = 'rejected')
-                ORDER BY c.rowid DESC LIMIT 1)
+                ORDER BY c.rowid DESC LIMIT 1),
+               CASE WHEN v.outcome = 'card_left' THEN v.body END
         FROM records v LEFT JOIN outbox o ON o.record_id = v.id
         WHERE v.type = 'visit' AND v.operation_id = ? AND v.household_id = ?
         ORDER BY v.happened_at DESC, v.rowid DESC
@@ -200,7 +201,7 @@ def attempts(conn: sqlite3.Connection, operation_id: int, household_id: int) -> 
     ).fetchall()
     now = utc_now()
     found = []
-    for record_id, team_id, outcome, at, origin, supersedes, state, not_before, superseded_by in rows:
+    for record_id, team_id, outcome, at, origin, supersedes, state, not_before, superseded_by, card_body in rows:
         if state == "rejected":
             where = AttemptState.REFUSED
         elif state == "waiting":
@@ -208,8 +209,34 @@ def attempts(conn: sqlite3.Connection, operation_id: int, household_id: int) -> 
         else:
             where = AttemptState.SENT
         found.append(Attempt(record_id=record_id, team_id=team_id, outcome=outcome, visited_at=at,
-                             origin=origin, state=where, supersedes=supersedes, superseded_by=superseded_by))
+                             origin=origin, state=where, supersedes=supersedes, superseded_by=superseded_by,
+                             card_code=_card_code(card_body)))
     return found
+
+
+def _card_code(body: bytes | None) -> str | None:
+    """A card_left visit's code from its stored body (a pulled one has none: the pull leaves it out)."""
+    if not body:
+        return None
+    code = msgspec.json.decode(body).get("card_code")
+    return code if isinstance(code, str) else None
+
+
+def card_codes(conn: sqlite3.Connection, operation_id: int, street_id: int) -> dict[int, str]:
+    """Each door of the street whose latest visit left a card (made on this tablet): its code."""
+    rows = conn.execute(
+        """
+        SELECT v.household_id, v.outcome, v.body FROM records v JOIN households h
+          ON h.operation_id = v.operation_id AND h.id = v.household_id
+        WHERE v.type = 'visit' AND v.operation_id = ? AND h.street_id = ?
+        ORDER BY v.happened_at, v.rowid
+        """,
+        (operation_id, street_id),
+    ).fetchall()
+    latest: dict[int, str | None] = {}
+    for household_id, outcome, body in rows:
+        latest[household_id] = _card_code(body) if outcome == "card_left" else None
+    return {door: code for door, code in latest.items() if code}
 
 
 def visits_for_household(conn: sqlite3.Connection, operation_id: int, household_id: int) -> list[Visit]:

@@ -235,6 +235,11 @@ class Store:
         with self._read() as conn:
             return views.households_on_street(conn, operation_id, street_id, order)
 
+    def card_codes(self, operation_id: int, street_id: int) -> dict[int, str]:
+        """Doors of the street whose latest visit left a card, with the card's code (to read it out)."""
+        with self._read() as conn:
+            return records.card_codes(conn, operation_id, street_id)
+
     def rejected_households(self, operation_id: int) -> set[int]:
         """Doors whose visit the server refused: they do not count until corrected."""
         with self._read() as conn:

@@ -101,6 +101,7 @@ class Attempt:
     state: AttemptState
     supersedes: str | None  # the visit this one corrects
     superseded_by: str | None  # the correction that replaced it (not refused), so it no longer counts
+    card_code: str | None = None  # a card_left visit's code (shared_schemas.cards), for the pair to read out
 
 
 @dataclass(frozen=True, slots=True)

@@ -17,6 +17,7 @@ from kivy.uix.floatlayout import FloatLayout
 from kivy.uix.screenmanager import ScreenManager
 
 from mobile.ui import widgets  # noqa: F401  (loads the base widget rules)
+from mobile.ui.i18n import tr
 from mobile.ui.widgets import load_kv
 from mobile.viewmodels.context import AppContext
 from mobile.viewmodels.lock import LockViewModel
@@ -317,14 +318,14 @@ class DoorstepApp(App):
                 vm.discard()
                 action()
 
-            self.dialog = ask("Leave this visit?",
-                              f"The visit at {vm.address} is not saved yet. Keep it as a draft to finish later "
-                              "(open the door again to carry on), or discard it.",
-                              [("Keep as draft", action, "primary"), ("Discard", discard, "danger"),
-                               ("Stay", lambda: None, "secondary")])
+            self.dialog = ask(tr._("Leave this visit?"),
+                              tr._("The visit at {address} is not saved yet. Keep it as a draft to finish later "
+                                   "(open the door again to carry on), or discard it.").format(address=vm.address),
+                              [(tr._("Keep as draft"), action, "primary"), (tr._("Discard"), discard, "danger"),
+                               (tr._("Stay"), lambda: None, "secondary")])
         else:
-            self.dialog = ask("Leave this follow-up?", "The follow-up for this street is not raised yet.",
-                              [("Discard it", action, "danger"), ("Stay", lambda: None, "secondary")])
+            self.dialog = ask(tr._("Leave this follow-up?"), tr._("The follow-up for this street is not raised yet."),
+                              [(tr._("Discard it"), action, "danger"), (tr._("Stay"), lambda: None, "secondary")])
 
     @property
     def context(self) -> AppContext:
@@ -342,19 +343,34 @@ class DoorstepApp(App):
     def switch_interface(self, code: str | None = None) -> None:
         """The app's own words in another language (the officer's choice; the resident's language is
         the visit's questionnaire switch)."""
-        from mobile.ui.i18n import tr
 
         tr.switch(code or tr.other())
         self.interface_next = tr.other()
         self.context.store.set_setting(INTERFACE_LANGUAGE, tr.language)  # the next start opens in it
+        self._sentences_again()
         self._update_chrome()
+
+    def _sentences_again(self) -> None:
+        """The view-models build their sentences in the interface language: build the shown ones again."""
+        ctx = self.context
+        for screen in self.screens.values():
+            screen.language_switched()
+        self.sync_vm.refresh()
+        self.sync_vm.load_lists()
+        self.operations_vm._rebuild()
+        if ctx.operation_id is not None:
+            self.streets_vm.load()
+            if self.street_vm.street_id is not None:
+                self.street_vm.load()
 
     def _restore_interface_language(self) -> None:
         """The interface language last chosen on this tablet (English the first time)."""
         from mobile.ui.i18n import interface_languages, tr
 
         chosen = self.context.store.setting(INTERFACE_LANGUAGE)
-        tr.switch(chosen if chosen in interface_languages() else "en")
+        chosen = chosen if chosen in interface_languages() else "en"
+        if chosen != tr.language:
+            tr.switch(chosen)
         self.interface_next = tr.other()
 
     def refresh_title(self) -> None:
@@ -395,7 +411,7 @@ class DoorstepApp(App):
             self.sm.current = "operations"
         self._update_chrome()
         if self.signin_vm.info:
-            self.show_toast("Signed in offline")
+            self.show_toast(tr._("Signed in offline"))
 
     def sign_out(self) -> None:
         """Sign out; with drafts or unsent records, say so first (signing out keeps them all)."""
@@ -406,15 +422,19 @@ class DoorstepApp(App):
             return
         parts = []
         if unsent:
-            parts.append(f"{unsent} record{'s' if unsent != 1 else ''} not sent yet")
+            parts.append(tr._("1 record not sent yet") if unsent == 1
+                         else tr._("{count} records not sent yet").format(count=unsent))
         if state.drafts:
-            parts.append(f"{state.drafts} visit{'s' if state.drafts != 1 else ''} in progress (drafts)")
+            parts.append(tr._("1 visit in progress (drafts)") if state.drafts == 1
+                         else tr._("{count} visits in progress (drafts)").format(count=state.drafts))
         from mobile.ui.dialogs import ask
 
-        self.dialog = ask("Sign out?",
-                          f"This tablet holds {' and '.join(parts)}. Signing out keeps them all: they are sent, "
-                          "and drafts can be finished, when you or your partner sign in again.",
-                          [("Sign out", self._sign_out, "primary"), ("Stay signed in", lambda: None, "secondary")])
+        self.dialog = ask(tr._("Sign out?"),
+                          tr._("This tablet holds {what}. Signing out keeps them all: they are sent, and drafts can "
+                               "be finished, when you or your partner sign in again.").format(
+                              what=f" {tr._('and')} ".join(parts)),
+                          [(tr._("Sign out"), self._sign_out, "primary"),
+                           (tr._("Stay signed in"), lambda: None, "secondary")])
 
     def _sign_out(self) -> None:
         if self.locked:  # signing out from the lock screen: the next person signs in
@@ -437,7 +457,7 @@ class DoorstepApp(App):
             return
         if self.sm.current in ("visit", "street_record"):
             self._pending_sign_in = message
-            self.show_toast("This tablet's sign-in has ended: finish this visit, then sign in again.")
+            self.show_toast(tr._("This tablet's sign-in has ended: finish this visit, then sign in again."))
             return
         self._pending_sign_in = None
         self._resume_user = getattr(self.context.session, "username", None)
@@ -480,7 +500,7 @@ class DoorstepApp(App):
         self.street_vm.load()
         self._update_chrome()
         if undoable:
-            self.show_toast(message, "Undo", lambda: self._undo_visit(visit_id), seconds=UNDO_SECONDS - 1)
+            self.show_toast(message, tr._("Undo"), lambda: self._undo_visit(visit_id), seconds=UNDO_SECONDS - 1)
             # sent as soon as the Undo window closes, not at the next round of the engine
             Clock.schedule_once(lambda _dt: None if self._stopped else self.context.request_sync(), UNDO_SECONDS + 0.2)
         else:
@@ -491,9 +511,9 @@ class DoorstepApp(App):
 
     def _undo_visit(self, visit_id: str) -> None:
         if self.visit_vm.undo(visit_id):
-            self.show_toast("Undone: nothing was recorded at that door.")
+            self.show_toast(tr._("Undone: nothing was recorded at that door."))
         else:
-            self.show_toast("Too late to undo: it has been sent. Open the door and Correct it there.")
+            self.show_toast(tr._("Too late to undo: it has been sent. Open the door and Correct it there."))
         self.street_vm.load()
         self.sync_vm.refresh()
 

@@ -29,6 +29,11 @@ class BoundScreen(Screen):
         vm.subscribe(lambda _vm, names: self._changed(names))
         self._changed(frozenset())
 
+    def language_switched(self) -> None:
+        """The interface language changed (the app calls this on its screens): the words set from
+        Python (titles, rows) again."""
+        self._changed(frozenset())
+
     def _changed(self, names: frozenset[str]) -> None:
         # Every declared field on every change: some are computed (a property of the view-model
         # that no change names), and copying a few values is cheaper than missing one.

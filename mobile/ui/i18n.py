@@ -11,21 +11,16 @@ the questionnaire's words (``VisitViewModel.choose_language``).
 from __future__ import annotations
 
 import weakref
-from pathlib import Path
 
 from kivy.lang import Observable
 
-from shared_schemas.catalogs import catalog, languages
+from mobile import words
+from mobile.words import DOMAIN, LOCALE_DIR, interface_languages
 
-LOCALE_DIR = str(Path(__file__).resolve().parents[1] / "locale")
-DOMAIN = "tablet"
+__all__ = ["DOMAIN", "LOCALE_DIR", "NAMES", "Interface", "interface_languages", "tr"]
+
 #: Each interface language by its own name, for the switch.
 NAMES = {"en": "English", "cy": "Cymraeg"}
-
-
-def interface_languages() -> list[str]:
-    """The interface languages there are catalogs for, English first."""
-    return languages(LOCALE_DIR, DOMAIN)
 
 
 class Interface(Observable):
@@ -33,14 +28,16 @@ class Interface(Observable):
 
     def __init__(self) -> None:
         super().__init__()
-        self.language = "en"
-        self._translations = catalog(LOCALE_DIR, DOMAIN, "en")
         self._observers: dict[int, tuple] = {}
         self._next_uid = 1
         self._listeners: list[weakref.WeakMethod] = []
 
+    @property
+    def language(self) -> str:
+        return words.language()
+
     def _(self, text: str) -> str:
-        return self._translations.gettext(text)
+        return words._(text)
 
     def on_switch(self, method) -> None:
         """Call a widget's ``method`` after each switch (for words set from Python); held weakly."""
@@ -52,10 +49,7 @@ class Interface(Observable):
         return codes[(codes.index(self.language) + 1) % len(codes)] if self.language in codes else codes[0]
 
     def switch(self, code: str) -> None:
-        if code not in interface_languages():
-            raise ValueError(f"no interface catalog for {code!r}")
-        self.language = code
-        self._translations = catalog(LOCALE_DIR, DOMAIN, code)
+        words.use(code)
         for uid, (func, largs, _kwargs) in list(self._observers.items()):
             try:
                 func(*largs, None, None)

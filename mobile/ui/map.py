@@ -5,6 +5,7 @@ from __future__ import annotations
 from kivy.properties import StringProperty
 
 from mobile.ui.base import BoundScreen
+from mobile.ui.i18n import tr
 from mobile.ui.mapview import StreetMap  # noqa: F401  (kv rule)
 from mobile.ui.widgets import load_kv
 from mobile.viewmodels.map import MapDoor, MapStreet, Position
@@ -53,8 +54,8 @@ class MapScreen(BoundScreen):
 
     def refresh(self, names):
         pos = self.vm.position
-        self.position_text = "You are here (blue)" if pos else "Position not known"
-        self.title = "Map"
+        self.position_text = tr._("You are here (blue)") if pos else tr._("Position not known")
+        self.title = tr._("Map")
 
     def zoom(self, factor: float) -> None:
         m = self.ids.map
@@ -69,11 +70,11 @@ class MapScreen(BoundScreen):
         app = self.app
         if door.street_id and door.street_id in self._assigned():
             if door.status == "do_not_visit":
-                app.show_toast("Do not visit: nothing to record at that door.")
+                app.show_toast(tr._("Do not visit: nothing to record at that door."))
                 return
             app.open_door(door.street_id, door.id)
         else:
-            app.show_toast("That door is on another pair's street.")
+            app.show_toast(tr._("That door is on another pair's street."))
 
     def _assigned(self):
         ctx = self.app.ctx

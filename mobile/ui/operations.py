@@ -7,6 +7,7 @@ from kivy.properties import BooleanProperty, NumericProperty, ObjectProperty, St
 from kivy.uix.boxlayout import BoxLayout
 
 from mobile.ui.base import BoundScreen
+from mobile.ui.i18n import tr
 from mobile.ui.widgets import load_kv
 from shared_schemas.codes import label
 
@@ -38,13 +39,13 @@ class OperationsScreen(BoundScreen):
 
     def refresh(self, names):
         vm = self.vm
-        self.empty = "" if vm.rows or vm.busy else "No operations yet. Tap Check server when you have signal."
+        self.empty = "" if vm.rows or vm.busy else tr._("No operations yet. Tap Check server when you have signal.")
         rows = []
         for r in vm.rows:
             height = dp(278)  # the pair's line is kept before the pack names it: nothing moves as it comes
             rows.append({
                 "vm": vm, "op_id": r.id, "name": r.name,
-                "status_label": label(r.status) if r.status else "On this tablet",
+                "status_label": tr._(label(r.status) if r.status else "On this tablet"),
                 "detail": r.detail, "pair": r.pair, "downloaded": r.downloaded,
                 "downloading": vm.downloading_id == r.id,
                 "progress": vm.progress if vm.downloading_id == r.id else 0.0,

@@ -7,6 +7,7 @@ from collections.abc import Callable
 from kivy.properties import StringProperty
 from kivy.uix.floatlayout import FloatLayout
 
+from mobile.ui.i18n import tr
 from mobile.ui.widgets import load_kv
 
 load_kv(__file__)
@@ -24,8 +25,9 @@ class StoreProblem(FloatLayout):
     def on_set_aside(self) -> None:
         from mobile.ui.dialogs import ask
 
-        ask("Keep the store aside?",
-            "The store is renamed and kept in the app's folder (nothing is deleted), and a new, empty store "
-            "starts: sign in again with signal. Records that were only on the old store are not sent from "
-            "the new one; your coordinator can have it looked at.",
-            [("Keep it aside and start afresh", self._set_aside, "primary"), ("Not now", lambda: None, "secondary")])
+        ask(tr._("Keep the store aside?"),
+            tr._("The store is renamed and kept in the app's folder (nothing is deleted), and a new, empty store "
+                 "starts: sign in again with signal. Records that were only on the old store are not sent from "
+                 "the new one; your coordinator can have it looked at."),
+            [(tr._("Keep it aside and start afresh"), self._set_aside, "primary"),
+             (tr._("Not now"), lambda: None, "secondary")])

@@ -7,6 +7,7 @@ from kivy.uix.behaviors import ButtonBehavior
 from kivy.uix.boxlayout import BoxLayout
 
 from mobile.ui.base import BoundScreen
+from mobile.ui.i18n import tr
 from mobile.ui.widgets import load_kv
 
 load_kv(__file__)
@@ -35,7 +36,7 @@ class StreetScreen(BoundScreen):
 
     def refresh(self, names):
         vm = self.vm
-        self.title = vm.name or "Street"
+        self.title = vm.name or tr._("Street")
         self.ids.rv.data = [
             {"vm": vm, "household_id": r.id, "address": r.address, "side": r.side, "status": r.status,
              "status_text": r.status_text, "others": r.others, "can_visit": r.can_visit, "generated": r.generated}

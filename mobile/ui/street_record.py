@@ -8,6 +8,7 @@ from kivy.metrics import dp
 from kivy.properties import StringProperty
 
 from mobile.ui.base import BoundScreen
+from mobile.ui.i18n import tr
 from mobile.ui.visit import FollowupCard
 from mobile.ui.widgets import AppButton, load_kv
 from mobile.viewmodels.visit import VisitViewModel
@@ -26,16 +27,18 @@ class StreetRecordScreen(BoundScreen):
         self._card = None
         super().__init__(app, vm, **kwargs)
         for code, text in VisitViewModel.fix_choices():
-            b = AppButton(text=text, height=dp(72))
-            b.value = code
+            b = AppButton(text=tr._(text), height=dp(72))
+            b.value, b.english = code, text
             b.bind(on_release=partial(lambda c, *_: self.vm.log_fix(c), code))
             self.ids.fixes.add_widget(b)
 
     def refresh(self, names):
         vm = self.vm
-        what = "Log a fix" if vm.mode == "fix" else "Raise a follow-up"
+        for b in self.ids.fixes.children:
+            b.text = tr._(b.english)
+        what = tr._("Log a fix") if vm.mode == "fix" else tr._("Raise a follow-up")
         self.heading = f"{what}: {vm.street_name}" if vm.street_name else what
-        self.title = vm.street_name or "Street"
+        self.title = vm.street_name or tr._("Street")
         box = self.ids.form_box
         if vm.mode != "followup":
             box.clear_widgets()
@@ -50,7 +53,7 @@ class StreetRecordScreen(BoundScreen):
         if vm.errors.get("form"):
             self.error = vm.errors["form"]
         elif vm.errors:
-            self.error = "Put right what is marked in red, then tap Raise follow-up."
+            self.error = tr._("Put right what is marked in red, then tap Raise follow-up.")
 
     @property
     def card(self):

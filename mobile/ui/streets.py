@@ -7,6 +7,7 @@ from kivy.uix.behaviors import ButtonBehavior
 from kivy.uix.boxlayout import BoxLayout
 
 from mobile.ui.base import BoundScreen
+from mobile.ui.i18n import tr
 from mobile.ui.widgets import load_kv
 
 load_kv(__file__)
@@ -40,8 +41,8 @@ class StreetsScreen(BoundScreen):
     def refresh(self, names):
         vm = self.vm
         ctx = vm.ctx
-        self.pair = ("Your pair: " + ctx.pair.summary) if ctx.pair else ""
-        self.title = getattr(getattr(ctx.pack, "operation", None), "name", "") or "Walk list"
+        self.pair = tr._("Your pair: {pair}").format(pair=ctx.pair.summary) if ctx.pair else ""
+        self.title = getattr(getattr(ctx.pack, "operation", None), "name", "") or tr._("Walk list")
         self.ids.rv.data = [
             {"vm": vm, "street_id": r.id, "name": r.name, "locality": r.locality, "counts": r.counts,
              "distance": r.distance, "progress": r.progress}

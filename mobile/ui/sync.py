@@ -10,6 +10,7 @@ from kivy.uix.boxlayout import BoxLayout
 
 from mobile.ui import theme
 from mobile.ui.base import BoundScreen
+from mobile.ui.i18n import tr
 from mobile.ui.widgets import load_kv
 
 ROW_PADDING_DP = 12  # above and below a row's words
@@ -39,7 +40,7 @@ class OutboxRowView(BoxLayout):
 
 def heading(title: str, created: str, attempts: int) -> str:
     """'Visit: Refused · Blenheim Terrace, 30 Woodhouse Lane  ·  06:07  ·  tried 1×'"""
-    return f"{title}  ·  {created}" + (f"  ·  tried {attempts}×" if attempts else "")
+    return f"{title}  ·  {created}" + (("  ·  " + tr._("tried {count}×").format(count=attempts)) if attempts else "")
 
 
 def _lines_height(text: str, width: float, *, bold: bool = False) -> float:
@@ -58,8 +59,8 @@ def row_height(row, width: float) -> float:
     height = 2 * dp(ROW_PADDING_DP) + 3 * dp(ROW_SPACING_DP)
     height += max(_lines_height(heading(row.title, row.created, row.attempts), text_width, bold=True), dp(28))
     if row.rejected:
-        height += _lines_height(f"Rejected: {row.reason}", text_width)
-        height += _lines_height(f"What to do: {row.advice}", text_width)
+        height += _lines_height(tr._("Rejected: {reason}").format(reason=row.reason), text_width)
+        height += _lines_height(tr._("What to do: {advice}").format(advice=row.advice), text_width)
         height += dp(theme.TOUCH_DP)
     return height
 
@@ -83,12 +84,14 @@ class SyncScreen(BoundScreen):
 
     def refresh(self, names):
         vm = self.vm
-        self.summary = f"{vm.waiting} waiting to send, {vm.rejected} rejected"
-        online = {True: "Online", False: "Offline: records are kept and sent when there is signal",
-                  None: "Not connected yet"}[vm.online]
-        self.connection = f"{online}. " + (f"Last sync {vm.last_sync}." if vm.last_sync else "Never synced.")
-        self.rejected_heading = ("Refused by the server: these stay on the tablet until you correct them "
-                                 "or send them again." if vm.rejected_rows else "")
+        self.summary = tr._("{waiting} waiting to send, {rejected} rejected").format(waiting=vm.waiting,
+                                                                                   rejected=vm.rejected)
+        online = {True: tr._("Online"), False: tr._("Offline: records are kept and sent when there is signal"),
+                  None: tr._("Not connected yet")}[vm.online]
+        self.connection = f"{online}. " + (tr._("Last sync {when}.").format(when=vm.last_sync) if vm.last_sync
+                                           else tr._("Never synced."))
+        self.rejected_heading = (tr._("Refused by the server: these stay on the tablet until you correct them "
+                                      "or send them again.") if vm.rejected_rows else "")
         self._fill()
 
     def _fill(self, *_args) -> None:

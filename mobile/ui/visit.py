@@ -29,10 +29,11 @@ from mobile.viewmodels.followup import (
     priority_choices,
 )
 from mobile.viewmodels.visit import INSTANT_OUTCOMES, VisitViewModel
-from shared_schemas import fields
-from shared_schemas.codes import FOLLOWUP_CATEGORY_LABELS
+from shared_schemas import cards, fields
+from shared_schemas.codes import FOLLOWUP_CATEGORY_LABELS, Outcome
 from shared_schemas.communication import BSL
 from shared_schemas.questionnaire import QuestionType
+from shared_schemas.scripts import is_rtl
 
 load_kv(__file__)
 
@@ -79,8 +80,12 @@ class QuestionBlock(BoxLayout):
             mark = "check" if kind is QuestionType.MULTIPLE_CHOICE else "radio"
         self.cols = 5 if kind is QuestionType.SCALE_1_5 else 2
         group = None if kind is QuestionType.MULTIPLE_CHOICE else f"q_{question.id}_{id(screen)}"
+        # Read from the right in a right-to-left language: the first answer and each mark on the right.
+        rtl = is_rtl(question.text)
+        box.orientation = "rl-tb" if rtl else "lr-tb"
         for value, text in choices:
-            t = AppToggle(text=text, group=group, kind=mark, height=dp(72 if kind is QuestionType.SCALE_1_5 else 60))
+            t = AppToggle(text=text, group=group, kind=mark, height=dp(72 if kind is QuestionType.SCALE_1_5 else 60),
+                          mark_right=rtl)
             if group:
                 t.allow_no_selection = False
             t.value = value
@@ -149,12 +154,12 @@ class FollowupCard(BoxLayout):
         self.bind(width=lambda *_: setattr(self, "choice_cols", 4 if self.width > dp(1000) else 2))
         for code, text in category_choices():
             t = AppToggle(text=tr._(text), group=f"fu_cat_{draft.id}", allow_no_selection=False, kind="radio")
-            t.value = code
+            t.value, t.english = code, text
             t.bind(on_release=partial(lambda c, *_: self.edit(category=c), code))
             self.ids.categories.add_widget(t)
         for code, text in priority_choices():
             t = AppToggle(text=tr._(text), group=f"fu_pri_{draft.id}", allow_no_selection=False)
-            t.value = code
+            t.value, t.english = code, text
             t.bind(on_release=partial(lambda c, *_: self.edit(priority=c), code))
             self.ids.priorities.add_widget(t)
         for code, text in contact_method_choices():
@@ -212,7 +217,8 @@ class FollowupCard(BoxLayout):
         self.edit(**{name: code if toggle.state == "down" else ""})
 
     def _relabel(self) -> None:
-        for t in [*self.ids.contact_methods.children, *self.ids.contact_languages.children]:
+        for t in [*self.ids.categories.children, *self.ids.priorities.children,
+                  *self.ids.contact_methods.children, *self.ids.contact_languages.children]:
             if getattr(t, "english", ""):
                 t.text = tr._(t.english)
 
@@ -235,6 +241,7 @@ class VisitScreen(BoundScreen):
     other_adjustment = BooleanProperty(False)
     adjustment_message = StringProperty("")
     adjustment_counter = StringProperty("")
+    card_code_text = StringProperty("")
 
     bindings = {"address": "address", "error": "error", "saving": "saving", "corrects_text": "corrects_text"}
 
@@ -330,6 +337,9 @@ class VisitScreen(BoundScreen):
         for t in self.ids.languages.children:
             t.state = "down" if t.value == vm.resident_language else "normal"
         self.has_outcome = vm.outcome is not None and not (vm.outcome in INSTANT_OUTCOMES and vm.saving)
+        self.card_code_text = (
+            tr._("Leaving a card? Write this code on it: {code}").format(code=cards.shown(vm.card_code))
+            if vm.card_code and not self.correction and vm.outcome in (None, Outcome.CARD_LEFT) else "")
         for t in self.ids.outcomes.children:
             t.state = "down" if vm.outcome is not None and t.value == vm.outcome.value else "normal"
         if vm.errors.get("outcome"):
@@ -416,7 +426,7 @@ class VisitScreen(BoundScreen):
         for row in vm.attempts:
             being_corrected = row.record_id in (vm.supersedes, vm.correcting)
             box.add_widget(AttemptLine(screen=self, record_id=row.record_id, text=row.text,
-                                       state="Being corrected below" if being_corrected else row.state,
+                                       state=tr._("Being corrected below") if being_corrected else row.state,
                                        corrected=row.corrected, can_correct=row.can_correct and not busy))
         self._attempts = shown
         self.has_attempts = bool(vm.attempts)

@@ -159,6 +159,8 @@ class AppToggle(ToggleButton):
 
     value = ObjectProperty(None, allownone=True)  # the code this toggle stands for
     kind = OptionProperty("", options=["", "radio", "check"])
+    #: The mark on the right: a choice in a right-to-left language (Urdu), read from the right.
+    mark_right = BooleanProperty(False)
 
     def _get_icon(self) -> str:
         if not self.kind:

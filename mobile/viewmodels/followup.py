@@ -11,6 +11,7 @@ import uuid
 from dataclasses import asdict, dataclass, field
 from typing import Any, cast
 
+from mobile import words
 from shared_schemas import fields
 from shared_schemas.codes import FOLLOWUP_CATEGORY_LABELS, PRIORITY_LABELS, FollowupCategory, Priority
 from shared_schemas.communication import BSL, CONTACT_METHOD_LABELS, NEEDS, ContactMethod, contact_problems
@@ -57,11 +58,11 @@ class FollowupDraft:
     @property
     def title(self) -> str:
         labels = cast(dict[str, str], FOLLOWUP_CATEGORY_LABELS)  # keyed by a StrEnum: its texts look up alike
-        return labels.get(self.category, "New follow-up") if self.category else "New follow-up"
+        return words._(labels.get(self.category, "New follow-up") if self.category else "New follow-up")
 
     def summary(self) -> str:
-        pri = cast(dict[str, str], PRIORITY_LABELS).get(self.priority, self.priority)
-        consent = "consent given" if self.consent else "no consent"
+        pri = words._(cast(dict[str, str], PRIORITY_LABELS).get(self.priority, self.priority))
+        consent = words._("consent given") if self.consent else words._("no consent")
         return f"{self.title} ({pri}, {consent})"
 
     def edit(self, **values: Any) -> None:
@@ -97,19 +98,20 @@ def problems(draft: FollowupDraft) -> dict[str, str]:
     """Form field -> what to change, in plain words (empty when it can be saved)."""
     out: dict[str, str] = {}
     if not draft.category:
-        out["category"] = "Choose what the follow-up is about."
+        out["category"] = words._("Choose what the follow-up is about.")
     problem = fields.check("followup.description", draft.description)
     if problem:
-        out["description"] = ("Say what the partner agency should do." if not draft.description.strip()
+        out["description"] = (words._("Say what the partner agency should do.") if not draft.description.strip()
                               else problem)
     if draft.consent is None:
-        out["consent"] = "Ask the resident whether they consent to be contacted."
+        out["consent"] = words._("Ask the resident whether they consent to be contacted.")
     if draft.consent:
         method = ContactMethod(draft.contact_method) if draft.contact_method else None
         if method is not None and contact_problems(method, draft.contact_phone, draft.contact_email):
             out["contact_method"] = _method_needs(method)
         elif not draft.contact_phone.strip() and not draft.contact_email.strip() and (method is None or NEEDS[method]):
-            out["contact_phone"] = "Give a phone number or an e-mail address, or record that there is no consent."
+            out["contact_phone"] = words._("Give a phone number or an e-mail address, or record that there is no "
+                                           "consent.")
         for name, check in (("contact_phone", fields.check_phone), ("contact_email", fields.check_email)):
             problem = check(getattr(draft, name))
             if problem:
@@ -163,16 +165,26 @@ def contact_language_choices(questionnaire) -> list[tuple[str, str]]:
     (each by its own name, as the resident's-language switch shows them), then British Sign Language
     (its name in the interface language)."""
     codes = language_codes(questionnaire) if questionnaire is not None else ["en"]
-    named = [(code, language_of(questionnaire, code).name if questionnaire is not None else "English")
-             for code in codes]
-    return [*named, (BSL, BSL_NAME)]
+    named = [(code, language_of(questionnaire, code).name if questionnaire is not None else code) for code in codes]
+    return [(code, _own_name(code) if name == code else name) for code, name in named] + [(BSL, BSL_NAME)]
+
+
+def _own_name(code: str) -> str:
+    """A language the questionnaire does not name, by its own name from Unicode's CLDR ("English")."""
+    from babel import Locale, UnknownLocaleError
+
+    try:
+        name = Locale.parse(code.replace("-", "_")).get_display_name(code.replace("-", "_")) or code
+    except (ValueError, UnknownLocaleError):
+        return code
+    return name[:1].upper() + name[1:]
 
 
 def _method_needs(method: ContactMethod) -> str:
-    needed = NEEDS[method]
+    needed, way = NEEDS[method], words._(CONTACT_METHOD_LABELS[method])
     if needed == ("phone",):
-        return f"{CONTACT_METHOD_LABELS[method]} needs a phone number: give it, or choose another way."
+        return words._("{way} needs a phone number: give it, or choose another way.").format(way=way)
     if needed == ("email",):
-        return f"{CONTACT_METHOD_LABELS[method]} needs an e-mail address: give it, or choose another way."
-    return (f"{CONTACT_METHOD_LABELS[method]} needs a phone number or an e-mail address: give one, "
-            "or choose another way.")
+        return words._("{way} needs an e-mail address: give it, or choose another way.").format(way=way)
+    return words._("{way} needs a phone number or an e-mail address: give one, or choose another way.").format(
+        way=way)

@@ -21,6 +21,8 @@ from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
+from mobile import words
+
 from .base import Observable
 from .context import AppContext
 from .messages import message_for
@@ -60,18 +62,22 @@ class LockViewModel(Observable):
 
     @property
     def prompt(self) -> str:
-        who = str(self.ctx.user.get("display_name") or self.username or "The person signed in")
+        who = str(self.ctx.user.get("display_name") or self.username or words._("The person signed in"))
         if self.needs_online:
-            return (f"Locked. {who}: sign in with your password where there is signal (the server checks it). "
-                    "Everything recorded is kept.")
+            return words._("Locked. {who}: sign in with your password where there is signal (the server "
+                           "checks it). Everything recorded is kept.").format(who=who)
         if self.has_pin:
-            return f"Locked after {self._idle_words()} untouched. {who}: enter your PIN or password."
-        return f"Locked after {self._idle_words()} untouched. {who}: enter your password."
+            return words._("Locked after {idle} untouched. {who}: enter your PIN or password.").format(
+                idle=self._idle_words(), who=who)
+        return words._("Locked after {idle} untouched. {who}: enter your password.").format(
+            idle=self._idle_words(), who=who)
 
     def _idle_words(self) -> str:
         seconds = self._policy().idle_lock_seconds
         minutes = round(seconds / 60)
-        return f"{minutes} minute{'s' if minutes != 1 else ''}" if seconds >= 60 else f"{seconds} seconds"
+        if seconds < 60:
+            return words._("{count} seconds").format(count=seconds)
+        return words._("1 minute") if minutes == 1 else words._("{count} minutes").format(count=minutes)
 
     def _policy(self) -> Any:
         return self.ctx.store.device_policy()
@@ -109,8 +115,8 @@ class LockViewModel(Observable):
             self.secret = secret
         typed = self.secret
         if not typed:
-            self.set(error="Enter your password." if self.needs_online or not self.has_pin
-                     else "Enter your PIN or password.")
+            self.set(error=words._("Enter your password.") if self.needs_online or not self.has_pin
+                     else words._("Enter your PIN or password."))
             return
         if self.busy:
             return
@@ -128,7 +134,7 @@ class LockViewModel(Observable):
 
     def _signed_in(self, result: Any) -> None:
         if not result.ok:
-            self.set(busy=False, error=result.error or "Sign-in failed.", secret="")
+            self.set(busy=False, error=words._(result.error or "Sign-in failed."), secret="")
             return
         self.ctx.set_session(result.session)
         self._unlocked()

@@ -7,6 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from mobile import words
 from shared_schemas.operations import ListedOperation
 
 from .base import Observable
@@ -66,7 +67,8 @@ class OperationsViewModel(Observable):
         elif isinstance(exc, AuthExpired):
             self._expired(sync_messages.sign_in_again(exc.reason))
         elif isinstance(exc, (NetworkError, ServerError)):
-            self.set(info="Offline: showing the packs already on this tablet. " + MESSAGES["network"])
+            self.set(info=words._("Offline: showing the packs already on this tablet.") + " "
+                     + words._(MESSAGES["network"]))
             if isinstance(exc, NetworkError):
                 # offline as soon as a request fails, not at the sync engine's next round
                 with contextlib.suppress(Exception):
@@ -90,6 +92,7 @@ class OperationsViewModel(Observable):
                             lambda exc: self.set(error=message_for(exc)))
 
     def _expired(self, message: str = MESSAGES["auth"]) -> None:
+        message = words._(message)
         with contextlib.suppress(Exception):
             self.ctx.store.forget_token()
         self.set(needs_sign_in=True, error=message)
@@ -110,13 +113,13 @@ class OperationsViewModel(Observable):
 
     def _row(self, op_id: int, name: str, status: str, summary: Any) -> OperationRow:
         if summary is None:
-            return OperationRow(op_id, name, status, False, "Not on this tablet yet: download its pack.", "")
-        detail = (f"Pack on tablet: {summary.streets} streets, {summary.households} households "
-                  f"(downloaded {summary.downloaded_at[:16].replace('T', ' ')} UTC)")
+            return OperationRow(op_id, name, status, False, words._("Not on this tablet yet: download its pack."), "")
+        detail = words._("Pack on tablet: {streets} streets, {households} households (downloaded {when} UTC)").format(
+            streets=summary.streets, households=summary.households, when=summary.downloaded_at[:16].replace("T", " "))
         pair = ""
         found = self.ctx.find_pair(op_id)
         if found is not None:
-            pair = "Your pair: " + found.summary
+            pair = words._("Your pair: {pair}").format(pair=found.summary)
         return OperationRow(op_id, name, status, True, detail, pair)
 
     # -- download ---------------------------------------------------------------------
@@ -142,14 +145,14 @@ class OperationsViewModel(Observable):
             if kind == "auth":
                 self._expired(error)  # the engine's words for why (e.g. the tablet's session was ended)
             elif kind == "forbidden":
-                self.set(error=MESSAGES["forbidden"])
+                self.set(error=words._(MESSAGES["forbidden"]))
                 if self.ctx.operation_id == operation_id:
                     self.ctx.close_operation()
             else:
                 self.set(error=error)
             self._rebuild()
             return
-        self.set(info="Pack downloaded: it works without signal from now on.")
+        self.set(info=words._("Pack downloaded: it works without signal from now on."))
         self._rebuild()
 
     def _failed_download(self, exc: BaseException) -> None:
@@ -158,13 +161,13 @@ class OperationsViewModel(Observable):
     # -- open -------------------------------------------------------------------------
     def open(self, operation_id: int) -> None:
         if not self.ctx.open_operation(operation_id):
-            self.set(error="Download this operation's pack first.")
+            self.set(error=words._("Download this operation's pack first."))
             return
         if self.ctx.pair is None:
-            self.set(info="You are not in a pair on this operation: the walk list is empty. "
-                          "Ask your coordinator to add you to a pair.")
+            self.set(info=words._("You are not in a pair on this operation: the walk list is empty. "
+                                  "Ask your coordinator to add you to a pair."))
         if self.on_opened:
             self.on_opened(operation_id)
 
     def pair_text(self) -> str:
-        return ("Your pair: " + self.ctx.pair.summary) if self.ctx.pair else ""
+        return words._("Your pair: {pair}").format(pair=self.ctx.pair.summary) if self.ctx.pair else ""

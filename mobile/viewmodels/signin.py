@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from mobile import words
+
 from .base import Observable
 from .context import AppContext
 from .messages import message_for
@@ -65,20 +67,21 @@ class SignInViewModel(Observable):
         url, user, pw = self.server_url.strip(), self.username.strip(), self.password
         chosen_pin = self.pin.strip() if self.asks_pin else ""
         if not url.startswith(("http://", "https://")):
-            self.set(error="Enter the server address, starting with http:// or https://")
+            self.set(error=words._("Enter the server address, starting with http:// or https://"))
             return
         if not user:
-            self.set(error="Enter your username.")
+            self.set(error=words._("Enter your username."))
             return
         if not pw:
-            self.set(error="Enter your password.")
+            self.set(error=words._("Enter your password."))
             return
         if chosen_pin:
             from mobile.store.credentials import pin_problem
 
             problem = pin_problem(chosen_pin)
             if problem:
-                self.set(error=problem + " Or leave the PIN empty: your password then unlocks the tablet.")
+                self.set(error=words._(problem) + " "
+                         + words._("Or leave the PIN empty: your password then unlocks the tablet."))
                 return
         if self.busy:
             return
@@ -95,15 +98,15 @@ class SignInViewModel(Observable):
 
     def _done(self, result) -> None:
         if not result.ok:
-            self.set(busy=False, error=result.error or "Sign-in failed. Check your username and password.",
+            self.set(busy=False, error=words._(result.error or "Sign-in failed. Check your username and password."),
                      password="")
             return
         session = result.session
         self.ctx.set_session(session)
-        info = ("Signed in offline: your records are kept on the tablet and sent when the server "
-                "can be reached." if session.offline else "")
+        info = (words._("Signed in offline: your records are kept on the tablet and sent when the server "
+                        "can be reached.") if session.offline else "")
         if result.pin_error:
-            info = f"Signed in, but the PIN was not kept: {result.pin_error}"
+            info = words._("Signed in, but the PIN was not kept: {problem}").format(problem=words._(result.pin_error))
         self.set(busy=False, error="", info=info, password="", pin="")
         if self.on_signed_in:
             self.on_signed_in()

@@ -6,6 +6,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from mobile import words
+from shared_schemas import cards
 from shared_schemas.codes import label
 from shared_schemas.walk import walk_key
 
@@ -31,20 +33,23 @@ class DoorRow:
 def status_of(row: Any) -> tuple[str, str]:
     status = str(row.status)
     if status == "not_knocked":
-        return "not_knocked", "Not knocked"
+        return "not_knocked", words._("Not knocked")
     if status == "do_not_visit":
-        return "do_not_visit", "Do not visit"
+        return "do_not_visit", words._("Do not visit")
     if status == "done":
-        return "done", f"Done: {label(row.last_outcome)}" if row.last_outcome else "Done"
+        return "done", (words._("Done: {outcome}").format(outcome=words._(label(row.last_outcome)))
+                         if row.last_outcome else words._("Done"))
     # to revisit: the map's legend says "Knock again" too
-    last = label(row.last_outcome) if row.last_outcome else "No answer"
+    last = words._(label(row.last_outcome) if row.last_outcome else "No answer")
     times = f" ×{row.no_answers}" if row.no_answers else ""
-    return "revisit", f"Knock again: {last}{times}"
+    return "revisit", words._("Knock again: {outcome}").format(outcome=last) + times
 
 
 def drafts_text(count: int) -> str:
     """' · 2 drafts': visits in progress, named apart from the knocks (they are none yet)."""
-    return f" · {count} draft{'s' if count != 1 else ''}" if count else ""
+    if not count:
+        return ""
+    return " · " + (words._("1 draft") if count == 1 else words._("{count} drafts").format(count=count))
 
 
 def side_of(row: Any) -> str:
@@ -83,6 +88,7 @@ class StreetViewModel(Observable):
         households.sort(key=lambda h: walk_key(name, h.address, h.house_number, h.side, h.door_order))
         drafts = self.drafts_for()
         refused = ctx.store.rejected_households(ctx.operation_id)
+        cards_left = ctx.store.card_codes(ctx.operation_id, self.street_id)
         rows = []
         knocked = closed = 0
         for h in households:
@@ -91,16 +97,20 @@ class StreetViewModel(Observable):
             closed += h.door_status.closed
             key, text = status_of(h)
             if h.id in drafts:
-                key, text = "draft", "Draft: tap to carry on"
+                key, text = "draft", words._("Draft: tap to carry on")
             elif h.id in refused:
-                key, text = "rejected", "Refused by the server"
-            others = f"Other pair: {h.other_team_visits} visit{'s' if h.other_team_visits != 1 else ''}" \
-                if h.other_team_visits else ""
+                key, text = "rejected", words._("Refused by the server")
+            others = "" if not h.other_team_visits else words._("Other pair: 1 visit") \
+                if h.other_team_visits == 1 else words._("Other pair: {count} visits").format(count=h.other_team_visits)
+            if h.id in cards_left:  # the code on the card left there, to read out or check
+                card = words._("Card code {code}").format(code=cards.shown(cards_left[h.id]))
+                others = f"{card}  ·  {others}" if others else card
             rows.append(DoorRow(h.id, h.address, h.house_number or "", side_of(h), key, text, others,
                                 key != "do_not_visit", h.generated))
         in_progress = sum(1 for r in rows if r.status == "draft")
         self.set(name=name, all_rows=rows,
-                 summary=f"{knocked} / {len(rows)} knocked · {closed} closed" + drafts_text(in_progress))
+                 summary=words._("{knocked} / {doors} knocked · {closed} closed").format(
+                     knocked=knocked, doors=len(rows), closed=closed) + drafts_text(in_progress))
         self._apply()
 
     def set_side(self, side: str) -> None:
@@ -121,7 +131,7 @@ class StreetViewModel(Observable):
         row = self.row(household_id)
         if row is not None and not row.can_visit:
             if self.on_message:
-                self.on_message(f"{row.address}: do not visit. Nothing to record here.")
+                self.on_message(words._("{address}: do not visit. Nothing to record here.").format(address=row.address))
             return
         if self.on_visit:
             self.on_visit(household_id)

@@ -6,6 +6,7 @@ import uuid
 from collections.abc import Callable
 from typing import Any
 
+from mobile import words
 from shared_schemas.codes import FIX_CATEGORY_LABELS, FOLLOWUP_CATEGORY_LABELS, FixCategory, FollowupCategory
 from shared_schemas.records import Fix
 
@@ -49,9 +50,10 @@ class StreetRecordViewModel(Observable):
         assert ctx.operation_id is not None, "a street's record is made inside an operation"
         fix = Fix(id=uuid.uuid4(), operation_id=ctx.operation_id, team_id=ctx.team_id,
                   category=FixCategory(category), done_at=ctx.now(), street_id=self.street_id)
-        what = FIX_CATEGORY_LABELS[FixCategory(category)]
+        what = words._(FIX_CATEGORY_LABELS[FixCategory(category)])
         ctx.runner.run(lambda: ctx.store.record_fix(fix),
-                       lambda _r: self._done(f"Saved: {what} on {self.street_name}"), self._failed)
+                       lambda _r: self._done(words._("Saved: {what} on {street}").format(
+                           what=what, street=self.street_name)), self._failed)
 
     def edit_followup(self, _followup_id: str | None = None, **values: Any) -> None:
         self.draft.edit(**values)
@@ -69,9 +71,10 @@ class StreetRecordViewModel(Observable):
         self.changed("errors")
         if record is None:
             return False
-        what = FOLLOWUP_CATEGORY_LABELS[FollowupCategory(self.draft.category)]
+        what = words._(FOLLOWUP_CATEGORY_LABELS[FollowupCategory(self.draft.category)])
         ctx.runner.run(lambda: ctx.store.record_followup(record),
-                       lambda _r: self._done(f"Follow-up raised: {what} on {self.street_name}"), self._failed)
+                       lambda _r: self._done(words._("Follow-up raised: {what} on {street}").format(
+                           what=what, street=self.street_name)), self._failed)
         return True
 
     def _done(self, message: str) -> None:

@@ -6,6 +6,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from mobile import words
+
 from .base import Observable
 from .context import AppContext, _get
 from .geo import distance_to_lines_m
@@ -64,12 +66,12 @@ class StreetsViewModel(Observable):
     def load(self) -> None:
         ctx = self.ctx
         if ctx.operation_id is None:
-            self.set(all_rows=[], message="Choose an operation first.")
+            self.set(all_rows=[], message=words._("Choose an operation first."))
             self._apply()
             return
         if ctx.team_id is None:
-            self.set(all_rows=[], message="You are not in a pair on this operation, so there is no walk "
-                                           "list. Ask your coordinator to add you to a pair.")
+            self.set(all_rows=[], message=words._("You are not in a pair on this operation, so there is no walk "
+                                                  "list. Ask your coordinator to add you to a pair."))
             self._apply()
             return
         summaries = ctx.store.streets_for_team(ctx.operation_id, ctx.team_id)
@@ -85,14 +87,16 @@ class StreetsViewModel(Observable):
                 id=s.id, name=s.name, locality=s.locality or "", households=total,
                 knocked=s.knocked, closed=s.closed,
                 progress=(s.knocked / total) if total else 0.0,
-                counts=f"{s.knocked} / {total} knocked" + drafts_text(s.drafts),
+                counts=words._("{knocked} / {doors} knocked").format(knocked=s.knocked, doors=total)
+                + drafts_text(s.drafts),
                 distance_m=dist, distance=format_distance(dist),
             ))
         knocked = sum(r.knocked for r in rows)
         total = sum(r.households for r in rows)
         drafts = sum(s.drafts for s in summaries)
-        self.set(all_rows=rows, message="" if rows else "No streets are assigned to your pair yet.",
-                 totals=f"{len(rows)} streets · {knocked} / {total} doors knocked" + drafts_text(drafts))
+        self.set(all_rows=rows, message="" if rows else words._("No streets are assigned to your pair yet."),
+                 totals=words._("{streets} streets · {knocked} / {doors} doors knocked").format(
+                     streets=len(rows), knocked=knocked, doors=total) + drafts_text(drafts))
         if self.sort == "distance" and pos is None:
             self.sort = "name"
         self._apply()
@@ -105,7 +109,7 @@ class StreetsViewModel(Observable):
         if sort not in self.SORTS:
             raise ValueError(sort)
         if sort == "distance" and not self.has_position:
-            self.set(message="Distance sort needs the tablet's position, which is not known yet.")
+            self.set(message=words._("Distance sort needs the tablet's position, which is not known yet."))
             sort = "name"
         self.sort = sort
         self._apply()

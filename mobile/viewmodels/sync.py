@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from mobile import words
 from shared_schemas.codes import label
 
 from .base import Observable
@@ -33,13 +34,13 @@ _KIND = {"visit": "Visit", "fix": "Fix", "followup": "Follow-up"}
 
 def _title(entry: Any, ctx: Any = None) -> str:
     """"Visit: No answer · 3 Cavendish Road": what it is and where (the address or the street)."""
-    kind = _KIND.get(entry.record_type, entry.record_type)
+    kind = words._(_KIND.get(entry.record_type, entry.record_type))
     try:
         payload = json.loads(entry.payload or b"{}")
     except (ValueError, TypeError):
         payload = {}
     what = payload.get("outcome") or payload.get("category") or ""
-    title = f"{kind}: {label(what)}" if what else kind
+    title = f"{kind}: {words._(label(what))}" if what else kind
     where = _where(payload, ctx)
     return f"{title} · {where}" if where else title
 
@@ -57,7 +58,7 @@ def _where(payload: dict, ctx: Any) -> str:
         return row.address if row is not None else ""
     if payload.get("street_id") is not None:
         street = ctx.street(payload["street_id"]) if ctx.operation_id == op else None
-        return f"{getattr(street, 'name', 'street ' + str(payload['street_id']))} (whole street)"
+        return words._("{street} (whole street)").format(street=getattr(street, "name", str(payload["street_id"])))
     return ""
 
 
@@ -122,35 +123,35 @@ class SyncViewModel(Observable):
         "saved on this tablet", not an error."""
         if self.rejected:
             kind = "rejected"
-            short = f"{self.rejected} refused"
-            text = f"{self.rejected} refused by the server: open to correct"
+            short = words._("{count} refused").format(count=self.rejected)
+            text = words._("{count} refused by the server: open to correct").format(count=self.rejected)
         elif self.online is False:
             kind = "offline"
-            short = f"Offline · {self.waiting}" if self.waiting else "Offline"
-            text = (f"Offline · {self.waiting} saved on this tablet" if self.waiting
-                    else "Offline · everything was sent")
+            short = f"{words._('Offline')} · {self.waiting}" if self.waiting else words._("Offline")
+            text = (words._("Offline · {count} saved on this tablet").format(count=self.waiting) if self.waiting
+                    else words._("Offline · everything was sent"))
         elif self.waiting:
             kind = "waiting"
-            short = f"{self.waiting} to send"
-            text = f"{self.waiting} waiting to send"
+            short = words._("{count} to send").format(count=self.waiting)
+            text = words._("{count} waiting to send").format(count=self.waiting)
         elif self.online is None:
-            kind, short, text = "unknown", "Not connected", "Not connected yet"
+            kind, short, text = "unknown", words._("Not connected"), words._("Not connected yet")
         else:
             kind = "sent"
-            short = "All sent"
-            text = "All sent" + (f" · {self.last_sync}" if self.last_sync else "")
+            short = words._("All sent")
+            text = short + (f" · {self.last_sync}" if self.last_sync else "")
         if self.syncing and kind != "offline":
-            text += " · sending…"
+            text += " · " + words._("sending…")
         self.set(status_text=text, status_short=short, status_kind=kind)
 
     def load_lists(self) -> None:
         store = self.ctx.store
-        waiting = [OutboxRow(e.record_id, _KIND.get(e.record_type, e.record_type), _title(e, self.ctx),
+        waiting = [OutboxRow(e.record_id, words._(_KIND.get(e.record_type, e.record_type)), _title(e, self.ctx),
                              _clock(e.created_at, self.ctx.now()), e.attempts, "", "", False, e.record_type)
                    for e in store.outbox_waiting(include_held=True)]
-        rejected = [OutboxRow(e.record_id, _KIND.get(e.record_type, e.record_type), _title(e, self.ctx),
+        rejected = [OutboxRow(e.record_id, words._(_KIND.get(e.record_type, e.record_type)), _title(e, self.ctx),
                               _clock(e.created_at, self.ctx.now()), e.attempts,
-                              e.reason or "No reason given", rejected_advice(e.reason, e.record_type), True,
+                              e.reason or words._("No reason given"), rejected_advice(e.reason, e.record_type), True,
                               e.record_type)
                     for e in store.outbox_rejected()]
         self.set(waiting_rows=waiting, rejected_rows=rejected)
@@ -180,7 +181,7 @@ class SyncViewModel(Observable):
         """Sync at once: on the engine's own thread when it runs, else through the runner."""
         engine = self.ctx.engine
         if engine is None:
-            self.set(error="Sign in first: the app does not know the server yet.")
+            self.set(error=words._("Sign in first: the app does not know the server yet."))
             return
         if self.ctx.engine_running:
             engine.request_sync()

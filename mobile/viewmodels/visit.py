@@ -30,6 +30,7 @@ from typing import Any
 
 import msgspec
 
+from mobile import words
 from shared_schemas import cards, fields
 from shared_schemas.codes import FIX_CATEGORY_LABELS, OUTCOME_LABELS, FixCategory, Outcome, label
 from shared_schemas.communication import (
@@ -181,15 +182,17 @@ class VisitViewModel(Observable):
         rows = []
         for a in ctx.store.attempts(ctx.operation_id, self.household_id):
             if a.origin == "local":
-                who = "this tablet"
+                who = words._("this tablet")
             else:
-                who = "your partner's tablet" if a.team_id == mine else "another pair"
-            outcome = OUTCOME_LABELS.get(a.outcome, label(str(a.outcome)))
+                who = words._("your partner's tablet") if a.team_id == mine else words._("another pair")
+            outcome = words._(OUTCOME_LABELS.get(a.outcome, label(str(a.outcome))))
             when = _when(_aware(a.visited_at), ctx.now())
-            text = f"{'Correction: ' if a.supersedes else ''}{outcome} · {when} · {who}"
+            text = f"{words._('Correction: ') if a.supersedes else ''}{outcome} · {when} · {who}"
+            if a.card_code:
+                text += " · " + words._("Card code {code}").format(code=cards.shown(a.card_code))
             corrected = a.superseded_by is not None
             rows.append(AttemptRow(record_id=a.record_id, text=text,
-                                   state="Corrected: see above" if corrected else _STATE_TEXT[str(a.state)],
+                                   state=words._("Corrected: see above" if corrected else _STATE_TEXT[str(a.state)]),
                                    corrected=corrected, can_correct=not corrected and a.team_id == mine,
                                    origin=a.origin, refused=str(a.state) == "refused"))
         self.attempts = rows
@@ -201,8 +204,8 @@ class VisitViewModel(Observable):
         if row is None or not row.can_correct:
             return
         if self.has_work:
-            self.set(error="A visit is in progress here: save it, or leave and discard it, before correcting "
-                           "an earlier one.")
+            self.set(error=words._("A visit is in progress here: save it, or leave and discard it, before "
+                                   "correcting an earlier one."))
             return
         if row.refused:
             self.start_correction(record_id)
@@ -250,11 +253,12 @@ class VisitViewModel(Observable):
 
     def _describe_correction(self, attempt: AttemptRow | None) -> None:
         when = _when(self._visited_at, self.ctx.now()) if self._visited_at else ""
-        text = (f"Correcting the visit of {when}: Save sends this in its place (the first one is kept, marked "
-                "corrected). Fixes and follow-ups recorded then stay as they were; add only new ones.")
+        text = words._("Correcting the visit of {when}: Save sends this in its place (the first one is kept, "
+                       "marked corrected). Fixes and follow-ups recorded then stay as they were; add only new "
+                       "ones.").format(when=when)
         if attempt is not None and attempt.origin == "remote" and self.outcome is Outcome.ANSWERED \
                 and not self.answers:
-            text += " Its answers are on your partner's tablet: answer again here, or correct it there."
+            text += " " + words._("Its answers are on your partner's tablet: answer again here, or correct it there.")
         self.corrects_text = text
         self.changed("corrects_text")
 
@@ -570,7 +574,7 @@ class VisitViewModel(Observable):
         """Everything the server would refuse, found here first (key -> message)."""
         errors: dict[str, str] = {}
         if self.outcome is None:
-            errors["outcome"] = "Choose what happened at the door."
+            errors["outcome"] = words._("Choose what happened at the door.")
         q = self.questionnaire
         if self.asks_questions:
             for e in validate_answers(q, prune_answers(q, self.answers)):
@@ -590,7 +594,7 @@ class VisitViewModel(Observable):
         if self.saving or self.saved:
             return
         if self.ctx.team_id is None:
-            self.set(error="You are not in a pair on this operation, so visits cannot be recorded.")
+            self.set(error=words._("You are not in a pair on this operation, so visits cannot be recorded."))
             return
         errors = self.check()
         visit = fixes = followups = None
@@ -601,8 +605,10 @@ class VisitViewModel(Observable):
             self.errors = errors
             self.first_error = next(iter(self._in_page_order(errors)))
             count = len(errors)
-            self.error = (f"{count} thing{'s' if count != 1 else ''} to put right before saving: "
-                          f"{next(iter(self._in_page_order(errors).values()))}")
+            first = words._(next(iter(self._in_page_order(errors).values())))
+            self.error = (words._("1 thing to put right before saving: {first}") if count == 1 else
+                          words._("{count} things to put right before saving: {first}")).format(
+                count=count, first=first)
             self.changed("errors", "error", "first_error")
             return
         store = self.ctx.store
@@ -632,10 +638,13 @@ class VisitViewModel(Observable):
         self.changed("saving", "saved", "error")
         self.ctx.request_sync()
         if self.on_finished:
-            what = "Corrected and sent again" if self.correcting else "Corrected" if self.supersedes else "Saved"
-            card = f" · card code {cards.shown(self.card_code)}" if self.outcome is Outcome.CARD_LEFT else ""
-            said = OUTCOME_LABELS[self.outcome] if self.outcome else ""
-            self.on_finished(f"{what}: {said} at {self.address}{card}", str(self.visit_id),
+            what = (words._("Corrected and sent again") if self.correcting else words._("Corrected")
+                    if self.supersedes else words._("Saved"))
+            card = (" · " + words._("card code {code}").format(code=cards.shown(self.card_code))
+                    if self.outcome is Outcome.CARD_LEFT else "")
+            said = words._(OUTCOME_LABELS[self.outcome]) if self.outcome else ""
+            self.on_finished(words._("{what}: {outcome} at {address}").format(
+                what=what, outcome=said, address=self.address) + card, str(self.visit_id),
                              undoable)
 
     def _save_failed(self, exc: BaseException) -> None:

@@ -87,9 +87,24 @@ def test_the_resident_language_switches_mid_visit_to_urdu_and_punjabi(v3_ui):
     assert yes.state == "down" and yes.text == arabic_reshaper.reshape("ہاں")[::-1]
     assert ui.button("Save visit") and ui.button("Answered")
     assert visit.ids.save.text == "Save visit"
+    # Read from the right: each radio and check mark on the right of its answer, the first answer on
+    # the right of its row (the interface's own toggles keep theirs on the left).
+    for qid in ("asb_seen", "asb_types"):
+        answers = visit.question_block(qid).ids.answers
+        assert answers.orientation == "rl-tb"
+        marked = [t for t in answers.children if t.kind]
+        assert marked and all(t.mark_right for t in marked)
+        for t in marked:
+            [mark] = [c for c in t.children if getattr(c, "icon", "") == t.icon]
+            assert mark.x > t.center_x, (qid, t.value)  # the mark sits in the toggle's right half
+    first, second = list(reversed(visit.question_block("asb_seen").ids.answers.children))[:2]
+    assert (first.value, second.value) == (True, False) and first.x > second.x  # "yes" on the right
+    assert not ui.button("Answered").mark_right
     ui.screenshot("language_2_urdu", size=PORTRAIT)
 
     _language(ui, visit, "pa")
+    assert visit.question_block("asb_seen").ids.answers.orientation == "lr-tb"
+    assert not any(t.mark_right for t in visit.question_block("asb_seen").ids.answers.children)
     label = visit.question_block("feel_safe_after_dark").ids.text
     assert label.font_name == "DoorstepGurmukhi" and label.font_script_name == "Guru"
     assert label.halign == "left" and label.text == PUNJABI_QUESTION  # HarfBuzz shapes it, left to right
