@@ -38,3 +38,22 @@ def test_the_interface_switches_between_english_and_welsh():
     assert tr._("Save visit") == "Cadw'r ymweliad" and tr.other() == "en"
     tr.switch("en")
     assert tr._("Save visit") == "Save visit"
+
+
+def test_no_kv_rule_shows_words_outside_the_catalog():
+    """Every word a kv rule shows goes through tr._ (a bare 'Sync now' would stay English in Welsh)."""
+    import re
+
+    bare = []
+    for kv in sorted((ROOT / "mobile" / "ui").glob("*.kv")):
+        for n, line in enumerate(kv.read_text(encoding="utf-8").splitlines(), 1):
+            rule = re.match(r"\s*(text|title|hint_text):\s*(.*)$", line)
+            if not rule:
+                continue
+            outside = re.sub(r"tr\._\((['\"]).*?\1\)", "", rule.group(2))  # what tr._ does not hold
+            outside = re.sub(r"(==|!=)\s*(['\"]).*?\2", "", outside)  # codes compared, not shown
+            outside = re.sub(r"(['\"])[a-z]+://\S*?\1", "", outside)  # an example address
+            words = [w for w in re.findall(r"(['\"])(.*?)\1", outside) if re.search(r"[A-Za-z]{2}", w[1])]
+            if words:
+                bare.append(f"{kv.name}:{n}: {line.strip()}")
+    assert not bare, "wrap these words in tr._(…): " + "; ".join(bare)
