@@ -9,6 +9,7 @@ from kivy.properties import StringProperty
 
 from mobile.ui.base import BoundScreen
 from mobile.ui.i18n import tr
+from mobile.ui.photos import PhotoStrip
 from mobile.ui.visit import FollowupCard
 from mobile.ui.widgets import AppButton, load_kv
 from mobile.viewmodels.visit import VisitViewModel
@@ -25,6 +26,7 @@ class StreetRecordScreen(BoundScreen):
 
     def __init__(self, app, vm, **kwargs):
         self._card = None
+        self.photo_strip: PhotoStrip | None = None
         super().__init__(app, vm, **kwargs)
         for code, text in VisitViewModel.fix_choices():
             b = AppButton(text=tr._(text), height=dp(72))
@@ -34,6 +36,7 @@ class StreetRecordScreen(BoundScreen):
 
     def refresh(self, names):
         vm = self.vm
+        self._show_fix_photos(vm)
         for b in self.ids.fixes.children:
             b.text = tr._(b.english)
         what = tr._("Log a fix") if vm.mode == "fix" else tr._("Raise a follow-up")
@@ -54,6 +57,16 @@ class StreetRecordScreen(BoundScreen):
             self.error = vm.errors["form"]
         elif vm.errors:
             self.error = tr._("Put right what is marked in red, then tap Raise follow-up.")
+
+    def _show_fix_photos(self, vm) -> None:
+        """In fix mode, photos for the next fix tapped (before and after, optional)."""
+        strip = getattr(self, "photo_strip", None)
+        if strip is None:  # made once; shown only in fix mode (a Reveal in the kv)
+            strip = PhotoStrip(owner=vm, target="street", stages=["before", "after"],
+                               heading=tr._("Photos (optional): add them first, then tap what you fixed."))
+            self.ids.fix_photos.add_widget(strip)
+            self.photo_strip = strip
+        strip.show()
 
     @property
     def card(self):

@@ -75,7 +75,9 @@ class SyncScreen(BoundScreen):
     def on_pre_enter(self, *args):
         self.vm.load_lists()
 
-    bindings = {"syncing": "syncing", "error": "error"}
+    photos = StringProperty("")
+
+    bindings = {"syncing": "syncing", "error": "error", "photos": "photos_text"}
 
     def on_kv_post(self, base_widget):
         super().on_kv_post(base_widget)

@@ -20,6 +20,7 @@ from kivy.uix.boxlayout import BoxLayout
 from mobile.ui import resident_text
 from mobile.ui.base import BoundScreen
 from mobile.ui.i18n import tr
+from mobile.ui.photos import PhotoStrip
 from mobile.ui.widgets import AppToggle, load_kv
 from mobile.viewmodels.followup import (
     FIELD_RULES,
@@ -30,7 +31,7 @@ from mobile.viewmodels.followup import (
 )
 from mobile.viewmodels.visit import INSTANT_OUTCOMES, VisitViewModel
 from shared_schemas import cards, fields
-from shared_schemas.codes import FOLLOWUP_CATEGORY_LABELS, Outcome
+from shared_schemas.codes import FIX_CATEGORY_LABELS, FOLLOWUP_CATEGORY_LABELS, Outcome
 from shared_schemas.communication import BSL
 from shared_schemas.questionnaire import QuestionType
 from shared_schemas.scripts import is_rtl
@@ -180,6 +181,9 @@ class FollowupCard(BoxLayout):
         tr.on_switch(self._relabel)
         for name in ("description", "contact_name", "contact_phone", "contact_email"):
             self.ids[name].text = getattr(draft, name)
+        self.photo_strip = PhotoStrip(owner=owner, target=f"fu:{draft.id}",
+                                      heading=tr._("Photos of the scene (optional)"))
+        self.ids.photos.add_widget(self.photo_strip)
         self._loading = False
 
     def show(self, draft, errors: dict[str, str]) -> None:
@@ -203,6 +207,7 @@ class FollowupCard(BoxLayout):
             setattr(self, f"{name}_message", errors.get(name, ""))
         self.messages = dict(errors)
         self.description_counter = fields.counter(FIELD_RULES["description"], draft.description)
+        self.photo_strip.show()
 
     def edit(self, **values) -> None:
         if self._loading or self.owner is None:
@@ -249,6 +254,7 @@ class VisitScreen(BoundScreen):
         self._blocks: dict[str, QuestionBlock] = {}
         self._shown_questions: list[str] = []
         self._cards: dict[str, FollowupCard] = {}
+        self._fix_strips: dict[str, PhotoStrip] = {}
         self._suggested: list[str] | None = []
         self._loaded_visit = None
         self._block_language: str | None = None
@@ -352,6 +358,7 @@ class VisitScreen(BoundScreen):
         self._show_questions(vm)
         for t in self.ids.fixes.children:
             t.state = "down" if t.value in vm.fixes else "normal"
+        self._show_fix_photos(vm)
         self.is_answered = vm.asks_questions
         for t in self.ids.interpreters.children:
             t.state = "down" if t.value == vm.interpreter.value else "normal"
@@ -378,6 +385,8 @@ class VisitScreen(BoundScreen):
         self._shown_questions = []
         self.ids.followups.clear_widgets()
         self._cards.clear()
+        self.ids.fix_photos.clear_widgets()
+        self._fix_strips.clear()
         self._suggested = None
         self._typing = True
         self.ids.notes.text = vm.notes
@@ -458,6 +467,23 @@ class VisitScreen(BoundScreen):
             prefix = f"fu:{draft.id}:"
             card.show(draft, {k[len(prefix):]: v for k, v in vm.errors.items() if k.startswith(prefix)})
         self.ids.add_followup.text = tr._("Add another follow-up") if vm.followups else tr._("Add a follow-up")
+
+    def _show_fix_photos(self, vm) -> None:
+        """Under the fixes, each fix toggled on gets its photos: before and after (optional)."""
+        for category in [c for c in self._fix_strips if c not in vm.fixes]:
+            self.ids.fix_photos.remove_widget(self._fix_strips.pop(category))
+        for category in vm.fixes:
+            strip = self._fix_strips.get(category)
+            if strip is None:
+                what = tr._(FIX_CATEGORY_LABELS.get(category, category))
+                strip = PhotoStrip(owner=vm, target=f"fix:{category}", stages=["before", "after"],
+                                   heading=tr._("{fix}: photos (optional)").format(fix=what))
+                self._fix_strips[category] = strip
+                self.ids.fix_photos.add_widget(strip)
+            strip.show()
+
+    def fix_photo_strip(self, category: str) -> PhotoStrip:
+        return self._fix_strips[category]
 
     def notes_typed(self, text: str) -> None:
         if not self._typing:

@@ -18,6 +18,8 @@ from shared_schemas.communication import BSL, CONTACT_METHOD_LABELS, NEEDS, Cont
 from shared_schemas.questionnaire.languages import language_codes, language_of
 from shared_schemas.records import Followup, ResidentContact, check_record
 
+from .photos import refs as photo_refs
+
 #: Form field -> the shared field rule it follows.
 FIELD_RULES = {
     "description": "followup.description",
@@ -48,6 +50,7 @@ class FollowupDraft:
     contact_method: str = ""
     contact_language: str = ""
     suggested: bool = False  # proposed from the answers and accepted with one tap
+    photos: list[dict] = field(default_factory=list)  # {"sha256", "stage"}: mobile.viewmodels.photos
     id: str = field(default_factory=lambda: str(uuid.uuid4()))
 
     @property
@@ -141,6 +144,7 @@ def check_followup(draft: FollowupDraft, *, operation_id: int, team_id: int | No
         category=FollowupCategory(draft.category), priority=Priority(draft.priority),
         description=draft.description.strip(), resident_consent=bool(draft.consent),
         resident=resident, raised_at=raised_at, visit_id=visit_id, street_id=street_id,
+        photos=photo_refs(draft.photos),
     )
     contract = check_record(record)
     if contract:

@@ -76,6 +76,11 @@ def _clock(iso: str | None, now: datetime | None = None) -> str:
     return local.strftime("%H:%M") if local.date() == now.date() else local.strftime("%d %b %H:%M")
 
 
+def photos_on_their_way(count: int) -> str:
+    return (words._("1 photo on its way to the server") if count == 1
+            else words._("{count} photos on their way to the server").format(count=count))
+
+
 class SyncViewModel(Observable):
     """Mirrors the store's SyncState and the engine's events."""
 
@@ -92,6 +97,8 @@ class SyncViewModel(Observable):
         self.status_short = ""  # the compact chip (portrait)
         self.status_kind = "unknown"  # sent / waiting / offline / rejected / unknown (its colour)
         self.drafts = 0
+        self.photos_waiting = 0  # photos of saved records not on the server yet ("on its way")
+        self.photos_text = ""  # the sync page's line about photos (on their way, refused and why)
         self.waiting_rows: list[OutboxRow] = []
         self.rejected_rows: list[OutboxRow] = []
         self.on_needs_sign_in: Callable[[str], None] | None = None
@@ -115,7 +122,7 @@ class SyncViewModel(Observable):
         self._first_state = False
         self.set(waiting=state.waiting, rejected=state.rejected, online=state.online,
                  last_sync=_clock(state.last_sync_at, self.ctx.now()), error=error,
-                 drafts=getattr(state, "drafts", 0))
+                 drafts=getattr(state, "drafts", 0), photos_waiting=getattr(state, "photos_waiting", 0))
         self._status()
 
     def _status(self) -> None:
@@ -134,6 +141,11 @@ class SyncViewModel(Observable):
             kind = "waiting"
             short = words._("{count} to send").format(count=self.waiting)
             text = words._("{count} waiting to send").format(count=self.waiting)
+        elif self.photos_waiting and self.online is not None:
+            kind = "waiting"
+            short = (words._("1 photo") if self.photos_waiting == 1
+                     else words._("{count} photos").format(count=self.photos_waiting))
+            text = photos_on_their_way(self.photos_waiting)
         elif self.online is None:
             kind, short, text = "unknown", words._("Not connected"), words._("Not connected yet")
         else:
@@ -154,8 +166,21 @@ class SyncViewModel(Observable):
                               e.reason or words._("No reason given"), rejected_advice(e.reason, e.record_type), True,
                               e.record_type)
                     for e in store.outbox_rejected()]
-        self.set(waiting_rows=waiting, rejected_rows=rejected)
+        self.set(waiting_rows=waiting, rejected_rows=rejected, photos_text=self._photos_text(store))
         self.refresh()
+
+    def _photos_text(self, store: Any) -> str:
+        """Photos go apart from the records, after them: how many are on their way, and any the server
+        would not take, with why (plain words from mobile.sync.messages)."""
+        try:
+            waiting, refused = len(store.photos_waiting()), store.photos_refused()
+        except Exception:  # an older store or a closing app: the page shows the records anyway
+            return ""
+        lines = [photos_on_their_way(waiting) + " " + words._("(they go after the records).")] if waiting else []
+        for reasons in dict.fromkeys(p.refused for p in refused):
+            count = sum(1 for p in refused if p.refused == reasons)
+            lines.append(words._("{count} photo(s) not sent: {why}").format(count=count, why=words._(reasons or "")))
+        return "\n".join(lines)
 
     # -- engine events (already on the UI thread) -------------------------------------
     def on_event(self, event: Any) -> None:

@@ -58,6 +58,8 @@ from .base import Observable
 from .context import AppContext
 from .followup import CONTACT_FIELDS, FollowupDraft, check_followup, live_problems
 from .messages import message_for
+from .photos import PhotoFields
+from .photos import refs as photo_refs
 
 #: Outcomes saved the moment they are tapped (when nothing else was entered).
 INSTANT_OUTCOMES = (Outcome.NO_ANSWER, Outcome.CARD_LEFT)
@@ -83,6 +85,8 @@ class VisitDraftBody(msgspec.Struct, kw_only=True):
     raw_text: dict[str, str] = {}
     fixes: list[str] = []
     fix_ids: dict[str, str] = {}
+    #: A fix's photos by its category: [{"sha256", "stage"}] (mobile.viewmodels.photos).
+    fix_photos: dict[str, list[dict]] = {}
     followups: list[dict] = []
     dismissed: list[str] = []
     notes: str = ""
@@ -118,7 +122,7 @@ _draft_encoder = msgspec.json.Encoder()
 _draft_decoder = msgspec.json.Decoder(VisitDraftBody)
 
 
-class VisitViewModel(Observable):
+class VisitViewModel(PhotoFields, Observable):
     def __init__(self, ctx: AppContext) -> None:
         super().__init__()
         self.ctx = ctx
@@ -135,6 +139,8 @@ class VisitViewModel(Observable):
         self.answers: dict[str, Any] = {}
         self.raw_text: dict[str, str] = {}  # what was typed in number and text questions
         self.fixes: list[str] = []
+        self.fix_photos: dict[str, list[dict]] = {}
+        self.photo_error = self.adding_photo = ""
         self.followups: list[FollowupDraft] = []
         self.dismissed: list[str] = []  # suggested categories the person said no to
         self.notes = ""
@@ -469,9 +475,28 @@ class VisitViewModel(Observable):
         self._edited("followups", "errors")
 
     def remove_followup(self, followup_id: str) -> None:
+        gone = {item["sha256"] for item in self.followup(followup_id).photos}
         self.followups = [f for f in self.followups if f.id != followup_id]
+        self._drop_all(gone - self._form_photos())
         self.errors = {k: v for k, v in self.errors.items() if not k.startswith(f"fu:{followup_id}:")}
         self._edited("followups", "errors")
+
+    # -- photos (mobile.viewmodels.photos) -------------------------------------------------
+    def _photo_list(self, target: str) -> list[dict]:
+        kind, _, key = target.partition(":")
+        if kind == "fix":
+            FixCategory(key)
+            return self.fix_photos.setdefault(key, [])
+        if kind == "fu":
+            return self.followup(key).photos
+        raise ValueError(target)
+
+    def _photos_changed(self) -> None:
+        self._edited("photos")
+
+    def _form_photos(self) -> set[str]:
+        return ({item["sha256"] for items in self.fix_photos.values() for item in items}
+                | {item["sha256"] for f in self.followups for item in f.photos})
 
     # -- notes ---------------------------------------------------------------------------
     def set_notes(self, text: str) -> None:
@@ -501,6 +526,7 @@ class VisitViewModel(Observable):
         return _draft_encoder.encode(VisitDraftBody(
             visit_id=str(self.visit_id), outcome=self.outcome.value if self.outcome else None,
             answers=self.answers, raw_text=self.raw_text, fixes=self.fixes, fix_ids=self._fix_ids,
+            fix_photos=self.fix_photos,
             followups=[f.to_dict() for f in self.followups], dismissed=self.dismissed, notes=self.notes,
             language=self.language, card_code=self.card_code, interpreter=self.interpreter.value,
             adjustments=[a.value for a in self.adjustments], adjustment_other=self.adjustment_other,
@@ -517,6 +543,7 @@ class VisitViewModel(Observable):
         self.outcome = Outcome(draft.outcome) if draft.outcome else None
         self.answers, self.raw_text = dict(draft.answers), dict(draft.raw_text)
         self.fixes, self._fix_ids = list(draft.fixes), dict(draft.fix_ids)
+        self.fix_photos = {c: list(items) for c, items in draft.fix_photos.items()}
         self.followups = [FollowupDraft.from_dict(f) for f in draft.followups]
         self.dismissed, self.notes = list(draft.dismissed), draft.notes
         q = self.questionnaire
@@ -533,10 +560,11 @@ class VisitViewModel(Observable):
             self.supersedes = draft.supersedes
             self._visited_at = datetime.fromisoformat(draft.visited_at) if draft.visited_at else None
             self._describe_correction(next((a for a in self.attempts if a.record_id == draft.supersedes), None))
-        self.changed("outcome", "answers", "fixes", "followups", "notes", "supersedes")
+        self.changed("outcome", "answers", "fixes", "followups", "notes", "supersedes", "photos")
 
     def discard(self) -> None:
-        """Throw the visit in progress away (the person chose Discard)."""
+        """Throw the visit in progress away (the person chose Discard); its photos leave the tablet."""
+        self._drop_all(self._form_photos())
         if self.household_id is not None:
             self.ctx.store.discard_draft(self.ctx.operation_id, self.household_id)
         self.reset(None)
@@ -559,7 +587,8 @@ class VisitViewModel(Observable):
             supersedes=uuid.UUID(self.supersedes) if self.supersedes else msgspec.UNSET,
         )
         fixes = [Fix(id=uuid.UUID(self._fix_ids.setdefault(c, str(uuid.uuid4()))), operation_id=ctx.operation_id,
-                     team_id=ctx.team_id, category=FixCategory(c), done_at=now, visit_id=self.visit_id)
+                     team_id=ctx.team_id, category=FixCategory(c), done_at=now, visit_id=self.visit_id,
+                     photos=photo_refs(self.fix_photos.get(c, [])))
                  for c in self.fixes]
         followups, errors = [], {}
         for draft in self.followups:
@@ -634,6 +663,9 @@ class VisitViewModel(Observable):
         return {k: errors[k] for k in ranked}
 
     def _saved(self, undoable: bool) -> None:
+        kept = {item["sha256"] for c in self.fixes for item in self.fix_photos.get(c, [])}
+        kept |= {item["sha256"] for f in self.followups for item in f.photos}
+        self._drop_all(self._form_photos() - kept)  # photos of fixes toggled off were not saved
         self.saving, self.saved, self.error = False, True, ""
         self.changed("saving", "saved", "error")
         self.ctx.request_sync()

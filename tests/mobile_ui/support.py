@@ -131,6 +131,7 @@ class FakeTransport:
         self.reject: dict[str, str] = {}  # record type -> reason
         self.server_error = False
         self.pushed: dict[str, bytes] = {}
+        self.photos: dict[str, bytes] = {}
         self.changes: list = []
         self.calls: list[str] = []
         self.gate: threading.Event | None = None  # set by tests to hold a call mid-way
@@ -212,6 +213,14 @@ class FakeTransport:
                     self.pushed[rid] = bytes(raw)
                     results.append(PushResult(id=rid, status="stored"))
         return PushResponse(results=results)
+
+    def upload_photo(self, sha256: str, data: bytes) -> bool:
+        """Kept by hash, once (the real server's rule; tests/photos drive the real one)."""
+        self._check("upload_photo")
+        with self._lock:
+            created = sha256 not in self.photos
+            self.photos[sha256] = data
+        return created
 
     def pull(self, operation_id: int, since: str | None, *, device_id: str | None = None) -> PullResponse:
         self._check("pull")
