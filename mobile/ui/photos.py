@@ -152,6 +152,15 @@ class PhotoStrip(BoxLayout):
         super().__init__(**kwargs)
         self._build_buttons()
         self.show()
+        tr.on_switch(self._relabel)
+
+    def _relabel(self) -> None:
+        """The interface language changed: the buttons' and captions' words."""
+        if self.parent is None:  # a strip of a form already gone
+            return
+        self._build_buttons()
+        self._shown = ()
+        self.show()
 
     def _build_buttons(self) -> None:
         from mobile.ui.widgets import SecondaryButton

@@ -64,7 +64,11 @@ class PhotoFields:
         raise NotImplementedError
 
     def photos_of(self, target: str) -> list[dict]:
-        return list(self._photo_list(target))
+        """The photos a target holds ([] for one no longer on the form, e.g. a removed follow-up)."""
+        try:
+            return list(self._photo_list(target))
+        except (StopIteration, ValueError, KeyError):
+            return []
 
     def add_photo(self, target: str, path: str | Path, stage: str | None = None, *, remove_file: bool = False) -> None:
         """Read the photo at ``path``, clean it and keep it encrypted, then show it on the form (``target``).
