@@ -40,6 +40,8 @@ def choose(ui, strip, stage: str, name: str) -> None:
     entry = next(e for e in chooser.ids.chooser.walk() if getattr(e, "path", "").endswith(name))
     ui.tap(entry)
     ui.wait_until(lambda: chooser.selected.endswith(name), message="the file is selected")
+    if hasattr(ui, "screenshot") and not hasattr(ui, "shot"):  # the field walk screenshots every tap itself
+        ui.screenshot("photos_chooser")
     ui.tap(chooser.ids.use)
     ui.wait_until(lambda: not strip.owner.adding_photo, message="photo cleaned and kept")
 
