@@ -83,6 +83,7 @@ class SyncScreen(BoundScreen):
         super().on_kv_post(base_widget)
         # a turn of the tablet rewraps the rows' words: size them again
         self.ids.rv.bind(width=Clock.create_trigger(self._fill))
+        tr.on_switch(self._fill)  # and so does a switch of the interface language (Welsh runs longer)
 
     def refresh(self, names):
         vm = self.vm

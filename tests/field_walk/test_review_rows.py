@@ -98,6 +98,12 @@ def test_review_rows_aligned_and_whole(walk, orientation):
         if max(lefts) - min(lefts) > 2:
             problems.append(f"the sync rows start at different left edges {sorted(lefts)}")
         walk.shot("sync_rows")
+        app.switch_interface("cy")  # the same rows in Welsh, whose words run longer
+        walk.pump(5)
+        rows = sorted(sync.ids.rv.children[0].children, key=lambda w: -w.y)
+        problems += [p for n, r in enumerate(rows) for p in row_problems(r, f"sync row {n} in Welsh")]
+        walk.shot("sync_rows_welsh")
+        app.switch_interface("en")
     finally:
         ctx.start_engine()
     # the door's earlier attempts, on its visit page
