@@ -154,9 +154,31 @@ async def test_photos_in_an_s3_store(client, headers, app, moto_s3):
         assert seen.status_code == 200 and seen.content == s3.get(photo_key(_hash(data)))
         assert b"Exif" not in seen.content
         s3.delete(photo_key(_hash(data)))
-        assert s3.get(photo_key(_hash(data))) is None
+        assert s3.get(photo_key(_hash(data))) is None and not s3.has(photo_key(_hash(data)))
+        # Its row is still there: the next upload stores the object again rather than answer "had it".
+        assert (await _put(client, headers, data)).status_code == 200
+        assert s3.has(photo_key(_hash(data)))
+        back = await client.get(f"/api/v1/photos/{_hash(data)}", headers=await headers("admin"))
+        assert back.content == seen.content
     finally:
         app.state.photo_store = before
+
+
+async def test_a_photo_whose_file_has_gone_is_stored_again_by_its_next_upload(client, headers, app):
+    """A row without its file (a folder restored from an older backup, a file removed by hand) is not
+    "already here": the tablet's next upload puts the file back, and the photo can be seen again."""
+    data = camera_jpeg(seed=5)
+    assert (await _put(client, headers, data)).status_code == 201
+    store = app.state.photo_store
+    path = store._path(photo_key(_hash(data)))
+    kept = path.read_bytes()
+    path.unlink()
+    assert (await client.get(f"/api/v1/photos/{_hash(data)}", headers=await headers("admin"))).status_code == 404
+    again = await _put(client, headers, data)
+    assert again.status_code == 200, again.text
+    assert path.read_bytes() == kept
+    seen = await client.get(f"/api/v1/photos/{_hash(data)}", headers=await headers("admin"))
+    assert seen.status_code == 200 and seen.content == kept
 
 
 def test_photos_leave_an_older_records_hash_as_it_was_and_count_once_used():

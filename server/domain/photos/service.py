@@ -43,8 +43,10 @@ async def receive_photo(session: AsyncSession, store: PhotoStore, user: CurrentU
         raise BadRequest(HASH_MISMATCH, extra={"reason": "hash_mismatch"})
     await lock_photo(session, sha256)
     known = (await session.execute(select(Photo).where(Photo.sha256 == sha256))).scalar_one_or_none()
-    if known is not None:
+    if known is not None and await asyncio.to_thread(store.has, photo_key(sha256)):
         return Received(sha256, known.width, known.height, known.byte_size, created=False)
+    # Not known, or known but its object is gone (a store restored from an older backup, a file removed
+    # by hand): cleaned and stored (again), so the upload that says "kept" has really kept it.
     try:
         clean = await asyncio.to_thread(clean_photo, data)
     except PhotoError as exc:
@@ -60,7 +62,7 @@ async def receive_photo(session: AsyncSession, store: PhotoStore, user: CurrentU
         insert(Photo).values(sha256=sha256, byte_size=len(clean.data), width=clean.width, height=clean.height,
                              uploaded_by_user_id=user.id)
         .on_conflict_do_nothing(index_elements=["sha256"]).returning(Photo.sha256))).scalar_one_or_none()
-    return Received(sha256, clean.width, clean.height, len(clean.data), created=inserted is not None)
+    return Received(sha256, clean.width, clean.height, len(clean.data), created=inserted is not None and known is None)
 
 
 async def lock_photo(session: AsyncSession, sha256: str) -> None:

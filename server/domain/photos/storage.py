@@ -30,6 +30,8 @@ class PhotoStore(Protocol):
 
     def get(self, key: str) -> bytes | None: ...
 
+    def has(self, key: str) -> bool: ...
+
     def delete(self, key: str) -> None: ...
 
 
@@ -71,6 +73,9 @@ class FileStore:
         except FileNotFoundError:
             return None
 
+    def has(self, key: str) -> bool:
+        return self._path(key).is_file()
+
     def delete(self, key: str) -> None:
         with contextlib.suppress(FileNotFoundError):
             self._path(key).unlink()
@@ -101,6 +106,17 @@ class S3Store:
                 return None
             raise
         return answer["Body"].read()
+
+    def has(self, key: str) -> bool:
+        from botocore.exceptions import ClientError
+
+        try:
+            self.client.head_object(Bucket=self.bucket, Key=self.prefix + key)
+        except ClientError as exc:
+            if exc.response.get("Error", {}).get("Code") in ("NoSuchKey", "404", "NotFound"):
+                return False
+            raise
+        return True
 
     def delete(self, key: str) -> None:
         self.client.delete_object(Bucket=self.bucket, Key=self.prefix + key)
