@@ -3,7 +3,8 @@ tablet.po up to date with it (new words added untranslated, gone ones marked obs
 
 The words are every ``tr._('…')`` in mobile/**.py and **.kv (Babel's extractor, mobile/babel.cfg)
 and the labels the app shows from shared tables (outcomes, fixes, follow-up kinds, priorities, interpreters,
-adjustments, the required-answer error). Then translate the empty ``msgstr`` in each .po;
+adjustments, the required-answer error, the field rules' sentences and field names from
+shared_schemas.fields). Then translate the empty ``msgstr`` in each .po;
 tests/mobile_ui/test_interface_language.py fails while any is empty.
 
     .venv/bin/python scripts/tablet_messages.py
@@ -27,8 +28,11 @@ def shared_labels() -> list[str]:
     from mobile.viewmodels.visit import ANSWER_REQUIRED
     from shared_schemas.codes import FIX_CATEGORY_LABELS, OUTCOME_LABELS
     from shared_schemas.communication import ADJUSTMENT_LABELS, CONTACT_METHOD_LABELS, INTERPRETER_LABELS
+    from shared_schemas.fields import LIMITS, MESSAGES
 
-    return [ANSWER_REQUIRED, *OUTCOME_LABELS.values(), *FIX_CATEGORY_LABELS.values(), *fixed_sentences(),
+    field_names = dict.fromkeys(limit.name for limit in LIMITS.values())
+    return [ANSWER_REQUIRED, *MESSAGES, *field_names, *OUTCOME_LABELS.values(), *FIX_CATEGORY_LABELS.values(),
+            *fixed_sentences(),
             *INTERPRETER_LABELS.values(), *ADJUSTMENT_LABELS.values(), *CONTACT_METHOD_LABELS.values(), BSL_NAME,
             *(text for _, text in category_choices()), *(text for _, text in priority_choices())]
 

@@ -8,11 +8,15 @@ checked with Google's libphonenumber (``phonenumbers``) as UK numbers, e-mail ad
 ``email-validator`` (syntax only: no DNS look-up, the tablet is often offline).
 
 Messages are plain words that say what to change, never a library's message, and never repeat
-the value (the server's reasons must not carry residents' details).
+the value (the server's reasons must not carry residents' details). Each is a whole sentence with
+place-holders (the constants below), put into a language by the ``translate`` a caller passes (the
+tablet's ``mobile.words._``; the server and the wire keep English) before it is filled in, so a
+catalog translates sentences, not pieces; scripts/tablet_messages.py gathers them.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Annotated
 
@@ -59,19 +63,34 @@ def limited(key: str) -> type:
     return Annotated[str, Meta(max_length=LIMITS[key].max_length)]  # type: ignore[return-value]
 
 
+TOO_LONG = "The {field} is {length} characters; the limit is {limit}. Shorten it by {over}."
+EMPTY = "The {field} is empty: write it before saving."
+ANSWER_TOO_LONG = "The answer is {length} characters; the limit is {limit}. Shorten it by {over}."
+PHONE_NOT_A_NUMBER = ("The phone number is not a number. Write the digits only, e.g. 07911 123456 or "
+                      "0113 245 6789; put anything else (such as when to call) in the description.")
+PHONE_NOT_VALID = ("The phone number is not a valid UK number: check the digits with the resident "
+                   "(a mobile is 07 and 9 more digits; a landline starts with its area code).")
+EMAIL_NO_AT = "The e-mail address has no @: check it with the resident (name@example.org)."
+EMAIL_NOT_VALID = "The e-mail address is not valid: check the spelling with the resident (name@example.org)."
+#: Every sentence above, for the tablet's catalog (with each field's name, ``LIMITS[…].name``).
+MESSAGES = (TOO_LONG, EMPTY, ANSWER_TOO_LONG, PHONE_NOT_A_NUMBER, PHONE_NOT_VALID, EMAIL_NO_AT, EMAIL_NOT_VALID)
+
+Translate = Callable[[str], str]
+
+
+def _english(text: str) -> str:
+    return text
+
+
 def _count(n: int) -> str:
     return f"{n:,}"
 
 
-def _sentence(text: str) -> str:
-    return text[:1].upper() + text[1:]
-
-
-def too_long(key: str, length: int) -> str:
+def too_long(key: str, length: int, translate: Translate = _english) -> str:
     """"The note is 4,500 characters; the limit is 4,000." """
     limit = LIMITS[key]
-    return _sentence(f"the {limit.name} is {_count(length)} characters; the limit is {_count(limit.max_length)}. "
-                     f"Shorten it by {_count(length - limit.max_length)}.")
+    return translate(TOO_LONG).format(field=translate(limit.name), length=_count(length),
+                                      limit=_count(limit.max_length), over=_count(length - limit.max_length))
 
 
 def counter(key: str, text: str) -> str:
@@ -83,27 +102,27 @@ def over_limit(key: str, text: str) -> bool:
     return len(text) > LIMITS[key].max_length
 
 
-def check(key: str, text: str | None) -> str | None:
+def check(key: str, text: str | None, translate: Translate = _english) -> str | None:
     """The problem with a free-text field in plain words, or None."""
     limit = LIMITS[key]
     value = text or ""
     if limit.required and not value.strip():
-        return _sentence(f"the {limit.name} is empty: write it before saving.")
+        return translate(EMPTY).format(field=translate(limit.name))
     if len(value) > limit.max_length:
-        return too_long(key, len(value))
+        return too_long(key, len(value), translate)
     return None
 
 
-def text_answer_too_long(length: int, limit: int) -> str:
+def text_answer_too_long(length: int, limit: int, translate: Translate = _english) -> str:
     """A questionnaire text answer over its question's limit (same words as the record fields)."""
-    return (f"The answer is {_count(length)} characters; the limit is {_count(limit)}. "
-            f"Shorten it by {_count(length - limit)}.")
+    return translate(ANSWER_TOO_LONG).format(length=_count(length), limit=_count(limit),
+                                             over=_count(length - limit))
 
 
 # ---------------------------------------------------------------- phone numbers
 
 
-def check_phone(text: str | None) -> str | None:
+def check_phone(text: str | None, translate: Translate = _english) -> str | None:
     """None when ``text`` is a valid UK phone number (or an international one with +), else why not."""
     import phonenumbers
 
@@ -111,15 +130,13 @@ def check_phone(text: str | None) -> str | None:
     if not value:
         return None
     if len(value) > LIMITS["resident.phone"].max_length:
-        return too_long("resident.phone", len(value))
+        return too_long("resident.phone", len(value), translate)
     try:
         number = phonenumbers.parse(value, PHONE_REGION)
     except phonenumbers.NumberParseException:
-        return ("The phone number is not a number. Write the digits only, e.g. 07911 123456 or "
-                "0113 245 6789; put anything else (such as when to call) in the description.")
+        return translate(PHONE_NOT_A_NUMBER)
     if not phonenumbers.is_valid_number(number):
-        return ("The phone number is not a valid UK number: check the digits with the resident "
-                "(a mobile is 07 and 9 more digits; a landline starts with its area code).")
+        return translate(PHONE_NOT_VALID)
     return None
 
 
@@ -139,7 +156,7 @@ def normalise_phone(text: str) -> str:
 # ---------------------------------------------------------------- e-mail addresses
 
 
-def check_email(text: str | None) -> str | None:
+def check_email(text: str | None, translate: Translate = _english) -> str | None:
     """None when ``text`` is a well-formed e-mail address (syntax only, no DNS), else why not."""
     from email_validator import EmailNotValidError, validate_email
 
@@ -147,21 +164,30 @@ def check_email(text: str | None) -> str | None:
     if not value:
         return None
     if len(value) > LIMITS["resident.email"].max_length:
-        return too_long("resident.email", len(value))
+        return too_long("resident.email", len(value), translate)
     if "@" not in value:
-        return "The e-mail address has no @: check it with the resident (name@example.org)."
+        return translate(EMAIL_NO_AT)
     try:
         validate_email(value, check_deliverability=False)
     except EmailNotValidError:
-        return "The e-mail address is not valid: check the spelling with the resident (name@example.org)."
+        return translate(EMAIL_NOT_VALID)
     return None
 
 
 __all__ = [
+    "ANSWER_TOO_LONG",
+    "EMAIL_NOT_VALID",
+    "EMAIL_NO_AT",
+    "EMPTY",
     "LIMITS",
+    "MESSAGES",
     "PATHS",
+    "PHONE_NOT_A_NUMBER",
+    "PHONE_NOT_VALID",
     "PHONE_REGION",
+    "TOO_LONG",
     "TextLimit",
+    "Translate",
     "check",
     "check_email",
     "check_phone",

@@ -170,3 +170,13 @@ def pytest_collection_modifyitems(config, items):
     thread for the rest of the session, which async tests set up after it cannot share."""
     items.sort(key=lambda item: "browser" in getattr(item, "fixturenames", ())
                or item.get_closest_marker("browser") is not None)
+
+
+@pytest.fixture(autouse=True)
+def _interface_back_in_english():
+    """A test that switches the tablet's interface language (process-wide, mobile.words) leaves English
+    for the next: view-model tests compare English sentences."""
+    yield
+    words = sys.modules.get("mobile.words")
+    if words is not None and words.language() != "en":
+        words.use("en")

@@ -93,7 +93,7 @@ def live_problems(draft: FollowupDraft) -> dict[str, str]:
     for name, rule in FIELD_RULES.items():
         value = getattr(draft, name)
         if fields.over_limit(rule, value):
-            out[name] = fields.too_long(rule, len(value))
+            out[name] = fields.too_long(rule, len(value), words._)
     return out
 
 
@@ -102,7 +102,7 @@ def problems(draft: FollowupDraft) -> dict[str, str]:
     out: dict[str, str] = {}
     if not draft.category:
         out["category"] = words._("Choose what the follow-up is about.")
-    problem = fields.check("followup.description", draft.description)
+    problem = fields.check("followup.description", draft.description, words._)
     if problem:
         out["description"] = (words._("Say what the partner agency should do.") if not draft.description.strip()
                               else problem)
@@ -116,10 +116,10 @@ def problems(draft: FollowupDraft) -> dict[str, str]:
             out["contact_phone"] = words._("Give a phone number or an e-mail address, or record that there is no "
                                            "consent.")
         for name, check in (("contact_phone", fields.check_phone), ("contact_email", fields.check_email)):
-            problem = check(getattr(draft, name))
+            problem = check(getattr(draft, name), words._)
             if problem:
                 out[name] = problem
-        problem = fields.check("resident.name", draft.contact_name)
+        problem = fields.check("resident.name", draft.contact_name, words._)
         if problem:
             out["contact_name"] = problem
     return out

@@ -179,7 +179,8 @@ class SyncViewModel(Observable):
         lines = [photos_on_their_way(waiting) + " " + words._("(they go after the records).")] if waiting else []
         for reasons in dict.fromkeys(p.refused for p in refused):
             count = sum(1 for p in refused if p.refused == reasons)
-            lines.append(words._("{count} photo(s) not sent: {why}").format(count=count, why=words._(reasons or "")))
+            why = words._(reasons) if reasons else ""  # not words._(""): gettext("") is the catalog's header
+            lines.append(words._("{count} photo(s) not sent: {why}").format(count=count, why=why))
         return "\n".join(lines)
 
     # -- engine events (already on the UI thread) -------------------------------------

@@ -365,7 +365,7 @@ class VisitViewModel(PhotoFields, Observable):
         if question.type is QuestionType.TEXT:
             limit = question.max_length
             if limit is not None and len(text) > limit:
-                self.errors[f"q:{question_id}"] = fields.text_answer_too_long(len(text), limit)
+                self.errors[f"q:{question_id}"] = fields.text_answer_too_long(len(text), limit, words._)
         self._edited("answers", "errors")
 
     def text_counter(self, question_id: str) -> str:
@@ -406,7 +406,7 @@ class VisitViewModel(PhotoFields, Observable):
         self.adjustment_other = text
         self.errors.pop("adjustment_other", None)
         if fields.over_limit(ADJUSTMENT_OTHER, text):
-            self.errors["adjustment_other"] = fields.too_long(ADJUSTMENT_OTHER, len(text))
+            self.errors["adjustment_other"] = fields.too_long(ADJUSTMENT_OTHER, len(text), words._)
         self._edited("communication", "errors")
 
     def _communication(self) -> CommunicationNeeds:
@@ -503,7 +503,7 @@ class VisitViewModel(PhotoFields, Observable):
         self.notes = text
         self.errors.pop("notes", None)
         if fields.over_limit(NOTES, text):
-            self.errors["notes"] = fields.too_long(NOTES, len(text))
+            self.errors["notes"] = fields.too_long(NOTES, len(text), words._)
         self._edited("notes", "errors")
 
     @property
@@ -609,11 +609,11 @@ class VisitViewModel(PhotoFields, Observable):
             for e in validate_answers(q, prune_answers(q, self.answers)):
                 message = ANSWER_REQUIRED if e.kind == "required" else e.message[:1].upper() + e.message[1:] + "."
                 errors.setdefault(f"q:{e.question_id}", message)
-        problem = fields.check(NOTES, self.notes)
+        problem = fields.check(NOTES, self.notes, words._)
         if problem:
             errors["notes"] = problem
         if self.outcome is Outcome.ANSWERED:
-            problem = fields.check(ADJUSTMENT_OTHER, self.adjustment_other) or next(
+            problem = fields.check(ADJUSTMENT_OTHER, self.adjustment_other, words._) or next(
                 iter(needs_problems(self._communication())), None)
             if problem:
                 errors["adjustment_other"] = problem[:1].upper() + problem[1:] + ("" if problem.endswith(".") else ".")

@@ -1,0 +1,47 @@
+"""The field rules' messages (shared_schemas.fields) reach the officer in the interface language: the
+shared sentences go through the tablet's catalog before they are filled in, and the server's words
+(no translate passed) stay English."""
+
+from __future__ import annotations
+
+import pytest
+
+from mobile import words
+from mobile.viewmodels.followup import FollowupDraft, live_problems, problems
+from shared_schemas import fields
+
+
+@pytest.fixture
+def welsh():
+    words.use("cy")
+    try:
+        yield
+    finally:
+        words.use("en")
+
+
+def test_a_follow_ups_field_problems_are_in_welsh(welsh):
+    draft = FollowupDraft(category="graffiti", description="x" * 4100, consent=True, contact_phone="call after 6pm",
+                          contact_email="nobody.example.org")
+    found = problems(draft)
+    assert found["contact_phone"].startswith("Nid rhif yw'r rhif ffôn."), found
+    assert found["contact_email"].startswith("Does dim @ yn y cyfeiriad e-bost"), found
+    assert found["description"] == "Mae'r maes “disgrifiad” yn 4,100 nod; y terfyn yw 4,000. Byrhewch ef o 100."
+    assert live_problems(draft)["description"] == found["description"]
+    draft = FollowupDraft(category="graffiti", description="ok", consent=True, contact_phone="07911 12345")
+    assert problems(draft)["contact_phone"].startswith("Nid yw'r rhif ffôn yn rhif dilys yn y DU"), problems(draft)
+
+
+def test_the_same_rules_stay_english_for_the_server_and_in_an_english_interface():
+    assert fields.check("followup.description", "x" * 4100) == (
+        "The description is 4,100 characters; the limit is 4,000. Shorten it by 100.")
+    assert fields.check("followup.description", "  ") == "The description is empty: write it before saving."
+    assert fields.check_phone("call after 6pm") == fields.PHONE_NOT_A_NUMBER
+    assert problems(FollowupDraft(category="graffiti", description="ok", consent=True,
+                                  contact_email="a@b"))["contact_email"] == fields.EMAIL_NOT_VALID
+
+
+def test_every_field_rule_sentence_and_field_name_has_welsh(welsh):
+    for text in (*fields.MESSAGES, *(limit.name for limit in fields.LIMITS.values())):
+        assert words._(text) != text, text
+        assert sorted(words._(text).count(c) for c in "{}") == sorted(text.count(c) for c in "{}"), text
