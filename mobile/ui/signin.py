@@ -16,9 +16,10 @@ class SignInScreen(BoundScreen):
     password = StringProperty("")
     pin = StringProperty("")
     asks_pin = BooleanProperty(False)
+    pin_hint = StringProperty("")
     error = StringProperty("")
     info = StringProperty("")
     busy = BooleanProperty(False)
 
     bindings = {"server_url": "server_url", "username": "username", "password": "password", "pin": "pin",
-                "asks_pin": "asks_pin", "error": "error", "info": "info", "busy": "busy"}
+                "asks_pin": "asks_pin", "pin_hint": "pin_hint", "error": "error", "info": "info", "busy": "busy"}

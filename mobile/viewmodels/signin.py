@@ -50,6 +50,15 @@ class SignInViewModel(Observable):
         except Exception:
             return False
 
+    @property
+    def pin_hint(self) -> str:
+        """What the PIN field, always in its place, says while it is not asked for."""
+        if self.asks_pin:
+            return ""
+        if self.username.strip():
+            return words._("You already have a PIN on this tablet")
+        return words._("Type your username first")
+
     def show_message(self, message: str) -> None:
         """Shown when the app sends the person back here (e.g. an expired token)."""
         self.set(error=message, password="")
