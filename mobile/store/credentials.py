@@ -27,6 +27,7 @@ import hmac
 import json
 import os
 import sqlite3
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -104,16 +105,24 @@ def _matches(secret: str, kdf: str, salt: bytes, stored: bytes, params: str | No
     return hmac.compare_digest(computed, stored)
 
 
-def pin_problem(pin: str) -> str | None:
-    """What is wrong with a PIN someone chose, in plain words, or None."""
+PIN_LENGTH = "A PIN is {low} to {high} digits."
+PIN_ONE_DIGIT = "Choose a PIN that is not one digit repeated."
+PIN_RUN = "Choose a PIN that is not a run of digits like 1234."
+#: pin_problem's sentences, for the tablet's catalog (scripts/tablet_messages.py).
+PIN_MESSAGES = (PIN_LENGTH, PIN_ONE_DIGIT, PIN_RUN)
+
+
+def pin_problem(pin: str, translate: Callable[[str], str] = lambda text: text) -> str | None:
+    """What is wrong with a PIN someone chose, in plain words (``translate``: the interface's language,
+    before the sentence is filled in), or None."""
     low, high = PIN_LENGTHS
     if not pin.isdigit() or not low <= len(pin) <= high:
-        return f"A PIN is {low} to {high} digits."
+        return translate(PIN_LENGTH).format(low=low, high=high)
     if len(set(pin)) == 1:
-        return "Choose a PIN that is not one digit repeated."
+        return translate(PIN_ONE_DIGIT)
     steps = {int(b) - int(a) for a, b in zip(pin, pin[1:], strict=False)}
     if steps in ({1}, {-1}):
-        return "Choose a PIN that is not a run of digits like 1234."
+        return translate(PIN_RUN)
     return None
 
 

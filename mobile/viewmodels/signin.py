@@ -87,9 +87,9 @@ class SignInViewModel(Observable):
         if chosen_pin:
             from mobile.store.credentials import pin_problem
 
-            problem = pin_problem(chosen_pin)
+            problem = pin_problem(chosen_pin, words._)
             if problem:
-                self.set(error=words._(problem) + " "
+                self.set(error=problem + " "
                          + words._("Or leave the PIN empty: your password then unlocks the tablet."))
                 return
         if self.busy:

@@ -45,3 +45,13 @@ def test_every_field_rule_sentence_and_field_name_has_welsh(welsh):
     for text in (*fields.MESSAGES, *(limit.name for limit in fields.LIMITS.values())):
         assert words._(text) != text, text
         assert sorted(words._(text).count(c) for c in "{}") == sorted(text.count(c) for c in "{}"), text
+
+
+def test_a_pins_problem_is_in_welsh(welsh):
+    from mobile.store.credentials import PIN_MESSAGES, pin_problem
+
+    assert pin_problem("12", words._) == "Mae PIN yn 4 i 8 digid."
+    assert pin_problem("1111", words._).startswith("Dewiswch PIN nad yw'n un digid")
+    assert pin_problem("3456", words._).startswith("Dewiswch PIN nad yw'n rhes")
+    assert pin_problem("12") == "A PIN is 4 to 8 digits."  # the store's own check, untranslated
+    assert all(words._(text) != text for text in PIN_MESSAGES)
