@@ -25,6 +25,7 @@ LOCALE = ROOT / "mobile" / "locale"
 
 def shared_labels() -> list[str]:
     from mobile.store.credentials import PIN_MESSAGES
+    from mobile.sync.messages import FORMATTED
     from mobile.viewmodels.followup import BSL_NAME, category_choices, priority_choices
     from mobile.viewmodels.visit import ANSWER_REQUIRED
     from shared_schemas.codes import FIX_CATEGORY_LABELS, OUTCOME_LABELS
@@ -32,7 +33,7 @@ def shared_labels() -> list[str]:
     from shared_schemas.fields import LIMITS, MESSAGES
 
     field_names = dict.fromkeys(limit.name for limit in LIMITS.values())
-    return [ANSWER_REQUIRED, *MESSAGES, *field_names, *PIN_MESSAGES, *OUTCOME_LABELS.values(),
+    return [ANSWER_REQUIRED, *MESSAGES, *field_names, *PIN_MESSAGES, *FORMATTED, *OUTCOME_LABELS.values(),
             *FIX_CATEGORY_LABELS.values(), *fixed_sentences(),
             *INTERPRETER_LABELS.values(), *ADJUSTMENT_LABELS.values(), *CONTACT_METHOD_LABELS.values(), BSL_NAME,
             *(text for _, text in category_choices()), *(text for _, text in priority_choices())]

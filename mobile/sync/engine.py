@@ -151,7 +151,7 @@ class SyncEngine:
                 return self._finish(tally, "storage", exc.message, False, None)
             if tally.unanswered:
                 return self._finish(
-                    tally, "server", messages.UNANSWERED.format(count=tally.unanswered), True, True
+                    tally, "server", messages.say(messages.UNANSWERED, count=tally.unanswered), True, True
                 )
             if (erased := self._follow_order()) is not None:
                 return self._finish(tally, "auth", messages.ERASED[erased], False, True)
@@ -219,10 +219,10 @@ class SyncEngine:
             except Forbidden:
                 # Taken off this operation: drop its addresses, keep its records, carry on.
                 self.store.forget_operation(operation.id)
-                tally.notices.append(messages.REMOVED_FROM_NAMED_OPERATION.format(name=operation.name))
+                tally.notices.append(messages.say(messages.REMOVED_FROM_NAMED_OPERATION, name=operation.name))
             except RequestRejected as exc:
                 # Not worth blocking the push over: our records still go up.
-                tally.notices.append(messages.PULL_REFUSED.format(name=operation.name, detail=exc.message))
+                tally.notices.append(messages.say(messages.PULL_REFUSED, name=operation.name, detail=exc.message))
 
     def _pull(self, operation_id: int, tally: _Tally) -> None:
         for _ in range(_MAX_PULL_PAGES):
@@ -271,9 +271,9 @@ class SyncEngine:
             try:
                 data = box.read(upload.sha256)
             except StoreError as exc:  # gone or damaged on this tablet: nothing to send, ever
-                self.store.photo_failed(upload.sha256, messages.PHOTO_UNREADABLE.format(detail=exc.message),
+                self.store.photo_failed(upload.sha256, messages.say(messages.PHOTO_UNREADABLE, detail=exc.message),
                                         refused=True)
-                tally.notices.append(messages.PHOTO_UNREADABLE.format(detail=exc.message))
+                tally.notices.append(messages.say(messages.PHOTO_UNREADABLE, detail=exc.message))
                 continue
             try:
                 self.transport.upload_photo(upload.sha256, data)
@@ -315,7 +315,7 @@ class SyncEngine:
             case NetworkError():
                 return "network", messages.OFFLINE, True, False
             case ServerError():
-                return "server", messages.SERVER_TROUBLE.format(status=exc.status or "5xx"), True, True
+                return "server", messages.say(messages.SERVER_TROUBLE, status=exc.status or "5xx"), True, True
             case AuthExpired() if exc.reason == "lost":
                 # Marked lost: the wipe order is this refusal itself. Everything goes, then the report.
                 self._erase("lost")
@@ -328,9 +328,9 @@ class SyncEngine:
                 self.transport.set_token(None)
                 return "auth", self._refused_because, False, True
             case Forbidden():
-                return "forbidden", messages.FORBIDDEN.format(detail=exc.message), False, True
+                return "forbidden", messages.say(messages.FORBIDDEN, detail=exc.message), False, True
             case RequestRejected():
-                return "request", messages.REQUEST_REJECTED.format(detail=exc.message), False, True
+                return "request", messages.say(messages.REQUEST_REJECTED, detail=exc.message), False, True
         return "request", exc.message, False, None
 
     def _finish(

@@ -1,4 +1,10 @@
-"""What the person sees when sync cannot finish: each says what happened and what to do."""
+"""What the person sees when sync cannot finish: each says what happened and what to do.
+
+Sentences with a place-holder are put into the interface language before they are filled in
+(``say``), so the catalog holds them whole (``FORMATTED``, gathered by scripts/tablet_messages.py);
+a ``{detail}`` is the server's own words, which stay as the server wrote them."""
+
+from mobile import words
 
 OFFLINE = (
     "No connection to the server. Everything is saved on this tablet and will be sent "
@@ -98,4 +104,14 @@ def photo_refused(status: int | None, reason: str | None, detail: str = "") -> t
         return PHOTO_NOT_IMAGE, True
     if reason == "hash_mismatch" or reason == "incomplete":
         return PHOTO_CUT_SHORT, False
-    return PHOTO_REFUSED.format(detail=detail or f"HTTP {status}"), True
+    return say(PHOTO_REFUSED, detail=detail or f"HTTP {status}"), True
+
+
+def say(template: str, **values: object) -> str:
+    """``template`` in the interface language, filled in."""
+    return words._(template).format(**values)
+
+
+#: The sentences above that ``say`` fills in.
+FORMATTED = (SERVER_TROUBLE, FORBIDDEN, REQUEST_REJECTED, UNANSWERED, REMOVED_FROM_NAMED_OPERATION, PULL_REFUSED,
+             PHOTO_REFUSED, PHOTO_UNREADABLE)

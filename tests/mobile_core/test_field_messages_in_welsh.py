@@ -4,11 +4,17 @@ shared sentences go through the tablet's catalog before they are filled in, and 
 
 from __future__ import annotations
 
+from string import Formatter
+
 import pytest
 
 from mobile import words
 from mobile.viewmodels.followup import FollowupDraft, live_problems, problems
 from shared_schemas import fields
+
+
+def _places(text: str) -> set[str]:
+    return {name for _, name, _, _ in Formatter().parse(text) if name is not None}
 
 
 @pytest.fixture
@@ -44,7 +50,7 @@ def test_the_same_rules_stay_english_for_the_server_and_in_an_english_interface(
 def test_every_field_rule_sentence_and_field_name_has_welsh(welsh):
     for text in (*fields.MESSAGES, *(limit.name for limit in fields.LIMITS.values())):
         assert words._(text) != text, text
-        assert sorted(words._(text).count(c) for c in "{}") == sorted(text.count(c) for c in "{}"), text
+        assert _places(words._(text)) == _places(text), text
 
 
 def test_a_pins_problem_is_in_welsh(welsh):
@@ -55,3 +61,15 @@ def test_a_pins_problem_is_in_welsh(welsh):
     assert pin_problem("3456", words._).startswith("Dewiswch PIN nad yw'n rhes")
     assert pin_problem("12") == "A PIN is 4 to 8 digits."  # the store's own check, untranslated
     assert all(words._(text) != text for text in PIN_MESSAGES)
+
+
+def test_the_sync_engines_sentences_with_a_detail_are_in_welsh(welsh):
+    from mobile.sync import messages
+
+    assert messages.say(messages.SERVER_TROUBLE, status=503).startswith("Mae'r gweinydd yn brysur")
+    assert "(HTTP 503)" in messages.say(messages.SERVER_TROUBLE, status=503)
+    assert messages.photo_refused(500, None, "HTTP 500")[0].startswith("Ni allai'r gweinydd dderbyn llun (HTTP 500)")
+    for template in messages.FORMATTED:
+        translated = words._(template)
+        assert translated != template, template
+        assert _places(translated) == _places(template), template
