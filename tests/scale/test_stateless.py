@@ -43,9 +43,6 @@ PROCESS_STATE = {
         "PostgreSQL, so any process sends any row, once",
     "server/domain/notifications/worker.py:NotificationWorker._outages":
         "how many times in a row this process found a channel down (its pause doubles)",
-    "server/domain/imports/worker.py:ImportWorker.wakeup":
-        "wakes this process's import worker when an upload arrives here; the job is leased in PostgreSQL "
-        "and any other process finds it at its next poll",
     "server/domain/imports/worker.py:Progress.step": "one running import's progress, written to its job row",
     "server/domain/imports/worker.py:Progress.done": "one running import's progress, written to its job row",
     "server/domain/imports/worker.py:Progress.total": "one running import's progress, written to its job row",
