@@ -36,20 +36,26 @@ var StreetMap = (function () {
   // Leaflet 1.x): its middle first, then further out.
   var SPOTS = [0.5, 0.3, 0.7, 0.15, 0.85];
 
-  function along(parts, fraction) {
-    var total = 0, i, j;
-    for (i = 0; i < parts.length; i++) {
-      for (j = 1; j < parts[i].length; j++) { total += parts[i][j - 1].distanceTo(parts[i][j]); }
+  function lengthOf(parts) {
+    var total = 0;
+    for (var i = 0; i < parts.length; i++) {
+      for (var j = 1; j < parts[i].length; j++) { total += parts[i][j - 1].distanceTo(parts[i][j]); }
     }
-    var left = total * fraction;
-    for (i = 0; i < parts.length; i++) {
-      for (j = 1; j < parts[i].length; j++) {
+    return total;
+  }
+
+  // The point `distance` pixels along the parts (at most their length).
+  function pointAlong(parts, distance) {
+    var left = distance, last = null;
+    for (var i = 0; i < parts.length; i++) {
+      for (var j = 1; j < parts[i].length; j++) {
         var a = parts[i][j - 1], b = parts[i][j], step = a.distanceTo(b);
         if (step > 0 && left <= step) { return a.add(b.subtract(a).multiplyBy(left / step)); }
         left -= step;
+        last = b;
       }
     }
-    return null;
+    return last;
   }
 
   function overlaps(r, k) {
@@ -78,11 +84,11 @@ var StreetMap = (function () {
       if (!el) { return; }
       el.style.visibility = "";
       if (!el.getBoundingClientRect().width) { return; }  // names hidden at this zoom
-      var parts = entry.line._parts;
-      var spots = parts ? SPOTS.map(function (f) { return along(parts, f); }).filter(Boolean) : [];
-      if (!spots.length) { spots = [null]; }  // nothing of it in view (or not a line): where Leaflet put it
-      for (var i = 0; i < spots.length; i++) {
-        if (spots[i]) { tip.setLatLng(map.layerPointToLatLng(spots[i])); }
+      // Each spot is worked out only when the one before it did not fit (the first usually does).
+      var parts = entry.line._parts, total = parts ? lengthOf(parts) : 0;
+      var fractions = total > 0 ? SPOTS : [null];  // nothing of it in view (or not a line): where Leaflet put it
+      for (var i = 0; i < fractions.length; i++) {
+        if (fractions[i] !== null) { tip.setLatLng(map.layerPointToLatLng(pointAlong(parts, total * fractions[i]))); }
         var r = el.getBoundingClientRect();
         if (!outside(r) && !kept.some(function (k) { return overlaps(r, k); })) { kept.push(r); return; }
       }
