@@ -78,7 +78,8 @@ MESSAGES = (TOO_LONG, EMPTY, ANSWER_TOO_LONG, PHONE_NOT_A_NUMBER, PHONE_NOT_VALI
 Translate = Callable[[str], str]
 
 
-def _english(text: str) -> str:
+def as_written(text: str) -> str:
+    """The translate that keeps a sentence as written here (English): the server's, and the default."""
     return text
 
 
@@ -86,7 +87,7 @@ def _count(n: int) -> str:
     return f"{n:,}"
 
 
-def too_long(key: str, length: int, translate: Translate = _english) -> str:
+def too_long(key: str, length: int, translate: Translate = as_written) -> str:
     """"The note is 4,500 characters; the limit is 4,000." """
     limit = LIMITS[key]
     return translate(TOO_LONG).format(field=translate(limit.name), length=_count(length),
@@ -102,7 +103,7 @@ def over_limit(key: str, text: str) -> bool:
     return len(text) > LIMITS[key].max_length
 
 
-def check(key: str, text: str | None, translate: Translate = _english) -> str | None:
+def check(key: str, text: str | None, translate: Translate = as_written) -> str | None:
     """The problem with a free-text field in plain words, or None."""
     limit = LIMITS[key]
     value = text or ""
@@ -113,7 +114,7 @@ def check(key: str, text: str | None, translate: Translate = _english) -> str | 
     return None
 
 
-def text_answer_too_long(length: int, limit: int, translate: Translate = _english) -> str:
+def text_answer_too_long(length: int, limit: int, translate: Translate = as_written) -> str:
     """A questionnaire text answer over its question's limit (same words as the record fields)."""
     return translate(ANSWER_TOO_LONG).format(length=_count(length), limit=_count(limit),
                                              over=_count(length - limit))
@@ -122,7 +123,7 @@ def text_answer_too_long(length: int, limit: int, translate: Translate = _englis
 # ---------------------------------------------------------------- phone numbers
 
 
-def check_phone(text: str | None, translate: Translate = _english) -> str | None:
+def check_phone(text: str | None, translate: Translate = as_written) -> str | None:
     """None when ``text`` is a valid UK phone number (or an international one with +), else why not."""
     import phonenumbers
 
@@ -156,7 +157,7 @@ def normalise_phone(text: str) -> str:
 # ---------------------------------------------------------------- e-mail addresses
 
 
-def check_email(text: str | None, translate: Translate = _english) -> str | None:
+def check_email(text: str | None, translate: Translate = as_written) -> str | None:
     """None when ``text`` is a well-formed e-mail address (syntax only, no DNS), else why not."""
     from email_validator import EmailNotValidError, validate_email
 
@@ -188,6 +189,7 @@ __all__ = [
     "TOO_LONG",
     "TextLimit",
     "Translate",
+    "as_written",
     "check",
     "check_email",
     "check_phone",

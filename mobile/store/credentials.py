@@ -27,13 +27,13 @@ import hmac
 import json
 import os
 import sqlite3
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from mobile.store.db import utc_now, utc_text
 from mobile.store.errors import NotSignedInError, OnlineSignInNeededError, WaitBeforeRetryError
 from mobile.store.types import Session
+from shared_schemas.fields import Translate, as_written
 
 ARGON2_TIME_COST = 3
 ARGON2_MEMORY_KIB = 64 * 1024
@@ -112,7 +112,7 @@ PIN_RUN = "Choose a PIN that is not a run of digits like 1234."
 PIN_MESSAGES = (PIN_LENGTH, PIN_ONE_DIGIT, PIN_RUN)
 
 
-def pin_problem(pin: str, translate: Callable[[str], str] = lambda text: text) -> str | None:
+def pin_problem(pin: str, translate: Translate = as_written) -> str | None:
     """What is wrong with a PIN someone chose, in plain words (``translate``: the interface's language,
     before the sentence is filled in), or None."""
     low, high = PIN_LENGTHS

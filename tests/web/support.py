@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import httpx
@@ -54,13 +55,17 @@ def bearer(base: str, username: str, password: str = DEMO) -> dict[str, str]:
     return {"Authorization": f"Bearer {r.json()['access_token']}"}
 
 
-def push_followups(base: str, wanted: list[tuple[str, str, dt.timedelta]]) -> list[str]:
-    """Follow-ups raised by the officer's tablet: (category, priority, how long ago); their ids."""
+def push_followups(base: str, wanted: list[tuple[str, str, dt.timedelta]],
+                   order: Callable[[dict, list[dict]], list[dict]] | None = None) -> list[str]:
+    """Follow-ups raised by the officer's tablet: (category, priority, how long ago); their ids. At the
+    officer's doors in the pack's order, or as ``order(pack, doors)`` puts them."""
     officer = bearer(base, "officer")
     op = httpx.get(f"{base}/api/v1/operations", headers=officer, timeout=30).json()["items"][0]["id"]
     pack = httpx.get(f"{base}/api/v1/operations/{op}/pack", headers=officer, timeout=60).json()
     team = next(t for t in pack["teams"] if any(m["username"] == "officer" for m in t["members"]))
     doors = [h for h in pack["households"] if h["street_id"] in team["street_ids"]]
+    if order is not None:
+        doors = order(pack, doors)
     now = dt.datetime.now(dt.UTC)
     records = [{"type": "followup", "id": str(uuid.uuid4()), "operation_id": op, "team_id": team["id"],
                 "category": category, "priority": priority, "description": f"{priority} {category} {i}",

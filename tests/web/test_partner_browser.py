@@ -150,29 +150,15 @@ def test_a_session_ends_mid_form_and_the_text_survives_signing_in(live_server, b
     assert seen.refused == [] and seen.errors == [], (seen.refused, seen.errors)
 
 
-def _followups_far_from_their_streets_middle(base: str, count: int) -> list[str]:
-    """Follow-ups raised at the officer's doors that lie farthest from their street's middle (where Leaflet
-    alone would put the street's name)."""
-    officer = bearer(base, "officer")
-    op = httpx.get(f"{base}/api/v1/operations", headers=officer, timeout=30).json()["items"][0]["id"]
-    pack = httpx.get(f"{base}/api/v1/operations/{op}/pack", headers=officer, timeout=60).json()
-    team = next(t for t in pack["teams"] if any(m["username"] == "officer" for m in t["members"]))
+def _far_from_their_streets_middle(pack: dict, doors: list[dict]) -> list[dict]:
+    """The doors farthest from their street's middle (where Leaflet alone would put the street's name) first."""
     middles = {}
     for street in pack["streets"]:
         points = [p for line in street["geometry"]["coordinates"] for p in line]
         xs, ys = [p[0] for p in points], [p[1] for p in points]
         middles[street["id"]] = ((min(xs) + max(xs)) / 2, (min(ys) + max(ys)) / 2)
-    doors = [h for h in pack["households"] if h["street_id"] in team["street_ids"]]
-    doors.sort(key=lambda h: -((h["lon"] - middles[h["street_id"]][0]) * 0.62) ** 2
-               - (h["lat"] - middles[h["street_id"]][1]) ** 2)  # 0.62: a degree of longitude at Leeds, shorter
-    records = [{"type": "followup", "id": str(uuid.uuid4()), "operation_id": op, "team_id": team["id"],
-                "category": "graffiti", "priority": "normal", "description": "far from the middle",
-                "resident_consent": False, "raised_at": dt.datetime.now(dt.UTC).isoformat(),
-                "household_id": door["id"]} for door in doors[:count]]
-    r = httpx.post(f"{base}/api/v1/sync/push", json={"device_id": "web-tests", "records": records},
-                   headers=officer, timeout=60)
-    assert all(x["status"] == "stored" for x in r.json()["results"]), r.text
-    return [rec["id"] for rec in records]
+    return sorted(doors, key=lambda h: -((h["lon"] - middles[h["street_id"]][0]) * 0.62) ** 2
+                  - (h["lat"] - middles[h["street_id"]][1]) ** 2)  # 0.62: a degree of longitude at Leeds, shorter
 
 
 def test_the_follow_ups_street_is_named_on_the_phones_small_map(live_server, browser, screens_dir):
@@ -180,7 +166,8 @@ def test_the_follow_ups_street_is_named_on_the_phones_small_map(live_server, bro
     long street (Leaflet alone puts the name at the line's middle, off a small map)."""
     base = live_server
     placed = []
-    for fid in _followups_far_from_their_streets_middle(base, 3):
+    far = push_followups(base, [("graffiti", "normal", dt.timedelta(0))] * 3, order=_far_from_their_streets_middle)
+    for fid in far:
         context = browser.new_context(viewport=PHONE)
         page = context.new_page()
         try:
