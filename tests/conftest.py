@@ -75,7 +75,7 @@ async def app(database_url):
 
     # No notification worker in the in-process app: the tests that send notifications run their own
     # (tests/followups/test_notifications.py), and a second one in the background raced them for the
-    # same rows, sending to the environment's SMTP address. Live servers keep theirs.
+    # same rows, sending to the environment's SMTP address. The session's live server has none either.
     saved = os.environ.get("DOORSTEP_NOTIFY_INTERVAL_SECONDS")
     os.environ["DOORSTEP_NOTIFY_INTERVAL_SECONDS"] = "0"
     try:
@@ -138,8 +138,11 @@ def csrf_token_in(html: str) -> str:
 
 @pytest.fixture(scope="session")
 def live_server(database_url, demo):
-    """The real server in its own process, against the test database, for the whole session."""
-    with running_server(database_url, DOORSTEP_NOTIFY_INTERVAL_SECONDS="0.5") as base:
+    """The real server in its own process, against the test database, for the whole session. It runs no
+    notification worker: one here took rows the notification tests had made due for their own workers
+    and, in demo mode, posted a webhook over http that the non-demo worker under test had to refuse.
+    No test needs the live server to send; tests that do start a server of their own."""
+    with running_server(database_url, DOORSTEP_NOTIFY_INTERVAL_SECONDS="0") as base:
         yield base
 
 
